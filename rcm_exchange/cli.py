@@ -1,0 +1,105 @@
+"""The ``flask rcm`` commands. They read the same RCM_ settings as the server and
+call the same services as the pages and the API."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from rcm_exchange.errors import DomainError
+from rcm_exchange.models import Role
+
+
+@click.group()
+def rcm():
+    """RCM Exchange administration."""
+
+
+def fail(error: DomainError) -> None:
+    message = error.describe()
+    for field, messages in (error.errors or {}).items():
+        message += f"\n  {field}: {' '.join(map(str, messages))}"
+    raise click.ClickException(message)
+
+
+@rcm.command("init")
+@with_appcontext
+def init_command():
+    """Create or upgrade the database and load the reference data."""
+    from flask_migrate import upgrade
+
+    from rcm_exchange.services.reference_data import load_reference_data
+
+    upgrade(directory=str(Path(current_app.root_path).parent / "migrations"))
+    load_reference_data()
+    click.echo("Database is up to date; reference data loaded.")
+
+
+@rcm.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name shown on the site.")
+@click.option("--org", "organization", required=True, help="Organization acronym, e.g. MX, IOM, TS.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.CONTRIBUTOR.value,
+              show_default=True)
+@click.option("--language", type=click.Choice(["en", "es"]), default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email, name, organization, role, language, password_stdin):
+    """Create an account."""
+    from rcm_exchange.services import accounts
+
+    org = accounts.organization_by_acronym(organization)
+    if org is None:
+        raise click.ClickException(f"No organization with acronym {organization!r}. Run 'flask rcm init' first?")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(None, email=email, name=name, organization_id=org.id,
+                                    role=Role(role), password=password, preferred_language=language)
+    except DomainError as error:
+        fail(error)
+    click.echo(f"Created {user.email} ({user.role.value}, {org.acronym}).")
+
+
+@rcm.command("set-presidency")
+@click.argument("year", type=int)
+@click.argument("country")
+@with_appcontext
+def set_presidency_command(year, country):
+    """Record the member state holding the Presidency Pro-Tempore in YEAR."""
+    from rcm_exchange.services.reference_data import set_presidency
+
+    try:
+        set_presidency(year, country)
+    except DomainError as error:
+        fail(error)
+    click.echo(f"Presidency Pro-Tempore {year}: {country.upper()}.")
+
+
+@rcm.command("demo-data")
+@with_appcontext
+def demo_data_command():
+    """Load a realistic sample so that a new site looks alive (skipped if present)."""
+    from rcm_exchange.services.demo_data import DEMO_PASSWORD, load_demo_data
+
+    created = load_demo_data()
+    if not created:
+        click.echo("Demo data is already there.")
+        return
+    click.echo(f"Demo data loaded: {created.documents} documents. Demo accounts (password {DEMO_PASSWORD!r}):")
+    for email, description in created.accounts:
+        click.echo(f"  {email:32} {description}")
+
+
+@rcm.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Send queued mail that is due (failed messages are retried with back-off)."""
+    from rcm_exchange.services.mail import send_pending_mail
+
+    click.echo(f"Sent {send_pending_mail()} message(s).")

@@ -1,0 +1,100 @@
+"""Settings, read once from ``RCM_*`` environment variables.
+
+Every path the application writes to is decided here, so that an operator can see
+in one place where the database, the index and the uploads live.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or wrong; raised at start-up, never mid-request."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"RCM_{name}")
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"RCM_{name} must be a whole number, not {raw!r}") from exc
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_dir: Path, production: bool) -> str:
+    key = _env("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigurationError(
+            "RCM_SECRET_KEY is not set. In production the secret key must come from the "
+            "environment, e.g. RCM_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    # In development a key is generated once and kept, so sessions survive restarts.
+    key_file = instance_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings() -> dict:
+    """Flask configuration built from the environment (see README, "Configuration")."""
+    production = _env("ENV", "development") == "production"
+    instance_dir = Path(_env("INSTANCE_DIR", str(PROJECT_ROOT / "instance")))
+    base_url = _env("BASE_URL", "http://127.0.0.1:5000")
+    secure_cookies = _bool("SECURE_COOKIES", base_url.startswith("https://"))
+    max_upload_mb = _int("MAX_UPLOAD_MB", 20)
+    return {
+        "RCM_PRODUCTION": production,
+        "INSTANCE_DIR": str(instance_dir),
+        "SECRET_KEY": _secret_key(instance_dir, production),
+        "SQLALCHEMY_DATABASE_URI": _env(
+            "DATABASE_URL", f"sqlite:///{instance_dir / 'rcm-exchange.sqlite3'}"
+        ),
+        "RCM_INDEX_DIR": _env("INDEX_DIR", str(instance_dir / "index")),
+        "RCM_UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_dir / "uploads")),
+        "RCM_SEARCH_BACKEND": _env("SEARCH_BACKEND", "whoosh"),
+        "RCM_SEARCH_LOG_RETENTION_DAYS": _int("SEARCH_LOG_RETENTION_DAYS", 30),
+        "RCM_BASE_URL": base_url.rstrip("/"),
+        "RCM_MAIL_URL": _env("MAIL_URL"),
+        "RCM_MAIL_SENDER": _env("MAIL_SENDER", "RCM Exchange <no-reply@rcm-exchange.local>"),
+        "RCM_MAX_UPLOAD_BYTES": max_upload_mb * 1024 * 1024,
+        # The request limit leaves room for the multipart envelope around the largest file.
+        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
+        "RCM_TOKEN_LIFETIME_HOURS": _int("TOKEN_LIFETIME_HOURS", 24 * 30),
+        "RCM_PASSWORD_LINK_HOURS": _int("PASSWORD_LINK_HOURS", 48),
+        "RCM_LOGIN_LIMIT": _env("LOGIN_LIMIT", "5 per minute"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "rcm_exchange" / "translations"),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,154 @@
+"""Domain exceptions and the one place that turns any error into a response.
+
+Pages get an error page in the user's language; ``/api/`` gets the contract's JSON
+body ``{"code", "message", "errors"}``. Nothing a client sends ends in a traceback.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status_code = 400
+    default_message = _l("The request could not be understood.")
+
+    def __init__(self, message: str | None = None, *, errors: dict | None = None):
+        super().__init__(message or str(self.default_message))
+        self.message = message
+        self.errors = errors
+
+    def describe(self) -> str:
+        return str(self.message or self.default_message)
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    default_message = _l("Please sign in.")
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    default_message = _l("You are not allowed to do this.")
+
+
+class NotFound(DomainError):
+    status_code = 404
+    default_message = _l("We could not find that page or document.")
+
+
+class Conflict(DomainError):
+    status_code = 409
+    default_message = _l("This conflicts with the current state.")
+
+
+class InvalidTransition(Conflict):
+    default_message = _l("This action is not possible in the document's current status.")
+
+
+class StaleVersion(Conflict):
+    default_message = _l(
+        "Someone else changed this document after you opened it. Reload it to see the "
+        "latest version, then try again."
+    )
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    default_message = _l("The file is too large.")
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+    default_message = _l("This type of file or content is not accepted.")
+
+
+class ValidationFailed(DomainError):
+    status_code = 422
+    default_message = _l("Some fields need attention.")
+
+
+class SearchUnavailable(DomainError):
+    status_code = 503
+    default_message = _l("Search is unavailable for a moment. Please try again shortly.")
+
+
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Please sign in."),
+    403: _l("You are not allowed to do this."),
+    404: _l("We could not find that page or document."),
+    405: _l("This method is not allowed here."),
+    409: _l("This conflicts with the current state."),
+    413: _l("The file or request is too large."),
+    415: _l("This type of file or content is not accepted."),
+    422: _l("Some fields need attention."),
+    429: _l("Too many attempts. Please wait a minute and try again."),
+    500: _l("Something went wrong on our side. Nothing you saved was lost; please try again."),
+    503: _l("The service is unavailable for a moment. Please try again shortly."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str, errors: dict | None = None, headers=None):
+    if wants_json():
+        body = {"code": status, "message": message}
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+    else:
+        response = render_template("errors/error.html", status=status, message=message, errors=errors)
+    return response, status, headers or {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        return error_response(error.status_code, error.describe(), error.errors)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        return error_response(
+            400,
+            str(_l("This form has expired or was sent from another site. Go back, reload the "
+                   "page and send it again.")),
+        )
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        status = error.code or 500
+        message = str(HTTP_MESSAGES.get(status, error.description or ""))
+        headers = {}
+        if status == 405 and getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)
+        if status == 401 and wants_json():
+            headers["WWW-Authenticate"] = "Bearer"
+        # flask-smorest attaches marshmallow messages to 422 aborts.
+        errors = None
+        data = getattr(error, "data", None)
+        if isinstance(data, dict) and "messages" in data:
+            errors = _flatten_locations(data["messages"])
+        return error_response(status, message, errors, headers)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_error(error: Exception):
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500, str(HTTP_MESSAGES[500]))
+
+
+def _flatten_locations(messages: dict) -> dict:
+    """flask-smorest groups messages by location ({"json": {...}}); clients want fields."""
+    flat: dict = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            flat.update(location_messages)
+    return flat or messages

@@ -1,0 +1,73 @@
+"""One marshmallow module per resource validates both the HTML form and the JSON body.
+
+``load`` is the single entry: it turns marshmallow's messages into a
+``ValidationFailed`` whose field messages the page shows next to each field and the
+API returns as ``errors``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import MultiDict
+
+from rcm_exchange.errors import ValidationFailed
+
+# marshmallow's own messages, marked so that they are in the catalogs and can be
+# shown in the user's language.
+BUILT_IN_MESSAGES = (
+    _l("Unknown field."),
+    _l("Field may not be null."),
+    _l("Not a valid string."),
+    _l("Not a valid integer."),
+    _l("Not a valid boolean."),
+    _l("Not a valid date."),
+    _l("Not a valid email address."),
+    _l("Not a valid list."),
+    _l("Invalid input type."),
+    _l("Invalid value."),
+    _l("Shorter than minimum length {min}."),
+    _l("Longer than maximum length {max}."),
+    _l("Length must be between {min} and {max}."),
+    _l("Must be greater than or equal to {min} and less than or equal to {max}."),
+    _l("Must be one of: {choices}."),
+)
+
+# Where marshmallow's wording is not what a person filling a form should read.
+REWORDED = {"Missing data for required field.": _l("This field is required.")}
+
+# Fields a page's form carries that are not part of the resource.
+FORM_ONLY_FIELDS = frozenset({"csrf_token", "next"})
+
+
+def translate_messages(messages):
+    if isinstance(messages, Mapping):
+        return {key: translate_messages(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [translate_messages(message) for message in messages]
+    message = str(messages)
+    return str(REWORDED[message]) if message in REWORDED else gettext(message)
+
+
+def load(schema: Schema, data, *, partial: bool = False):
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as error:
+        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        raise ValidationFailed(errors=translate_messages(messages)) from error
+
+
+def form_data(form: MultiDict, list_fields: frozenset[str] = frozenset()) -> dict:
+    """A submitted form as the dict a schema loads: repeated fields as lists, blank
+    optional fields left out, page-only fields dropped."""
+    data: dict = {}
+    for key in form.keys():
+        if key in FORM_ONLY_FIELDS:
+            continue
+        if key in list_fields:
+            data[key] = [value for value in form.getlist(key) if value != ""]
+        elif form.get(key, "").strip() != "":
+            data[key] = form.get(key)
+    return data

@@ -1,0 +1,38 @@
+"""Sign-in, passwords and the admin's account form."""
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from rcm_exchange.i18n import LANGUAGES
+from rcm_exchange.models import Role
+
+
+class SignInSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    remember = fields.Boolean(load_default=False)
+
+
+class PasswordResetRequestSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class NewPasswordSchema(Schema):
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    confirm = fields.String(required=True)
+
+    @staticmethod
+    def mismatch_errors():
+        return {"confirm": [str(_l("The two passwords do not match."))]}
+
+
+class AccountSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organization_id = fields.Integer(required=True, strict=False)
+    role = fields.Enum(Role, by_value=True, load_default=Role.CONTRIBUTOR,
+                       error_messages={"unknown": _l("Choose a role.")})
+    active = fields.Boolean(load_default=False)
+    preferred_language = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.OneOf(list(LANGUAGES) + [""], error=_l("Choose a language.")),
+    )

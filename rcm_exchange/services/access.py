@@ -1,0 +1,115 @@
+"""The one policy that answers every "may this account see or do X" question.
+
+Pages, the API, search (inside the query, before paging and counting), feeds,
+attachments, exports and notifications all ask here; nothing else decides.
+
+Published material is seen by visibility:
+    public        everyone, signed in or not
+    participants  any signed-in account
+    members       accounts of member states and of the Secretariat
+    secretariat   the submitting organization and the Secretariat
+Unpublished material is seen only by the submitting organization and moderators.
+The submitting organization always sees its own documents.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from rcm_exchange.errors import Forbidden, NotFound
+from rcm_exchange.models import Document, DocumentStatus, OrganizationKind, Role, Visibility
+
+EDITABLE_STATUSES = frozenset(
+    {DocumentStatus.DRAFT, DocumentStatus.CHANGES_REQUESTED, DocumentStatus.PUBLISHED}
+)
+
+
+def is_signed_in(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
+
+
+def organization_id(user) -> int | None:
+    return user.organization_id if is_signed_in(user) else None
+
+
+def organization_kind(user) -> OrganizationKind | None:
+    return user.organization.kind if is_signed_in(user) else None
+
+
+def is_moderator(user) -> bool:
+    return is_signed_in(user) and user.role in (Role.MODERATOR, Role.ADMIN)
+
+
+def is_admin(user) -> bool:
+    return is_signed_in(user) and user.role == Role.ADMIN
+
+
+def sees_everything_published(user) -> bool:
+    return is_moderator(user) or organization_kind(user) == OrganizationKind.SECRETARIAT
+
+
+def visible_levels(user) -> frozenset[Visibility]:
+    """The visibilities of published material this account may read."""
+    if not is_signed_in(user):
+        return frozenset({Visibility.PUBLIC})
+    if sees_everything_published(user):
+        return frozenset(Visibility)
+    levels = {Visibility.PUBLIC, Visibility.PARTICIPANTS}
+    if organization_kind(user) == OrganizationKind.MEMBER_STATE:
+        levels.add(Visibility.MEMBERS)
+    return frozenset(levels)
+
+
+def can_view_document(user, document: Document) -> bool:
+    if is_moderator(user) or document.organization_id == organization_id(user):
+        return True
+    return document.status == DocumentStatus.PUBLISHED and document.visibility in visible_levels(user)
+
+
+def visible_documents_clause(user, *, published_only: bool = True) -> ColumnElement[bool]:
+    """A WHERE clause selecting exactly the documents ``can_view_document`` allows.
+
+    With ``published_only`` (lists, feeds, browsing, export) the caller's own unpublished
+    work is left out even though the caller may open it.
+    """
+    published = Document.status == DocumentStatus.PUBLISHED
+    if is_moderator(user):
+        return published if published_only else true()
+    own = Document.organization_id == organization_id(user) if is_signed_in(user) else false()
+    by_level = and_(published, Document.visibility.in_(sorted(visible_levels(user))))
+    if published_only:
+        return and_(published, or_(by_level, own))
+    return or_(by_level, own)
+
+
+def require_view_document(user, document: Document | None) -> Document:
+    """The document, or NotFound: never reveal that a hidden document exists."""
+    if document is None or not can_view_document(user, document):
+        raise NotFound()
+    return document
+
+
+def can_edit_document(user, document: Document) -> bool:
+    return (
+        is_signed_in(user)
+        and document.organization_id == user.organization_id
+        and document.status in EDITABLE_STATUSES
+    )
+
+
+def can_see_history(user, document: Document) -> bool:
+    return is_moderator(user) or document.organization_id == organization_id(user)
+
+
+def require_moderator(user) -> None:
+    if not is_moderator(user):
+        raise Forbidden()
+
+
+def require_admin(user) -> None:
+    if not is_admin(user):
+        raise Forbidden()
+
+
+def require_signed_in(user) -> None:
+    if not is_signed_in(user):
+        raise Forbidden()

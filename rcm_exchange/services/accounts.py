@@ -1,0 +1,221 @@
+"""Accounts: creation by admins, sign-in, passwords and single-use password links."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from rcm_exchange.errors import NotFound, ValidationFailed
+from rcm_exchange.extensions import db
+from rcm_exchange.models import (
+    AuditEvent,
+    Organization,
+    PasswordToken,
+    PasswordTokenPurpose,
+    Role,
+    User,
+    utcnow,
+)
+from rcm_exchange.services import access
+from rcm_exchange.services.unit_of_work import unit_of_work
+
+# Argon2id (memory-hard) with the library's current recommended parameters.
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_password(password: str) -> None:
+    from flask_babel import gettext as _
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(errors={"password": [
+            _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]})
+    if len(password) > 1000:
+        raise ValidationFailed(errors={"password": [_("Use at most 1000 characters.")]})
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def organization_by_acronym(acronym: str) -> Organization | None:
+    return db.session.scalar(
+        select(Organization).where(func.upper(Organization.acronym) == acronym.strip().upper())
+    )
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.name)))
+
+
+def list_organizations() -> list[Organization]:
+    return list(db.session.scalars(select(Organization).order_by(Organization.kind, Organization.name)))
+
+
+def _audit(actor: User | None, action: str, subject: User, **details) -> None:
+    db.session.add(AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        subject_user_id=subject.id,
+        action=action,
+        details=details or None,
+    ))
+
+
+def create_user(actor: User | None, *, email: str, name: str, organization_id: int,
+                role: Role = Role.CONTRIBUTOR, password: str | None = None,
+                preferred_language: str | None = None) -> User:
+    """Create an account. ``actor`` is an admin, or None for the command line."""
+    from flask_babel import gettext as _
+
+    if actor is not None:
+        access.require_admin(actor)
+    email = normalize_email(email)
+    with unit_of_work():
+        if user_by_email(email) is not None:
+            raise ValidationFailed(errors={"email": [_("An account with this email already exists.")]})
+        if db.session.get(Organization, organization_id) is None:
+            raise ValidationFailed(errors={"organization_id": [_("Choose an organization.")]})
+        user = User(email=email, name=name.strip(), organization_id=organization_id,
+                    role=Role(role), preferred_language=preferred_language, active=True)
+        if password is not None:
+            validate_password(password)
+            user.password_hash = _hasher.hash(password)
+        db.session.add(user)
+        db.session.flush()
+        _audit(actor, "account_created", user, role=str(user.role))
+    return user
+
+
+def update_user(actor: User, user: User, *, name: str, organization_id: int, role: Role,
+                active: bool, preferred_language: str | None) -> User:
+    from flask_babel import gettext as _
+
+    access.require_admin(actor)
+    with unit_of_work():
+        if db.session.get(Organization, organization_id) is None:
+            raise ValidationFailed(errors={"organization_id": [_("Choose an organization.")]})
+        ends_sessions = (
+            user.role != role or user.organization_id != organization_id or user.active != active
+        )
+        user.name = name.strip()
+        user.organization_id = organization_id
+        user.role = Role(role)
+        user.active = active
+        user.preferred_language = preferred_language
+        if ends_sessions:
+            # Other sessions and remember-me cookies stop matching on their next request.
+            user.session_epoch += 1
+        _audit(actor, "account_updated", user, role=str(user.role), active=active)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this email and password, else None (same work either way)."""
+    user = user_by_email(email) if email else None
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.password_hash or not user.active:
+        return None
+    with unit_of_work():
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        user.last_login_at = utcnow()
+    return user
+
+
+def change_password(user: User, password: str) -> None:
+    validate_password(password)
+    with unit_of_work():
+        user.password_hash = _hasher.hash(password)
+        user.session_epoch += 1
+        _audit(user, "password_changed", user)
+
+
+@dataclass
+class PasswordLink:
+    token: str
+    expires_at: datetime
+
+
+def create_password_link(user: User, purpose: PasswordTokenPurpose, hours: int) -> PasswordLink:
+    token = secrets.token_urlsafe(32)
+    expires_at = datetime.now(timezone.utc) + timedelta(hours=hours)
+    with unit_of_work():
+        db.session.add(PasswordToken(user_id=user.id, token_hash=hash_token(token),
+                                     purpose=purpose, expires_at=expires_at))
+    return PasswordLink(token, expires_at)
+
+
+def find_password_token(token: str) -> PasswordToken | None:
+    """The unused, unexpired token record, or None."""
+    record = db.session.scalar(
+        select(PasswordToken).where(PasswordToken.token_hash == hash_token(token))
+    )
+    if record is None or record.used_at is not None or record.expires_at <= utcnow():
+        return None
+    if not record.user.active:
+        return None
+    return record
+
+
+def set_password_with_token(token: str, password: str) -> User:
+    from flask_babel import gettext as _
+
+    validate_password(password)
+    with unit_of_work():
+        record = find_password_token(token)
+        if record is None:
+            raise ValidationFailed(_("This link has expired or has already been used. Ask for a new one."))
+        record.used_at = utcnow()
+        user = record.user
+        user.password_hash = _hasher.hash(password)
+        user.session_epoch += 1
+        # Every other outstanding link for this account dies with this one.
+        for other in db.session.scalars(select(PasswordToken).where(
+                PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))):
+            other.used_at = record.used_at
+        _audit(user, "password_set", user, purpose=str(record.purpose))
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: ``id:epoch``; a stale epoch or an inactive account is no one."""
+    try:
+        user_id, epoch = (int(part) for part in session_id.split(":", 1))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_epoch != epoch:
+        return None
+    return user
+
+
+def set_preferred_language(user: User, language: str) -> None:
+    with unit_of_work():
+        user.preferred_language = language

@@ -1,0 +1,14 @@
+"""The search log: every change that affects what search shows appends an entry in the
+same transaction as the change, so no index can miss it (see DESIGN.md, "Search")."""
+from __future__ import annotations
+
+from rcm_exchange.extensions import db
+from rcm_exchange.models import Document, DocumentStatus, SearchLogEntry, SearchOperation
+
+
+def record_change(document: Document) -> None:
+    """Published documents are (re)indexed; anything else is removed from the index."""
+    operation = (
+        SearchOperation.UPSERT if document.status == DocumentStatus.PUBLISHED else SearchOperation.DELETE
+    )
+    db.session.add(SearchLogEntry(document_id=document.id, operation=operation))

@@ -1,0 +1,87 @@
+"""Keyword-only builders for test data: say what matters, defaults do the rest."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from rcm_exchange.extensions import db
+from rcm_exchange.models import (
+    Country,
+    DocType,
+    Document,
+    DocumentStatus,
+    Language,
+    Organization,
+    OrganizationKind,
+    Role,
+    Tag,
+    User,
+    Visibility,
+)
+from rcm_exchange.services import accounts
+
+PASSWORD = "correct horse battery"
+_sequence = itertools.count(1)
+
+# A representative organization of each kind, from the reference data.
+ORGANIZATION_OF_KIND = {
+    OrganizationKind.MEMBER_STATE: "MX",
+    OrganizationKind.OBSERVER_STATE: "CO",
+    OrganizationKind.OBSERVER_ORG: "IOM",
+    OrganizationKind.SECRETARIAT: "TS",
+}
+
+
+def organization(acronym: str | None = None, *, kind: OrganizationKind | None = None) -> Organization:
+    if acronym is None and kind == OrganizationKind.CIVIL_SOCIETY:
+        found = db.session.scalar(select(Organization).where(Organization.acronym == "CSO-TEST"))
+        if found is None:
+            found = Organization(acronym="CSO-TEST", name="Test civil society network",
+                                 kind=OrganizationKind.CIVIL_SOCIETY)
+            db.session.add(found)
+            db.session.commit()
+        return found
+    acronym = acronym or ORGANIZATION_OF_KIND[kind or OrganizationKind.MEMBER_STATE]
+    return db.session.scalar(select(Organization).where(Organization.acronym == acronym))
+
+
+def make_user(*, role: Role = Role.CONTRIBUTOR, org: str | None = None,
+              kind: OrganizationKind | None = None, email: str | None = None,
+              name: str | None = None, language: str | None = None, active: bool = True) -> User:
+    if org is None and kind is None and role in (Role.MODERATOR, Role.ADMIN):
+        org = "TS"
+    organization_ = organization(org, kind=kind)
+    number = next(_sequence)
+    user = accounts.create_user(None, email=email or f"user{number}@example.org",
+                                name=name or f"Test User {number}", organization_id=organization_.id,
+                                role=role, password=PASSWORD, preferred_language=language)
+    if not active:
+        user.active = False
+        db.session.commit()
+    return user
+
+
+def make_document(*, status: DocumentStatus = DocumentStatus.PUBLISHED,
+                  visibility: Visibility = Visibility.PUBLIC, org: str = "MX",
+                  author: User | None = None, title: str | None = None,
+                  summary: str = "A summary of the practice.",
+                  body_html: str = "<p>The body of the practice.</p>",
+                  language: Language = Language.EN, doc_type: DocType = DocType.PRACTICE_REPORT,
+                  tags: tuple[str, ...] = (), countries: tuple[str, ...] = (),
+                  published_at: datetime | None = None) -> Document:
+    now = datetime.now(timezone.utc)
+    published = status in (DocumentStatus.PUBLISHED, DocumentStatus.ARCHIVED)
+    document = Document(
+        title=title or f"Practice {next(_sequence)}", summary=summary, body_html=body_html,
+        doc_type=doc_type, language=language, visibility=visibility, status=status,
+        organization=organization(org), author=author,
+        tags=list(db.session.scalars(select(Tag).where(Tag.slug.in_(tags)))) if tags else [],
+        countries=list(db.session.scalars(select(Country).where(Country.code.in_(countries)))) if countries else [],
+        submitted_at=None if status == DocumentStatus.DRAFT else now - timedelta(days=2),
+        published_at=(published_at or now - timedelta(days=1)) if published else None,
+    )
+    db.session.add(document)
+    db.session.commit()
+    return document

@@ -1,0 +1,130 @@
+"""Shared fixtures: an app with a temporary database, index and upload folder; a client
+that behaves like a browser (it sends the CSRF token from the page); builders."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from rcm_exchange import create_app
+from rcm_exchange.extensions import db
+
+POSTGRES_URL = os.environ.get("RCM_TEST_POSTGRES_URL")
+requires_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="RCM_TEST_POSTGRES_URL is not set")
+DATABASES = ["sqlite", pytest.param("postgresql", marks=requires_postgres)]
+# Apply to a test to run it on SQLite and, when available, on PostgreSQL.
+on_both_databases = pytest.mark.parametrize("database", DATABASES, indirect=True)
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _postgres_url(database_name: str) -> str:
+    url = POSTGRES_URL
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database_name))
+
+
+@pytest.fixture
+def database(request, tmp_path):
+    """A URL of an empty database: a SQLite file, or a new PostgreSQL database."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    name = f"rcm_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(_postgres_url(urlsplit(POSTGRES_URL).path.lstrip("/") or "postgres"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield _postgres_url(name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_app(database_url: str, tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "RCM_INDEX_DIR": str(tmp_path / "index"),
+        "RCM_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "RCM_MAIL_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to change settings of the ``app`` fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(database, tmp_path, app_config):
+    app = make_app(database, tmp_path, **app_config)
+    with app.app_context():
+        db.create_all()
+        from rcm_exchange.services.reference_data import load_reference_data
+
+        load_reference_data()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+class BrowserClient(FlaskClient):
+    """Posts forms the way a browser does: with the CSRF token the site handed out.
+
+    Each request runs in an application context of its own, as in production, so it
+    has its own database session and its own ``g`` (the signed-in user is loaded anew).
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        page = self.get("/auth/sign-in")
+        return CSRF_FIELD.search(page.get_data(as_text=True)).group(1)
+
+    def post_form(self, url: str, data: dict | None = None, *, csrf: bool = True, **kwargs):
+        data = dict(data or {})
+        if csrf and "csrf_token" not in data:
+            data["csrf_token"] = self.csrf_token()
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = BrowserClient
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(app):
+    """``login_as(user)`` → a signed-in client for that account (a new browser each call)."""
+    from tests.builders import PASSWORD
+
+    def sign_in(user, *, remember: bool = False):
+        app.test_client_class = BrowserClient
+        browser = app.test_client()
+        response = browser.post_form("/auth/sign-in", {"email": user.email, "password": PASSWORD,
+                                                       "remember": "true" if remember else ""})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        browser.get("/")  # as a browser would, which also shows the welcome message once
+        return browser
+
+    return sign_in
