@@ -1,0 +1,186 @@
+"""The one place where user-supplied text is made safe to store and show.
+
+Rich-text bodies are stored as sanitized HTML (``sanitize_html``); titles and
+summaries are stored as plain text (``clean_plain_text``) and escaped by the
+templates. ``html_to_text`` turns a body into plain text for the search index
+and for e-mails.
+
+This is the only module that imports nh3: change the allow-list here and
+nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+import nh3
+
+__all__ = ["ALLOWED_TAGS", "clean_plain_text", "html_to_text", "sanitize_html"]
+
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "br", "hr",
+        "h2", "h3", "h4",
+        "ul", "ol", "li",
+        "a",
+        "strong", "em", "b", "i", "u", "s", "sub", "sup",
+        "blockquote", "code", "pre",
+        "table", "thead", "tbody", "tr", "th", "td",
+    }
+)  # fmt: skip
+
+# Tags whose content is dropped along with the tag. nh3 does this for script
+# and style by default; the others hold content that is either invisible in a
+# browser or meaningless once the markup around it is gone.
+_DROPPED_WITH_CONTENT = {
+    "script", "style", "template", "noscript", "noembed", "noframes",
+    "iframe", "object", "embed", "applet", "svg", "math",
+    "select", "textarea", "title", "xmp", "head",
+}  # fmt: skip
+
+_URL_SCHEMES = {"http", "https", "mailto"}
+_LINK_REL = "noopener noreferrer nofollow"
+_MAX_SPAN = 1000
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    # colspan/rowspan are the only non-link attributes kept; accept plain
+    # small positive integers only.
+    if attribute in ("colspan", "rowspan"):
+        value = value.strip()
+        if value.isascii() and value.isdigit() and 1 <= int(value) <= _MAX_SPAN:
+            return str(int(value))
+        return None
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    # h1, h5 and h6 are kept by the sanitizer only to be mapped to h2/h4 below,
+    # so that pasted documents keep their structure without a second page title.
+    tags=set(ALLOWED_TAGS | {"h1", "h5", "h6"}),
+    clean_content_tags=_DROPPED_WITH_CONTENT,
+    # "*" must be given explicitly, or ammonia keeps its generic attributes
+    # (title, lang) on every tag.
+    attributes={
+        "*": set(),
+        "a": {"href"},
+        "th": {"colspan", "rowspan"},
+        "td": {"colspan", "rowspan"},
+    },
+    attribute_filter=_filter_attribute,
+    url_schemes=_URL_SCHEMES,
+    # Bodies are shown on pages, in the API, in feeds and in e-mails, where a
+    # relative link means something different each time (or nothing at all).
+    url_relative="deny",
+    link_rel=_LINK_REL,
+    strip_comments=True,
+)
+
+# nh3 escapes "<" in text and in attribute values, so in its output "<h1>" can
+# only be a tag (and it carries no attributes, since none are allowed).
+_HEADING_MAP = re.compile(r"<(/?)h([156])>")
+_HEADING_TARGET = {"1": "2", "5": "4", "6": "4"}
+
+# C0/C1 controls except tab, newline and carriage return; lone surrogates
+# cannot be encoded and would make nh3 (and the database) fail.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_CHARS_PLAIN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def sanitize_html(html: str) -> str:
+    """Return ``html`` reduced to the allow-list, safe to store and render."""
+    if not html:
+        return ""
+    html = _CONTROL_CHARS.sub("", html)
+    if not html.strip():
+        return ""
+    cleaned = _CLEANER.clean(html)
+    cleaned = _HEADING_MAP.sub(lambda m: f"<{m[1]}h{_HEADING_TARGET[m[2]]}>", cleaned)
+    return cleaned.strip()
+
+
+def clean_plain_text(text: str, *, max_length: int | None = None) -> str:
+    """Clean a title or summary: no control characters, NFC, trimmed.
+
+    Newlines and tabs are kept (a summary may have paragraphs); ``max_length``
+    cuts the result to that many characters.
+    """
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL_CHARS_PLAIN.sub("", text)
+    text = unicodedata.normalize("NFC", text).strip()
+    if max_length is not None and len(text) > max_length:
+        text = text[:max_length].rstrip()
+    return text
+
+
+_BLOCK_TAGS = frozenset(
+    {"p", "h2", "h3", "h4", "ul", "ol", "blockquote", "pre", "table", "hr"}
+)
+_LINE_TAGS = frozenset({"li", "tr", "br", "thead", "tbody"})
+_CELL_TAGS = frozenset({"td", "th"})
+# Markers that survive whitespace collapsing; real text cannot contain them
+# because sanitize_html removes control characters.
+_PARAGRAPH = "\x00P"
+_LINE = "\x00L"
+_BOUNDARY_RUN = re.compile(r" ?(?:\x00[PL] ?)+")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._pre_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._boundary(tag)
+        if tag == "pre":
+            self._pre_depth += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._boundary(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._boundary(tag)
+        if tag == "pre" and self._pre_depth:
+            self._pre_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._pre_depth:
+            # Keep the line structure of preformatted text (code, addresses).
+            data = data.replace("\n", _LINE)
+        self.parts.append(data)
+
+    def _boundary(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append(_PARAGRAPH)
+        elif tag in _LINE_TAGS:
+            self.parts.append(_LINE)
+        elif tag in _CELL_TAGS:
+            self.parts.append(" ")
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of a body, for the search index and e-mails.
+
+    Paragraph-like blocks are separated by a blank line, list items, rows and
+    ``<br>`` by a line break, table cells by a space; entities are decoded and
+    other whitespace is collapsed. Content that sanitizing drops (scripts,
+    styles) never reaches the text.
+    """
+    safe = sanitize_html(html)
+    if not safe:
+        return ""
+    parser = _TextExtractor()
+    parser.feed(safe)
+    parser.close()
+    raw = re.sub(r"\s+", " ", "".join(parser.parts))
+    # A run of boundaries (</li><li>, </p><ul>) is one break: a blank line if
+    # any of them ends a paragraph-like block, else a line break.
+    text = _BOUNDARY_RUN.sub(
+        lambda m: "\n\n" if _PARAGRAPH in m[0] else "\n", raw
+    )
+    return unicodedata.normalize("NFC", text).strip()
