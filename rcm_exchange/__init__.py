@@ -63,11 +63,18 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from rcm_exchange.web import admin, auth, main
+    from rcm_exchange.web import admin, audit, auth, main
+    from rcm_exchange.web import documents as documents_pages
+    from rcm_exchange.web import notifications as notification_pages
+    from rcm_exchange.web import review as review_pages
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(documents_pages.bp)
+    app.register_blueprint(review_pages.bp)
+    app.register_blueprint(notification_pages.bp)
+    app.register_blueprint(audit.bp)
 
 
 def register_errors(app: Flask) -> None:
