@@ -103,3 +103,12 @@ def send_mail_command():
     from rcm_exchange.services.mail import send_pending_mail
 
     click.echo(f"Sent {send_pending_mail()} message(s).")
+
+
+@rcm.command("extract-text")
+@with_appcontext
+def extract_text_command():
+    """Extract the text of attachments whose extraction was interrupted."""
+    from rcm_exchange.services.attachments import extract_pending
+
+    click.echo(f"Tried {extract_pending()} attachment(s).")

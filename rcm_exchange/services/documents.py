@@ -24,7 +24,7 @@ from rcm_exchange.models import (
     Role,
     User,
 )
-from rcm_exchange.services import access, lifecycle, search_log
+from rcm_exchange.services import access, lifecycle
 from rcm_exchange.services.lifecycle import review_status
 from rcm_exchange.services.unit_of_work import unit_of_work
 
@@ -200,8 +200,3 @@ def my_documents(user) -> list[MyDocument]:
         for document in documents
     ]
 
-
-def record_published_change(document: Document) -> None:
-    """For changes to a published document outside the review flow (attachments)."""
-    if document.status == S.PUBLISHED:
-        search_log.record_change(document)
