@@ -113,3 +113,13 @@ def require_admin(user) -> None:
 def require_signed_in(user) -> None:
     if not is_signed_in(user):
         raise Forbidden()
+
+
+def can_see_statistics(user) -> bool:
+    """The Secretariat's figures: moderators, administrators and Secretariat staff."""
+    return is_moderator(user) or organization_kind(user) == OrganizationKind.SECRETARIAT
+
+
+def require_statistics(user) -> None:
+    if not can_see_statistics(user):
+        raise Forbidden()
