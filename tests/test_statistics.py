@@ -10,6 +10,7 @@ from rcm_exchange.extensions import db
 from rcm_exchange.models import AuditEvent, DocType, DocumentStatus, OrganizationKind, Role, Visibility
 from rcm_exchange.services import statistics
 from tests.builders import make_document, make_user
+from tests.conftest import on_both_databases
 
 NOW = datetime(2026, 3, 15, 12, tzinfo=timezone.utc)
 
@@ -45,6 +46,7 @@ def _decision(document, submitted: datetime, action: str, after: timedelta):
     db.session.commit()
 
 
+@on_both_databases
 def test_figures_count_per_month_type_country_topic_and_queue(app):
     make_document(published_at=datetime(2026, 3, 2, tzinfo=timezone.utc), countries=("MX", "GT"),
                   tags=("gender",), doc_type=DocType.GUIDANCE)
@@ -71,6 +73,7 @@ def test_figures_count_per_month_type_country_topic_and_queue(app):
     assert figures.queue_size == 2
 
 
+@on_both_databases
 def test_median_time_runs_from_the_latest_submission_to_each_decision(app):
     first, second, third = (make_document() for _ in range(3))
     start = NOW - timedelta(days=60)
