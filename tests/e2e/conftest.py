@@ -63,11 +63,14 @@ class LiveSite:
     def has_page(self, endpoint: str) -> bool:
         return endpoint in self.app.view_functions
 
-    def url_for(self, endpoint: str, **values) -> str:
+    def path_for(self, endpoint: str, **values) -> str:
         from flask import url_for
 
         with self.app.test_request_context():
-            return self.base_url + url_for(endpoint, **values)
+            return url_for(endpoint, **values)
+
+    def url_for(self, endpoint: str, **values) -> str:
+        return self.base_url + self.path_for(endpoint, **values)
 
 
 @pytest.fixture(scope="session")

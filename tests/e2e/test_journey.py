@@ -40,6 +40,16 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
        b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
+def _fill_rich_text(page, name: str, text: str) -> None:
+    """Type into the rich-text editor when its script has enhanced the field, else the textarea."""
+    editor = page.locator(f"trix-editor[input], #field-{name} ~ trix-editor").first
+    if editor.count() and editor.is_visible():
+        editor.click()
+        editor.type(text)
+    else:
+        page.locator(f"#field-{name}").fill(text)
+
+
 class Journey:
     def __init__(self, site, folder: Path):
         self.site = site
@@ -79,26 +89,36 @@ def test_a_practice_goes_from_a_spanish_form_to_an_anonymous_reader(journey, liv
     assert "Lucía Hernández" in contributor.locator(".account-links").inner_text()
     journey.shoot(contributor, "contributor-signed-in")
 
-    # 2. She fills the form in Spanish, attaches a PDF and submits it for review.
+    # 2. She fills the form in Spanish, saves the draft, attaches a PDF and submits it.
     journey.require("documents.new")
     attachment = tmp_path / "informe-tapachula.pdf"
     attachment.write_bytes(PDF)
     contributor.goto(site.url_for("documents.new"))
-    form = contributor.locator("main form").last
+    form = contributor.locator(f"main form[action$='{site.path_for('documents.new')}']")
     form.locator("#field-title").fill(TITLE)
     form.locator("#field-summary").fill(SUMMARY)
-    form.locator("#field-body_html").fill(BODY)
+    _fill_rich_text(contributor, "body_html", BODY)
     form.locator("#field-doc_type").select_option("practice_report")
     form.locator("#field-language").select_option("es")
     form.locator("#field-visibility").select_option("public")
-    form.locator("input[type=file]").first.set_input_files(str(attachment))
     journey.shoot(contributor, "form-filled-in-spanish")
-    form.get_by_role("button", name=re.compile("Enviar", re.I)).last.click()
+    form.locator("button[type=submit]").last.click()
+    contributor.wait_for_load_state()
+    document_id = int(re.search(r"/documents/(\d+)", contributor.url).group(1))
+    contributor.goto(site.url_for("documents.edit", document_id=document_id))
+    upload = contributor.locator("form[enctype='multipart/form-data']")
+    upload.locator("input[type=file]").set_input_files(str(attachment))
+    upload.locator("button[type=submit]").click()
+    contributor.wait_for_load_state()
+    assert "informe-tapachula.pdf" in contributor.content()
+    journey.shoot(contributor, "attachment-added")
+    contributor.goto(site.url_for("documents.detail", document_id=document_id))
+    contributor.locator("form[action$='/submit'] button[type=submit]").click()
     contributor.wait_for_load_state()
     assert TITLE in contributor.content()
     journey.shoot(contributor, "submitted-for-review")
 
-    # 3. A moderator finds it in the queue and approves it.
+    # 3. A moderator finds it in the queue, claims it and approves it.
     journey.require("review.queue")
     moderator = new_page("es")
     sign_in(moderator, site, MODERATOR, DEMO_PASSWORD)
@@ -106,7 +126,11 @@ def test_a_practice_goes_from_a_spanish_form_to_an_anonymous_reader(journey, liv
     journey.shoot(moderator, "review-queue")
     moderator.get_by_role("link", name=TITLE).first.click()
     moderator.wait_for_load_state()
-    moderator.get_by_role("button", name=re.compile("Aprobar|Approve", re.I)).first.click()
+    claim = moderator.locator("button[name=action][value=claim]")
+    if claim.count():
+        claim.click()
+        moderator.wait_for_load_state()
+    moderator.locator("button[name=action][value=approve]").click()
     moderator.wait_for_load_state()
     journey.shoot(moderator, "approved")
 
