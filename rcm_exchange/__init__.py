@@ -63,7 +63,7 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from rcm_exchange.web import admin, audit, auth, main
+    from rcm_exchange.web import admin, audit, auth, browse, main, statistics
     from rcm_exchange.web import documents as documents_pages
     from rcm_exchange.web import notifications as notification_pages
     from rcm_exchange.web import review as review_pages
@@ -71,6 +71,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(browse.bp)
+    app.register_blueprint(statistics.bp)
     app.register_blueprint(documents_pages.bp)
     app.register_blueprint(review_pages.bp)
     app.register_blueprint(notification_pages.bp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, format_timedelta, get_locale
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "es": "Español"}
@@ -35,10 +35,44 @@ def localized(obj, attribute: str = "name") -> str:
 
 
 def register_template_helpers(app) -> None:
-    from rcm_exchange.web import current_path
+    from rcm_exchange.labels import TEMPLATE_GLOBALS
+    from rcm_exchange.web import current_path, document_url, has_endpoint, main_navigation
 
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language,
-                                 localized=localized, current_path=current_path)
+                                 localized=localized, current_path=current_path,
+                                 document_url=document_url, has_endpoint=has_endpoint,
+                                 main_navigation=main_navigation, **TEMPLATE_GLOBALS)
+
+    @app.template_filter("number")
+    def _number(value) -> str:
+        return format_decimal(value) if value is not None else ""
+
+    @app.template_filter("percent")
+    def _percent(value) -> str:
+        return format_percent(value) if value is not None else ""
+
+    @app.template_filter("month")
+    def _month(value: datetime | None) -> str:
+        """'March 2026' / 'marzo de 2026'."""
+        return format_date(value, "LLLL y") if value else ""
+
+    @app.template_filter("short_month")
+    def _short_month(value: datetime | None) -> str:
+        return format_date(value, "MMM yy") if value else ""
+
+    @app.template_filter("duration")
+    def _duration(value) -> str:
+        """'3 days', '5 hours': the nearest whole unit, in the page's language."""
+        return format_timedelta(value, threshold=1.5) if value is not None else ""
+
+    @app.template_filter("filesize")
+    def _filesize(size: int | None) -> str:
+        if size is None:
+            return ""
+        for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("kB", 1024)):
+            if size >= scale:
+                return f"{format_decimal(size / scale, format='#,##0.#')} {unit}"
+        return f"{format_decimal(size)} B"
 
     @app.template_filter("date")
     def _date(value: datetime | None, style: str = "medium") -> str:

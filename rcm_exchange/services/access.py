@@ -115,6 +115,16 @@ def require_signed_in(user) -> None:
         raise Forbidden()
 
 
+def can_see_statistics(user) -> bool:
+    """The Secretariat's figures: moderators, administrators and Secretariat staff."""
+    return is_moderator(user) or organization_kind(user) == OrganizationKind.SECRETARIAT
+
+
+def require_statistics(user) -> None:
+    if not can_see_statistics(user):
+        raise Forbidden()
+
+
 # --- submitting and reviewing ------------------------------------------------
 
 UPLOAD_STATUSES = frozenset({DocumentStatus.DRAFT, DocumentStatus.CHANGES_REQUESTED})
@@ -152,3 +162,4 @@ def require_submitting_organization(user, document: Document) -> None:
     require_view_document(user, document)
     if not is_of_submitting_organization(user, document):
         raise Forbidden()
+

@@ -1,12 +1,38 @@
-"""Read-side queries for pages that list published material."""
+"""Read-side queries for the pages that list published material: the home page and
+browsing by pillar and tag, country, organization, type and year.
+
+Every list and every count goes through ``access.visible_documents_clause``, so a count
+never reveals material the reader may not open. A listing is one COUNT query and one page
+query, ordered newest first on ``published_at, id`` (both indexed), so it stays cheap on a
+large collection.
+"""
 from __future__ import annotations
 
-from sqlalchemy import select
+import math
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import ColumnElement, extract, func, select
 from sqlalchemy.orm import selectinload
 
+from rcm_exchange.errors import NotFound
 from rcm_exchange.extensions import db
-from rcm_exchange.models import Document, Tag
+from rcm_exchange.models import (
+    Country,
+    DocType,
+    Document,
+    Organization,
+    OrganizationKind,
+    RcmStatus,
+    Tag,
+    document_countries,
+    document_tags,
+)
 from rcm_exchange.services import access
+
+PAGE_SIZE = 20
 
 
 def recent_documents(user, limit: int = 8) -> list[Document]:
@@ -25,3 +51,253 @@ def pillars() -> list[Tag]:
 
 def taxonomy() -> list[Tag]:
     return list(db.session.scalars(select(Tag).order_by(Tag.position, Tag.slug)))
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    items: list[Document]
+    total: int
+    page: int
+    per_page: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_number(self) -> int:
+        """The position of the first item shown, counting from 1 (0 when empty)."""
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last_number(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.items)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a browse listing shows: one subject (a tag, country, organization, type or
+    year), optionally narrowed by type and year."""
+
+    tag: Tag | None = None
+    country: Country | None = None
+    organization: Organization | None = None
+    doc_type: DocType | None = None
+    year: int | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.tag is not None:
+            clauses.append(Document.id.in_(
+                select(document_tags.c.document_id).where(document_tags.c.tag_id == self.tag.id)))
+        if self.country is not None:
+            clauses.append(Document.id.in_(
+                select(document_countries.c.document_id)
+                .where(document_countries.c.country_code == self.country.code)))
+        if self.organization is not None:
+            clauses.append(Document.organization_id == self.organization.id)
+        if self.doc_type is not None:
+            clauses.append(Document.doc_type == self.doc_type)
+        if self.year is not None:
+            # A range, not extract(year), so the published_at index is used.
+            clauses.append(Document.published_at >= datetime(self.year, 1, 1, tzinfo=timezone.utc))
+            clauses.append(Document.published_at < datetime(self.year + 1, 1, 1, tzinfo=timezone.utc))
+        return clauses
+
+
+def selection(*, tag: str | None = None, country: str | None = None, organization: int | None = None,
+              doc_type: str | None = None, year: int | None = None) -> Selection:
+    """Resolve the names in a URL; NotFound for any that does not exist."""
+    found_tag = found_country = found_organization = found_type = None
+    if tag is not None:
+        found_tag = db.session.scalar(select(Tag).where(Tag.slug == tag))
+        if found_tag is None:
+            raise NotFound()
+    if country is not None:
+        found_country = db.session.get(Country, country.upper())
+        if found_country is None:
+            raise NotFound()
+    if organization is not None:
+        found_organization = db.session.get(Organization, organization)
+        if found_organization is None:
+            raise NotFound()
+    if doc_type is not None:
+        try:
+            found_type = DocType(doc_type)
+        except ValueError:
+            raise NotFound() from None
+    if year is not None and not 1900 <= year <= 9999:
+        raise NotFound()
+    return Selection(tag=found_tag, country=found_country, organization=found_organization,
+                     doc_type=found_type, year=year)
+
+
+@dataclass(frozen=True)
+class Listing:
+    chosen: Selection
+    documents: DocumentPage
+
+
+def listing(user, *, page: int = 1, **names) -> Listing:
+    """The browse listing a URL names (see ``selection``), one page of it."""
+    chosen = selection(**names)
+    return Listing(chosen=chosen, documents=list_documents(user, chosen, page))
+
+
+def list_documents(user, chosen: Selection, page: int = 1) -> DocumentPage:
+    """Published documents the user may see that match ``chosen``, newest first."""
+    page = max(1, page)
+    where = [access.visible_documents_clause(user), *chosen.clauses()]
+    total = db.session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
+    items = list(db.session.scalars(
+        select(Document)
+        .where(*where)
+        .options(selectinload(Document.tags), selectinload(Document.countries),
+                 selectinload(Document.organization))
+        .order_by(Document.published_at.desc(), Document.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ))
+    return DocumentPage(items=items, total=total, page=page)
+
+
+# --- Overviews with counts -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Counted:
+    subject: object
+    count: int
+
+
+@dataclass(frozen=True)
+class TagOverview:
+    pillars: list[Counted]
+    themes: list[Counted]
+
+
+def tag_overview(user) -> TagOverview:
+    counts = dict(db.session.execute(
+        select(document_tags.c.tag_id, func.count())
+        .join(Document, Document.id == document_tags.c.document_id)
+        .where(access.visible_documents_clause(user))
+        .group_by(document_tags.c.tag_id)
+    ).all())
+    tags = [Counted(tag, counts.get(tag.id, 0)) for tag in taxonomy()]
+    return TagOverview(pillars=[c for c in tags if c.subject.is_pillar],
+                       themes=[c for c in tags if not c.subject.is_pillar])
+
+
+@dataclass(frozen=True)
+class CountryOverview:
+    members: list[Counted]
+    observers: list[Counted]
+    others: list[Counted]
+
+
+def country_overview(user, language: str) -> CountryOverview:
+    """Member states, then observer states (all of them, even without documents), then
+    any other country that documents are about; each group by name in ``language``."""
+    counts = dict(db.session.execute(
+        select(document_countries.c.country_code, func.count())
+        .join(Document, Document.id == document_countries.c.document_id)
+        .where(access.visible_documents_clause(user))
+        .group_by(document_countries.c.country_code)
+    ).all())
+    countries = db.session.scalars(
+        select(Country).where((Country.rcm_status.is_not(None)) | (Country.code.in_(list(counts))))
+    ).all()
+    groups: dict[RcmStatus | None, list[Counted]] = defaultdict(list)
+    for country in sorted(countries, key=lambda c: _sort_key(c.name(language))):
+        groups[country.rcm_status].append(Counted(country, counts.get(country.code, 0)))
+    return CountryOverview(members=groups[RcmStatus.MEMBER], observers=groups[RcmStatus.OBSERVER],
+                           others=groups[None])
+
+
+ORGANIZATION_KIND_ORDER = (
+    OrganizationKind.MEMBER_STATE, OrganizationKind.OBSERVER_STATE, OrganizationKind.OBSERVER_ORG,
+    OrganizationKind.CIVIL_SOCIETY, OrganizationKind.SECRETARIAT,
+)
+
+
+def organization_overview(user, language: str) -> list[tuple[OrganizationKind, list[Counted]]]:
+    """Organizations grouped by kind; civil-society groups appear once they have published."""
+    counts = dict(db.session.execute(
+        select(Document.organization_id, func.count())
+        .where(access.visible_documents_clause(user))
+        .group_by(Document.organization_id)
+    ).all())
+    groups: dict[OrganizationKind, list[Counted]] = defaultdict(list)
+    organizations = db.session.scalars(select(Organization)).all()
+    for organization in sorted(organizations, key=lambda o: _sort_key(o.display_name(language))):
+        count = counts.get(organization.id, 0)
+        if organization.kind == OrganizationKind.CIVIL_SOCIETY and not count:
+            continue
+        groups[organization.kind].append(Counted(organization, count))
+    return [(kind, groups[kind]) for kind in ORGANIZATION_KIND_ORDER if groups[kind]]
+
+
+@dataclass(frozen=True)
+class TypeYearOverview:
+    years: list[int]                              # newest first
+    counts: dict[tuple[DocType, int], int]        # (type, year) -> documents
+    type_totals: dict[DocType, int] = field(default_factory=dict)
+    year_totals: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def types(self) -> list[DocType]:
+        return list(DocType)
+
+    @property
+    def total(self) -> int:
+        return sum(self.type_totals.values())
+
+
+def type_year_overview(user) -> TypeYearOverview:
+    year = extract("year", Document.published_at)
+    rows = db.session.execute(
+        select(Document.doc_type, year, func.count())
+        .where(access.visible_documents_clause(user))
+        .group_by(Document.doc_type, year)
+    ).all()
+    counts: dict[tuple[DocType, int], int] = {}
+    type_totals: dict[DocType, int] = defaultdict(int)
+    year_totals: dict[int, int] = defaultdict(int)
+    for doc_type, published_year, count in rows:
+        key = (DocType(doc_type), int(published_year))
+        counts[key] = count
+        type_totals[key[0]] += count
+        year_totals[key[1]] += count
+    return TypeYearOverview(years=sorted(year_totals, reverse=True), counts=counts,
+                            type_totals=dict(type_totals), year_totals=dict(year_totals))
+
+
+def _sort_key(name: str) -> str:
+    """Alphabetical order that ignores accents and case, as a Spanish reader expects."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name.casefold())
+                   if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class HomePage:
+    recent: list[Document]
+    pillars: list[Counted]
+    presidency: object | None       # PresidencyProTempore of the current year
+    published_total: int
+
+
+def home_page(user, year: int) -> HomePage:
+    from rcm_exchange.services import reference_data
+
+    pillar_counts = tag_overview(user).pillars
+    total = db.session.scalar(
+        select(func.count()).select_from(Document).where(access.visible_documents_clause(user))) or 0
+    return HomePage(recent=recent_documents(user, limit=6), pillars=pillar_counts,
+                    presidency=reference_data.presidency_for(year), published_total=total)

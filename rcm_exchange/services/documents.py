@@ -110,7 +110,7 @@ def update_document(user, document: Document, data: dict, version: int | None) -
         else:
             raise InvalidTransition(_(
                 "A document that is %(status)s cannot be edited. Withdraw it first to change it.",
-                status=lifecycle.status_label(document.status)))
+                status=lifecycle.status_in_sentence(document.status)))
     return document
 
 

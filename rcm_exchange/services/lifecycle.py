@@ -254,7 +254,7 @@ def _check_claim(user, document: Document, action: str) -> None:
 def _refuse(document: Document, action: str, current: DocumentStatus) -> InvalidTransition:
     return InvalidTransition(_(
         "This document cannot be %(action)s: it is now %(status)s.",
-        action=action_label(action), status=status_label(current)))
+        action=action_label(action), status=status_in_sentence(current)))
 
 
 def transition(user, document: Document, action: str, *, version: int | None,
@@ -328,7 +328,7 @@ def transition(user, document: Document, action: str, *, version: int | None,
 
 # --- words for people -------------------------------------------------------------
 
-def status_label(status: DocumentStatus) -> str:
+def status_in_sentence(status: DocumentStatus) -> str:
     return {
         S.DRAFT: _("draft"), S.SUBMITTED: _("submitted"), S.IN_REVIEW: _("in review"),
         S.CHANGES_REQUESTED: _("changes requested"), S.PUBLISHED: _("published"),

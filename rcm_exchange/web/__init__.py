@@ -1,9 +1,11 @@
 """HTML blueprints. Views parse input, call one service function, and render."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import current_app, has_request_context, request, url_for
+from flask_babel import lazy_gettext as _l
 
 
 def safe_next_url(target: str | None, fallback_endpoint: str = "main.home") -> str:
@@ -24,3 +26,54 @@ def _is_local_path(target: str) -> bool:
 
 def current_path() -> str:
     return request.full_path.rstrip("?") if request.query_string else request.path
+
+
+# The document page lives in the documents blueprint; lists link to it through here only.
+DOCUMENT_ENDPOINT = "documents.detail"
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Whether a page exists, so navigation links only to pages that are there."""
+    return endpoint in current_app.view_functions
+
+
+def document_url(document, **values) -> str | None:
+    if not has_endpoint(DOCUMENT_ENDPOINT):
+        return None
+    return url_for(DOCUMENT_ENDPOINT, document_id=document.id, **values)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    endpoint: str
+    label: str
+    current: bool
+
+
+# (endpoint, label, who sees the link); a page that is not registered is left out.
+NAVIGATION = (
+    ("browse.topics", _l("Browse"), None),
+    ("search.search", _l("Search"), None),
+    ("documents.mine", _l("My documents"), "signed_in"),
+    ("review.queue", _l("Review queue"), "moderator"),
+    ("notifications.index", _l("Notifications"), "signed_in"),
+    ("statistics.overview", _l("Statistics"), "statistics"),
+    ("admin.users", _l("Accounts"), "admin"),
+    ("audit.index", _l("Audit log"), "admin"),
+)
+
+
+def main_navigation(user) -> list[NavLink]:
+    from rcm_exchange.services import access
+
+    allowed = {
+        None: True,
+        "signed_in": access.is_signed_in(user),
+        "moderator": access.is_moderator(user),
+        "statistics": access.can_see_statistics(user),
+        "admin": access.is_admin(user),
+    }
+    here = (request.endpoint or "").split(".")[0] if has_request_context() else ""
+    return [NavLink(endpoint, str(label), endpoint.split(".")[0] == here)
+            for endpoint, label, audience in NAVIGATION
+            if allowed[audience] and has_endpoint(endpoint)]

@@ -28,7 +28,6 @@ from rcm_exchange.schemas.documents import (
     VersionSchema,
 )
 from rcm_exchange.services import access, attachments, browse, documents
-from rcm_exchange.services.lifecycle import status_label
 
 bp = Blueprint("documents", __name__)
 
@@ -129,7 +128,6 @@ def detail(document_id: int):
         is_own=access.is_of_submitting_organization(current_user, document),
         can_review=access.can_review(current_user),
         can_see_history=access.can_see_history(current_user, document),
-        status_label=status_label,
     )
 
 
@@ -138,15 +136,13 @@ def detail(document_id: int):
 def history(document_id: int):
     document = documents.get_document_for(current_user, document_id)
     return render_template("documents/history.html", document=document,
-                           events=documents.history(current_user, document),
-                           status_label=status_label)
+                           events=documents.history(current_user, document))
 
 
 @bp.get("/documents/mine")
 @login_required
 def mine():
-    return render_template("documents/mine.html", rows=documents.my_documents(current_user),
-                           status_label=status_label)
+    return render_template("documents/mine.html", rows=documents.my_documents(current_user))
 
 
 # --- attachments -------------------------------------------------------------------

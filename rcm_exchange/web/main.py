@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, render_template, request, session
 from flask_login import current_user
 
 from rcm_exchange.i18n import LANGUAGES
-from rcm_exchange.services import accounts, browse, reference_data
+from rcm_exchange.services import accounts, browse
 from rcm_exchange.web import safe_next_url
 
 bp = Blueprint("main", __name__)
@@ -15,12 +15,7 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
-    return render_template(
-        "main/home.html",
-        pillars=browse.pillars(),
-        documents=browse.recent_documents(current_user),
-        presidency=reference_data.presidency_for(date.today().year),
-    )
+    return render_template("main/home.html", home=browse.home_page(current_user, date.today().year))
 
 
 @bp.post("/language")

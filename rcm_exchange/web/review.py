@@ -17,7 +17,7 @@ from rcm_exchange.schemas.review import (
     ReassignSchema,
 )
 from rcm_exchange.services import access, accounts, browse, documents, review
-from rcm_exchange.services.lifecycle import action_label, status_label
+from rcm_exchange.services.lifecycle import action_label
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -35,7 +35,7 @@ def queue():
     return render_template(
         "review/queue.html", page=page, filters=filters, tags=browse.taxonomy(),
         countries=documents.country_choices(), organizations=accounts.list_organizations(),
-        status_label=status_label, age=_age, errors={})
+        age=_age, errors={})
 
 
 def _age(since) -> str:
@@ -49,7 +49,7 @@ def item(document_id: int):
         "review/item.html", document=document, review_status=documents.review_status(document),
         revision=documents.pending_revision(document),
         diff=review.revision_diff(current_user, document), moderators=review.moderators(),
-        status_label=status_label, values={}, errors={})
+        values={}, errors={})
 
 
 @bp.post("/<int:document_id>")
@@ -67,7 +67,7 @@ def act(document_id: int):
             "review/item.html", document=document, review_status=documents.review_status(document),
             revision=documents.pending_revision(document),
             diff=review.revision_diff(current_user, document), moderators=review.moderators(),
-            status_label=status_label, values=values, errors=error.errors or {}), 422
+            values=values, errors=error.errors or {}), 422
     flash(_("Done: the document was %(action)s.", action=action_label(data["action"])), "success")
     if data["action"] == "claim":
         return redirect(url_for("review.item", document_id=document.id))

@@ -1,0 +1,167 @@
+"""Figures for the Technical Secretariat: what was published, where, on what, and how
+long submissions wait for a decision."""
+from __future__ import annotations
+
+import statistics as stats
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import aliased
+
+from rcm_exchange.extensions import db
+from rcm_exchange.models import (
+    AuditEvent,
+    Country,
+    DocType,
+    Document,
+    DocumentStatus,
+    Tag,
+    document_countries,
+    document_tags,
+)
+from rcm_exchange.services import access
+
+MONTHS = 24
+QUEUE_STATUSES = (DocumentStatus.SUBMITTED, DocumentStatus.IN_REVIEW, DocumentStatus.CHANGES_REQUESTED)
+DECISIONS = ("approve", "reject", "request_changes")
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart: ``key`` identifies it (a month, a country code, a slug),
+    ``subject`` is what a template names it by."""
+
+    key: object
+    subject: object
+    value: int
+
+
+@dataclass(frozen=True)
+class DecisionTimes:
+    decisions: int
+    median: timedelta | None
+
+
+@dataclass(frozen=True)
+class Statistics:
+    per_month: list[Bar]          # oldest first, every month present
+    per_country: list[Bar]        # most documents first
+    per_tag: list[Bar]
+    per_type: list[Bar]
+    queue: list[Bar]              # one bar per queue status
+    decision_times: DecisionTimes
+    published_total: int
+    since: datetime
+
+    @property
+    def queue_size(self) -> int:
+        return sum(bar.value for bar in self.queue)
+
+    @property
+    def published_in_period(self) -> int:
+        return sum(bar.value for bar in self.per_month)
+
+
+def overview(user, now: datetime | None = None) -> Statistics:
+    access.require_statistics(user)
+    now = now or datetime.now(timezone.utc)
+    since = _month_start(now, MONTHS - 1)
+    visible = access.visible_documents_clause(user)
+    return Statistics(
+        per_month=_per_month(visible, since, now),
+        per_country=_per_country(visible),
+        per_tag=_per_tag(visible),
+        per_type=_per_type(visible),
+        queue=_queue(),
+        decision_times=_decision_times(since),
+        published_total=db.session.scalar(select(func.count()).select_from(Document).where(visible)) or 0,
+        since=since,
+    )
+
+
+def _month_start(now: datetime, months_back: int) -> datetime:
+    month_index = now.year * 12 + (now.month - 1) - months_back
+    return datetime(month_index // 12, month_index % 12 + 1, 1, tzinfo=timezone.utc)
+
+
+def _per_month(visible, since: datetime, now: datetime) -> list[Bar]:
+    year, month = extract("year", Document.published_at), extract("month", Document.published_at)
+    counts = {
+        (int(y), int(m)): n for y, m, n in db.session.execute(
+            select(year, month, func.count())
+            .where(visible, Document.published_at >= since)
+            .group_by(year, month)
+        )
+    }
+    bars = []
+    for offset in range(MONTHS - 1, -1, -1):
+        start = _month_start(now, offset)
+        bars.append(Bar(key=start, subject=start, value=counts.get((start.year, start.month), 0)))
+    return bars
+
+
+def _per_country(visible) -> list[Bar]:
+    rows = db.session.execute(
+        select(Country, func.count())
+        .join(document_countries, document_countries.c.country_code == Country.code)
+        .join(Document, Document.id == document_countries.c.document_id)
+        .where(visible)
+        .group_by(Country.code)
+        .order_by(func.count().desc(), Country.code)
+    ).all()
+    return [Bar(key=country.code, subject=country, value=count) for country, count in rows]
+
+
+def _per_tag(visible) -> list[Bar]:
+    rows = db.session.execute(
+        select(Tag, func.count())
+        .join(document_tags, document_tags.c.tag_id == Tag.id)
+        .join(Document, Document.id == document_tags.c.document_id)
+        .where(visible)
+        .group_by(Tag.id)
+        .order_by(func.count().desc(), Tag.position)
+    ).all()
+    return [Bar(key=tag.slug, subject=tag, value=count) for tag, count in rows]
+
+
+def _per_type(visible) -> list[Bar]:
+    counts = dict(db.session.execute(
+        select(Document.doc_type, func.count()).where(visible).group_by(Document.doc_type)
+    ).all())
+    return [Bar(key=t.value, subject=t, value=counts.get(t, 0)) for t in DocType]
+
+
+def _queue() -> list[Bar]:
+    counts = dict(db.session.execute(
+        select(Document.status, func.count())
+        .where(Document.status.in_(QUEUE_STATUSES))
+        .group_by(Document.status)
+    ).all())
+    return [Bar(key=s.value, subject=s, value=counts.get(s, 0)) for s in QUEUE_STATUSES]
+
+
+def _decision_times(since: datetime) -> DecisionTimes:
+    """From each decision back to the latest submission of the same document before it,
+    for decisions taken since ``since``; a resubmission after changes starts a new wait."""
+    submit = aliased(AuditEvent)
+    submitted_at = (
+        select(func.max(submit.at))
+        .where(submit.document_id == AuditEvent.document_id, submit.action == "submit",
+               submit.at <= AuditEvent.at)
+        .correlate(AuditEvent)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(AuditEvent.at, submitted_at)
+        .where(AuditEvent.action.in_(DECISIONS), AuditEvent.at >= since)
+    ).all()
+    waits = [_aware(decided) - _aware(submitted) for decided, submitted in rows if submitted is not None]
+    return DecisionTimes(decisions=len(waits), median=stats.median(waits) if waits else None)
+
+
+def _aware(value) -> datetime:
+    # The subquery's MAX() bypasses the column type, so SQLite hands back text or naive values.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,70 @@
+"""Browsing besides search: by pillar and theme, country, organization, type and year."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from rcm_exchange.i18n import current_language
+from rcm_exchange.services import browse
+
+bp = Blueprint("browse", __name__, url_prefix="/browse")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _listing(kind: str, **names):
+    narrowing = {"doc_type": request.args.get("type") or None, "year": _int_arg("year")}
+    narrowing.update({key: value for key, value in names.items() if value is not None})
+    result = browse.listing(current_user, page=_int_arg("page") or 1, **narrowing)
+    return render_template("browse/listing.html", kind=kind, listing=result,
+                           chosen=result.chosen, documents=result.documents)
+
+
+@bp.get("/")
+def topics():
+    return render_template("browse/topics.html", overview=browse.tag_overview(current_user))
+
+
+@bp.get("/countries")
+def countries():
+    return render_template("browse/countries.html",
+                           overview=browse.country_overview(current_user, current_language()))
+
+
+@bp.get("/organizations")
+def organizations():
+    return render_template("browse/organizations.html",
+                           groups=browse.organization_overview(current_user, current_language()))
+
+
+@bp.get("/types")
+def types():
+    return render_template("browse/types.html", overview=browse.type_year_overview(current_user))
+
+
+@bp.get("/topics/<slug>")
+def topic(slug: str):
+    return _listing("topic", tag=slug)
+
+
+@bp.get("/countries/<code>")
+def country(code: str):
+    return _listing("country", country=code)
+
+
+@bp.get("/organizations/<int:organization_id>")
+def organization(organization_id: int):
+    return _listing("organization", organization=organization_id)
+
+
+@bp.get("/types/<doc_type>")
+def doc_type(doc_type: str):
+    return _listing("type", doc_type=doc_type)
+
+
+@bp.get("/years/<int:year>")
+def year(year: int):
+    return _listing("year", year=year)

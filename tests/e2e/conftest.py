@@ -1,0 +1,141 @@
+"""End-to-end tests in a real browser: Debian's Chromium driven by Playwright against the
+site served on a free local port, on a temporary SQLite database with the demo data.
+
+They are skipped, with the reason, when Chromium or Playwright is not installed;
+.ci/run installs both, so CI runs them.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from rcm_exchange.config import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
+AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+if sync_playwright is None:
+    pytestmark_reason = "the playwright package is not installed (pip install -e '.[test]')"
+elif not CHROMIUM.exists():
+    pytestmark_reason = f"{CHROMIUM} is missing (apt-get install chromium); .ci/run installs it"
+else:
+    pytestmark_reason = None
+
+
+def pytest_collection_modifyitems(config, items):
+    if pytestmark_reason is None:
+        return
+    skip = pytest.mark.skip(reason=pytestmark_reason)
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """The folder screenshots and the accessibility summary are written to."""
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
+
+
+class LiveSite:
+    def __init__(self, app, base_url: str):
+        self.app = app
+        self.base_url = base_url
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def has_page(self, endpoint: str) -> bool:
+        return endpoint in self.app.view_functions
+
+    def path_for(self, endpoint: str, **values) -> str:
+        from flask import url_for
+
+        with self.app.test_request_context():
+            return url_for(endpoint, **values)
+
+    def url_for(self, endpoint: str, **values) -> str:
+        return self.base_url + self.path_for(endpoint, **values)
+
+
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory):
+    from werkzeug.serving import make_server
+
+    from rcm_exchange.extensions import db
+    from rcm_exchange.services.demo_data import load_demo_data
+    from tests.conftest import make_app
+
+    folder = tmp_path_factory.mktemp("e2e")
+    app = make_app(f"sqlite:///{folder / 'e2e.sqlite3'}", folder)
+    with app.app_context():
+        db.create_all()
+        load_demo_data()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveSite(app, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """``new_page(language, viewport=DESKTOP, javascript=True)``: a page in a fresh browser
+    context whose Accept-Language asks for ``language``."""
+    contexts = []
+
+    def open_page(language: str = "en", *, viewport=DESKTOP, javascript: bool = True):
+        locale = {"es": "es-MX", "en": "en-US"}[language]
+        # bypass_csp: the strict policy (rightly) refuses the test's injected axe-core script.
+        context = browser.new_context(locale=locale, viewport=viewport, java_script_enabled=javascript,
+                                      bypass_csp=True,
+                                      extra_http_headers={"Accept-Language": f"{locale},{language};q=0.9"})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, site: LiveSite, email: str, password: str) -> None:
+    page.goto(site.url("/auth/sign-in"))
+    page.locator("#field-email").fill(email)
+    page.locator("#field-password").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/auth/sign-in" not in page.url, f"sign-in as {email} failed"

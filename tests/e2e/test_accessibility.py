@@ -1,0 +1,154 @@
+"""axe-core finds no serious or critical violation on any page, in either language, and
+every page reflows at a phone's width and at 200% zoom without sideways scrolling."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from rcm_exchange.services.demo_data import DEMO_PASSWORD
+from tests.e2e.conftest import AXE_SCRIPT, DESKTOP, PHONE, sign_in
+
+MODERATOR = "moderator@ts.demo.rcm"
+CONTRIBUTOR = "contributor@mx.demo.rcm"
+BLOCKING = {"serious", "critical"}
+
+
+@dataclass(frozen=True)
+class SitePage:
+    name: str
+    endpoint: str
+    path: str | None = None          # when the page needs values that url_for cannot guess
+    values: tuple = ()
+    account: str | None = None
+
+
+def _first_public_document_id(site) -> int:
+    from sqlalchemy import select
+
+    from rcm_exchange.extensions import db
+    from rcm_exchange.models import Document
+    from rcm_exchange.services import access
+
+    with site.app.app_context():
+        return db.session.scalar(select(Document.id).where(access.visible_documents_clause(None))
+                                 .order_by(Document.published_at.desc()).limit(1))
+
+
+PAGES = [
+    SitePage("home", "main.home"),
+    SitePage("sign-in", "auth.login"),
+    SitePage("browse-topics", "browse.topics"),
+    SitePage("browse-topic", "browse.topic", values=(("slug", "human-rights-of-migrants"),)),
+    SitePage("browse-countries", "browse.countries"),
+    SitePage("browse-country", "browse.country", values=(("code", "MX"),)),
+    SitePage("browse-organizations", "browse.organizations"),
+    SitePage("browse-types", "browse.types"),
+    SitePage("statistics", "statistics.overview", account=MODERATOR),
+    SitePage("search", "search.search", values=(("q", "migracion"),)),
+    SitePage("document", "documents.detail"),
+    SitePage("form", "documents.new", account=CONTRIBUTOR),
+    SitePage("queue", "review.queue", account=MODERATOR),
+]
+
+
+def _open(site_page: SitePage, live_site, new_page, language: str, **options):
+    if not live_site.has_page(site_page.endpoint):
+        pytest.skip(f"the {site_page.name} page ({site_page.endpoint}) is not on this branch yet")
+    page = new_page(language, **options)
+    if site_page.account:
+        sign_in(page, live_site, site_page.account, DEMO_PASSWORD)
+        # The account's own language setting wins over the browser; ask for the one under test.
+        page.goto(live_site.url("/"))
+        switch = page.locator(f".language-switch button[value={language}]")
+        if switch.count():
+            switch.click()
+            page.wait_for_load_state()
+    values = dict(site_page.values)
+    if site_page.endpoint == "documents.detail":
+        values["document_id"] = _first_public_document_id(live_site)
+    response = page.goto(live_site.url_for(site_page.endpoint, **values))
+    assert response is not None and response.ok, f"{site_page.name}: HTTP {response and response.status}"
+    assert page.locator("html").get_attribute("lang") == language
+    return page
+
+
+@pytest.fixture(scope="module")
+def axe_summary(artifacts):
+    summary: dict[str, dict] = {}
+    yield summary
+    lines = ["axe-core summary (impact: violations) per page and language", ""]
+    for key in sorted(summary):
+        counts = summary[key]
+        detail = ", ".join(f"{impact}: {counts['impacts'].get(impact, 0)}"
+                           for impact in ("critical", "serious", "moderate", "minor"))
+        lines.append(f"{key:32} {detail}; rules passed: {counts['passes']}"
+                     + (f"; rules: {', '.join(counts['rules'])}" if counts["rules"] else ""))
+    (artifacts / "axe-summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n" + "\n".join(lines))
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("site_page", PAGES, ids=lambda p: p.name)
+def test_no_serious_or_critical_accessibility_violations(site_page, language, live_site, new_page,
+                                                         artifacts, axe_summary):
+    page = _open(site_page, live_site, new_page, language)
+    assert page.title().strip(), "every page has a title"
+    assert page.locator("h1").count() == 1, "every page has exactly one main heading"
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = results["violations"]
+    impacts: dict[str, int] = {}
+    for violation in violations:
+        impacts[violation["impact"]] = impacts.get(violation["impact"], 0) + 1
+    axe_summary[f"{site_page.name} [{language}]"] = {
+        "impacts": impacts, "passes": len(results["passes"]),
+        "rules": sorted(v["id"] for v in violations)}
+    page.screenshot(path=str(artifacts / f"page-{site_page.name}-{language}-desktop.png"), full_page=True)
+    blocking = [{"rule": v["id"], "impact": v["impact"], "help": v["help"],
+                 "nodes": [n["target"] for n in v["nodes"]][:5]}
+                for v in violations if v["impact"] in BLOCKING]
+    assert blocking == [], json.dumps(blocking, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("width, scale, label", [(PHONE["width"], 1, "phone"), (640, 2, "zoom200")])
+@pytest.mark.parametrize("site_page", PAGES, ids=lambda p: p.name)
+def test_pages_reflow_on_a_phone_and_at_200_percent_zoom(site_page, width, scale, label, live_site,
+                                                         new_page, artifacts):
+    # 200% zoom of a 1280-pixel window leaves 640 CSS pixels, drawn at twice the density.
+    page = _open(site_page, live_site, new_page, "es", viewport={"width": width, "height": 800})
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if label == "phone":
+        page.screenshot(path=str(artifacts / f"page-{site_page.name}-es-phone.png"), full_page=True)
+    assert overflow <= 1, f"{site_page.name} scrolls sideways by {overflow}px at {width}px wide"
+    assert scale in (1, 2)
+
+
+def test_browsing_works_without_javascript(live_site, new_page, artifacts):
+    page = new_page("es", viewport=DESKTOP, javascript=False)
+    page.goto(live_site.url("/"))
+    page.get_by_role("link", name="Explorar", exact=True).first.click()
+    page.get_by_role("link", name="Países").click()
+    page.get_by_role("link", name="México").first.click()
+    assert page.locator("h1").inner_text() == "México"
+    assert page.locator(".document-list > li").count() > 0
+    page.get_by_role("link", name="Inglés").count()  # the switch is a form button, not a link
+    page.locator(".language-switch button[value=en]").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Mexico"
+    page.screenshot(path=str(artifacts / "no-javascript-country-en.png"), full_page=True)
+
+
+def test_print_style_shows_the_content_only(live_site, new_page, artifacts):
+    page = new_page("en")
+    endpoint = "documents.detail" if live_site.has_page("documents.detail") else "browse.country"
+    values = ({"document_id": _first_public_document_id(live_site)} if endpoint == "documents.detail"
+              else {"code": "MX"})
+    page.goto(live_site.url_for(endpoint, **values))
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.locator(".site-footer").is_visible()
+    assert page.locator("main h1").is_visible()
+    page.screenshot(path=str(artifacts / f"print-{endpoint.replace('.', '-')}.png"), full_page=True)
+    page.pdf(path=str(artifacts / f"print-{endpoint.replace('.', '-')}.pdf"))
