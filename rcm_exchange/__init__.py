@@ -63,11 +63,16 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from rcm_exchange.web import admin, auth, main
+    from rcm_exchange.api import register_api
+    from rcm_exchange.web import admin, api_reference, auth, feeds, main, tokens
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(tokens.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(api_reference.bp)
+    register_api(app)
 
 
 def register_errors(app: Flask) -> None:

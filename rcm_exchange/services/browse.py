@@ -1,11 +1,11 @@
 """Read-side queries for pages that list published material."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from rcm_exchange.extensions import db
-from rcm_exchange.models import Document, Tag
+from rcm_exchange.models import Country, Document, Tag, document_tags
 from rcm_exchange.services import access
 
 
@@ -25,3 +25,24 @@ def pillars() -> list[Tag]:
 
 def taxonomy() -> list[Tag]:
     return list(db.session.scalars(select(Tag).order_by(Tag.position, Tag.slug)))
+
+
+def countries() -> list[Country]:
+    return list(db.session.scalars(select(Country).order_by(Country.code)))
+
+
+def tags_with_counts(user) -> list[tuple[Tag, int]]:
+    """Every tag with the number of published documents under it that ``user`` may see."""
+    visible = (
+        select(document_tags.c.tag_id, func.count().label("n"))
+        .join(Document, Document.id == document_tags.c.document_id)
+        .where(access.visible_documents_clause(user))
+        .group_by(document_tags.c.tag_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Tag, func.coalesce(visible.c.n, 0))
+        .outerjoin(visible, visible.c.tag_id == Tag.id)
+        .order_by(Tag.position, Tag.slug)
+    )
+    return [(tag, count) for tag, count in rows]
