@@ -34,3 +34,30 @@ class DocumentSearchSchema(Schema):
         "description": "`relevance` (the default with `q`) or `newest` (the default without)."})
     page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, strict=False, validate=validate.Range(min=1, max=100))
+
+
+def _document_out_schema():
+    from rcm_exchange.schemas.documents import DocumentOutSchema
+
+    return DocumentOutSchema
+
+
+class DocumentHitSchema(_document_out_schema()):
+    """A document in a result list, with the passages that matched."""
+
+    highlights = fields.List(fields.String(), required=True, metadata={
+        "description": "HTML fragments with the matched words in <mark>; empty without `q`."})
+
+
+class DocumentResultsSchema(Schema):
+    items = fields.List(fields.Nested(DocumentHitSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    facets = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(("tags", "countries", "doc_type", "language", "year"))),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()), required=True,
+        metadata={"description": "For each of tags, countries, doc_type, language and year: "
+                                "value → number of matching documents the caller may see."})
+    suggestion = fields.String(required=True, allow_none=True,
+                               metadata={"description": "A corrected query to offer, or null."})
