@@ -64,11 +64,18 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 def register_blueprints(app: Flask) -> None:
     from rcm_exchange.api import register_api
-    from rcm_exchange.web import admin, api_reference, auth, feeds, main, tokens
+    from rcm_exchange.web import admin, api_reference, audit, auth, feeds, main, tokens
+    from rcm_exchange.web import documents as documents_pages
+    from rcm_exchange.web import notifications as notification_pages
+    from rcm_exchange.web import review as review_pages
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(documents_pages.bp)
+    app.register_blueprint(review_pages.bp)
+    app.register_blueprint(notification_pages.bp)
+    app.register_blueprint(audit.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api_reference.bp)

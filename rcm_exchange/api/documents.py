@@ -2,7 +2,6 @@
 attachments (up and down) and history. Each view parses, calls a service, dumps."""
 from __future__ import annotations
 
-from flask import g, send_file
 from flask_login import current_user
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
@@ -163,13 +162,9 @@ def upload_attachment(files, document_id: int):
 }})
 def download_attachment(attachment_id: int):
     """Download an attachment"""
-    attachment = attachments.get_attachment_for(current_user, attachment_id)
-    response = send_file(attachments.stored_path(attachment.sha256), mimetype=attachment.content_type,
-                         as_attachment=True, download_name=attachment.filename,
-                         conditional=True, max_age=0)
-    # Material that is not public must not linger in shared caches.
-    response.headers["Cache-Control"] = "private, no-cache" if g.api_token else "public, no-cache"
-    return response
+    from rcm_exchange.web.documents import send_attachment
+
+    return send_attachment(attachments.get_attachment_for(current_user, attachment_id))
 
 
 @blp.route(f"/documents/<{ID}:document_id>/history", methods=["GET"])

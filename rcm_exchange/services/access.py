@@ -119,3 +119,42 @@ def require_admin(user) -> None:
 def require_signed_in(user) -> None:
     if not is_signed_in(user):
         raise Forbidden()
+
+
+# --- submitting and reviewing ------------------------------------------------
+
+UPLOAD_STATUSES = frozenset({DocumentStatus.DRAFT, DocumentStatus.CHANGES_REQUESTED})
+
+
+def can_create_document(user) -> bool:
+    return is_signed_in(user)
+
+
+def is_of_submitting_organization(user, document: Document) -> bool:
+    """Submitting, withdrawing and editing are done by the document's organization."""
+    return is_signed_in(user) and document.organization_id == user.organization_id
+
+
+def can_upload(user, document: Document) -> bool:
+    # Attachments change with the draft; a published document's files are not swapped
+    # under its readers.
+    return is_of_submitting_organization(user, document) and document.status in UPLOAD_STATUSES
+
+
+def can_review(user) -> bool:
+    return is_moderator(user)
+
+
+def is_lead_moderator(user) -> bool:
+    """May take back or hand on an item that another moderator has claimed."""
+    return is_admin(user)
+
+
+def can_see_audit_log(user) -> bool:
+    return is_admin(user)
+
+
+def require_submitting_organization(user, document: Document) -> None:
+    require_view_document(user, document)
+    if not is_of_submitting_organization(user, document):
+        raise Forbidden()

@@ -2,12 +2,17 @@
 recipient's language."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import func, select, update
 
-from rcm_exchange.models import PasswordTokenPurpose, User
-from rcm_exchange.services import accounts
+from rcm_exchange.extensions import db
+from rcm_exchange.models import Document, Notification, PasswordTokenPurpose, Role, User, utcnow
+from rcm_exchange.services import access, accounts
+from rcm_exchange.services.links import external_url
 from rcm_exchange.services.mail import queue_mail
 from rcm_exchange.services.unit_of_work import unit_of_work
 
@@ -53,3 +58,115 @@ def send_invitation(user: User) -> str:
                 "your password with this link within %(hours)d hours:\n\n%(url)s",
                 name=user.name, hours=hours, url=url))
     return url
+
+
+# --- documents ------------------------------------------------------------------
+
+# Which review action tells whom, under which notification kind.
+AUTHOR_KINDS = {"claim": "claimed", "request_changes": "changes_requested", "approve": "approved",
+                "reject": "rejected", "archive": "archived"}
+MODERATOR_KINDS = {"submit": "submitted"}
+
+
+def _document_mail(kind: str, user: User, document: Document, comment: str) -> tuple[str, str]:
+    """Subject and body in the current locale."""
+    title = document.title
+    subjects = {
+        "submitted": _("New submission for review: %(title)s", title=title),
+        "claimed": _("A moderator is reviewing “%(title)s”", title=title),
+        "changes_requested": _("Changes requested on “%(title)s”", title=title),
+        "approved": _("Published: “%(title)s”", title=title),
+        "rejected": _("Not accepted: “%(title)s”", title=title),
+        "archived": _("Archived: “%(title)s”", title=title),
+        "assigned": _("Assigned to you for review: “%(title)s”", title=title),
+    }
+    intros = {
+        "submitted": _("A document was submitted to the review queue."),
+        "claimed": _("A moderator of the Technical Secretariat has started reviewing your document."),
+        "changes_requested": _("The Technical Secretariat asks for changes before publishing your "
+                               "document. Edit it and submit it again."),
+        "approved": _("Your document has been approved and is now published."),
+        "rejected": _("The Technical Secretariat did not accept your document for publication."),
+        "archived": _("Your document has been archived."),
+        "assigned": _("A review item has been handed to you."),
+    }
+    body = _("Hello %(name)s,", name=user.name) + "\n\n" + intros[kind] + "\n\n" + title + "\n"
+    if comment:
+        body += "\n" + _("Comment from the moderator:") + "\n" + comment + "\n"
+    body += "\n" + _("Open the document: %(url)s",
+                      url=external_url("documents.detail", document_id=document.id)) + "\n"
+    return subjects[kind], body
+
+
+def _notify(users, kind: str, document: Document, comment: str) -> None:
+    for user in users:
+        db.session.add(Notification(user_id=user.id, document_id=document.id, kind=kind,
+                                    comment=comment or ""))
+        with force_locale(language_of(user)):
+            subject, body = _document_mail(kind, user, document, comment)
+        queue_mail(user.email, subject, body)
+
+
+def document_event(document: Document, action: str, *, actor: User | None, comment: str = "",
+                   author: User | None = None, assignee: User | None = None) -> None:
+    """Tell the people concerned that ``action`` happened, in the caller's unit of work:
+    moderators hear of new submissions, the author of the Secretariat's decisions."""
+    actor_id = getattr(actor, "id", None)
+    recipients: list[User] = []
+    if action in MODERATOR_KINDS:
+        kind = MODERATOR_KINDS[action]
+        recipients = list(db.session.scalars(
+            select(User).where(User.active, User.role.in_([Role.MODERATOR, Role.ADMIN]),
+                               User.id != (actor_id or 0))))
+    elif action in AUTHOR_KINDS:
+        kind = AUTHOR_KINDS[action]
+        author = author or document.author
+        if author is not None and author.active and author.id != actor_id:
+            recipients = [author]
+    elif action == "reassign" and assignee is not None and assignee.id != actor_id:
+        kind, recipients = "assigned", [assignee]
+    if recipients:
+        _notify(recipients, kind, document, comment)
+
+
+@dataclass(frozen=True)
+class NotificationItem:
+    notification: Notification
+    document: Document | None
+
+
+def _visible_notifications(user):
+    # A notification about a document the reader may no longer see is not shown.
+    return (
+        select(Notification, Document)
+        .outerjoin(Document, Document.id == Notification.document_id)
+        .where(Notification.user_id == user.id,
+               Notification.document_id.is_(None)
+               | access.visible_documents_clause(user, published_only=False))
+    )
+
+
+def list_notifications(user, *, limit: int = 100) -> list[NotificationItem]:
+    access.require_signed_in(user)
+    rows = db.session.execute(
+        _visible_notifications(user).order_by(Notification.id.desc()).limit(limit))
+    return [NotificationItem(notification, document) for notification, document in rows]
+
+
+def unread_count(user) -> int:
+    if not access.is_signed_in(user):
+        return 0
+    query = _visible_notifications(user).where(Notification.read_at.is_(None)).subquery()
+    return db.session.scalar(select(func.count()).select_from(query)) or 0
+
+
+def mark_read(user, notification_ids: list[int] | None = None) -> int:
+    """Mark the given notifications (or all) of ``user`` as read; returns how many."""
+    access.require_signed_in(user)
+    with unit_of_work():
+        statement = update(Notification).where(Notification.user_id == user.id,
+                                               Notification.read_at.is_(None))
+        if notification_ids is not None:
+            statement = statement.where(Notification.id.in_(notification_ids))
+        result = db.session.execute(statement.values(read_at=utcnow()))
+    return result.rowcount or 0

@@ -1,0 +1,207 @@
+"""Writing documents: drafts, edits, submitting and withdrawing, revisions of published
+documents, and what an organization sees of its own work.
+
+Every function takes the acting user first and plain values (the dicts the schemas of
+``rcm_exchange.schemas.documents`` load), and knows nothing of requests.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from rcm_exchange.errors import Conflict, Forbidden, InvalidTransition, NotFound
+from rcm_exchange.extensions import db
+from rcm_exchange.models import (
+    AuditEvent,
+    Country,
+    Document,
+    DocumentRevision,
+    DocumentStatus,
+    Role,
+    User,
+)
+from rcm_exchange.services import access, lifecycle, search_log
+from rcm_exchange.services.lifecycle import review_status
+from rcm_exchange.services.unit_of_work import unit_of_work
+
+S = DocumentStatus
+
+__all__ = [
+    "MyDocument", "create_draft", "document_by_idempotency_key", "get_document_for", "history",
+    "my_documents", "pending_revision", "proposed_content", "review_status", "submit",
+    "update_document", "withdraw",
+]
+
+pending_revision = lifecycle.pending_revision
+
+
+def country_choices() -> list[Country]:
+    """Countries a document can cover, members and observers of the RCM first."""
+    return list(db.session.scalars(
+        select(Country).order_by(Country.rcm_status.is_(None), Country.code)))
+
+
+def get_document_for(user, document_id: int) -> Document:
+    """The document if ``user`` may see it; NotFound otherwise (never revealing it exists)."""
+    return access.require_view_document(user, db.session.get(Document, document_id))
+
+
+def document_by_idempotency_key(user, key: str) -> Document | None:
+    document = db.session.scalar(select(Document).where(Document.idempotency_key == key))
+    if document is None:
+        return None
+    if document.author_id != getattr(user, "id", None):
+        raise Conflict(_("This form was already used by someone else. Reload the page."))
+    return document
+
+
+def create_draft(user, data: dict, *, idempotency_key: str | None = None) -> Document:
+    """A new draft of the user's organization from ``DocumentSchema`` data.
+
+    With an ``idempotency_key`` (the new-document form sends one, API clients may), a
+    repeated request returns the document the first one created instead of a second one.
+    """
+    if not access.can_create_document(user):
+        raise Forbidden()
+    if idempotency_key:
+        existing = document_by_idempotency_key(user, idempotency_key)
+        if existing is not None:
+            return existing
+    content = lifecycle.clean_content(data)
+    base = {"doc_type": content["doc_type"]}
+    content = lifecycle.merged_content(base, content)
+    try:
+        with unit_of_work():
+            document = Document(organization_id=user.organization_id, author_id=user.id,
+                                status=S.DRAFT, idempotency_key=idempotency_key or None)
+            lifecycle.apply_content(document, content)
+            db.session.add(document)
+            db.session.flush()
+            lifecycle.audit(user, document, "create", None, S.DRAFT)
+    except IntegrityError:
+        # The same key raced in from a second request that committed first.
+        existing = document_by_idempotency_key(user, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing
+    return document
+
+
+def update_document(user, document: Document, data: dict, version: int | None) -> Document:
+    """Edit with ``DocumentEditSchema`` (every field) or ``DocumentPatchSchema`` (a subset)
+    data. Drafts and documents sent back for changes change in place; a published
+    document gets a revision that goes to review while the published text stays live."""
+    access.require_submitting_organization(user, document)
+    lifecycle.check_version(document, version)
+    data = {key: value for key, value in data.items() if key != "version"}
+    changes = lifecycle.clean_content(data)
+    with unit_of_work():
+        if document.status in (S.DRAFT, S.CHANGES_REQUESTED):
+            content = lifecycle.merged_content(lifecycle.snapshot(document), changes)
+            lifecycle.apply_content(document, content)
+            lifecycle.save_document(document)
+            lifecycle.audit(user, document, "edit", document.status, document.status)
+        elif document.status == S.PUBLISHED:
+            _propose_revision(user, document, changes)
+        else:
+            raise InvalidTransition(_(
+                "A document that is %(status)s cannot be edited. Withdraw it first to change it.",
+                status=lifecycle.status_label(document.status)))
+    return document
+
+
+def _propose_revision(user, document: Document, changes: dict) -> None:
+    from rcm_exchange.services import notifications
+
+    revision = pending_revision(document)
+    if revision is not None and revision.status == S.IN_REVIEW:
+        raise InvalidTransition(_(
+            "A moderator is reviewing your last changes. Withdraw them first to change them again."))
+    base = revision.data if revision is not None else lifecycle.snapshot(document)
+    content = lifecycle.merged_content(base, changes)
+    previous = revision.status if revision is not None else S.PUBLISHED
+    if revision is None:
+        revision = DocumentRevision(document=document, author_id=user.id, data=content,
+                                    status=S.SUBMITTED)
+        db.session.add(revision)
+    else:
+        revision.data, revision.author_id, revision.status = content, user.id, S.SUBMITTED
+    document.submitted_at = revision.updated_at = lifecycle.utcnow()
+    lifecycle.save_document(document)
+    lifecycle.audit(user, document, "revise", previous, S.SUBMITTED, revision=revision.id)
+    notifications.document_event(document, "submit", actor=user)
+
+
+def submit(user, document: Document, version: int | None) -> Document:
+    """Send a draft (or a document sent back for changes) to the Secretariat's queue."""
+    return lifecycle.transition(user, document, "submit", version=version)
+
+
+def withdraw(user, document: Document, version: int | None) -> Document:
+    """Take a submission back: a document returns to draft; a revision is dropped and
+    the published text stays."""
+    return lifecycle.transition(user, document, "withdraw", version=version)
+
+
+def proposed_content(document: Document) -> dict:
+    """What the document would read like: the pending revision, else the document."""
+    revision = pending_revision(document)
+    return dict(revision.data) if revision is not None else lifecycle.snapshot(document)
+
+
+def history(user, document: Document) -> list[AuditEvent]:
+    """Everything that happened to a document, oldest first: for its organization and
+    moderators only."""
+    access.require_view_document(user, document)
+    if not access.can_see_history(user, document):
+        raise NotFound()
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.document_id == document.id)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ))
+
+
+@dataclass(frozen=True)
+class MyDocument:
+    document: Document
+    review_status: DocumentStatus
+    has_pending_revision: bool
+    latest_comment: AuditEvent | None
+
+
+def my_documents(user) -> list[MyDocument]:
+    """Every document of the user's organization, newest change first, with where it
+    stands and the moderator's latest comment."""
+    access.require_signed_in(user)
+    documents = list(db.session.scalars(
+        select(Document).where(Document.organization_id == user.organization_id)
+        .options(selectinload(Document.revisions), selectinload(Document.author))
+        .order_by(Document.updated_at.desc(), Document.id.desc())
+    ))
+    ids = [document.id for document in documents]
+    latest = (
+        select(func.max(AuditEvent.id))
+        .join(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.document_id.in_(ids), AuditEvent.comment != "",
+               User.role.in_([Role.MODERATOR, Role.ADMIN]))
+        .group_by(AuditEvent.document_id)
+    )
+    comments = {event.document_id: event for event in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.id.in_(latest)).options(selectinload(AuditEvent.actor))
+    )} if ids else {}
+    return [
+        MyDocument(document, review_status(document), pending_revision(document) is not None,
+                   comments.get(document.id))
+        for document in documents
+    ]
+
+
+def record_published_change(document: Document) -> None:
+    """For changes to a published document outside the review flow (attachments)."""
+    if document.status == S.PUBLISHED:
+        search_log.record_change(document)

@@ -1,0 +1,345 @@
+"""The lifecycle of a document as one table, and the one function that moves a document
+(or its pending revision) along it.
+
+    draft ──submit──▶ submitted ──claim──▶ in_review ──approve──▶ published ──archive──▶ archived
+      ▲                   │                   │  │
+      └──── edit ◀── changes_requested ◀──────┘  └──reject──▶ rejected
+
+A published document that is edited gets a pending revision; the revision walks the
+same table (submitted → in_review → published | changes_requested | rejected) while the
+published text stays live. Every move checks who acts and the current status, bumps the
+document's ``version`` (the optimistic lock), and writes an audit event, the
+notifications and, when what search shows changes, a search-log entry, all in one
+transaction.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from rcm_exchange.errors import Forbidden, InvalidTransition, StaleVersion, ValidationFailed
+from rcm_exchange.extensions import db
+from rcm_exchange.models import (
+    AuditEvent,
+    Country,
+    DocType,
+    Document,
+    DocumentRevision,
+    DocumentStatus,
+    ImplementationStatus,
+    Language,
+    Tag,
+    User,
+    Visibility,
+    utcnow,
+)
+from rcm_exchange.sanitize import clean_plain_text, sanitize_html
+from rcm_exchange.services import access, search_log
+from rcm_exchange.services.unit_of_work import unit_of_work
+
+S = DocumentStatus
+
+
+class Actor(enum.Enum):
+    ORGANIZATION = "organization"  # an account of the submitting organization
+    MODERATOR = "moderator"
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[DocumentStatus]
+    target: DocumentStatus
+    actor: Actor
+    # Once a moderator has claimed an item, only they (or a lead moderator) act on it.
+    claimant_only: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(frozenset({S.DRAFT, S.CHANGES_REQUESTED}), S.SUBMITTED, Actor.ORGANIZATION),
+    "withdraw": Transition(frozenset({S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED}), S.DRAFT,
+                           Actor.ORGANIZATION),
+    "claim": Transition(frozenset({S.SUBMITTED}), S.IN_REVIEW, Actor.MODERATOR),
+    "release": Transition(frozenset({S.IN_REVIEW}), S.SUBMITTED, Actor.MODERATOR, claimant_only=True),
+    "reassign": Transition(frozenset({S.SUBMITTED, S.IN_REVIEW}), S.IN_REVIEW, Actor.MODERATOR,
+                           claimant_only=True),
+    "approve": Transition(frozenset({S.IN_REVIEW}), S.PUBLISHED, Actor.MODERATOR, claimant_only=True),
+    "request_changes": Transition(frozenset({S.IN_REVIEW}), S.CHANGES_REQUESTED, Actor.MODERATOR,
+                                  claimant_only=True),
+    "reject": Transition(frozenset({S.IN_REVIEW}), S.REJECTED, Actor.MODERATOR, claimant_only=True),
+    "archive": Transition(frozenset({S.PUBLISHED}), S.ARCHIVED, Actor.MODERATOR),
+}
+
+# A revision is pending while it is in one of these.
+PENDING_REVISION = (S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED)
+
+CONTENT_FIELDS = ("title", "summary", "body_html", "doc_type", "language", "visibility",
+                  "implementation_status", "period_start", "period_end", "implementing_bodies",
+                  "partners", "results_html", "tags", "countries")
+PRACTICE_FIELDS = ("implementation_status", "period_start", "period_end", "implementing_bodies",
+                   "partners", "results_html")
+PRACTICE_TYPES = frozenset({DocType.PRACTICE_REPORT, DocType.EXPERIENCE})
+
+
+# --- the optimistic lock ------------------------------------------------------
+
+def check_version(document: Document, version: int | None) -> None:
+    if version is None or int(version) != document.version:
+        raise StaleVersion(_(
+            "This document has changed since you opened it (you had version %(yours)s, it is now "
+            "at version %(current)s). Reload it to see the latest version, then try again.",
+            yours=version, current=document.version))
+
+
+def save_document(document: Document) -> None:
+    """Write the document now, so that a concurrent change shows up here, as a 409.
+
+    Touching ``updated_at`` makes sure the UPDATE (and so the version check and bump)
+    happens even when only related rows changed.
+    """
+    document.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise StaleVersion(_(
+            "Someone else acted on this document at the same moment, and their change came "
+            "first. Reload it to see what happened.")) from error
+
+
+# --- revisions ------------------------------------------------------------------
+
+def pending_revision(document: Document) -> DocumentRevision | None:
+    for revision in reversed(document.revisions):
+        if revision.status in PENDING_REVISION:
+            return revision
+    return None
+
+
+def review_status(document: Document) -> DocumentStatus:
+    """Where the document stands in review: its pending revision's status, if any."""
+    revision = pending_revision(document)
+    return revision.status if revision is not None else document.status
+
+
+def snapshot(document: Document) -> dict:
+    """The content of a document as plain JSON values (what a revision stores)."""
+    return {
+        "title": document.title,
+        "summary": document.summary,
+        "body_html": document.body_html,
+        "doc_type": document.doc_type.value,
+        "language": document.language.value,
+        "visibility": document.visibility.value,
+        "implementation_status": document.implementation_status.value
+        if document.implementation_status else None,
+        "period_start": document.period_start.isoformat() if document.period_start else None,
+        "period_end": document.period_end.isoformat() if document.period_end else None,
+        "implementing_bodies": document.implementing_bodies or "",
+        "partners": document.partners or "",
+        "results_html": document.results_html or "",
+        "tags": [tag.slug for tag in document.tags],
+        "countries": [country.code for country in document.countries],
+    }
+
+
+def clean_content(data: dict) -> dict:
+    """Validated input made safe: plain text for title and summary, the one allow-list
+    for rich text, known tags and countries. Returns JSON values for the given keys only."""
+    errors: dict[str, list[str]] = {}
+    clean: dict = {}
+    for name in ("title", "summary"):
+        if name in data:
+            clean[name] = clean_plain_text(data[name])
+            if not clean[name]:
+                errors[name] = [_("This field is required.")]
+    for name in ("body_html", "results_html"):
+        if name in data:
+            clean[name] = sanitize_html(data[name] or "")
+    if "body_html" in clean and not clean["body_html"]:
+        errors["body_html"] = [_("Write the text of the document.")]
+    for name in ("implementing_bodies", "partners"):
+        if name in data:
+            clean[name] = clean_plain_text(data[name] or "")
+    for name in ("doc_type", "language", "visibility", "implementation_status"):
+        if name in data:
+            clean[name] = data[name].value if data[name] is not None else None
+    for name in ("period_start", "period_end"):
+        if name in data:
+            clean[name] = data[name].isoformat() if data[name] else None
+    if "tags" in data:
+        slugs = list(dict.fromkeys(data["tags"]))
+        known = set(db.session.scalars(select(Tag.slug).where(Tag.slug.in_(slugs))))
+        unknown = [slug for slug in slugs if slug not in known]
+        if unknown:
+            errors["tags"] = [_("Unknown tag: %(tags)s.", tags=", ".join(unknown))]
+        clean["tags"] = slugs
+    if "countries" in data:
+        codes = list(dict.fromkeys(code.upper() for code in data["countries"]))
+        known = set(db.session.scalars(select(Country.code).where(Country.code.in_(codes))))
+        unknown = [code for code in codes if code not in known]
+        if unknown:
+            errors["countries"] = [_("Unknown country code: %(codes)s.", codes=", ".join(unknown))]
+        clean["countries"] = codes
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return clean
+
+
+def merged_content(base: dict, changes: dict) -> dict:
+    merged = {**base, **changes}
+    if DocType(merged["doc_type"]) not in PRACTICE_TYPES:
+        # Practice details mean nothing on guidance; a change of type drops them.
+        merged.update(implementation_status=None, period_start=None, period_end=None,
+                      implementing_bodies="", partners="", results_html="")
+    start, end = merged.get("period_start"), merged.get("period_end")
+    if start and end and end < start:
+        raise ValidationFailed(errors={"period_end": [_("The end of the period is before its start.")]})
+    return merged
+
+
+def apply_content(document: Document, content: dict) -> None:
+    """Set a document's fields from JSON values (a snapshot, a revision, cleaned input)."""
+    enums = {"doc_type": DocType, "language": Language, "visibility": Visibility,
+             "implementation_status": ImplementationStatus}
+    for name, value in content.items():
+        if name in enums:
+            setattr(document, name, enums[name](value) if value is not None else None)
+        elif name in ("period_start", "period_end"):
+            setattr(document, name, date.fromisoformat(value) if value else None)
+        elif name == "tags":
+            tags = {tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(value)))}
+            document.tags = [tags[slug] for slug in value if slug in tags]
+        elif name == "countries":
+            document.countries = list(db.session.scalars(select(Country).where(Country.code.in_(value))))
+        elif name in CONTENT_FIELDS:
+            setattr(document, name, value)
+
+
+# --- the one move ---------------------------------------------------------------
+
+def audit(actor: User | None, document: Document, action: str, from_status, to_status,
+          comment: str = "", **details) -> AuditEvent:
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None, document_id=document.id, action=action,
+        from_status=from_status.value if from_status else None,
+        to_status=to_status.value if to_status else None,
+        comment=comment or "", details=details or None,
+    )
+    db.session.add(event)
+    return event
+
+
+def _check_actor(user, document: Document, action: str, transition: Transition) -> None:
+    if transition.actor is Actor.MODERATOR:
+        if not access.can_review(user):
+            access.require_view_document(user, document)
+            raise Forbidden(_("Only moderators of the Secretariat can do this."))
+    else:
+        access.require_submitting_organization(user, document)
+
+
+def _check_claim(user, document: Document, action: str) -> None:
+    claimant = document.claimed_by
+    if claimant is None or claimant.id == user.id or access.is_lead_moderator(user):
+        return
+    raise InvalidTransition(_(
+        "%(name)s is reviewing this document. Ask them, or a lead moderator, to hand it over.",
+        name=claimant.name))
+
+
+def _refuse(document: Document, action: str, current: DocumentStatus) -> InvalidTransition:
+    return InvalidTransition(_(
+        "This document cannot be %(action)s: it is now %(status)s.",
+        action=action_label(action), status=status_label(current)))
+
+
+def transition(user, document: Document, action: str, *, version: int | None,
+               comment: str = "", assignee: User | None = None) -> Document:
+    """Move ``document`` (or its pending revision) by ``action``; see ``TRANSITIONS``."""
+    from rcm_exchange.services import notifications
+
+    rule = TRANSITIONS[action]
+    with unit_of_work():
+        _check_actor(user, document, action, rule)
+        check_version(document, version)
+        revision = None if action == "archive" else pending_revision(document)
+        current = revision.status if revision is not None else document.status
+        if current not in rule.sources:
+            raise _refuse(document, action, current)
+        if rule.claimant_only and current == S.IN_REVIEW:
+            _check_claim(user, document, action)
+        comment = (comment or "").strip()
+        now = utcnow()
+        was_published = document.status == S.PUBLISHED
+        content_changed = False
+        target = rule.target
+
+        if action == "reassign":
+            if assignee is None or not access.can_review(assignee) or not assignee.active:
+                raise ValidationFailed(errors={"moderator_id": [_("Choose an active moderator.")]})
+            document.claimed_by = assignee
+        elif action == "claim":
+            document.claimed_by = user
+        elif action in ("release", "withdraw", "request_changes", "reject", "approve"):
+            document.claimed_by = None
+
+        if revision is not None:
+            # The published document stays as it is; the revision moves.
+            if action == "withdraw":
+                revision.status, revision.decided_at = S.DRAFT, now
+                target = S.PUBLISHED  # what the reader sees again: the published text only
+            elif action == "approve":
+                apply_content(document, revision.data)
+                revision.status, revision.decided_at = S.PUBLISHED, now
+                content_changed = True
+            else:
+                revision.status = target
+                if target == S.REJECTED:
+                    revision.decided_at = now
+            if action == "submit":
+                document.submitted_at = now
+        else:
+            if action == "archive":
+                for stale in document.revisions:
+                    if stale.status in PENDING_REVISION:
+                        stale.status, stale.decided_at = S.DRAFT, now
+            document.status = target
+            if action == "submit":
+                document.submitted_at = now
+            elif action == "approve":
+                document.published_at = now
+
+        save_document(document)
+        details = {"revision": revision.id} if revision is not None else {}
+        if assignee is not None:
+            details["assignee"] = assignee.id
+        audit(user, document, action, current, target, comment, **details)
+        if was_published != (document.status == S.PUBLISHED) or content_changed:
+            search_log.record_change(document)
+        notifications.document_event(document, action, actor=user, comment=comment,
+                                     author=revision.author if revision is not None else None,
+                                     assignee=assignee)
+    return document
+
+
+# --- words for people -------------------------------------------------------------
+
+def status_label(status: DocumentStatus) -> str:
+    return {
+        S.DRAFT: _("draft"), S.SUBMITTED: _("submitted"), S.IN_REVIEW: _("in review"),
+        S.CHANGES_REQUESTED: _("changes requested"), S.PUBLISHED: _("published"),
+        S.REJECTED: _("rejected"), S.ARCHIVED: _("archived"),
+    }[DocumentStatus(status)]
+
+
+def action_label(action: str) -> str:
+    return {
+        "submit": _("submitted"), "withdraw": _("withdrawn"), "claim": _("claimed"),
+        "release": _("released"), "reassign": _("reassigned"), "approve": _("approved"),
+        "request_changes": _("sent back for changes"), "reject": _("rejected"),
+        "archive": _("archived"),
+    }[action]

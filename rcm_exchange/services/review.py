@@ -1,0 +1,255 @@
+"""The Secretariat's moderation: the review queue, every review action (one at a time
+or the same decision on several documents), and what a revision changes.
+
+The transition table itself lives in ``services.lifecycle`` (``TRANSITIONS``), shared
+with submitting and withdrawing; each action here is one move along it.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import String, func, select
+from sqlalchemy.orm import selectinload
+
+from rcm_exchange.errors import DomainError, InvalidTransition, NotFound
+from rcm_exchange.extensions import db
+from rcm_exchange.models import (
+    Country,
+    Document,
+    DocumentRevision,
+    DocumentStatus,
+    Role,
+    Tag,
+    User,
+)
+from rcm_exchange.sanitize import html_to_text
+from rcm_exchange.services import access, lifecycle
+from rcm_exchange.services.lifecycle import TRANSITIONS, transition
+
+S = DocumentStatus
+
+__all__ = [
+    "BulkResult", "FieldDiff", "QueueItem", "QueuePage", "TRANSITIONS", "act", "approve",
+    "archive", "bulk_review", "claim", "moderators", "reassign", "reject", "release",
+    "request_changes", "review_queue", "revision_diff",
+]
+
+DEFAULT_QUEUE_STATUSES = (S.SUBMITTED, S.IN_REVIEW)
+
+
+def claim(user, document: Document, version: int | None, comment: str = "") -> Document:
+    return transition(user, document, "claim", version=version, comment=comment)
+
+
+def release(user, document: Document, version: int | None, comment: str = "") -> Document:
+    return transition(user, document, "release", version=version, comment=comment)
+
+
+def reassign(user, document: Document, moderator: User, version: int | None,
+             comment: str = "") -> Document:
+    """Hand an item to another moderator: its claimant may, and a lead moderator may take
+    back an item stuck with someone else."""
+    return transition(user, document, "reassign", version=version, comment=comment,
+                      assignee=moderator)
+
+
+def approve(user, document: Document, comment: str, version: int | None) -> Document:
+    return transition(user, document, "approve", version=version, comment=comment)
+
+
+def request_changes(user, document: Document, comment: str, version: int | None) -> Document:
+    _require_comment(comment)
+    return transition(user, document, "request_changes", version=version, comment=comment)
+
+
+def reject(user, document: Document, comment: str, version: int | None) -> Document:
+    _require_comment(comment)
+    return transition(user, document, "reject", version=version, comment=comment)
+
+
+def archive(user, document: Document, version: int | None, comment: str = "") -> Document:
+    return transition(user, document, "archive", version=version, comment=comment)
+
+
+def act(user, document: Document, action: str, comment: str, version: int | None) -> Document:
+    """One review action by name (``ReviewActionSchema`` data): the API's single endpoint
+    and the review page's buttons."""
+    if action not in TRANSITIONS or TRANSITIONS[action].actor is not lifecycle.Actor.MODERATOR \
+            or action == "reassign":
+        raise InvalidTransition()
+    if action in ("request_changes", "reject"):
+        _require_comment(comment)
+    return transition(user, document, action, version=version, comment=comment)
+
+
+def _require_comment(comment: str) -> None:
+    from rcm_exchange.errors import ValidationFailed
+
+    if not (comment or "").strip():
+        raise ValidationFailed(errors={"comment": [
+            _("Say what should change: the submitter reads this comment.")]})
+
+
+@dataclass
+class BulkResult:
+    done: list[Document] = field(default_factory=list)
+    # (document id, what went wrong) for every item that was left as it was.
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def bulk_review(user, action: str, items: list[dict], comment: str = "") -> BulkResult:
+    """The same decision with one shared comment on several documents
+    (``BulkReviewSchema`` data: items of ``{"id", "version"}``).
+
+    Each document moves in a transaction of its own, so a document that someone else
+    changed meanwhile is reported and left as it is, and the others still go through.
+    """
+    access.require_moderator(user)
+    if action in ("request_changes", "reject"):
+        _require_comment(comment)
+    ids = [item["id"] for item in items]
+    documents = {document.id: document for document in db.session.scalars(
+        select(Document).where(Document.id.in_(ids)).options(selectinload(Document.revisions))
+    )}
+    result = BulkResult()
+    for item in items:
+        document = documents.get(item["id"])
+        if document is None:
+            result.failed.append((item["id"], str(NotFound.default_message)))
+            continue
+        try:
+            result.done.append(act(user, document, action, comment, item["version"]))
+        except DomainError as error:
+            result.failed.append((item["id"], error.describe()))
+    return result
+
+
+# --- the queue ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueItem:
+    document: Document
+    review_status: DocumentStatus
+    is_revision: bool
+    waiting_since: datetime | None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[QueueItem]
+    total: int
+    page: int
+    per_page: int
+
+
+def _effective_status():
+    """A document's place in review: its pending revision's status, else its own."""
+    revision_status = (
+        select(DocumentRevision.status)
+        .where(DocumentRevision.document_id == Document.id,
+               DocumentRevision.status.in_(lifecycle.PENDING_REVISION))
+        .order_by(DocumentRevision.id.desc()).limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(revision_status, Document.status, type_=String)
+
+
+def review_queue(user, *, status: DocumentStatus | None = None, tag: str | None = None,
+                 country: str | None = None, organization: int | None = None, page: int = 1,
+                 per_page: int = 50) -> QueuePage:
+    """Documents and revisions waiting for the Secretariat, oldest submission first
+    (``QueueFilterSchema`` data)."""
+    access.require_moderator(user)
+    statuses = [status] if status else list(DEFAULT_QUEUE_STATUSES)
+    effective = _effective_status()
+    conditions = [effective.in_([s.value for s in statuses])]
+    if tag:
+        conditions.append(Document.tags.any(Tag.slug == tag))
+    if country:
+        conditions.append(Document.countries.any(Country.code == country.upper()))
+    if organization:
+        conditions.append(Document.organization_id == organization)
+    total = db.session.scalar(select(func.count(Document.id)).where(*conditions))
+    documents = db.session.scalars(
+        select(Document).where(*conditions)
+        .options(selectinload(Document.tags), selectinload(Document.countries),
+                 selectinload(Document.organization), selectinload(Document.author),
+                 selectinload(Document.claimed_by), selectinload(Document.revisions))
+        .order_by(Document.submitted_at.asc().nulls_last(), Document.id)
+        .offset((page - 1) * per_page).limit(per_page)
+    )
+    items = [
+        QueueItem(document, lifecycle.review_status(document),
+                  lifecycle.pending_revision(document) is not None, document.submitted_at)
+        for document in documents
+    ]
+    return QueuePage(items, total or 0, page, per_page)
+
+
+def moderators() -> list[User]:
+    """Accounts a review item can be handed to."""
+    return list(db.session.scalars(
+        select(User).where(User.active, User.role.in_([Role.MODERATOR, Role.ADMIN]))
+        .order_by(User.name)
+    ))
+
+
+# --- what a revision changes ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    # Each side is a list of (changed, text) segments: unchanged text and what was
+    # removed (left) or added (right).
+    old: list[tuple[bool, str]]
+    new: list[tuple[bool, str]]
+
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+_HTML_FIELDS = ("body_html", "results_html")
+
+
+def _as_text(name: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(value)
+    return html_to_text(value) if name in _HTML_FIELDS else str(value)
+
+
+def _side_by_side(old: str, new: str) -> tuple[list[tuple[bool, str]], list[tuple[bool, str]]]:
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    left: list[tuple[bool, str]] = []
+    right: list[tuple[bool, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            left.append((False, "".join(a[i1:i2])))
+            right.append((False, "".join(b[j1:j2])))
+            continue
+        if i2 > i1:
+            left.append((True, "".join(a[i1:i2])))
+        if j2 > j1:
+            right.append((True, "".join(b[j1:j2])))
+    return left, right
+
+
+def revision_diff(user, document: Document) -> list[FieldDiff]:
+    """Field by field, what the pending revision of a published document would change."""
+    access.require_view_document(user, document)
+    if not access.can_see_history(user, document):
+        raise NotFound()
+    revision = lifecycle.pending_revision(document)
+    if revision is None:
+        return []
+    current = lifecycle.snapshot(document)
+    diffs = []
+    for name in lifecycle.CONTENT_FIELDS:
+        old, new = _as_text(name, current.get(name)), _as_text(name, revision.data.get(name))
+        if old != new:
+            left, right = _side_by_side(old, new)
+            diffs.append(FieldDiff(name, left, right))
+    return diffs

@@ -1,0 +1,98 @@
+"""The Secretariat's pages: the review queue, one decision, the same decision on several
+documents, handing an item to another moderator, and what a revision changes."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from rcm_exchange.errors import ValidationFailed
+from rcm_exchange.schemas import form_data, load
+from rcm_exchange.schemas.review import (
+    BulkReviewSchema,
+    PageReviewActionSchema,
+    QueueFilterSchema,
+    ReassignSchema,
+)
+from rcm_exchange.services import access, accounts, browse, documents, review
+from rcm_exchange.services.lifecycle import action_label, status_label
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+@bp.before_request
+@login_required
+def require_moderator():
+    access.require_moderator(current_user)
+
+
+@bp.get("")
+def queue():
+    filters = load(QueueFilterSchema(), form_data(request.args))
+    page = review.review_queue(current_user, **filters)
+    return render_template(
+        "review/queue.html", page=page, filters=filters, tags=browse.taxonomy(),
+        countries=documents.country_choices(), organizations=accounts.list_organizations(),
+        status_label=status_label, errors={})
+
+
+@bp.get("/<int:document_id>")
+def item(document_id: int):
+    document = documents.get_document_for(current_user, document_id)
+    return render_template(
+        "review/item.html", document=document, review_status=documents.review_status(document),
+        revision=documents.pending_revision(document),
+        diff=review.revision_diff(current_user, document), moderators=review.moderators(),
+        status_label=status_label, values={}, errors={})
+
+
+@bp.post("/<int:document_id>")
+def act(document_id: int):
+    document = documents.get_document_for(current_user, document_id)
+    values = form_data(request.form)
+    try:
+        data = load(PageReviewActionSchema(), values)
+        if data["action"] == "release":
+            review.release(current_user, document, data["version"], data["comment"])
+        else:
+            review.act(current_user, document, data["action"], data["comment"], data["version"])
+    except ValidationFailed as error:
+        return render_template(
+            "review/item.html", document=document, review_status=documents.review_status(document),
+            revision=documents.pending_revision(document),
+            diff=review.revision_diff(current_user, document), moderators=review.moderators(),
+            status_label=status_label, values=values, errors=error.errors or {}), 422
+    flash(_("Done: the document was %(action)s.", action=action_label(data["action"])), "success")
+    if data["action"] == "claim":
+        return redirect(url_for("review.item", document_id=document.id))
+    return redirect(url_for("review.queue"))
+
+
+@bp.post("/<int:document_id>/reassign")
+def reassign(document_id: int):
+    document = documents.get_document_for(current_user, document_id)
+    data = load(ReassignSchema(), form_data(request.form))
+    moderator = accounts.get_user(data["moderator_id"])
+    review.reassign(current_user, document, moderator, data["version"], data["comment"])
+    flash(_("The document is now with %(name)s.", name=moderator.name), "success")
+    return redirect(url_for("review.item", document_id=document.id))
+
+
+@bp.post("/bulk")
+def bulk():
+    values = form_data(request.form, frozenset({"items"}))
+    try:
+        data = load(BulkReviewSchema(), values)
+    except ValidationFailed as error:
+        for messages in (error.errors or {}).values():
+            flash(" ".join(messages if isinstance(messages, list) else [str(messages)]), "error")
+        return redirect(url_for("review.queue"))
+    result = review.bulk_review(current_user, data["action"], data["items"], data["comment"])
+    if result.done:
+        flash(ngettext("%(num)d document was %(action)s.", "%(num)d documents were %(action)s.",
+                       len(result.done), action=action_label(data["action"])), "success")
+    for document_id, message in result.failed:
+        flash(_("Document %(id)d was left as it was: %(message)s", id=document_id, message=message),
+              "error")
+    return redirect(url_for("review.queue"))
