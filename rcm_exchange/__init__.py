@@ -95,14 +95,27 @@ def register_commands(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    import secrets
+
+    from flask import g
+
+    def csp_nonce() -> str:
+        if "csp_nonce" not in g:
+            g.csp_nonce = secrets.token_urlsafe(16)
+        return g.csp_nonce
+
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; "
-            "base-uri 'self'; form-action 'self'",
-        )
+        policy = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                  "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        if "csp_nonce" in g:
+            # The rich-text editor (Trix) inserts one <style> element with its default
+            # rules and marks it with this nonce; no other inline style is allowed.
+            policy += f"; style-src 'self' 'nonce-{g.csp_nonce}'"
+        response.headers.setdefault("Content-Security-Policy", policy)
         return response

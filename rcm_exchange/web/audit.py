@@ -8,6 +8,7 @@ from rcm_exchange.errors import ValidationFailed
 from rcm_exchange.schemas import form_data, load
 from rcm_exchange.schemas.review import AuditFilterSchema
 from rcm_exchange.services import accounts, audit_log
+from rcm_exchange.services.lifecycle import status_label
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -23,4 +24,4 @@ def index():
         filters, errors = {"page": 1}, error.errors or {}
     page = audit_log.audit_events(current_user, **filters)
     return render_template("review/audit.html", page=page, values=values, errors=errors,
-                           users=accounts.list_users()), 422 if errors else 200
+                           users=accounts.list_users(), status_label=status_label), 422 if errors else 200

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import format_timedelta, ngettext
 from flask_login import current_user, login_required
 
 from rcm_exchange.errors import ValidationFailed
+from rcm_exchange.models import utcnow
 from rcm_exchange.schemas import form_data, load
 from rcm_exchange.schemas.review import (
     BulkReviewSchema,
@@ -34,7 +35,11 @@ def queue():
     return render_template(
         "review/queue.html", page=page, filters=filters, tags=browse.taxonomy(),
         countries=documents.country_choices(), organizations=accounts.list_organizations(),
-        status_label=status_label, errors={})
+        status_label=status_label, age=_age, errors={})
+
+
+def _age(since) -> str:
+    return format_timedelta(utcnow() - since, threshold=1.1)
 
 
 @bp.get("/<int:document_id>")

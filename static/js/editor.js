@@ -1,0 +1,44 @@
+// Progressive enhancement of rich-text fields: a <textarea data-rich-text> works on its
+// own; with scripts on, it becomes a Trix editor that writes the same field name. The
+// server sanitizes whatever arrives, so the editor is a convenience, not a safeguard.
+(function () {
+  "use strict";
+  if (!window.Trix || !window.customElements) { return; }
+  // Paragraphs and second-level headings, as the site's allow-list keeps them.
+  Trix.config.blockAttributes["default"].tagName = "p";
+  Trix.config.blockAttributes["default"].breakOnReturn = true;
+  Trix.config.blockAttributes.heading1.tagName = "h2";
+
+  // Files are attached through the attachments form, where they are checked.
+  document.addEventListener("trix-file-accept", function (event) { event.preventDefault(); });
+
+  document.querySelectorAll("textarea[data-rich-text]").forEach(function (textarea) {
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = textarea.name;
+    input.id = textarea.id + "-value";
+    input.value = textarea.value;
+    var editor = document.createElement("trix-editor");
+    editor.setAttribute("input", input.id);
+    editor.setAttribute("role", "textbox");
+    editor.setAttribute("aria-multiline", "true");
+    editor.id = textarea.id;
+    var describedBy = textarea.getAttribute("aria-describedby");
+    if (describedBy) { editor.setAttribute("aria-describedby", describedBy); }
+    if (textarea.getAttribute("aria-invalid")) { editor.setAttribute("aria-invalid", "true"); }
+    var label = document.querySelector("label[for='" + textarea.id + "']");
+    if (label && !label.id) { label.id = textarea.id + "-label"; }
+    if (label) { editor.setAttribute("aria-labelledby", label.id); }
+    editor.className = "rich-text";
+    textarea.replaceWith(input, editor);
+  });
+
+  // Practice details apply to practice reports and experiences only.
+  var type = document.getElementById("field-doc_type");
+  var practice = document.getElementById("practice-fields");
+  if (type && practice) {
+    var sync = function () { practice.hidden = type.value === "guidance"; };
+    type.addEventListener("change", sync);
+    sync();
+  }
+})();
