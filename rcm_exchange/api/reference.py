@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from rcm_exchange.api import API_PREFIX, TOKEN_OPTIONAL
+from rcm_exchange.api import API_PREFIX, TOKEN_OPTIONAL, error_responses
 from rcm_exchange.i18n import localized
 from rcm_exchange.schemas.reference import CountryOutSchema, OrganizationOutSchema, TagOutSchema
 from rcm_exchange.services import accounts, browse
@@ -16,6 +16,7 @@ blp = Blueprint("api_reference", __name__, url_prefix=API_PREFIX,
 
 @blp.route("/tags", methods=["GET"])
 @blp.response(200, TagOutSchema(many=True))
+@error_responses(blp, 401)
 @blp.doc(security=TOKEN_OPTIONAL)
 def tags():
     """The tag taxonomy, pillars first"""
@@ -28,6 +29,7 @@ def tags():
 
 @blp.route("/organizations", methods=["GET"])
 @blp.response(200, OrganizationOutSchema(many=True))
+@error_responses(blp, 401)
 @blp.doc(security=TOKEN_OPTIONAL)
 def organizations():
     """Member and observer states, observer organizations, civil society and the Secretariat"""
@@ -36,6 +38,7 @@ def organizations():
 
 @blp.route("/countries", methods=["GET"])
 @blp.response(200, CountryOutSchema(many=True))
+@error_responses(blp, 401)
 @blp.doc(security=TOKEN_OPTIONAL)
 def countries():
     """Countries, with their standing in the RCM"""
