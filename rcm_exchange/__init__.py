@@ -63,7 +63,8 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from rcm_exchange.web import admin, audit, auth, browse, main, statistics
+    from rcm_exchange.api import register_api
+    from rcm_exchange.web import admin, api_reference, audit, auth, browse, feeds, main, statistics, tokens
     from rcm_exchange.web import documents as documents_pages
     from rcm_exchange.web import notifications as notification_pages
     from rcm_exchange.web import review as review_pages
@@ -77,6 +78,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_pages.bp)
     app.register_blueprint(notification_pages.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(tokens.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(api_reference.bp)
+    register_api(app)
 
 
 def register_errors(app: Flask) -> None:

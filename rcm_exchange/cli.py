@@ -112,3 +112,39 @@ def extract_text_command():
     from rcm_exchange.services.attachments import extract_pending
 
     click.echo(f"Tried {extract_pending()} attachment(s).")
+
+
+@rcm.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_command(path: Path):
+    """Load published documents from a JSON Lines file (bad lines are reported and skipped)."""
+    from rcm_exchange.services import transfer
+
+    with path.open(encoding="utf-8") as lines:
+        if sys.stderr.isatty():
+            with click.progressbar(length=transfer.count_lines(path), label="Importing",
+                                   file=sys.stderr) as bar:
+                report = transfer.import_documents(lines, progress=bar.update)
+        else:
+            report = transfer.import_documents(lines)
+    for number, errors in report.errors:
+        for field, messages in errors.items():
+            where = "" if field == "_schema" else f"{field}: "
+            click.echo(f"{path.name}:{number}: {where}{' '.join(map(str, messages))}", err=True)
+    click.echo(f"Imported {report.created} document(s); {report.unchanged} already there; "
+               f"{len(report.errors)} line(s) skipped.")
+    if report.errors:
+        sys.exit(1)
+
+
+@rcm.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def export_command(path: Path):
+    """Write every published document to a JSON Lines file (the format import reads)."""
+    from rcm_exchange.services import transfer
+
+    with path.open("w", encoding="utf-8") as out:
+        count = transfer.export_documents(out)
+    click.echo(f"Exported {count} document(s) to {path}.")

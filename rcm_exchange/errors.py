@@ -100,14 +100,18 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, message: str, errors: dict | None = None, headers=None):
+    headers = dict(headers or {})
     if wants_json():
         body = {"code": status, "message": message}
-        if errors:
+        # The contract carries field messages on validation failures only.
+        if errors and status == 422:
             body["errors"] = errors
         response = jsonify(body)
+        if status == 401:
+            headers.setdefault("WWW-Authenticate", 'Bearer realm="RCM Exchange"')
     else:
         response = render_template("errors/error.html", status=status, message=message, errors=errors)
-    return response, status, headers or {}
+    return response, status, headers
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -130,13 +134,13 @@ def register_error_handlers(app: Flask) -> None:
         headers = {}
         if status == 405 and getattr(error, "valid_methods", None):
             headers["Allow"] = ", ".join(error.valid_methods)
-        if status == 401 and wants_json():
-            headers["WWW-Authenticate"] = "Bearer"
-        # flask-smorest attaches marshmallow messages to 422 aborts.
+        # flask-smorest (webargs) attaches marshmallow messages to 422 aborts.
         errors = None
         data = getattr(error, "data", None)
         if isinstance(data, dict) and "messages" in data:
-            errors = _flatten_locations(data["messages"])
+            from rcm_exchange.schemas import translate_messages
+
+            errors = translate_messages(_flatten_locations(data["messages"]))
         return error_response(status, message, errors, headers)
 
     @app.errorhandler(Exception)

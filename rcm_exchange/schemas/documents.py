@@ -115,58 +115,62 @@ class VersionSchema(Schema):
 
 
 class OrganizationRefSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    acronym = fields.String()
-    kind = fields.Enum(OrganizationKind, by_value=True)
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    acronym = fields.String(required=True)
+    kind = fields.Enum(OrganizationKind, by_value=True, required=True)
 
 
 class AuthorRefSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
 
 
 class AttachmentOutSchema(Schema):
-    id = fields.Integer()
-    filename = fields.String()
-    content_type = fields.String()
-    size = fields.Integer()
-    url = fields.Method("_url")
+    id = fields.Integer(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    # API clients download with their token, so the link is the API's.
+    url = fields.Method("_url", required=True, metadata={"type": "string", "format": "uri"})
 
     def _url(self, attachment) -> str:
         from rcm_exchange.services.links import external_url
 
-        return external_url("documents.download_attachment", attachment_id=attachment.id)
+        return external_url("api_documents.download_attachment", attachment_id=attachment.id)
 
 
 class DocumentOutSchema(Schema):
     """A document as the API returns it (see API.md, "Documents")."""
 
-    id = fields.Integer()
-    title = fields.String()
-    summary = fields.String()
-    body_html = fields.String()
-    doc_type = fields.Enum(DocType, by_value=True)
-    language = fields.Enum(Language, by_value=True)
-    tags = fields.Method("_tags")
-    countries = fields.Method("_countries")
-    visibility = fields.Enum(Visibility, by_value=True)
-    status = fields.Enum(DocumentStatus, by_value=True)
-    version = fields.Integer()
-    implementation_status = fields.Enum(ImplementationStatus, by_value=True, allow_none=True)
-    period_start = fields.Date(allow_none=True)
-    period_end = fields.Date(allow_none=True)
-    implementing_bodies = fields.String()
-    partners = fields.String()
-    results_html = fields.String()
-    organization = fields.Nested(OrganizationRefSchema)
-    author = fields.Nested(AuthorRefSchema, allow_none=True)
-    attachments = fields.List(fields.Nested(AttachmentOutSchema))
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    submitted_at = fields.DateTime(allow_none=True)
-    published_at = fields.DateTime(allow_none=True)
-    url = fields.Method("_url")
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    body_html = fields.String(required=True)
+    doc_type = fields.Enum(DocType, by_value=True, required=True)
+    language = fields.Enum(Language, by_value=True, required=True)
+    tags = fields.Method("_tags", required=True,
+                         metadata={"type": "array", "items": {"type": "string"}, "description": "Tag slugs."})
+    countries = fields.Method("_countries", required=True, metadata={
+        "type": "array", "items": {"type": "string"}, "description": "ISO alpha-2 codes."})
+    visibility = fields.Enum(Visibility, by_value=True, required=True)
+    status = fields.Enum(DocumentStatus, by_value=True, required=True)
+    version = fields.Integer(required=True)
+    implementation_status = fields.Enum(ImplementationStatus, by_value=True, allow_none=True, required=True)
+    period_start = fields.Date(allow_none=True, required=True)
+    period_end = fields.Date(allow_none=True, required=True)
+    implementing_bodies = fields.String(required=True)
+    partners = fields.String(required=True)
+    results_html = fields.String(required=True)
+    organization = fields.Nested(OrganizationRefSchema, required=True)
+    author = fields.Nested(AuthorRefSchema, allow_none=True, required=True)
+    attachments = fields.List(fields.Nested(AttachmentOutSchema), required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    submitted_at = fields.DateTime(allow_none=True, required=True)
+    published_at = fields.DateTime(allow_none=True, required=True)
+    url = fields.Method("_url", required=True, metadata={
+        "type": "string", "format": "uri", "description": "The document's page on the site."})
 
     def _tags(self, document) -> list[str]:
         return [tag.slug for tag in document.tags]
@@ -183,12 +187,9 @@ class DocumentOutSchema(Schema):
 class AuditEventOutSchema(Schema):
     """One entry of GET /documents/<id>/history."""
 
-    at = fields.DateTime()
-    actor = fields.Method("_actor")
-    action = fields.String()
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String(allow_none=True)
-    comment = fields.String()
-
-    def _actor(self, event):
-        return {"id": event.actor.id, "name": event.actor.name} if event.actor else None
+    at = fields.DateTime(required=True)
+    actor = fields.Nested(AuthorRefSchema, required=True, allow_none=True)
+    action = fields.String(required=True)
+    from_status = fields.String(allow_none=True, required=True)
+    to_status = fields.String(allow_none=True, required=True)
+    comment = fields.String(required=True)

@@ -81,6 +81,12 @@ def visible_documents_clause(user, *, published_only: bool = True) -> ColumnElem
     return or_(by_level, own)
 
 
+def all_published_clause() -> ColumnElement[bool]:
+    """Every published document: what the command line's export, acting for the
+    Secretariat, writes out."""
+    return Document.status == DocumentStatus.PUBLISHED
+
+
 def require_view_document(user, document: Document | None) -> Document:
     """The document, or NotFound: never reveal that a hidden document exists."""
     if document is None or not can_view_document(user, document):

@@ -301,3 +301,24 @@ def home_page(user, year: int) -> HomePage:
         select(func.count()).select_from(Document).where(access.visible_documents_clause(user))) or 0
     return HomePage(recent=recent_documents(user, limit=6), pillars=pillar_counts,
                     presidency=reference_data.presidency_for(year), published_total=total)
+
+
+def countries() -> list[Country]:
+    return list(db.session.scalars(select(Country).order_by(Country.code)))
+
+
+def tags_with_counts(user) -> list[tuple[Tag, int]]:
+    """Every tag with the number of published documents under it that ``user`` may see."""
+    visible = (
+        select(document_tags.c.tag_id, func.count().label("n"))
+        .join(Document, Document.id == document_tags.c.document_id)
+        .where(access.visible_documents_clause(user))
+        .group_by(document_tags.c.tag_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Tag, func.coalesce(visible.c.n, 0))
+        .outerjoin(visible, visible.c.tag_id == Tag.id)
+        .order_by(Tag.position, Tag.slug)
+    )
+    return [(tag, count) for tag, count in rows]

@@ -186,7 +186,11 @@ def delete_attachment(attachment_id: int):
 
 @bp.get("/attachments/<int:attachment_id>")
 def download_attachment(attachment_id: int):
-    attachment = attachments.get_attachment_for(current_user, attachment_id)
+    return send_attachment(attachments.get_attachment_for(current_user, attachment_id))
+
+
+def send_attachment(attachment):
+    """The file as a download; the API's download answers the same way."""
     response = send_file(attachments.stored_path(attachment.sha256),
                          mimetype=attachment.content_type, as_attachment=True,
                          download_name=attachment.filename, conditional=True, max_age=0)

@@ -1,0 +1,130 @@
+"""The REST API, /api/v1 (see API.md): flask-smorest blueprints over the same services
+as the pages.
+
+Who is calling is decided here, once per request, from ``Authorization: Bearer``
+only. The session cookie is never consulted under /api/, so a page on another site
+cannot make a signed-in browser approve or submit anything; that is also why these
+blueprints are exempt from the CSRF check the pages need.
+"""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Flask, current_app, g, request
+from flask_babel import gettext as _
+from flask_smorest import Api
+
+from rcm_exchange.errors import Unauthorized, UnsupportedMediaType, ValidationFailed
+from rcm_exchange.extensions import csrf
+from rcm_exchange.schemas.errors import ErrorSchema
+
+API_PREFIX = "/api/v1"
+# Path parameter for ids: bounded, so an absurd id is a 404 and never reaches the database.
+ID = "int(min=1, max=2147483647)"
+
+BEARER = "bearerAuth"
+# OpenAPI ``security`` of an operation: a token is needed, or it is optional (anonymous
+# callers see public material only).
+TOKEN_REQUIRED = [{BEARER: []}]
+TOKEN_OPTIONAL = [{BEARER: []}, {}]
+
+# Endpoints an anonymous caller may call with a body (asking for a token).
+ANONYMOUS_WRITES = frozenset({"api_tokens.create_token"})
+# Endpoints whose body is a multipart upload rather than JSON.
+MULTIPART_ENDPOINTS = frozenset({"api_documents.upload_attachment"})
+# Read endpoints about the caller's own work: meaningless without a token.
+TOKEN_ONLY_READS = frozenset({"api_documents.my_documents", "api_documents.document_history",
+                              "api_review.queue"})
+
+
+def error_responses(blp, *codes: int):
+    """Document the errors an operation answers with, each with the contract's body."""
+    def decorate(function):
+        for code in codes:
+            function = blp.alt_response(code, response=HTTPStatus(code).name)(function)
+        return function
+    return decorate
+
+
+class RcmApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        """errors.py answers every error, API or page, in the contract's shape."""
+
+
+def register_api(app: Flask) -> None:
+    from rcm_exchange.api import documents, reference, review, tokens
+
+    app.config.setdefault("API_TITLE", "RCM Exchange API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": (
+            "The contract that member states' systems code against. Send "
+            "`Authorization: Bearer <token>` (from `POST /api/v1/auth/tokens`); without it "
+            "only public material is visible. Every error answers "
+            '`{"code", "message", "errors"}`.')},
+        "servers": [{"url": app.config["RCM_BASE_URL"]}],
+    })
+    api = RcmApi(app)
+    api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
+    for module in (tokens, documents, review, reference):
+        api.register_blueprint(module.blp)
+        csrf.exempt(module.blp)
+    app.before_request(authenticate_api_request)
+
+
+def authenticate_api_request() -> None:
+    if not request.path.startswith("/api/"):
+        return
+    # Set before anything else can ask, so that Flask-Login never loads the session user.
+    g._login_user = current_app.login_manager.anonymous_user()
+    g.api_token = None
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _sep, credentials = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise Unauthorized(_("Send the token as: Authorization: Bearer <token>."))
+        from rcm_exchange.services.api_tokens import use_token
+
+        record = use_token(credentials.strip())
+        if record is None:
+            raise Unauthorized(_("This token is unknown, expired or revoked. Ask for a new one."))
+        g._login_user = record.user
+        g.api_token = record
+    if request.routing_exception is not None:
+        return  # unknown path or method: let routing answer 404 or 405
+    _check_request(request.endpoint, signed_in=g.api_token is not None)
+
+
+def _check_request(endpoint: str, *, signed_in: bool) -> None:
+    writes = request.method in ("POST", "PUT", "PATCH", "DELETE")
+    if not signed_in and (
+            (writes and endpoint not in ANONYMOUS_WRITES) or endpoint in TOKEN_ONLY_READS):
+        raise Unauthorized(_("This needs a token: send Authorization: Bearer <token>."))
+    for name, value in request.args.items(multi=True):
+        _refuse_nul_characters(value, name)
+    if request.method in ("POST", "PUT", "PATCH"):
+        if endpoint in MULTIPART_ENDPOINTS:
+            if request.mimetype != "multipart/form-data":
+                raise UnsupportedMediaType(_("Send the file as multipart/form-data, in the field 'file'."))
+        elif not request.is_json:
+            raise UnsupportedMediaType(_("Send a JSON body with Content-Type: application/json."))
+        else:
+            _refuse_nul_characters(request.get_json(silent=True))
+
+
+def _refuse_nul_characters(value, path: str = "") -> None:
+    """No text field accepts a NUL character (PostgreSQL cannot store one)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationFailed(errors={path or "_schema": [_("This contains a character that is not allowed.")]})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul_characters(item, str(key) if not path else path)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul_characters(item, path)

@@ -1,0 +1,177 @@
+"""Documents: search and list, the organization's own, create, edit, submit, withdraw,
+attachments (up and down) and history. Each view parses, calls a service, dumps."""
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+
+from rcm_exchange.api import API_PREFIX, ID, TOKEN_OPTIONAL, TOKEN_REQUIRED, error_responses
+from rcm_exchange.schemas.document_search import DocumentResultsSchema, DocumentSearchSchema
+from rcm_exchange.schemas.documents import (
+    AttachmentOutSchema,
+    AuditEventOutSchema,
+    DocumentOutSchema,
+    DocumentPatchSchema,
+    DocumentSchema,
+    VersionSchema,
+)
+from rcm_exchange.services import attachments, documents, listing
+from rcm_exchange.services.file_inspection import ALLOWED_TYPES
+
+blp = Blueprint("api_documents", __name__, url_prefix=API_PREFIX,
+                description="Documents: search, write, submit, attach, follow.")
+
+
+class DocumentHit:
+    """A listed document and its highlighted passages, dumped as one object."""
+
+    def __init__(self, document, highlights: list[str]):
+        self._document = document
+        self.highlights = highlights
+
+    def __getattr__(self, name):
+        return getattr(self._document, name)
+
+
+class MyDocumentsSchema(Schema):
+    items = fields.List(fields.Nested(DocumentOutSchema), required=True)
+    total = fields.Integer(required=True)
+
+
+class IdempotencyHeaderSchema(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", load_default=None, validate=validate.Length(min=1, max=80),
+        metadata={"description": "Any unique text: a retried request with the same key "
+                                 "returns the document the first one created."})
+
+
+class AttachmentUploadSchema(Schema):
+    file = Upload(required=True, metadata={
+        "description": "PDF, DOCX, ODT, XLSX, PNG or JPEG (judged by content)."})
+
+
+@blp.route("/documents", methods=["GET"])
+@blp.arguments(DocumentSearchSchema, location="query", as_kwargs=False)
+@blp.response(200, DocumentResultsSchema)
+@error_responses(blp, 401)
+@blp.doc(security=TOKEN_OPTIONAL)
+def list_documents(params):
+    """Search published documents the caller may see
+
+    Facet counts count only what the caller may see.
+    """
+    result = listing.list_documents(current_user, params)
+    return {
+        "items": [DocumentHit(document, result.highlights.get(document.id, []))
+                  for document in result.items],
+        "total": result.total, "page": result.page, "per_page": result.per_page,
+        "facets": result.facets, "suggestion": result.suggestion,
+    }
+
+
+@blp.route("/documents/mine", methods=["GET"])
+@blp.response(200, MyDocumentsSchema)
+@error_responses(blp, 401)
+@blp.doc(security=TOKEN_REQUIRED)
+def my_documents():
+    """The caller's organization's documents, in any status, newest change first"""
+    mine = documents.my_documents(current_user)
+    return {"items": [entry.document for entry in mine], "total": len(mine)}
+
+
+@blp.route("/documents", methods=["POST"])
+@blp.arguments(IdempotencyHeaderSchema, location="headers")
+@blp.arguments(DocumentSchema)
+@blp.response(201, DocumentOutSchema)
+@error_responses(blp, 401, 403, 409, 415)
+@blp.doc(security=TOKEN_REQUIRED)
+def create_document(headers, data):
+    """Create a draft
+
+    Unknown fields (`status`, `organization`, `author`, `id`, …) are refused with 422.
+    """
+    key = headers["idempotency_key"]
+    return documents.create_draft(current_user, data, idempotency_key=f"api:{key}" if key else None)
+
+
+@blp.route(f"/documents/<{ID}:document_id>", methods=["GET"])
+@blp.response(200, DocumentOutSchema)
+@error_responses(blp, 401, 404)
+@blp.doc(security=TOKEN_OPTIONAL)
+def get_document(document_id: int):
+    """One document the caller may see"""
+    return documents.get_document_for(current_user, document_id)
+
+
+@blp.route(f"/documents/<{ID}:document_id>", methods=["PATCH"])
+@blp.arguments(DocumentPatchSchema)
+@blp.response(200, DocumentOutSchema)
+@error_responses(blp, 401, 403, 404, 409, 415)
+@blp.doc(security=TOKEN_REQUIRED)
+def edit_document(data, document_id: int):
+    """Edit a draft, a document sent back for changes, or propose a revision of a published one
+
+    Send the `version` read last: if someone changed the document since, the answer is 409.
+    """
+    document = documents.get_document_for(current_user, document_id)
+    return documents.update_document(current_user, document, data, data["version"])
+
+
+@blp.route(f"/documents/<{ID}:document_id>/submit", methods=["POST"])
+@blp.arguments(VersionSchema)
+@blp.response(200, DocumentOutSchema)
+@error_responses(blp, 401, 403, 404, 409, 415)
+@blp.doc(security=TOKEN_REQUIRED)
+def submit_document(data, document_id: int):
+    """Submit to the Secretariat for review"""
+    document = documents.get_document_for(current_user, document_id)
+    return documents.submit(current_user, document, data["version"])
+
+
+@blp.route(f"/documents/<{ID}:document_id>/withdraw", methods=["POST"])
+@blp.arguments(VersionSchema)
+@blp.response(200, DocumentOutSchema)
+@error_responses(blp, 401, 403, 404, 409, 415)
+@blp.doc(security=TOKEN_REQUIRED)
+def withdraw_document(data, document_id: int):
+    """Take a submission back to draft"""
+    document = documents.get_document_for(current_user, document_id)
+    return documents.withdraw(current_user, document, data["version"])
+
+
+@blp.route(f"/documents/<{ID}:document_id>/attachments", methods=["POST"])
+@blp.arguments(AttachmentUploadSchema, location="files")
+@blp.response(201, AttachmentOutSchema)
+@error_responses(blp, 401, 403, 404, 413, 415)
+@blp.doc(security=TOKEN_REQUIRED)
+def upload_attachment(files, document_id: int):
+    """Attach a file to a draft or a document sent back for changes"""
+    document = documents.get_document_for(current_user, document_id)
+    upload = files["file"]
+    return attachments.add_attachment(current_user, document, upload.stream, upload.filename or "")
+
+
+@blp.route(f"/attachments/<{ID}:attachment_id>", methods=["GET"])
+@error_responses(blp, 401, 404)
+@blp.doc(security=TOKEN_OPTIONAL, responses={"200": {
+    "description": "The file, to those who may see its document.",
+    "content": {kind.content_type: {"schema": {"type": "string", "format": "binary"}}
+                for kind in ALLOWED_TYPES},
+}})
+def download_attachment(attachment_id: int):
+    """Download an attachment"""
+    from rcm_exchange.web.documents import send_attachment
+
+    return send_attachment(attachments.get_attachment_for(current_user, attachment_id))
+
+
+@blp.route(f"/documents/<{ID}:document_id>/history", methods=["GET"])
+@blp.response(200, AuditEventOutSchema(many=True))
+@error_responses(blp, 401, 404)
+@blp.doc(security=TOKEN_REQUIRED)
+def document_history(document_id: int):
+    """What happened to a document: for its organization and moderators"""
+    document = documents.get_document_for(current_user, document_id)
+    return documents.history(current_user, document)

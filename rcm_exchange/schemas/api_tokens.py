@@ -1,0 +1,28 @@
+"""API tokens: asking for one with credentials, naming one on the settings page, and
+how an issued token is shown."""
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class TokenRequestSchema(Schema):
+    """POST /api/v1/auth/tokens."""
+
+    class Meta:
+        unknown = RAISE
+
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class TokenNameSchema(Schema):
+    """The settings page's "new token" form: an optional label to tell tokens apart."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class IssuedTokenSchema(Schema):
+    token = fields.String(required=True, metadata={
+        "description": "Send as `Authorization: Bearer <token>`. Shown only this once."})
+    expires_at = fields.DateTime(required=True)

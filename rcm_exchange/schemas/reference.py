@@ -1,0 +1,30 @@
+"""Reference data as the API shows it: tags, organizations and countries."""
+from marshmallow import Schema, fields
+
+from rcm_exchange.models import OrganizationKind, RcmStatus
+
+
+class TagOutSchema(Schema):
+    slug = fields.String(required=True)
+    name_en = fields.String(required=True)
+    name_es = fields.String(required=True)
+    description = fields.String(required=True, metadata={
+        "description": "In the language of the request (Accept-Language), English by default."})
+    count = fields.Integer(required=True, metadata={
+        "description": "Published documents with this tag that the caller may see."})
+
+
+class OrganizationOutSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    acronym = fields.String(required=True)
+    kind = fields.Enum(OrganizationKind, by_value=True, required=True)
+    country = fields.String(required=True, allow_none=True, attribute="country_code",
+                            metadata={"description": "ISO alpha-2 code, for states."})
+
+
+class CountryOutSchema(Schema):
+    code = fields.String(required=True)
+    name_en = fields.String(required=True)
+    name_es = fields.String(required=True)
+    rcm_status = fields.Enum(RcmStatus, by_value=True, required=True, allow_none=True)

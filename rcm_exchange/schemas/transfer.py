@@ -1,0 +1,17 @@
+"""One line of the JSON Lines file of ``flask rcm import`` / ``export``: the document
+fields of the API, plus the organization's acronym and the publication date."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from marshmallow import fields, validate
+
+from rcm_exchange.schemas.documents import DocumentSchema
+
+
+class ImportLineSchema(DocumentSchema):
+    id = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1, max=2**31 - 1),
+                        metadata={"description": "The document's id where it came from."})
+    organization = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                                 metadata={"description": "Acronym, e.g. MX, IOM, TS."})
+    published_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)

@@ -1,0 +1,50 @@
+"""Every failure answers in the contract's shape, with the right status."""
+from __future__ import annotations
+
+
+def test_unknown_path_is_a_json_404(app, api_client):
+    response = api_client().get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.get_json() == {"code": 404, "message": response.get_json()["message"]}
+
+
+def test_wrong_method_is_405_with_allow(app, api_client):
+    response = api_client().put("/api/v1/tags", json={})
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert response.get_json()["code"] == 405
+
+
+def test_a_body_that_is_not_json_is_415(app, api_client):
+    response = api_client().post("/api/v1/auth/tokens", data="email=a&password=b",
+                                 content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert response.get_json()["code"] == 415
+
+
+def test_validation_failures_are_422_with_messages_by_field(app, api_client):
+    response = api_client().post("/api/v1/auth/tokens", json={"email": "a@example.org", "colour": "blue"})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["code"] == 422
+    assert body["errors"] == {"password": ["This field is required."], "colour": ["Unknown field."]}
+
+
+def test_field_messages_follow_the_callers_language(app, api_client):
+    response = api_client().post("/api/v1/auth/tokens", json={"email": "a@example.org"},
+                                 headers={"Accept-Language": "es"})
+    assert response.get_json()["errors"]["password"] == ["Este campo es obligatorio."]
+
+
+def test_malformed_json_is_400_in_the_same_shape(app, api_client):
+    response = api_client().post("/api/v1/auth/tokens", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.get_json()) == {"code", "message"}
+
+
+def test_a_nul_character_is_refused_not_stored(app, api_client):
+    response = api_client().get("/api/v1/tags", query_string={"x": "a\x00b"})
+    assert response.status_code == 422
+    response = api_client().post("/api/v1/auth/tokens", json={"email": "a\x00@example.org", "password": "x"})
+    assert response.status_code == 422
+    assert "email" in response.get_json()["errors"]

@@ -1,0 +1,66 @@
+"""GET /api/v1/documents: filters, paging and facets over what the caller may see."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from rcm_exchange.models import DocType, DocumentStatus, Language, Visibility
+from tests.builders import make_document, make_user
+from tests.conftest import on_both_databases
+
+
+def _ids(response):
+    return [item["id"] for item in response.get_json()["items"]]
+
+
+@on_both_databases
+def test_filters_combine_and_facets_count_only_visible_matches(app, api_client):
+    public = make_document(title="Retorno asistido", tags=("trafficking-in-persons",), countries=("GT",),
+                           language=Language.ES, published_at=datetime(2024, 5, 1, tzinfo=timezone.utc))
+    members = make_document(visibility=Visibility.MEMBERS, tags=("trafficking-in-persons",),
+                            countries=("GT", "MX"), published_at=datetime(2025, 2, 1, tzinfo=timezone.utc))
+    make_document(status=DocumentStatus.DRAFT, tags=("trafficking-in-persons",), countries=("GT",))
+    make_document(doc_type=DocType.GUIDANCE, countries=("HN",))
+
+    anonymous = api_client().get("/api/v1/documents", query_string={"tag": "trafficking-in-persons"})
+    assert _ids(anonymous) == [public.id]
+    body = anonymous.get_json()
+    assert body["total"] == 1
+    assert body["facets"]["countries"] == {"GT": 1}
+    assert body["facets"]["year"] == {"2024": 1}
+    assert body["facets"]["language"] == {"es": 1}
+    assert body["suggestion"] is None
+
+    member = api_client(make_user(org="GT"))
+    response = member.get("/api/v1/documents", query_string=[("tag", "trafficking-in-persons"), ("country", "GT")])
+    assert _ids(response) == [members.id, public.id]  # newest first
+    assert response.get_json()["facets"]["countries"] == {"GT": 2, "MX": 1}
+    assert _ids(member.get("/api/v1/documents", query_string={"year": 2025})) == [members.id]
+    assert _ids(member.get("/api/v1/documents", query_string=[("country", "GT"), ("country", "MX")])) == [members.id]
+    assert _ids(member.get("/api/v1/documents", query_string={"doc_type": "guidance"})) != []
+    assert _ids(member.get("/api/v1/documents", query_string={"q": "retorno"})) == [public.id]
+
+
+def test_pages_split_the_results(app, api_client):
+    made = [make_document(published_at=datetime(2024, 1, day, tzinfo=timezone.utc)) for day in range(1, 6)]
+    client = api_client()
+    first = client.get("/api/v1/documents", query_string={"per_page": 2}).get_json()
+    third = client.get("/api/v1/documents", query_string={"per_page": 2, "page": 3}).get_json()
+    assert (first["total"], first["page"], first["per_page"]) == (5, 1, 2)
+    assert [i["id"] for i in first["items"]] == [made[4].id, made[3].id]
+    assert [i["id"] for i in third["items"]] == [made[0].id]
+
+
+@pytest.mark.parametrize("query", [{"per_page": 0}, {"per_page": 101}, {"page": 0}, {"doc_type": "memo"},
+                                   {"language": "de"}, {"sort": "oldest"}, {"year": "last"}])
+def test_bad_parameters_are_422_by_name(app, api_client, query):
+    response = api_client().get("/api/v1/documents", query_string=query)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == set(query)
+
+
+def test_wildcards_in_the_query_are_plain_text(app, api_client):
+    make_document(title="Ordinary title")
+    assert _ids(api_client().get("/api/v1/documents", query_string={"q": "%"})) == []
+    assert _ids(api_client().get("/api/v1/documents", query_string={"q": "_"})) == []
