@@ -15,7 +15,6 @@ import struct
 import threading
 import warnings
 from contextlib import contextmanager
-from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
