@@ -63,11 +63,12 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from rcm_exchange.web import admin, auth, main
+    from rcm_exchange.web import admin, auth, main, search
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(search.bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "es": "Español"}
@@ -35,14 +35,19 @@ def localized(obj, attribute: str = "name") -> str:
 
 
 def register_template_helpers(app) -> None:
+    from rcm_exchange.labels import TEMPLATE_GLOBALS
     from rcm_exchange.web import current_path
 
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language,
-                                 localized=localized, current_path=current_path)
+                                 localized=localized, current_path=current_path, **TEMPLATE_GLOBALS)
 
     @app.template_filter("date")
     def _date(value: datetime | None, style: str = "medium") -> str:
         return format_date(value, style) if value else ""
+
+    @app.template_filter("number")
+    def _number(value) -> str:
+        return format_decimal(value) if value is not None else ""
 
     @app.template_filter("datetime")
     def _datetime(value: datetime | None, style: str = "medium") -> str:

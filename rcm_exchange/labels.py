@@ -1,0 +1,151 @@
+"""The one mapping from stored enum values to the words a user reads, in the page's language.
+
+Templates call these as globals (``doc_type_label(document.doc_type)``); Python code imports
+them. Each accepts the enum member or its stored value, and returns the value itself for
+anything unknown, so a new enum member shows up as its code instead of breaking a page.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from rcm_exchange.models import (
+    DocType,
+    DocumentStatus,
+    ImplementationStatus,
+    Language,
+    OrganizationKind,
+    Role,
+    Visibility,
+)
+
+DOC_TYPES = {
+    DocType.PRACTICE_REPORT: _l("Practice report"),
+    DocType.GUIDANCE: _l("Guidance"),
+    DocType.EXPERIENCE: _l("Experience"),
+}
+
+# Plural forms for headings of browse pages ("Practice reports, 2024").
+DOC_TYPES_PLURAL = {
+    DocType.PRACTICE_REPORT: _l("Practice reports"),
+    DocType.GUIDANCE: _l("Guidance documents"),
+    DocType.EXPERIENCE: _l("Experiences"),
+}
+
+STATUSES = {
+    DocumentStatus.DRAFT: _l("Draft"),
+    DocumentStatus.SUBMITTED: _l("Submitted"),
+    DocumentStatus.IN_REVIEW: _l("In review"),
+    DocumentStatus.CHANGES_REQUESTED: _l("Changes requested"),
+    DocumentStatus.PUBLISHED: _l("Published"),
+    DocumentStatus.REJECTED: _l("Rejected"),
+    DocumentStatus.ARCHIVED: _l("Archived"),
+}
+
+VISIBILITIES = {
+    Visibility.PUBLIC: _l("Public"),
+    Visibility.PARTICIPANTS: _l("Participants"),
+    Visibility.MEMBERS: _l("Member states"),
+    Visibility.SECRETARIAT: _l("Secretariat"),
+}
+
+VISIBILITY_DESCRIPTIONS = {
+    Visibility.PUBLIC: _l("Everyone, also without signing in"),
+    Visibility.PARTICIPANTS: _l("Anyone with an account"),
+    Visibility.MEMBERS: _l("Member states and the Technical Secretariat"),
+    Visibility.SECRETARIAT: _l("Your organization and the Technical Secretariat"),
+}
+
+IMPLEMENTATION_STATUSES = {
+    ImplementationStatus.PLANNED: _l("Planned"),
+    ImplementationStatus.ONGOING: _l("Ongoing"),
+    ImplementationStatus.COMPLETED: _l("Completed"),
+    ImplementationStatus.DISCONTINUED: _l("Discontinued"),
+}
+
+LANGUAGES = {
+    Language.ES: _l("Spanish"),
+    Language.EN: _l("English"),
+    Language.FR: _l("French"),
+    Language.PT: _l("Portuguese"),
+}
+
+ORGANIZATION_KINDS = {
+    OrganizationKind.MEMBER_STATE: _l("Member state"),
+    OrganizationKind.OBSERVER_STATE: _l("Observer state"),
+    OrganizationKind.OBSERVER_ORG: _l("Observer organization"),
+    OrganizationKind.CIVIL_SOCIETY: _l("Civil society"),
+    OrganizationKind.SECRETARIAT: _l("Technical Secretariat"),
+}
+
+ORGANIZATION_KINDS_PLURAL = {
+    OrganizationKind.MEMBER_STATE: _l("Member states"),
+    OrganizationKind.OBSERVER_STATE: _l("Observer states"),
+    OrganizationKind.OBSERVER_ORG: _l("Observer organizations"),
+    OrganizationKind.CIVIL_SOCIETY: _l("Civil society"),
+    OrganizationKind.SECRETARIAT: _l("Technical Secretariat"),
+}
+
+ROLES = {
+    Role.CONTRIBUTOR: _l("Contributor"),
+    Role.MODERATOR: _l("Moderator"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+def _label(table: dict, enum_class, value, default: str = "") -> str:
+    if value is None or value == "":
+        return default
+    try:
+        member = value if isinstance(value, enum_class) else enum_class(value)
+    except ValueError:
+        return str(value)
+    return str(table.get(member, member.value))
+
+
+def doc_type_label(value, *, plural: bool = False) -> str:
+    return _label(DOC_TYPES_PLURAL if plural else DOC_TYPES, DocType, value)
+
+
+def status_label(value) -> str:
+    return _label(STATUSES, DocumentStatus, value)
+
+
+def visibility_label(value) -> str:
+    return _label(VISIBILITIES, Visibility, value)
+
+
+def visibility_description(value) -> str:
+    return _label(VISIBILITY_DESCRIPTIONS, Visibility, value)
+
+
+def implementation_status_label(value) -> str:
+    return _label(IMPLEMENTATION_STATUSES, ImplementationStatus, value)
+
+
+def language_label(value) -> str:
+    return _label(LANGUAGES, Language, value)
+
+
+def organization_kind_label(value, *, plural: bool = False) -> str:
+    return _label(ORGANIZATION_KINDS_PLURAL if plural else ORGANIZATION_KINDS, OrganizationKind, value)
+
+
+def role_label(value) -> str:
+    return _label(ROLES, Role, value)
+
+
+def choices(table: dict) -> list[tuple[str, str]]:
+    """``[(value, label)]`` for a select field, in the enum's order."""
+    return [(member.value, str(label)) for member, label in table.items()]
+
+
+TEMPLATE_GLOBALS = {
+    "doc_type_label": doc_type_label,
+    "status_label": status_label,
+    "visibility_label": visibility_label,
+    "visibility_description": visibility_description,
+    "implementation_status_label": implementation_status_label,
+    "language_label": language_label,
+    "organization_kind_label": organization_kind_label,
+    "role_label": role_label,
+}
