@@ -8,13 +8,15 @@ once, so the backends cannot drift apart on what a query means or who sees what.
 from __future__ import annotations
 
 import json
+import math
 import os
+from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
-from .analysis import is_stop_word
+from .analysis import WORD_RE, is_stop_word
 from .engine import (AccessFilter, FACET_NAMES, SearchHit, SearchQuery, SearchResult,
                      VISIBILITIES)
 from .highlight import highlight
@@ -65,6 +67,9 @@ def prepare(doc: dict) -> PreparedDocument:
         published=int(published.timestamp()),
         year=published.year,
         fingerprint=str(doc.get("fingerprint") or ""),
+        # Each distinct word once: "did you mean" needs which words exist, not how often.
+        vocabulary=" ".join(dict.fromkeys(WORD_RE.findall("\n".join((doc.get("title") or "",
+                                                                      doc.get("summary") or "", body))))),
     )
 
 
@@ -194,6 +199,28 @@ class BaseEngine:
 
     def _similar(self, texts: dict, access: AccessFilter, limit: int, exclude_id: int | None) -> list[int]:
         raise NotImplementedError
+
+
+def key_terms(tokens: list[str], doc_frequency, total_docs: int, limit: int = 12) -> list[tuple[str, float]]:
+    """The terms that best characterise a text: frequent in it, rare in the index.
+
+    ``tokens`` are analyzed terms; ``doc_frequency(term)`` counts documents holding
+    one. Returns up to ``limit`` (term, weight) pairs, weights normalised to 1.
+    """
+    counts = Counter(t for t in tokens if len(t) > 2 and not is_stop_word(t))
+    scored = []
+    for term, frequency in counts.most_common(200):
+        found = doc_frequency(term)
+        if found == 0:
+            continue  # a word no other document has says nothing about similarity
+        idf = math.log(1 + max(total_docs, found) / found)
+        scored.append((frequency * idf, term))
+    scored.sort(reverse=True)
+    top = scored[:limit]
+    if not top:
+        return []
+    best = top[0][0]
+    return [(term, score / best) for score, term in top]
 
 
 def empty_facets() -> dict[str, dict[str, int]]:

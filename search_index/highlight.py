@@ -7,6 +7,7 @@ document found through the thesaurus shows the Spanish words that matched.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from .analysis import WORD_RE, fold, is_stop_word, word_keys
@@ -33,10 +34,18 @@ class _Matcher:
         return bool(self.keys or self.prefixes)
 
     def matches(self, token: str) -> bool:
-        folded = fold(token)
+        folded, keys = _token_keys(token)
         if any(folded.startswith(p) for p in self.prefixes):
             return True
-        return not is_stop_word(folded) and bool(word_keys(folded) & self.keys)
+        return bool(keys & self.keys)
+
+
+@lru_cache(maxsize=200_000)
+def _token_keys(token: str) -> tuple[str, frozenset[str]]:
+    # Long stored texts repeat the same words; folding and stemming each once
+    # keeps highlighting cheap next to the search itself.
+    folded = fold(token)
+    return folded, frozenset() if is_stop_word(folded) else word_keys(folded)
 
 
 def highlight(texts: list[str], plan: QueryPlan, max_fragments: int = MAX_FRAGMENTS) -> list[str]:

@@ -17,7 +17,7 @@ import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, stem, word_variants
-from .base import BaseEngine, PreparedDocument, empty_facets, sorted_facets
+from .base import BaseEngine, PreparedDocument, empty_facets, key_terms, sorted_facets
 from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
@@ -291,7 +291,7 @@ class TantivyEngine(BaseEngine):
         for name, text in texts.items():
             for language in STEM_LANGUAGES:
                 document.add_text(f"{name}_{language}", text)
-        document.add_text("spell", "\n".join((doc["title"], doc["summary"], doc["body"])))
+        document.add_text("spell", doc["vocabulary"])
         for name in ("title", "summary", "stored_text", "fingerprint"):
             document.add_bytes(name, doc[name].encode("utf-8"))
         return document
@@ -364,16 +364,21 @@ class TantivyEngine(BaseEngine):
         searcher = self._searcher()
         if searcher.num_docs == 0:
             return []
-        fields = {}
+        # tantivy's own more-like-this query panics once deleted documents are
+        # counted in a term's document frequency, so the key terms are chosen here.
+        text = "\n".join((texts["title"], texts["summary"], texts["stored_text"]))
+        total = searcher.num_docs
+        should = []
         for language in STEM_LANGUAGES:
-            fields[f"title_{language}"] = [texts["title"]]
-            fields[f"body_{language}"] = ["\n".join((texts["summary"], texts["stored_text"]))]
-        try:
-            similar = Query.more_like_this_document_fields_query(
-                SCHEMA, fields, min_doc_frequency=1, min_term_frequency=1, max_query_terms=24,
-                min_word_length=3)
-        except ValueError:
+            tokens = self.analyzers[ANALYZER[language]].analyze(text)
+            field = f"body_{language}"
+            for term, weight in key_terms(tokens, lambda t: searcher.doc_freq(field, t), total):
+                for name, boost in (("body", 1.0), ("title", 2.0)):
+                    should.append((Occur.Should, Query.boost_query(
+                        Query.term_query(SCHEMA, f"{name}_{language}", term), weight * boost)))
+        if not should:
             return []
+        similar = Query.boolean_query(should)
         access_part = access_query(access)
         excluded = [Query.term_query(SCHEMA, "id", exclude_id)] if exclude_id is not None else []
         query = restricted(similar, [access_part] if access_part is not None else [], excluded)

@@ -276,7 +276,7 @@ class WhooshEngine(BaseEngine):
             "tags": " ".join(doc["tags"]),
             "countries": " ".join(doc["countries"]),
             "published": doc["published"],
-            "spell": "\n".join((doc["title"], doc["summary"], doc["body"])),
+            "spell": doc["vocabulary"],
             "title": doc["title"],
             "summary": doc["summary"],
             "stored_text": doc["stored_text"],
