@@ -64,7 +64,7 @@ def _configure_sqlite(dbapi_connection, connection_record):
 
 def register_blueprints(app: Flask) -> None:
     from rcm_exchange.api import register_api
-    from rcm_exchange.web import admin, api_reference, audit, auth, browse, feeds, main, statistics, tokens
+    from rcm_exchange.web import admin, api_reference, audit, auth, browse, feeds, main, search, statistics, tokens
     from rcm_exchange.web import documents as documents_pages
     from rcm_exchange.web import notifications as notification_pages
     from rcm_exchange.web import review as review_pages
@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api_reference.bp)
     register_api(app)
+    app.register_blueprint(search.bp)
 
 
 def register_errors(app: Flask) -> None:

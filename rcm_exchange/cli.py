@@ -148,3 +148,76 @@ def export_command(path: Path):
     with path.open("w", encoding="utf-8") as out:
         count = transfer.export_documents(out)
     click.echo(f"Exported {count} document(s) to {path}.")
+
+
+@rcm.command("reindex")
+@with_appcontext
+def reindex_command():
+    """Rebuild this host's search index from the database."""
+    from rcm_exchange.services import search
+
+    total = search.published_count()
+    with click.progressbar(length=total, label="Indexing published documents",
+                           show_pos=True, file=sys.stderr) as bar:
+        done = search.rebuild(progress=bar.update)
+    click.echo(f"Indexed {done} published document(s).")
+
+
+@rcm.command("index-check")
+@click.option("--repair", is_flag=True, help="Bring the index in step with the database.")
+@with_appcontext
+def index_check_command(repair):
+    """Compare the search index with the database; exit 1 on drift unless repaired."""
+    from rcm_exchange.services import search
+
+    report = search.check_index(repair=repair)
+    for label, ids in (("missing from the index", report.missing),
+                       ("in the index but not published", report.extra),
+                       ("out of date in the index", report.stale)):
+        if ids:
+            shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
+            click.echo(f"{len(ids)} document(s) {label}: {shown}")
+    if report.in_step:
+        click.echo("The search index is in step with the database.")
+    elif report.repaired:
+        click.echo("Repaired: the search index is now in step with the database.")
+    else:
+        click.echo("Run 'flask rcm index-check --repair' to repair.")
+        sys.exit(1)
+
+
+@rcm.command("index-worker")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between checks of the search log.")
+@click.option("--once", is_flag=True, help="Catch up once and exit.")
+@with_appcontext
+def index_worker_command(interval, once):
+    """Keep this host's search index caught up with the search log (for several
+    processes or hosts); prunes old log entries once an hour."""
+    import time
+
+    from rcm_exchange.extensions import db
+    from rcm_exchange.services import search
+
+    last_prune = 0.0
+    while True:
+        applied = search.catch_up(wait=True)
+        if applied:
+            click.echo(f"Applied {applied} search-log entr{'y' if applied == 1 else 'ies'}.")
+        if time.monotonic() - last_prune > 3600:
+            removed = search.prune_search_log()
+            if removed:
+                click.echo(f"Pruned {removed} old search-log entries.")
+            last_prune = time.monotonic()
+        db.session.remove()
+        if once:
+            return
+        time.sleep(interval)
+
+
+@rcm.command("prune-search-log")
+@with_appcontext
+def prune_search_log_command():
+    """Delete search-log entries older than RCM_SEARCH_LOG_RETENTION_DAYS."""
+    from rcm_exchange.services import search
+
+    click.echo(f"Pruned {search.prune_search_log()} search-log entries.")

@@ -79,6 +79,12 @@ class SearchUnavailable(DomainError):
     default_message = _l("Search is unavailable for a moment. Please try again shortly.")
 
 
+class SearchRebuilding(SearchUnavailable):
+    default_message = _l(
+        "The search index is being rebuilt from the database. Search will be back in a few minutes."
+    )
+
+
 HTTP_MESSAGES = {
     400: _l("The request could not be understood."),
     401: _l("Please sign in."),

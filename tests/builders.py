@@ -16,6 +16,8 @@ from rcm_exchange.models import (
     Organization,
     OrganizationKind,
     Role,
+    SearchLogEntry,
+    SearchOperation,
     Tag,
     User,
     Visibility,
@@ -83,5 +85,9 @@ def make_document(*, status: DocumentStatus = DocumentStatus.PUBLISHED,
         published_at=(published_at or now - timedelta(days=1)) if published else None,
     )
     db.session.add(document)
+    db.session.flush()
+    # As the workflow does: the change is in the search log of the same transaction; the
+    # next search catches the index up (tests that never search never pay for indexing).
+    db.session.add(SearchLogEntry(document_id=document.id, operation=SearchOperation.UPSERT))
     db.session.commit()
     return document

@@ -17,7 +17,7 @@ from rcm_exchange.schemas.documents import (
     DocumentSchema,
     VersionSchema,
 )
-from rcm_exchange.services import attachments, documents, listing
+from rcm_exchange.services import attachments, documents, search
 from rcm_exchange.services.file_inspection import ALLOWED_TYPES
 
 blp = Blueprint("api_documents", __name__, url_prefix=API_PREFIX,
@@ -62,12 +62,12 @@ def list_documents(params):
 
     Facet counts count only what the caller may see.
     """
-    result = listing.list_documents(current_user, params)
+    result = search.search_documents(current_user, search.SearchParams.from_loaded(params))
     return {
-        "items": [DocumentHit(document, result.highlights.get(document.id, []))
-                  for document in result.items],
-        "total": result.total, "page": result.page, "per_page": result.per_page,
-        "facets": result.facets, "suggestion": result.suggestion,
+        "items": [DocumentHit(item.document, item.highlights) for item in result.items],
+        "total": result.total, "page": result.params.page, "per_page": result.params.per_page,
+        "facets": {name: result.facets.get(name, {}) for name in search.API_FACETS},
+        "suggestion": result.suggestion,
     }
 
 

@@ -5,6 +5,7 @@ from rcm_exchange.models.activity import (
     Notification,
     OutgoingMail,
     SearchLogEntry,
+    SearchLogPrune,
     SearchOperation,
 )
 from rcm_exchange.models.base import Base, utcnow
@@ -33,6 +34,6 @@ __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "Base", "Country", "DocType", "Document",
     "DocumentRevision", "DocumentStatus", "ImplementationStatus", "Language", "Notification",
     "Organization", "OrganizationKind", "OutgoingMail", "PasswordToken", "PasswordTokenPurpose",
-    "PresidencyProTempore", "RcmStatus", "Role", "SearchLogEntry", "SearchOperation", "Tag",
+    "PresidencyProTempore", "RcmStatus", "Role", "SearchLogEntry", "SearchLogPrune", "SearchOperation", "Tag",
     "User", "Visibility", "document_countries", "document_tags", "utcnow",
 ]

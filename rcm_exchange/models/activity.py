@@ -76,3 +76,14 @@ class SearchLogEntry(Base):
     document_id: Mapped[int] = mapped_column(Integer, index=True)
     operation: Mapped[SearchOperation] = mapped_column(str_enum(SearchOperation, 10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class SearchLogPrune(Base):
+    """How far the search log has been pruned: an index whose last applied entry is
+    older than ``pruned_through`` may have missed changes and is rebuilt."""
+
+    __tablename__ = "search_log_prunes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pruned_through: Mapped[int] = mapped_column(BigId)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

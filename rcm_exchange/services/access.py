@@ -13,6 +13,7 @@ The submitting organization always sees its own documents.
 """
 from __future__ import annotations
 
+from search_index import AccessFilter
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from rcm_exchange.errors import Forbidden, NotFound
@@ -169,3 +170,12 @@ def require_submitting_organization(user, document: Document) -> None:
     if not is_of_submitting_organization(user, document):
         raise Forbidden()
 
+
+
+def search_access_filter(user) -> AccessFilter:
+    """The same rule as ``visible_documents_clause``, in the search engine's terms; the
+    engine applies it inside the query, before paging and counting."""
+    if sees_everything_published(user):
+        return AccessFilter(visibilities=frozenset(v.value for v in Visibility), everything=True)
+    return AccessFilter(visibilities=frozenset(v.value for v in visible_levels(user)),
+                        organization_id=organization_id(user))

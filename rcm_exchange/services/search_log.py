@@ -3,6 +3,7 @@ same transaction as the change, so no index can miss it (see DESIGN.md, "Search"
 from __future__ import annotations
 
 from rcm_exchange.extensions import db
+from rcm_exchange.services.unit_of_work import after_commit
 from rcm_exchange.models import Document, DocumentStatus, SearchLogEntry, SearchOperation
 
 
@@ -12,3 +13,7 @@ def record_change(document: Document) -> None:
         SearchOperation.UPSERT if document.status == DocumentStatus.PUBLISHED else SearchOperation.DELETE
     )
     db.session.add(SearchLogEntry(document_id=document.id, operation=operation))
+    # Once committed, this host's index catches up at once (skipped if a drainer is busy).
+    from rcm_exchange.services.search import catch_up_quietly
+
+    after_commit(catch_up_quietly)

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from rcm_exchange.errors import DomainError, ValidationFailed
-from rcm_exchange.models import DocType, ImplementationStatus, Language, Visibility
+from rcm_exchange.models import DocType, DocumentStatus, ImplementationStatus, Language, Visibility
 from rcm_exchange.schemas import form_data, load
 from rcm_exchange.schemas.documents import (
     LIST_FIELDS,
@@ -27,7 +27,7 @@ from rcm_exchange.schemas.documents import (
     DocumentSchema,
     VersionSchema,
 )
-from rcm_exchange.services import access, attachments, browse, documents
+from rcm_exchange.services import access, attachments, browse, documents, search
 
 bp = Blueprint("documents", __name__)
 
@@ -128,6 +128,8 @@ def detail(document_id: int):
         is_own=access.is_of_submitting_organization(current_user, document),
         can_review=access.can_review(current_user),
         can_see_history=access.can_see_history(current_user, document),
+        related=search.related_documents(current_user, document)
+        if document.status == DocumentStatus.PUBLISHED else [],
     )
 
 

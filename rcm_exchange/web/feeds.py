@@ -16,7 +16,7 @@ from flask_login import AnonymousUserMixin
 
 from rcm_exchange.schemas import form_data, load
 from rcm_exchange.schemas.document_search import LIST_PARAMETERS, DocumentSearchSchema
-from rcm_exchange.services import listing
+from rcm_exchange.services import search
 from rcm_exchange.services.links import external_url
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -29,8 +29,9 @@ FEED_SIZE = 50
 def documents():
     params = load(DocumentSearchSchema(), form_data(request.args, LIST_PARAMETERS))
     params.update(page=1, per_page=FEED_SIZE, sort="newest")
-    result = listing.list_documents(AnonymousUserMixin(), params)
-    return Response(_atom(result.items, request.args), mimetype="application/atom+xml")
+    result = search.search_documents(AnonymousUserMixin(), search.SearchParams.from_loaded(params))
+    return Response(_atom([item.document for item in result.items], request.args),
+                    mimetype="application/atom+xml")
 
 
 def _iso(moment: datetime) -> str:

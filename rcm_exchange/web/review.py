@@ -16,7 +16,7 @@ from rcm_exchange.schemas.review import (
     QueueFilterSchema,
     ReassignSchema,
 )
-from rcm_exchange.services import access, accounts, browse, documents, review
+from rcm_exchange.services import access, accounts, browse, documents, review, search
 from rcm_exchange.services.lifecycle import action_label
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -44,12 +44,18 @@ def _age(since) -> str:
 
 @bp.get("/<int:document_id>")
 def item(document_id: int):
-    document = documents.get_document_for(current_user, document_id)
+    return _render_item(documents.get_document_for(current_user, document_id))
+
+
+def _render_item(document, values=None, errors=None, status: int = 200):
+    """The review page: the document, what a revision changes, and the published
+    documents most like it, so that a repeat submission is caught before approval."""
     return render_template(
         "review/item.html", document=document, review_status=documents.review_status(document),
         revision=documents.pending_revision(document),
         diff=review.revision_diff(current_user, document), moderators=review.moderators(),
-        values={}, errors={})
+        similar=search.similar_published(current_user, document),
+        values=values or {}, errors=errors or {}), status
 
 
 @bp.post("/<int:document_id>")
@@ -63,11 +69,7 @@ def act(document_id: int):
         else:
             review.act(current_user, document, data["action"], data["comment"], data["version"])
     except ValidationFailed as error:
-        return render_template(
-            "review/item.html", document=document, review_status=documents.review_status(document),
-            revision=documents.pending_revision(document),
-            diff=review.revision_diff(current_user, document), moderators=review.moderators(),
-            values=values, errors=error.errors or {}), 422
+        return _render_item(document, values, error.errors, 422)
     flash(_("Done: the document was %(action)s.", action=action_label(data["action"])), "success")
     if data["action"] == "claim":
         return redirect(url_for("review.item", document_id=document.id))

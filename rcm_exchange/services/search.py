@@ -1,0 +1,483 @@
+"""Search in the app: adapts documents to the framework-free ``search_index`` package,
+keeps this host's index in step with the database through the search log, and answers
+queries through the one access policy.
+
+The database is the source of truth. Every change that affects search appends a
+search-log entry in its own transaction (``search_log.record_change``); this module
+applies entries in id order to the local index (``catch_up``). One drainer per index
+at a time: a request that finds the drain lock busy simply skips, and whoever holds
+it (or the next request, or ``flask rcm index-worker``) applies the entry.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import search_index
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
+
+from rcm_exchange import errors
+from rcm_exchange.extensions import db
+from rcm_exchange.models import (
+    Attachment,
+    Country,
+    Document,
+    DocumentStatus,
+    Organization,
+    SearchLogEntry,
+    SearchLogPrune,
+    Tag,
+    utcnow,
+)
+from rcm_exchange.sanitize import html_to_text
+from rcm_exchange.services import access
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# On databases where transactions may commit out of id order (PostgreSQL sequences),
+# entries this recent are applied again on every drain: a late commit is not missed,
+# and applying an entry twice is harmless.
+LATE_COMMIT_WINDOW = timedelta(seconds=90)
+MAX_QUERY_CHARS = 500
+REBUILD_THREAD_NAME = "rcm-index-rebuild"
+
+
+# --- the engine of this process -------------------------------------------------
+
+def get_engine() -> search_index.SearchEngine:
+    """This process's engine for the configured backend and index (opened once)."""
+    app = current_app._get_current_object()
+    key = (app.config["RCM_SEARCH_BACKEND"], app.config["RCM_INDEX_DIR"])
+    engines = app.extensions.setdefault("rcm_search_engines", {})
+    engine = engines.get(key)
+    if engine is None:
+        backend, index_dir = key
+        Path(index_dir).mkdir(parents=True, exist_ok=True)
+        engine = engines[key] = search_index.open_engine(backend, index_dir=index_dir)
+    return engine
+
+
+def _lock_path() -> Path:
+    # Beside the index, not in it: an engine treats unknown files in its folder as damage.
+    index_dir = Path(current_app.config["RCM_INDEX_DIR"])
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    return index_dir.with_name(index_dir.name + ".drain.lock")
+
+
+@contextmanager
+def drain_lock(wait: bool = False) -> Iterator[bool]:
+    """One drainer per index, across processes (an ``flock`` beside the index).
+    Yields False at once when another holds it and ``wait`` is not asked for."""
+    with open(_lock_path(), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- documents as the engine sees them -------------------------------------------
+
+def _fingerprint(version: int, attachments: list[tuple[int, str]]) -> str:
+    """Changes whenever what the index holds for a document must change."""
+    raw = f"{version}|" + ",".join(f"{aid}:{status}" for aid, status in sorted(attachments))
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+def index_entry(document: Document) -> dict:
+    practice = " ".join(filter(None, [document.implementing_bodies, document.partners,
+                                      html_to_text(document.results_html or "")]))
+    return {
+        "id": document.id,
+        "title": document.title,
+        "summary": document.summary,
+        "body": "\n".join(filter(None, [html_to_text(document.body_html), practice])),
+        "attachments_text": "\n".join(a.text for a in document.attachments if a.text),
+        "language": document.language.value,
+        "doc_type": document.doc_type.value,
+        "tags": [tag.slug for tag in document.tags],
+        "countries": [country.code for country in document.countries],
+        "organization_id": document.organization_id,
+        "visibility": document.visibility.value,
+        "published_at": document.published_at,
+        "fingerprint": _fingerprint(document.version,
+                                    [(a.id, a.extraction_status) for a in document.attachments]),
+    }
+
+
+def _load_for_index(ids) -> dict[int, Document]:
+    documents = db.session.scalars(
+        select(Document).where(Document.id.in_(list(ids)))
+        .options(selectinload(Document.tags), selectinload(Document.countries),
+                 selectinload(Document.attachments))
+    )
+    return {d.id: d for d in documents}
+
+
+def _split_by_state(ids) -> tuple[list[dict], set[int]]:
+    """What to index and what to remove, from the documents' state now (not the
+    operation logged): a later entry may already have changed it again."""
+    found = _load_for_index(ids)
+    upserts = [index_entry(d) for d in found.values()
+               if d.status == DocumentStatus.PUBLISHED and d.published_at is not None]
+    indexed = {entry["id"] for entry in upserts}
+    return upserts, set(ids) - indexed
+
+
+# --- keeping the index in step ---------------------------------------------------
+
+def _pruned_through() -> int:
+    return db.session.scalar(select(func.max(SearchLogPrune.pruned_through))) or 0
+
+
+def catch_up(*, wait: bool = False) -> int | None:
+    """Apply every search-log entry the index has not applied yet.
+
+    Returns how many entries were applied, or None when another drainer is busy (this
+    caller skips; the busy one or the next will apply them). An index that is missing,
+    corrupt, or behind the pruned part of the log is rebuilt from the database.
+    """
+    with drain_lock(wait) as acquired:
+        if not acquired:
+            return None
+        engine = get_engine()
+        try:
+            engine.count()  # opens the index: damage shows here rather than mid-batch
+            last_applied = engine.last_applied_log_id()
+        except search_index.IndexCorrupt:
+            log.warning("search index is missing or corrupt; rebuilding it from the database")
+            _rebuild_locked(engine)
+            return 0
+        if last_applied < _pruned_through():
+            log.warning("search index fell behind the pruned search log; rebuilding it")
+            _rebuild_locked(engine)
+            return 0
+        return _apply_pending(engine, last_applied)
+
+
+def _apply_pending(engine, last_applied: int) -> int:
+    applied = 0
+    recheck_recent = db.engine.dialect.name != "sqlite"
+    while True:
+        query = select(SearchLogEntry.id, SearchLogEntry.document_id).where(
+            SearchLogEntry.id > last_applied)
+        rows = list(db.session.execute(query.order_by(SearchLogEntry.id).limit(BATCH_SIZE)))
+        if recheck_recent and applied == 0:
+            rows += list(db.session.execute(
+                select(SearchLogEntry.id, SearchLogEntry.document_id)
+                .where(SearchLogEntry.id <= last_applied,
+                       SearchLogEntry.created_at >= utcnow() - LATE_COMMIT_WINDOW)))
+        if not rows:
+            return applied
+        through = max(last_applied, max(row.id for row in rows))
+        upserts, deletes = _split_by_state({row.document_id for row in rows})
+        engine.apply(upserts, deletes, through_log_id=through)
+        applied += sum(1 for row in rows if row.id > last_applied)
+        last_applied = through
+        db.session.rollback()  # end the read transaction; the next batch sees new commits
+        if len(rows) < BATCH_SIZE:
+            return applied
+
+
+def catch_up_quietly() -> None:
+    """After a commit: bring the index up to date if nobody else is at it."""
+    try:
+        catch_up()
+    except search_index.SearchUnavailable as error:
+        log.warning("search index not updated now (%s); the search log keeps the change", error)
+
+
+def pending_changes() -> bool:
+    engine = get_engine()
+    newest = db.session.scalar(select(func.max(SearchLogEntry.id))) or 0
+    return newest > engine.last_applied_log_id()
+
+
+def published_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Document)
+                             .where(Document.status == DocumentStatus.PUBLISHED)) or 0
+
+
+def rebuild(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the index from the database (waits for the drain lock)."""
+    with drain_lock(wait=True):
+        return _rebuild_locked(get_engine(), progress)
+
+
+def _rebuild_locked(engine, progress: Callable[[int], None] | None = None) -> int:
+    # Read the log position first: changes made while rebuilding are applied again
+    # afterwards, which is harmless.
+    through = db.session.scalar(select(func.max(SearchLogEntry.id))) or 0
+    engine.clear()
+    ids = list(db.session.scalars(select(Document.id).where(
+        Document.status == DocumentStatus.PUBLISHED).order_by(Document.id)))
+    done = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start:start + BATCH_SIZE]
+        upserts, _ = _split_by_state(chunk)
+        last_chunk = start + BATCH_SIZE >= len(ids)
+        engine.apply(upserts, [], through_log_id=through if last_chunk else None)
+        done += len(chunk)
+        db.session.expunge_all()
+        if progress:
+            progress(len(chunk))
+    if not ids:
+        engine.apply([], [], through_log_id=through)
+    return done
+
+
+def rebuild_in_background() -> bool:
+    """Start rebuilding a broken index without holding up the request; False if a
+    drainer is already at work (it will rebuild)."""
+    app = current_app._get_current_object()
+
+    def work():
+        with app.app_context():
+            try:
+                with drain_lock(wait=False) as acquired:
+                    if acquired:
+                        _rebuild_locked(get_engine())
+            except Exception:
+                log.exception("rebuilding the search index failed")
+
+    thread = threading.Thread(target=work, name=REBUILD_THREAD_NAME, daemon=True)
+    thread.start()
+    return True
+
+
+@dataclass
+class IndexReport:
+    missing: list[int] = field(default_factory=list)
+    extra: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def in_step(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+def _database_fingerprints() -> dict[int, str]:
+    versions = dict(db.session.execute(select(Document.id, Document.version).where(
+        Document.status == DocumentStatus.PUBLISHED)).all())
+    attachments: dict[int, list[tuple[int, str]]] = {}
+    for document_id, attachment_id, status in db.session.execute(
+            select(Attachment.document_id, Attachment.id, Attachment.extraction_status)
+            .join(Document).where(Document.status == DocumentStatus.PUBLISHED)):
+        attachments.setdefault(document_id, []).append((attachment_id, status))
+    return {doc_id: _fingerprint(version, attachments.get(doc_id, []))
+            for doc_id, version in versions.items()}
+
+
+def check_index(*, repair: bool = False) -> IndexReport:
+    """Compare the index with the database; with ``repair``, bring it in step."""
+    with drain_lock(wait=True):
+        engine = get_engine()
+        try:
+            indexed = engine.fingerprints()
+        except search_index.IndexCorrupt:
+            indexed = None
+        expected = _database_fingerprints()
+        if indexed is None:
+            report = IndexReport(missing=sorted(expected))
+        else:
+            report = IndexReport(
+                missing=sorted(set(expected) - set(indexed)),
+                extra=sorted(set(indexed) - set(expected)),
+                stale=sorted(i for i in set(expected) & set(indexed) if expected[i] != indexed[i]),
+            )
+        if repair and (indexed is None or not report.in_step):
+            if indexed is None:
+                _rebuild_locked(engine)
+            else:
+                upserts, deletes = _split_by_state(report.missing + report.stale + report.extra)
+                engine.apply(upserts, deletes)
+            report.repaired = True
+        return report
+
+
+def prune_search_log() -> int:
+    """Delete applied entries older than the retention period and remember how far."""
+    from rcm_exchange.services.unit_of_work import unit_of_work
+
+    cutoff = utcnow() - timedelta(days=current_app.config["RCM_SEARCH_LOG_RETENTION_DAYS"])
+    with unit_of_work():
+        through = db.session.scalar(select(func.max(SearchLogEntry.id))
+                                    .where(SearchLogEntry.created_at < cutoff))
+        if through is None:
+            return 0
+        removed = db.session.execute(delete(SearchLogEntry).where(SearchLogEntry.id <= through)).rowcount
+        db.session.add(SearchLogPrune(pruned_through=through))
+    return removed
+
+
+# --- asking ----------------------------------------------------------------------
+
+@dataclass
+class SearchParams:
+    """A search as a person or a client asks it (the API's query parameters)."""
+
+    q: str = ""
+    tag: list[str] = field(default_factory=list)
+    country: list[str] = field(default_factory=list)
+    doc_type: str | None = None
+    language: str | None = None
+    year: int | None = None
+    organization: int | None = None
+    sort: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+    @classmethod
+    def from_loaded(cls, data: dict) -> "SearchParams":
+        """From ``DocumentSearchSchema`` data (enums become their values)."""
+        values = dict(data)
+        for key in ("doc_type", "language"):
+            if values.get(key) is not None:
+                values[key] = getattr(values[key], "value", values[key])
+        return cls(**values)
+
+
+# The facets the contract names; the engine also counts by organization for the page.
+API_FACETS = ("tags", "countries", "doc_type", "language", "year")
+
+
+@dataclass
+class SearchItem:
+    document: Document
+    highlights: list[str]
+
+
+@dataclass
+class SearchPage:
+    params: SearchParams
+    items: list[SearchItem]
+    total: int
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.params.per_page))
+
+
+def _clean_query_text(text: str) -> str:
+    return "".join(ch for ch in (text or "") if ch >= " " or ch in "\t\n").strip()[:MAX_QUERY_CHARS]
+
+
+def _engine_call(call):
+    try:
+        return call()
+    except search_index.IndexCorrupt:
+        rebuild_in_background()
+        raise errors.SearchRebuilding() from None
+    except search_index.SearchUnavailable:
+        raise errors.SearchUnavailable() from None
+
+
+def _catch_up_before_reading() -> None:
+    """A reader applies pending changes first (unless a drainer is busy), so an
+    approval is searchable at once even when its own request could not drain."""
+    try:
+        if pending_changes():
+            catch_up()
+    except search_index.SearchUnavailable:
+        pass  # the search itself reports it
+
+
+def search_documents(user, params: SearchParams) -> SearchPage:
+    text = _clean_query_text(params.q)
+    sort = params.sort or ("relevance" if text else "newest")
+    _catch_up_before_reading()
+    query = search_index.SearchQuery(
+        access=access.search_access_filter(user), text=text,
+        tags=tuple(params.tag), countries=tuple(c.upper() for c in params.country),
+        doc_type=params.doc_type, language=params.language, year=params.year,
+        organization_id=params.organization, sort=sort, page=params.page, per_page=params.per_page,
+    )
+    result = _engine_call(lambda: get_engine().search(query))
+    documents = _load_visible(user, [hit.id for hit in result.hits])
+    items = [SearchItem(documents[hit.id], hit.highlights) for hit in result.hits if hit.id in documents]
+    return SearchPage(params=params, items=items, total=result.total, facets=result.facets,
+                      suggestion=result.suggestion)
+
+
+def _load_visible(user, ids: list[int]) -> dict[int, Document]:
+    """The documents of these hits, in one query, checked once more against the policy
+    (the index may lag a change of visibility by a moment)."""
+    if not ids:
+        return {}
+    documents = db.session.scalars(
+        select(Document).where(Document.id.in_(ids), access.visible_documents_clause(user))
+        .options(selectinload(Document.tags), selectinload(Document.countries),
+                 selectinload(Document.organization), selectinload(Document.author),
+                 selectinload(Document.attachments))
+    )
+    return {d.id: d for d in documents}
+
+
+def related_documents(user, document: Document, limit: int = 5) -> list[Document]:
+    """Published documents most like this one that the user may see."""
+    try:
+        ids = get_engine().related(document.id, access.search_access_filter(user), limit=limit)
+    except search_index.SearchUnavailable:
+        return []
+    found = _load_visible(user, ids)
+    return [found[i] for i in ids if i in found and i != document.id]
+
+
+def similar_published(user, document: Document, limit: int = 5) -> list[Document]:
+    """For a submission under review: published documents like it (a repeat submission
+    is caught before it is approved). Works before the submission is indexed."""
+    entry = index_entry(document) | {"published_at": document.submitted_at or document.created_at}
+    try:
+        ids = get_engine().similar_to_text(entry, access.search_access_filter(user), limit=limit)
+    except search_index.SearchUnavailable:
+        return []
+    found = _load_visible(user, ids)
+    return [found[i] for i in ids if i in found and i != document.id]
+
+
+@dataclass
+class FacetLabels:
+    tags: dict[str, Tag]
+    countries: dict[str, Country]
+    organizations: dict[str, Organization]
+
+
+def facet_labels(facets: dict[str, dict[str, int]]) -> FacetLabels:
+    """The tag, country and organization records behind facet keys (three queries)."""
+    tag_slugs = list(facets.get("tags", {}))
+    country_codes = list(facets.get("countries", {}))
+    org_ids = [int(k) for k in facets.get("organization", {}) if str(k).isdigit()]
+    return FacetLabels(
+        tags={t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(tag_slugs)))},
+        countries={c.code: c for c in db.session.scalars(select(Country).where(Country.code.in_(country_codes)))},
+        organizations={str(o.id): o for o in db.session.scalars(select(Organization).where(Organization.id.in_(org_ids)))},
+    )
+
+
+def index_status() -> dict:
+    """For the command line and admins: where the index stands."""
+    engine = get_engine()
+    return {"backend": current_app.config["RCM_SEARCH_BACKEND"],
+            "index_dir": os.fspath(current_app.config["RCM_INDEX_DIR"]),
+            "documents": engine.count(), "last_applied_log_id": engine.last_applied_log_id(),
+            "newest_log_id": db.session.scalar(select(func.max(SearchLogEntry.id))) or 0,
+            "published": published_count()}

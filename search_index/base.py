@@ -1,0 +1,237 @@
+"""Behaviour every backend shares: batching, bookkeeping, search orchestration.
+
+A backend subclasses ``BaseEngine`` and supplies the index-specific hooks (write a
+batch, run a compiled query, count, list candidate words, find similar texts).
+Parsing, thesaurus expansion, highlighting and the suggestion rules live here
+once, so the backends cannot drift apart on what a query means or who sees what.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+from .analysis import WORD_RE, is_stop_word
+from .engine import (AccessFilter, FACET_NAMES, SearchHit, SearchQuery, SearchResult,
+                     VISIBILITIES)
+from .highlight import highlight
+from .query_syntax import QueryPlan, parse, replace_words
+from .suggest import rank_corrections
+from .thesaurus import Thesaurus
+
+STATE_FILE = "rcm_search_state.json"
+# Stored text used for highlights and "related": enough for the useful parts of a
+# report, bounded so that huge attachments do not bloat the index.
+MAX_STORED_BODY_CHARS = 20_000
+MAX_STORED_ATTACHMENT_CHARS = 5_000
+MAX_INDEXED_CHARS = 1_000_000
+
+
+class PreparedDocument(dict):
+    """A document dict checked and reduced to what the indexes hold."""
+
+
+def prepare(doc: dict) -> PreparedDocument:
+    try:
+        doc_id = int(doc["id"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"document without an integer id: {doc.get('id')!r}") from None
+    visibility = doc.get("visibility")
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"document {doc_id}: unknown visibility {visibility!r}")
+    published = doc.get("published_at")
+    if not isinstance(published, datetime) or published.tzinfo is None:
+        raise ValueError(f"document {doc_id}: published_at must be a timezone-aware datetime")
+    published = published.astimezone(timezone.utc)
+    body = (doc.get("body") or "")[:MAX_INDEXED_CHARS]
+    attachments = (doc.get("attachments_text") or "")[:MAX_INDEXED_CHARS]
+    organization_id = doc.get("organization_id")
+    return PreparedDocument(
+        id=doc_id,
+        title=doc.get("title") or "",
+        summary=doc.get("summary") or "",
+        body=body,
+        attachments_text=attachments,
+        stored_text=_stored_text(body, attachments),
+        language=doc.get("language") or "",
+        doc_type=doc.get("doc_type") or "",
+        tags=sorted({str(t) for t in doc.get("tags") or ()}),
+        countries=sorted({str(c).upper() for c in doc.get("countries") or ()}),
+        organization_id=int(organization_id) if organization_id is not None else None,
+        visibility=visibility,
+        published=int(published.timestamp()),
+        year=published.year,
+        fingerprint=str(doc.get("fingerprint") or ""),
+        # Each distinct word once: "did you mean" needs which words exist, not how often.
+        vocabulary=" ".join(dict.fromkeys(WORD_RE.findall("\n".join((doc.get("title") or "",
+                                                                      doc.get("summary") or "", body))))),
+    )
+
+
+def _stored_text(body: str, attachments: str) -> str:
+    text = body[:MAX_STORED_BODY_CHARS]
+    if attachments:
+        text += "\n\n" + attachments[:MAX_STORED_ATTACHMENT_CHARS]
+    return text
+
+
+def may_see(access: AccessFilter, visibility: str, organization_id: int | None) -> bool:
+    """The access rule, for a single stored document (engines filter in the query)."""
+    return (access.everything or visibility in access.visibilities
+            or (access.organization_id is not None and organization_id == access.organization_id))
+
+
+class BaseEngine:
+    """Shared orchestration; subclasses implement the ``_`` hooks."""
+
+    def __init__(self, index_dir: str | os.PathLike, thesaurus_path: str | os.PathLike | None = None):
+        self.index_dir = Path(index_dir)
+        self.thesaurus = Thesaurus.load(thesaurus_path)
+
+    # -- bookkeeping -------------------------------------------------------------
+
+    def last_applied_log_id(self) -> int:
+        try:
+            return int(json.loads((self.index_dir / STATE_FILE).read_text())["last_applied_log_id"])
+        except FileNotFoundError:
+            return 0
+        except (ValueError, KeyError, TypeError):
+            return 0  # an unreadable note only makes the next catch-up start over
+
+    def _remember_log_id(self, log_id: int | None) -> None:
+        if log_id is None:
+            return
+        path = self.index_dir / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"last_applied_log_id": int(log_id)}))
+        os.replace(tmp, path)
+
+    def _forget_log_id(self) -> None:
+        (self.index_dir / STATE_FILE).unlink(missing_ok=True)
+
+    def apply(self, upserts: Iterable[dict], deletes: Iterable[int], through_log_id: int | None = None) -> None:
+        """Index ``upserts`` and remove ``deletes`` in one commit.
+
+        Idempotent. An id both upserted and deleted in the same batch is deleted:
+        when in doubt, a document leaves the index rather than lingering.
+        """
+        delete_ids = {int(i) for i in deletes}
+        documents: dict[int, PreparedDocument] = {}
+        for doc in upserts:
+            prepared = prepare(doc)
+            documents[prepared["id"]] = prepared
+        for doc_id in delete_ids:
+            documents.pop(doc_id, None)
+        if documents or delete_ids:
+            self._write(list(documents.values()), delete_ids)
+        self._remember_log_id(through_log_id)
+
+    # -- search ------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        plan = parse(query.text, self.thesaurus)
+        if query.access.sees_nothing:
+            return SearchResult([], 0, query.page, query.per_page, empty_facets(), None)
+        by_relevance = query.sort == "relevance" and bool(plan.groups)
+        rows, total, facets = self._execute(plan, query, by_relevance)
+        hits = [SearchHit(id=row["id"], score=float(row["score"]),
+                          highlights=highlight([row["title"], row["summary"], row["stored_text"]], plan))
+                for row in rows]
+        suggestion = self._suggest(query) if total == 0 and plan.groups else None
+        return SearchResult(hits, total, query.page, query.per_page, facets, suggestion)
+
+    def _suggest(self, query: SearchQuery) -> str | None:
+        # Corrections are checked without the thesaurus: a suggested word must itself
+        # occur in a document the caller may see, not merely translate into one.
+        plain = parse(query.text)
+        corrections = {}
+        for word in plain.correctable_words():
+            if is_stop_word(word) or self._count(parse(word), query) > 0:
+                continue
+            for candidate in rank_corrections(word, self._spelling_candidates(word, query.access)):
+                if self._count(parse(candidate), query) > 0:
+                    corrections[word] = candidate
+                    break
+        if not corrections:
+            return None
+        suggestion = replace_words(plain.text, corrections)
+        return suggestion if self._count(parse(suggestion), query) > 0 else None
+
+    def related(self, document_id: int, access: AccessFilter, limit: int = 5) -> list[int]:
+        stored = self._stored(int(document_id))
+        # Related documents of a document the caller cannot see would describe it.
+        if stored is None or not may_see(access, stored["visibility"], stored["organization_id"]):
+            return []
+        return self._similar(stored, access, limit, exclude_id=int(document_id))
+
+    def similar_to_text(self, doc: dict, access: AccessFilter, limit: int = 5) -> list[int]:
+        texts = {
+            "title": doc.get("title") or "",
+            "summary": doc.get("summary") or "",
+            "stored_text": _stored_text(doc.get("body") or "", doc.get("attachments_text") or ""),
+        }
+        exclude = doc.get("id")
+        return self._similar(texts, access, limit, exclude_id=int(exclude) if exclude is not None else None)
+
+    # -- hooks ---------------------------------------------------------------------
+
+    def _write(self, documents: list[PreparedDocument], delete_ids: set[int]) -> None:
+        raise NotImplementedError
+
+    def _execute(self, plan: QueryPlan, query: SearchQuery, by_relevance: bool):
+        """Return (rows of id/score/title/summary/stored_text, total, facets)."""
+        raise NotImplementedError
+
+    def _count(self, plan: QueryPlan, query: SearchQuery) -> int:
+        """How many documents ``plan`` finds under the filters of ``query``."""
+        raise NotImplementedError
+
+    def _spelling_candidates(self, word: str, access: AccessFilter) -> Iterable[tuple[str, int]]:
+        raise NotImplementedError
+
+    def _stored(self, document_id: int) -> dict | None:
+        raise NotImplementedError
+
+    def _similar(self, texts: dict, access: AccessFilter, limit: int, exclude_id: int | None) -> list[int]:
+        raise NotImplementedError
+
+
+def key_terms(tokens: list[str], doc_frequency, total_docs: int, limit: int = 12) -> list[tuple[str, float]]:
+    """The terms that best characterise a text: frequent in it, rare in the index.
+
+    ``tokens`` are analyzed terms; ``doc_frequency(term)`` counts documents holding
+    one. Returns up to ``limit`` (term, weight) pairs, weights normalised to 1.
+    """
+    counts = Counter(t for t in tokens if len(t) > 2 and not is_stop_word(t))
+    scored = []
+    for term, frequency in counts.most_common(200):
+        found = doc_frequency(term)
+        if found == 0:
+            continue  # a word no other document has says nothing about similarity
+        idf = math.log(1 + max(total_docs, found) / found)
+        scored.append((frequency * idf, term))
+    scored.sort(reverse=True)
+    top = scored[:limit]
+    if not top:
+        return []
+    best = top[0][0]
+    return [(term, score / best) for score, term in top]
+
+
+def empty_facets() -> dict[str, dict[str, int]]:
+    return {name: {} for name in FACET_NAMES}
+
+
+def sorted_facets(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Facet values by count, most frequent first, for a stable output."""
+    return {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+            for name, values in facets.items()}
+
+
+def with_text(query: SearchQuery, text: str) -> SearchQuery:
+    return replace(query, text=text)

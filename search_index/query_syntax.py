@@ -1,0 +1,261 @@
+"""From what a user types to an engine-neutral query plan.
+
+Supported syntax: words (all required), "quoted phrases", ``OR`` between two
+terms, ``-word`` / ``-"phrase"`` (or ``NOT word``) exclusions and a trailing ``*``
+for a prefix. Nothing else is syntax: ``visibility:members`` is two plain words,
+so no user text can name a field, let alone widen the access filter, which every
+engine adds as its own required clause.
+
+Whatever the input, parsing never raises: control characters are dropped, the
+text is cut to ``MAX_QUERY_CHARS`` and ``MAX_TERMS`` words, and a stray quote or
+parenthesis is simply ignored.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from .analysis import WORD_RE, fold, is_stop_word, words
+from .thesaurus import Term, Thesaurus
+
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 30
+MIN_PREFIX_CHARS = 2          # shorter prefixes search the word itself
+MAX_PREFIX_EXPANSIONS = 50    # index terms a prefix may expand to, per field
+EXPANSION_BOOST = 0.4         # thesaurus equivalents rank below the words typed
+MAX_EXPANSIONS_PER_GROUP = 8
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str             # folded
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]  # folded, stop words kept
+
+
+Clause = Word | Phrase
+
+
+@dataclass(frozen=True)
+class Alternative:
+    clauses: tuple[Clause, ...]  # all required
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Group:
+    alternatives: tuple[Alternative, ...]  # any one suffices
+
+
+@dataclass
+class QueryPlan:
+    groups: list[Group] = field(default_factory=list)    # all required
+    excluded: list[Clause] = field(default_factory=list)
+    text: str = ""                                       # the sanitized text
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups and not self.excluded
+
+    def positive_clauses(self) -> list[Clause]:
+        return [c for g in self.groups for a in g.alternatives for c in a.clauses]
+
+    def correctable_words(self) -> list[str]:
+        """Plain words typed by the user, the candidates for a spelling correction."""
+        found = []
+        for group in self.groups:
+            for clause in group.alternatives[0].clauses:
+                if isinstance(clause, Word) and not clause.prefix and clause.text not in found:
+                    found.append(clause.text)
+        return found
+
+
+_CONTROL_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_TOKEN_RE = re.compile(r'(?P<neg>-?)"(?P<phrase>[^"]*)"|(?P<chunk>\S+)')
+
+
+def sanitize(text: str | None) -> str:
+    """Drop NULs and control characters, normalise, and cut to a bounded length."""
+    if not text:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    text = text[: MAX_QUERY_CHARS * 4]  # bound the work before normalising
+    text = unicodedata.normalize("NFKC", text)
+    cleaned = []
+    for ch in text:
+        if ch in "\t\n\r\x0b\x0c":
+            cleaned.append(" ")
+        elif unicodedata.category(ch) not in _CONTROL_CATEGORIES:
+            cleaned.append(ch)
+    return "".join(cleaned)[:MAX_QUERY_CHARS].strip()
+
+
+def parse(text: str | None, thesaurus: Thesaurus | None = None) -> QueryPlan:
+    """Parse user text into a plan; expand it with ``thesaurus`` when given."""
+    clean = sanitize(text)
+    plan = QueryPlan(text=clean)
+    pending_or = pending_not = False
+    term_count = 0
+    for match in _TOKEN_RE.finditer(clean):
+        if term_count >= MAX_TERMS:
+            break
+        negate = pending_not
+        chunk = match.group("chunk")
+        if chunk is not None:
+            if chunk == "OR":
+                pending_or = bool(plan.groups)
+                continue
+            if chunk == "AND":
+                continue
+            if chunk == "NOT":
+                pending_not = True
+                continue
+            if chunk.startswith("-") and len(chunk) > 1:
+                negate = True
+            found = words(chunk)
+            if len(found) == 1:
+                prefix = chunk.endswith("*") and len(found[0]) >= MIN_PREFIX_CHARS
+                clause: Clause = Word(found[0], prefix)
+            elif found:
+                # "co-operation" or "visibility:members": the words, side by side.
+                clause = Phrase(tuple(found))
+            else:
+                continue
+        else:
+            negate = negate or bool(match.group("neg"))
+            found = words(match.group("phrase"))
+            if not found:
+                continue
+            clause = Word(found[0]) if len(found) == 1 else Phrase(tuple(found))
+        term_count += len(found)
+        pending_not = False
+        if negate:
+            plan.excluded.append(clause)
+            pending_or = False
+        elif pending_or:
+            last = plan.groups[-1]
+            plan.groups[-1] = Group(last.alternatives + (Alternative((clause,)),))
+            pending_or = False
+        else:
+            plan.groups.append(Group((Alternative((clause,)),)))
+    if thesaurus is not None:
+        plan.groups = _expand(plan.groups, thesaurus)
+    plan.groups = _without_stop_words(plan.groups)
+    plan.excluded = [c for c in plan.excluded if not (isinstance(c, Word) and is_stop_word(c.text))]
+    return plan
+
+
+def _simple_word(group: Group) -> str | None:
+    if len(group.alternatives) == 1 and len(group.alternatives[0].clauses) == 1:
+        clause = group.alternatives[0].clauses[0]
+        if isinstance(clause, Word) and not clause.prefix:
+            return clause.text
+    return None
+
+
+def _term_clause(term: Term) -> Clause:
+    return Word(term.words[0]) if len(term.words) == 1 else Phrase(term.words)
+
+
+def _expansions(others: list[Term]) -> tuple[Alternative, ...]:
+    return tuple(Alternative((_term_clause(t),), EXPANSION_BOOST)
+                 for t in others[:MAX_EXPANSIONS_PER_GROUP])
+
+
+def _expand(groups: list[Group], thesaurus: Thesaurus) -> list[Group]:
+    expanded: list[Group] = []
+    i = 0
+    while i < len(groups):
+        group = groups[i]
+        # A run of plain words may hold a multi-word term ("migrant workers").
+        run = []
+        while i + len(run) < len(groups) and _simple_word(groups[i + len(run)]) is not None:
+            run.append(_simple_word(groups[i + len(run)]))
+        if run:
+            match = thesaurus.match_at(run, 0)
+            if match:
+                length, others = match
+                typed = Alternative(tuple(Word(w) for w in run[:length]))
+                expanded.append(Group((typed,) + _expansions(others)))
+                i += length
+                continue
+            expanded.append(group)
+            i += 1
+            continue
+        alternatives = group.alternatives
+        if len(alternatives) == 1 and len(alternatives[0].clauses) == 1 \
+                and isinstance(alternatives[0].clauses[0], Phrase):
+            phrase_words = list(alternatives[0].clauses[0].words)
+            match = thesaurus.match_at(phrase_words, 0)
+            if match and match[0] == len(phrase_words):
+                group = Group(alternatives + _expansions(match[1]))
+        expanded.append(group)
+        i += 1
+    return expanded
+
+
+def _without_stop_words(groups: list[Group]) -> list[Group]:
+    def strip(alternative: Alternative) -> Alternative:
+        kept = tuple(c for c in alternative.clauses
+                     if not (isinstance(c, Word) and not c.prefix and is_stop_word(c.text)))
+        return Alternative(kept, alternative.boost)
+
+    stripped = []
+    for group in groups:
+        alternatives = tuple(a for a in map(strip, group.alternatives) if a.clauses)
+        if alternatives:
+            stripped.append(Group(alternatives))
+    # A query made only of stop words ("the who") still searches them.
+    return stripped if stripped or not groups else groups
+
+
+Q = TypeVar("Q")
+
+
+class QueryBuilder(Generic[Q]):
+    """What an engine supplies to turn a plan into its own query objects."""
+
+    def word(self, word: Word) -> Q | None: ...
+    def phrase(self, phrase: Phrase) -> Q | None: ...
+    def all_of(self, queries: list[Q]) -> Q: ...
+    def any_of(self, queries: list[Q]) -> Q: ...
+    def boosted(self, query: Q, boost: float) -> Q: ...
+
+
+def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, list[Q], bool]:
+    """Return (positive query or None, excluded queries, whether anything can match).
+
+    A required group whose words are absent from the index compiles to nothing,
+    and then the whole query can match nothing.
+    """
+    def clause(c: Clause) -> Q | None:
+        return builder.word(c) if isinstance(c, Word) else builder.phrase(c)
+
+    required = []
+    for group in plan.groups:
+        options = []
+        for alternative in group.alternatives:
+            parts = [clause(c) for c in alternative.clauses]
+            if any(p is None for p in parts):
+                continue
+            query = parts[0] if len(parts) == 1 else builder.all_of(parts)
+            options.append(query if alternative.boost == 1.0 else builder.boosted(query, alternative.boost))
+        if not options:
+            return None, [], False
+        required.append(options[0] if len(options) == 1 else builder.any_of(options))
+    excluded = [q for q in map(clause, plan.excluded) if q is not None]
+    positive = None if not required else required[0] if len(required) == 1 else builder.all_of(required)
+    return positive, excluded, True
+
+
+def replace_words(text: str, corrections: dict[str, str]) -> str:
+    """``text`` with every word whose folded form is a key replaced by its value."""
+    return WORD_RE.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)
+

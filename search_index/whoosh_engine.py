@@ -1,0 +1,399 @@
+"""The default engine: a whoosh (``whoosh-reloaded``) index in a directory.
+
+Pure Python, nothing to install. One writer at a time per index (the caller runs
+one drainer per index; a second writer waits ``write_timeout`` seconds and then
+gets ``SearchUnavailable``). Every read opens a fresh searcher: ``refresh()`` on a
+searcher over an empty index raises TypeError in whoosh 2.7.5.
+"""
+from __future__ import annotations
+
+import copy
+import gc
+import os
+import shutil
+import struct
+import threading
+import warnings
+from contextlib import contextmanager
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.index import EmptyIndexError, IndexError as WhooshIndexError, LockError
+from whoosh.support.charset import accent_map
+
+from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_PATTERN, stem, word_variants
+from .base import BaseEngine, PreparedDocument, empty_facets, sorted_facets
+from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
+from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
+
+INDEX_NAME = "rcm_documents"
+WRITE_TIMEOUT = 10.0
+
+# Text fields, each indexed once per stemming language, and how much a match in
+# them weighs: a word in the title says more than the same word in the body.
+TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0}
+FACET_FIELDS = {"tags": "tags", "countries": "countries", "doc_type": "doc_type",
+                "language": "language", "year": "year", "organization": "organization"}
+
+
+def text_analyzer(language: str):
+    # Stop words stay in the index (StopFilter here only drops over-long tokens and
+    # keeps positions) so that "trata de personas" matches as a phrase and never
+    # across a removed word. Accents are folded before stemming.
+    return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+            | StopFilter(stoplist=(), minsize=1, maxsize=MAX_TOKEN_CHARS, renumber=False)
+            | StemFilter(lang=language))
+
+
+def build_schema() -> Schema:
+    fields = {
+        "id": ID(stored=True, unique=True),
+        "visibility": ID(stored=True),
+        "organization": ID(stored=True, sortable=True),
+        "doc_type": ID(sortable=True),
+        "language": ID(sortable=True),
+        "year": ID(sortable=True),
+        "tags": KEYWORD(scorable=False),
+        "countries": KEYWORD(scorable=False),
+        "published": NUMERIC(int, bits=64, sortable=True),
+        # Unstemmed, unfolded words: the vocabulary offered by "did you mean".
+        "spell": TEXT(analyzer=RegexTokenizer(WORD_PATTERN) | LowercaseFilter(), phrase=False),
+        "title": STORED(),
+        "summary": STORED(),
+        "stored_text": STORED(),
+        "fingerprint": STORED(),
+    }
+    for name in TEXT_FIELDS:
+        for language in STEM_LANGUAGES:
+            fields[f"{name}_{language}"] = TEXT(analyzer=text_analyzer(language), phrase=True)
+    return Schema(**fields)
+
+
+SCHEMA = build_schema()
+# Errors whoosh raises when files vanish or hold garbage.
+_BROKEN = (OSError, EOFError, struct.error, EmptyIndexError, WhooshIndexError, KeyError,
+           ValueError, TypeError, AttributeError, IndexError)
+
+
+def _leaf_boosted(query, factor: float):
+    # Compound whoosh queries drop their own boost when they hold a single child,
+    # so boosts are applied to the leaves.
+    query = copy.deepcopy(query)
+    for leaf in query.leaves():
+        leaf.boost *= factor
+    return query
+
+
+class _Builder(QueryBuilder):
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+
+    def _terms(self, field: str, word: Word) -> list[str]:
+        language = field.rsplit("_", 1)[1]
+        if word.prefix:
+            found = []
+            for prefix in dict.fromkeys((word.text, stem(word.text, language))):
+                for term in self.reader.expand_prefix(field, prefix):
+                    term = term.decode("utf-8") if isinstance(term, bytes) else term
+                    if term not in found:
+                        found.append(term)
+                    if len(found) >= MAX_PREFIX_EXPANSIONS:
+                        return found
+            return found
+        analyzer = SCHEMA[field]
+        return list(dict.fromkeys(t for v in word_variants(word.text)
+                                  for t in analyzer.process_text(v, mode="query")))
+
+    def word(self, word: Word):
+        per_field = []
+        for name, boost in TEXT_FIELDS.items():
+            pair = [wq.Term(f"{name}_{lang}", term, boost=boost)
+                    for lang in STEM_LANGUAGES for term in self._terms(f"{name}_{lang}", word)]
+            if pair:
+                # English and Spanish forms of one field are the same text: count the
+                # better of the two, not both.
+                per_field.append(wq.DisjunctionMax(pair, tiebreak=0.1))
+        return wq.Or(per_field) if per_field else None
+
+    def phrase(self, phrase: Phrase):
+        per_field = []
+        for name, boost in TEXT_FIELDS.items():
+            pair = []
+            for lang in STEM_LANGUAGES:
+                field = f"{name}_{lang}"
+                terms = [t for w in phrase.words for t in SCHEMA[field].process_text(w, mode="query")]
+                if terms:
+                    pair.append(wq.Phrase(field, terms, slop=1, boost=boost))
+            if pair:
+                per_field.append(wq.DisjunctionMax(pair, tiebreak=0.1))
+        return wq.Or(per_field) if per_field else None
+
+    def all_of(self, queries):
+        return wq.And(queries)
+
+    def any_of(self, queries):
+        return wq.Or(queries)
+
+    def boosted(self, query, boost):
+        return _leaf_boosted(query, boost)
+
+
+def access_query(access: AccessFilter):
+    """The caller's rights as a query of its own, never mixed into the user's text."""
+    if access.everything:
+        return None
+    parts = [wq.Term("visibility", v) for v in sorted(access.visibilities)]
+    if access.organization_id is not None:
+        parts.append(wq.Term("organization", str(access.organization_id)))
+    return wq.Or(parts) if parts else wq.NullQuery
+
+
+def filter_queries(query: SearchQuery) -> list:
+    filters = [wq.Term("tags", t) for t in query.tags]
+    filters += [wq.Term("countries", c.upper()) for c in query.countries]
+    for field, value in (("doc_type", query.doc_type), ("language", query.language),
+                         ("year", query.year), ("organization", query.organization_id)):
+        if value is not None and value != "":
+            filters.append(wq.Term(field, str(value)))
+    return filters
+
+
+class WhooshEngine(BaseEngine):
+    def __init__(self, index_dir, thesaurus_path=None, create: bool = True,
+                 write_timeout: float = WRITE_TIMEOUT):
+        super().__init__(index_dir, thesaurus_path)
+        self.create = create
+        self.write_timeout = write_timeout
+        self._ix = None
+        self._lock = threading.Lock()
+
+    # -- opening -------------------------------------------------------------------
+
+    def _index(self):
+        with self._lock:
+            if self._ix is None:
+                self._ix = self._open()
+            return self._ix
+
+    def _open(self):
+        # whoosh leaves the file it choked on open; let it go quietly, then report.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return self._open_or_create()
+            except _BROKEN as error:
+                message = f"search index cannot be opened: {error}"
+            gc.collect()
+        raise IndexCorrupt(message)
+
+    def _open_or_create(self):
+        directory = str(self.index_dir)
+        if not whoosh_index.exists_in(directory, indexname=INDEX_NAME):
+            leftovers = [p for p in self.index_dir.glob("*")] if self.index_dir.is_dir() else []
+            if leftovers:
+                raise IndexCorrupt(f"search index in {self.index_dir.name!r} has files but no table of contents")
+            if not self.create:
+                raise IndexCorrupt("search index is missing")
+            os.makedirs(directory, exist_ok=True)
+            return whoosh_index.create_in(directory, SCHEMA, indexname=INDEX_NAME)
+        ix = whoosh_index.open_dir(directory, indexname=INDEX_NAME)
+        if set(ix.schema.names()) != set(SCHEMA.names()):
+            ix.close()
+            raise IndexCorrupt("search index was built by another version; rebuild it")
+        return ix
+
+    @contextmanager
+    def _searcher(self):
+        ix = self._index()
+        try:
+            searcher = ix.searcher()
+        except _BROKEN as error:
+            self._forget_index()
+            raise IndexCorrupt(f"search index cannot be read: {error}") from error
+        try:
+            yield searcher
+        except _BROKEN as error:
+            self._forget_index()
+            raise IndexCorrupt(f"search index cannot be read: {error}") from error
+        finally:
+            searcher.close()
+
+    def _forget_index(self) -> None:
+        with self._lock:
+            if self._ix is not None:
+                try:
+                    self._ix.close()
+                except _BROKEN:
+                    pass
+            self._ix = None
+
+    def close(self) -> None:
+        self._forget_index()
+
+    def clear(self) -> None:
+        self._forget_index()
+        if self.index_dir.exists():
+            shutil.rmtree(self.index_dir)
+        self.index_dir.mkdir(parents=True)
+        self._forget_log_id()
+        with self._lock:
+            self._ix = whoosh_index.create_in(str(self.index_dir), SCHEMA, indexname=INDEX_NAME)
+
+    # -- writing -------------------------------------------------------------------
+
+    def _write(self, documents: list[PreparedDocument], delete_ids: set[int]) -> None:
+        ix = self._index()
+        try:
+            writer = ix.writer(timeout=self.write_timeout)
+        except LockError:
+            raise SearchUnavailable("another process is writing to the search index") from None
+        except _BROKEN as error:
+            self._forget_index()
+            raise IndexCorrupt(f"search index cannot be written: {error}") from error
+        try:
+            for doc_id in delete_ids:
+                writer.delete_by_term("id", str(doc_id))
+            for doc in documents:
+                writer.update_document(**self._fields(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    @staticmethod
+    def _fields(doc: PreparedDocument) -> dict:
+        fields = {
+            "id": str(doc["id"]),
+            "visibility": doc["visibility"],
+            "organization": str(doc["organization_id"]) if doc["organization_id"] is not None else "",
+            "doc_type": doc["doc_type"],
+            "language": doc["language"],
+            "year": str(doc["year"]),
+            "tags": " ".join(doc["tags"]),
+            "countries": " ".join(doc["countries"]),
+            "published": doc["published"],
+            "spell": doc["vocabulary"],
+            "title": doc["title"],
+            "summary": doc["summary"],
+            "stored_text": doc["stored_text"],
+            "fingerprint": doc["fingerprint"],
+        }
+        texts = {"title": doc["title"], "summary": doc["summary"],
+                 "body": doc["body"] + "\n" + doc["attachments_text"]}
+        for name, text in texts.items():
+            for language in STEM_LANGUAGES:
+                fields[f"{name}_{language}"] = text
+        return fields
+
+    # -- reading -------------------------------------------------------------------
+
+    def _compile(self, searcher, plan: QueryPlan, query: SearchQuery):
+        """The full query: text AND access AND filters, or None if nothing can match."""
+        positive, excluded, satisfiable = compile_plan(plan, _Builder(searcher))
+        if not satisfiable:
+            return None
+        # Access and filters restrict without scoring, inside the query itself so
+        # that totals and facet counts see them.
+        restrictions = [wq.ConstantScoreQuery(f, 0.0) for f in filter_queries(query)]
+        access = access_query(query.access)
+        if access is not None:
+            restrictions.append(wq.ConstantScoreQuery(access, 0.0))
+        parts = ([positive] if positive is not None else []) + restrictions
+        combined = wq.Every() if not parts else parts[0] if len(parts) == 1 else wq.And(parts)
+        if excluded:
+            combined = wq.AndNot(combined, wq.Or(excluded))
+        return combined
+
+    def _execute(self, plan, query, by_relevance):
+        with self._searcher() as searcher:
+            whoosh_query = self._compile(searcher, plan, query)
+            if whoosh_query is None:
+                return [], 0, empty_facets()
+            facets = {name: sorting.FieldFacet(field, allow_overlap=name in ("tags", "countries"),
+                                               maptype=sorting.Count)
+                      for name, field in FACET_FIELDS.items()}
+            end = query.page * query.per_page
+            options = {} if by_relevance else {"sortedby": "published", "reverse": True}
+            results = searcher.search(whoosh_query, limit=end, groupedby=facets, **options)
+            total = len(results)
+            rows = []
+            for hit in results[end - query.per_page:end]:
+                stored = hit.fields()
+                rows.append({"id": int(stored["id"]), "score": (hit.score or 0.0) if by_relevance else 0.0,
+                             "title": stored.get("title", ""), "summary": stored.get("summary", ""),
+                             "stored_text": stored.get("stored_text", "")})
+            counts = {name: {_facet_key(k): v for k, v in results.groups(name).items()
+                             if k not in (None, "", b"")}
+                      for name in FACET_FIELDS}
+            return rows, total, sorted_facets(counts)
+
+    def _count(self, plan, query):
+        with self._searcher() as searcher:
+            whoosh_query = self._compile(searcher, plan, query)
+            if whoosh_query is None:
+                return 0
+            return len(searcher.search(whoosh_query, limit=1, scored=False))
+
+    def _spelling_candidates(self, word, access):
+        with self._searcher() as searcher:
+            reader = searcher.reader()
+            low, high = len(word) - 2, len(word) + 2
+            candidates = []
+            for term, info in reader.iter_prefix("spell", word[:1]):
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                if low <= len(term) <= high:
+                    candidates.append((term, info.doc_frequency()))
+            return candidates
+
+    def _stored(self, document_id):
+        with self._searcher() as searcher:
+            stored = searcher.document(id=str(document_id))
+            if stored is None:
+                return None
+            organization = stored.get("organization")
+            return {"title": stored.get("title", ""), "summary": stored.get("summary", ""),
+                    "stored_text": stored.get("stored_text", ""), "visibility": stored["visibility"],
+                    "organization_id": int(organization) if organization else None}
+
+    def _similar(self, texts, access, limit, exclude_id):
+        text = "\n".join((texts["title"], texts["summary"], texts["stored_text"]))
+        if not text.strip() or limit < 1:
+            return []
+        with self._searcher() as searcher:
+            if searcher.doc_count() == 0:
+                return []
+            terms = []
+            for language in STEM_LANGUAGES:
+                for term, weight in searcher.key_terms_from_text(f"body_{language}", text, numterms=12):
+                    terms.append(wq.Term(f"body_{language}", term, boost=weight))
+                    terms.append(wq.Term(f"title_{language}", term, boost=weight * 2))
+            if not terms:
+                return []
+            parts = [wq.Or(terms)]
+            access_part = access_query(access)
+            if access_part is not None:
+                parts.append(wq.ConstantScoreQuery(access_part, 0.0))
+            similar = wq.And(parts)
+            if exclude_id is not None:
+                similar = wq.AndNot(similar, wq.Term("id", str(exclude_id)))
+            return [int(hit["id"]) for hit in searcher.search(similar, limit=limit)]
+
+    def ids(self) -> set[int]:
+        with self._searcher() as searcher:
+            return {int(fields["id"]) for fields in searcher.all_stored_fields()}
+
+    def count(self) -> int:
+        with self._searcher() as searcher:
+            return searcher.doc_count()
+
+    def fingerprints(self) -> dict[int, str]:
+        with self._searcher() as searcher:
+            return {int(f["id"]): f.get("fingerprint", "") for f in searcher.all_stored_fields()}
+
+
+def _facet_key(key) -> str:
+    return key.decode("utf-8") if isinstance(key, bytes) else str(key)

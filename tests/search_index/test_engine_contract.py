@@ -1,0 +1,417 @@
+"""The behaviour every search engine promises, checked on each backend."""
+import re
+from collections import Counter
+from datetime import datetime, timezone
+
+import pytest
+
+from search_index import (AccessFilter, IndexCorrupt, SearchQuery, SearchResult,
+                          SearchUnavailable, open_engine)
+
+from .conftest import (ANONYMOUS, GUATEMALA, MEMBER_STATE, PARTICIPANT, SECRETARIAT_STAFF,
+                       engine_options, write_lock_held)
+from .corpus import (BY_ID, DOCUMENTS, MEMBERS_ONLY_WORDS, SCRIPT_TITLE_DOC_ID,
+                     SECRETARIAT_DOC_ID, SECRETARIAT_DOC_OWNER, SECRETARIAT_ONLY_WORD,
+                     documents_visible_to)
+
+PUBLIC_IDS = documents_visible_to({"public"})
+PARTICIPANT_IDS = documents_visible_to({"public", "participants"}, organization_id=9)
+
+
+def search(engine, text="", access=PARTICIPANT, **options):
+    return engine.search(SearchQuery(access=access, text=text, **options))
+
+
+def ids(engine, text="", access=PARTICIPANT, **options):
+    return [h.id for h in search(engine, text, access, per_page=100, **options).hits]
+
+
+def a_document(id, title, body="", **fields):
+    return {"id": id, "title": title, "summary": "", "body": body, "attachments_text": "",
+            "language": "en", "doc_type": "guidance", "tags": [], "countries": [],
+            "organization_id": 1, "visibility": "public",
+            "published_at": datetime(2022, 1, 1, tzinfo=timezone.utc), "fingerprint": "f1",
+            **fields}
+
+
+# -- an index's life ----------------------------------------------------------------
+
+def test_a_new_index_is_empty_and_has_applied_no_log(engine):
+    assert engine.count() == 0
+    assert engine.ids() == set()
+    assert engine.last_applied_log_id() == 0
+    result = search(engine, "migración")
+    assert (result.hits, result.total, result.suggestion) == ([], 0, None)
+
+
+def test_applying_the_same_batch_twice_changes_nothing(loaded):
+    before = search(loaded, "migrantes", per_page=100)
+    loaded.apply(DOCUMENTS, [], through_log_id=len(DOCUMENTS))
+    after = search(loaded, "migrantes", per_page=100)
+    assert loaded.count() == len(DOCUMENTS)
+    assert after.total == before.total
+    # Scores may shift a little while replaced versions await a merge; the set may not.
+    assert {h.id for h in after.hits} == {h.id for h in before.hits}
+
+
+def test_an_upsert_replaces_the_indexed_version(loaded):
+    changed = {**BY_ID[22], "title": "Remesas digitales y billeteras móviles", "summary": "",
+               "body": "Billeteras móviles abaratan el envío.", "fingerprint": "22-v2"}
+    loaded.apply([changed], [])
+    assert 22 in ids(loaded, "billeteras")
+    assert loaded.fingerprints()[22] == "22-v2"
+    assert loaded.count() == len(DOCUMENTS)
+    assert 22 not in ids(loaded, "cooperatives partnership")
+
+
+def test_a_deleted_document_is_no_longer_found(loaded):
+    loaded.apply([], [38, 9999])
+    assert 38 not in loaded.ids()
+    assert ids(loaded, "coyotaje") == []
+    assert loaded.count() == len(DOCUMENTS) - 1
+
+
+def test_a_document_both_upserted_and_deleted_in_one_batch_is_deleted(loaded):
+    loaded.apply([BY_ID[38]], [38])
+    assert 38 not in loaded.ids()
+
+
+def test_the_last_applied_log_id_is_remembered_across_reopening(make_engine):
+    engine = make_engine()
+    engine.apply(DOCUMENTS[:3], [], through_log_id=5)
+    engine.apply([], [], through_log_id=None)
+    assert engine.last_applied_log_id() == 5
+    engine.close()
+    assert make_engine().last_applied_log_id() == 5
+
+
+def test_clear_empties_the_index_and_forgets_the_log(loaded):
+    loaded.clear()
+    assert loaded.count() == 0
+    assert loaded.last_applied_log_id() == 0
+    assert search(loaded, "migración").total == 0
+    loaded.apply(DOCUMENTS[:2], [], through_log_id=2)
+    assert loaded.ids() == {1, 2}
+
+
+def test_fingerprints_and_ids_list_every_indexed_document(loaded):
+    assert loaded.ids() == {d["id"] for d in DOCUMENTS}
+    assert loaded.fingerprints() == {d["id"]: d["fingerprint"] for d in DOCUMENTS}
+
+
+def test_a_document_without_a_timezone_is_refused(engine):
+    with pytest.raises(ValueError):
+        engine.apply([a_document(1, "x", published_at=datetime(2022, 1, 1))], [])
+
+
+def test_a_missing_index_is_reported_when_it_may_not_be_created(backend, tmp_path):
+    engine = open_engine(backend, **engine_options(backend, tmp_path), create=False)
+    with pytest.raises(IndexCorrupt):
+        engine.count()
+
+
+def test_a_corrupt_index_is_reported_and_can_be_rebuilt(backend, tmp_path, make_engine):
+    engine = make_engine()
+    engine.apply(DOCUMENTS, [], through_log_id=1)
+    engine.close()
+    for path in engine.index_dir.iterdir():
+        if path.is_file() and not path.name.startswith("rcm_search_state"):
+            path.write_bytes(b"\x00garbage" * 3)
+    reopened = make_engine()
+    with pytest.raises(SearchUnavailable):
+        search(reopened, "migración")
+    reopened.clear()
+    reopened.apply(DOCUMENTS[:1], [])
+    assert reopened.ids() == {1}
+
+
+def test_a_second_writer_waits_then_reports_unavailable(backend, make_engine):
+    engine = make_engine(write_timeout=0.2)
+    engine.apply(DOCUMENTS[:1], [])
+    with write_lock_held(backend, engine.index_dir):
+        with pytest.raises(SearchUnavailable):
+            engine.apply(DOCUMENTS[1:2], [], through_log_id=9)
+    assert engine.last_applied_log_id() == 0
+    engine.apply(DOCUMENTS[1:2], [], through_log_id=9)
+    assert engine.ids() == {1, 2}
+
+
+# -- matching -------------------------------------------------------------------------
+
+def test_accents_do_not_matter(corpus_engine):
+    assert ids(corpus_engine, "educacion") == ids(corpus_engine, "educación")
+    assert 36 in ids(corpus_engine, "educacion")
+    assert 20 in ids(corpus_engine, "migracion laboral")
+    assert 32 in ids(corpus_engine, "DARIEN")
+
+
+def test_inflected_forms_match(corpus_engine):
+    assert {20, 21} <= set(ids(corpus_engine, "trabajador migrante"))
+    assert 21 in ids(corpus_engine, "trabajadora")
+    assert 6 in ids(corpus_engine, "returnee")
+
+
+def test_an_irregular_plural_finds_the_singular(engine):
+    engine.apply([a_document(1, "Child protection desks"), a_document(2, "Women and work")], [])
+    assert ids(engine, "children") == [1]
+    assert ids(engine, "woman") == [2]
+
+
+def test_a_phrase_needs_its_words_side_by_side(corpus_engine):
+    assert {11, 14} <= set(ids(corpus_engine, "protection status"))
+    assert ids(corpus_engine, '"protection status"') == [14]
+
+
+def test_a_phrase_with_stop_words_matches_exactly(engine):
+    engine.apply([a_document(1, "Trata de personas"), a_document(2, "Trata y personas")], [])
+    assert ids(engine, '"trata de personas"') == [1]
+
+
+def test_or_finds_either_word(corpus_engine):
+    assert ids(corpus_engine, "coyotaje kestrel") == []
+    assert {38, 22} <= set(ids(corpus_engine, "coyotaje OR remittances"))
+
+
+def test_an_excluded_word_removes_documents(corpus_engine):
+    assert {38, 39} <= set(ids(corpus_engine, "migrant smuggling"))
+    found = ids(corpus_engine, "migrant smuggling -coyotaje")
+    assert 39 in found and 38 not in found
+    assert 8 not in ids(corpus_engine, 'protocolo -"trata de personas"')
+
+
+def test_an_exclusion_alone_lists_everything_else(corpus_engine):
+    found = set(ids(corpus_engine, "-coyotaje"))
+    assert found == PARTICIPANT_IDS - {38}
+
+
+def test_a_trailing_star_matches_a_prefix(corpus_engine):
+    assert {14, 15, 34} <= set(ids(corpus_engine, "regulariz*"))
+    assert ids(corpus_engine, "coyot*") == [38]
+
+
+def test_an_english_query_finds_the_spanish_report_ranked_below_english_ones(corpus_engine):
+    found = ids(corpus_engine, "trafficking in persons")
+    assert found[0] == 9
+    assert 8 in found
+
+
+def test_a_spanish_query_finds_the_english_report(corpus_engine):
+    assert 29 in ids(corpus_engine, "derechos humanos fronteras")
+    assert 22 in ids(corpus_engine, "remesas")
+
+
+def test_title_matches_rank_first(corpus_engine):
+    assert ids(corpus_engine, "remittances")[0] == 22
+
+
+HOSTILE_QUERIES = [
+    '"', '""', '"unclosed phrase', "(", ")", "(migración", "AND", "OR", "NOT", "AND OR NOT",
+    "*", "**", "-", "--", "-*", '-"', "a*", "m*", "*migr", "visibility:members",
+    "visibility:members OR centinela", "title:centinela", "organization:2", "*:*", "id:26",
+    "migr\x00ación", "\x00", "\x1b[31mred", "\u202emirror", "\udc80", "💥 migrantes 💥",
+    "'; DROP TABLE documents; --", "{}[]^~:/\\", "<script>alert(1)</script>",
+    "a" * 10_000, "migración " * 2_000, "OR " * 600, '"' * 999, "x*" * 300,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_QUERIES)
+def test_no_query_text_ever_raises_or_widens_access(corpus_engine, text):
+    result = search(corpus_engine, text, access=ANONYMOUS, per_page=100)
+    assert isinstance(result, SearchResult)
+    assert {h.id for h in result.hits} <= PUBLIC_IDS
+    assert result.total <= len(PUBLIC_IDS)
+
+
+# -- filters, facets, sorting, paging ---------------------------------------------------
+
+FILTERS = [
+    ({"tags": ("remittances",)}, lambda d: "remittances" in d["tags"]),
+    ({"tags": ("refugees", "integration")}, lambda d: {"refugees", "integration"} <= set(d["tags"])),
+    ({"countries": ("HN",)}, lambda d: "HN" in d["countries"]),
+    ({"countries": ("gt",)}, lambda d: "GT" in d["countries"]),
+    ({"doc_type": "guidance"}, lambda d: d["doc_type"] == "guidance"),
+    ({"language": "en"}, lambda d: d["language"] == "en"),
+    ({"year": 2022}, lambda d: d["published_at"].year == 2022),
+    ({"organization_id": 1}, lambda d: d["organization_id"] == 1),
+]
+
+
+@pytest.mark.parametrize("options, keep", FILTERS)
+def test_filters_keep_only_matching_visible_documents(corpus_engine, options, keep):
+    expected = {d["id"] for d in DOCUMENTS if keep(d) and d["id"] in PARTICIPANT_IDS}
+    result = search(corpus_engine, "", per_page=100, **options)
+    assert {h.id for h in result.hits} == expected
+    assert result.total == len(expected)
+
+
+def expected_facets(found_ids):
+    counts = {name: Counter() for name in ("tags", "countries", "doc_type", "language", "year",
+                                            "organization")}
+    for doc_id in found_ids:
+        d = BY_ID[doc_id]
+        counts["tags"].update(d["tags"])
+        counts["countries"].update(d["countries"])
+        counts["doc_type"][d["doc_type"]] += 1
+        counts["language"][d["language"]] += 1
+        counts["year"][str(d["published_at"].year)] += 1
+        counts["organization"][str(d["organization_id"])] += 1
+    return {name: dict(c) for name, c in counts.items()}
+
+
+@pytest.mark.parametrize("text", ["", "migrantes", "protección", "border"])
+def test_facets_count_the_documents_found(corpus_engine, text):
+    result = search(corpus_engine, text, per_page=100)
+    found = {h.id for h in result.hits}
+    assert result.total == len(found)
+    assert result.facets == expected_facets(found)
+
+
+def test_facets_follow_the_filters(corpus_engine):
+    result = search(corpus_engine, "", countries=("HN",), per_page=100)
+    assert result.facets["countries"]["HN"] == result.total
+    assert result.facets == expected_facets({h.id for h in result.hits})
+
+
+def test_newest_first_without_text(corpus_engine):
+    found = ids(corpus_engine, "")
+    dates = [BY_ID[i]["published_at"] for i in found]
+    assert set(found) == PARTICIPANT_IDS
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_newest_sort_applies_to_a_text_query(corpus_engine):
+    found = ids(corpus_engine, "migrantes", sort="newest")
+    dates = [BY_ID[i]["published_at"] for i in found]
+    assert len(found) > 3 and dates == sorted(dates, reverse=True)
+
+
+def test_relevance_scores_descend(corpus_engine):
+    scores = [h.score for h in search(corpus_engine, "migrantes", per_page=100).hits]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
+
+
+def test_pages_cover_the_results_without_overlap(corpus_engine):
+    everything = ids(corpus_engine, "migrantes")
+    pages = []
+    for page in range(1, 20):
+        result = search(corpus_engine, "migrantes", page=page, per_page=4)
+        assert result.total == len(everything) and result.page == page and result.per_page == 4
+        if not result.hits:
+            break
+        pages.extend(h.id for h in result.hits)
+    assert pages == everything
+
+
+def test_a_page_beyond_the_end_is_empty_but_keeps_the_total(corpus_engine):
+    total = search(corpus_engine, "migrantes").total
+    result = search(corpus_engine, "migrantes", page=50, per_page=20)
+    assert result.hits == [] and result.total == total > 0
+
+
+# -- highlights, suggestions, related ------------------------------------------------------
+
+def test_highlights_mark_the_words_found_whatever_their_accents(corpus_engine):
+    hit = search(corpus_engine, "educacion").hits[0]
+    assert hit.id == 36
+    assert any("<mark>Educación</mark>" in h for h in hit.highlights)
+
+
+def test_highlights_escape_everything_but_mark(corpus_engine):
+    hit = search(corpus_engine, "script injection").hits[0]
+    assert hit.id == SCRIPT_TITLE_DOC_ID
+    text = " ".join(hit.highlights)
+    assert "&lt;<mark>script</mark>&gt;" in text
+    assert "&amp;" in text or "&lt;b&gt;" in text or "alert" in text
+    assert re.sub(r"</?mark>", "", text).count("<") == 0
+
+
+def test_a_misspelt_word_gets_a_suggestion_that_finds_documents(corpus_engine):
+    result = search(corpus_engine, "remitances")
+    assert result.total == 0
+    assert result.suggestion == "remittances"
+    assert search(corpus_engine, result.suggestion).total > 0
+
+
+def test_a_query_with_results_gets_no_suggestion(corpus_engine):
+    assert search(corpus_engine, "remittances").suggestion is None
+
+
+def test_related_documents_are_visible_and_exclude_the_document_itself(corpus_engine):
+    related = corpus_engine.related(4, ANONYMOUS)
+    assert 0 < len(related) <= 5
+    assert 4 not in related and set(related) <= PUBLIC_IDS
+    assert {2, 3} & set(related)
+
+
+def test_similar_to_text_finds_a_likely_duplicate(corpus_engine):
+    submission = {"title": "Citas en línea para solicitantes de asilo",
+                  "summary": "Un sistema de citas para personas solicitantes de asilo.",
+                  "body": "Las citas en línea permiten formalizar solicitudes de asilo y recibir un carné provisional."}
+    assert corpus_engine.similar_to_text(submission, ANONYMOUS, limit=3)[0] == 12
+
+
+# -- nothing leaks --------------------------------------------------------------------------
+
+RESTRICTED_WORDS = MEMBERS_ONLY_WORDS + (SECRETARIAT_ONLY_WORD,)
+
+
+@pytest.mark.parametrize("access", [ANONYMOUS, PARTICIPANT], ids=["anonymous", "participant"])
+@pytest.mark.parametrize("word", RESTRICTED_WORDS)
+def test_words_of_restricted_documents_find_nothing(corpus_engine, access, word):
+    for text in (word, word[:-1], word + "s", word[:-2] + "*", f"{word} OR migrantes",
+                 f'"{word}"', f"visibility:members {word}"):
+        result = search(corpus_engine, text, access=access, per_page=100)
+        found = {h.id for h in result.hits}
+        assert found <= (PUBLIC_IDS if access is ANONYMOUS else PARTICIPANT_IDS)
+        if "OR" not in text:
+            assert result.total == 0 and found == set()
+            assert all(counts == {} for counts in result.facets.values())
+        assert result.suggestion is None or word[:5] not in result.suggestion.lower()
+
+
+def test_a_member_state_does_not_see_another_organizations_secretariat_document(corpus_engine):
+    assert search(corpus_engine, SECRETARIAT_ONLY_WORD, access=MEMBER_STATE).total == 0
+    assert search(corpus_engine, "centinela", access=MEMBER_STATE).total == 1
+
+
+def test_the_owning_organization_sees_its_secretariat_document(corpus_engine):
+    assert ids(corpus_engine, "farallon", access=GUATEMALA) == [SECRETARIAT_DOC_ID]
+    assert BY_ID[SECRETARIAT_DOC_ID]["organization_id"] == SECRETARIAT_DOC_OWNER
+    owner_only = AccessFilter(frozenset(), organization_id=SECRETARIAT_DOC_OWNER)
+    assert SECRETARIAT_DOC_ID in ids(corpus_engine, "", access=owner_only)
+
+
+def test_secretariat_staff_see_everything(corpus_engine):
+    assert search(corpus_engine, "", access=SECRETARIAT_STAFF).total == len(DOCUMENTS)
+
+
+def test_facets_without_text_count_only_visible_documents(corpus_engine):
+    result = search(corpus_engine, "", access=ANONYMOUS, per_page=100)
+    assert result.total == len(PUBLIC_IDS)
+    assert result.facets == expected_facets(PUBLIC_IDS)
+    assert "border-management" in result.facets["tags"]  # the public document 29 only
+    assert result.facets["tags"]["border-management"] == 1
+
+
+def test_an_empty_access_filter_sees_nothing(corpus_engine):
+    nobody = AccessFilter(frozenset())
+    result = search(corpus_engine, "", access=nobody)
+    assert (result.total, result.hits) == (0, [])
+    assert corpus_engine.related(1, nobody) == []
+
+
+def test_related_documents_of_a_hidden_document_are_not_shown(corpus_engine):
+    assert corpus_engine.related(26, ANONYMOUS) == []
+    assert all(i in PUBLIC_IDS for i in corpus_engine.related(25, ANONYMOUS, limit=10))
+
+
+def test_similar_to_text_respects_access(corpus_engine):
+    text = dict(BY_ID[26])
+    del text["id"]
+    assert 26 not in corpus_engine.similar_to_text(text, ANONYMOUS, limit=10)
+    assert 26 in corpus_engine.similar_to_text(text, MEMBER_STATE, limit=10)
+
+
+def test_a_search_query_always_needs_an_access_filter():
+    with pytest.raises(TypeError):
+        SearchQuery(access=None)
