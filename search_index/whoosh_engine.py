@@ -25,7 +25,7 @@ from whoosh.index import EmptyIndexError, IndexError as WhooshIndexError, LockEr
 from whoosh.support.charset import accent_map
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_PATTERN, stem, word_variants
-from .base import BaseEngine, PreparedDocument, empty_facets, sorted_facets
+from .base import DirectoryEngine, PreparedDocument, empty_facets, sorted_facets
 from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
@@ -162,7 +162,7 @@ def filter_queries(query: SearchQuery) -> list:
     return filters
 
 
-class WhooshEngine(BaseEngine):
+class WhooshEngine(DirectoryEngine):
     def __init__(self, index_dir, thesaurus_path=None, create: bool = True,
                  write_timeout: float = WRITE_TIMEOUT):
         super().__init__(index_dir, thesaurus_path)
