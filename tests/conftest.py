@@ -61,6 +61,9 @@ def make_app(database_url: str, tmp_path, **overrides):
         "RCM_UPLOAD_DIR": str(tmp_path / "uploads"),
         "RCM_MAIL_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Argon2id stays the scheme; only its cost is lowered so the suite stays quick.
+        "RCM_PASSWORD_HASH_TIME_COST": 1,
+        "RCM_PASSWORD_HASH_MEMORY_KIB": 1024,
     }
     config.update(overrides)
     return create_app(config)

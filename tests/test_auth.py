@@ -160,3 +160,17 @@ def test_a_bad_sign_in_form_keeps_the_email_and_says_what_is_missing(client, app
 def test_nul_bytes_in_the_sign_in_form_get_a_clear_answer(client, app):
     response = client.post_form("/auth/sign-in", {"email": "a\x00b@example.org", "password": "x\x00y"})
     assert response.status_code == 401
+
+
+def test_passwords_are_stored_as_argon2id_hashes(app):
+    user = make_user()
+    assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+
+
+def test_a_hash_made_at_a_lower_cost_is_upgraded_at_sign_in(app, client):
+    user = make_user()
+    app.config["RCM_PASSWORD_HASH_TIME_COST"] = 2
+    app.extensions.pop("rcm_password_hasher")
+    assert sign_in(client, user.email, PASSWORD).status_code == 302
+    db.session.refresh(user)
+    assert "t=2" in user.password_hash

@@ -66,3 +66,11 @@ def test_reset_request_answers_the_same_for_unknown_addresses(app, client):
     unknown = client.post_form("/auth/reset", {"email": "unknown@example.org"}, follow_redirects=True)
     message = "If an account exists for that address"
     assert message in known.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+
+
+def test_two_different_passwords_are_refused_with_a_message_next_to_the_field(app, login_as):
+    browser = login_as(make_user())
+    response = browser.post_form("/auth/password", {"password": "one long passphrase",
+                                                    "confirm": "another long passphrase"})
+    assert response.status_code == 422
+    assert "The two passwords do not match." in response.get_data(as_text=True)

@@ -1,6 +1,6 @@
 """Sign-in, passwords and the admin's account form."""
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from rcm_exchange.i18n import LANGUAGES
 from rcm_exchange.models import Role
@@ -20,9 +20,10 @@ class NewPasswordSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
     confirm = fields.String(required=True)
 
-    @staticmethod
-    def mismatch_errors():
-        return {"confirm": [str(_l("The two passwords do not match."))]}
+    @validates_schema
+    def passwords_match(self, data, **kwargs):
+        if data.get("password") != data.get("confirm"):
+            raise ValidationError({"confirm": [str(_l("The two passwords do not match."))]})
 
 
 class AccountSchema(Schema):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
+from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
@@ -24,10 +25,22 @@ from rcm_exchange.models import (
 from rcm_exchange.services import access
 from rcm_exchange.services.unit_of_work import unit_of_work
 
-# Argon2id (memory-hard) with the library's current recommended parameters.
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so both failures take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+def _password_hasher() -> PasswordHasher:
+    """Argon2id (memory-hard); the cost comes from configuration (the defaults are the
+    library's recommended parameters; tests lower them to stay quick)."""
+    extensions = current_app.extensions
+    if "rcm_password_hasher" not in extensions:
+        hasher = PasswordHasher(time_cost=current_app.config["RCM_PASSWORD_HASH_TIME_COST"],
+                                memory_cost=current_app.config["RCM_PASSWORD_HASH_MEMORY_KIB"])
+        # Verified against when the email is unknown, so both failures take the same time.
+        extensions["rcm_password_hasher"] = (hasher, hasher.hash(secrets.token_hex(16)))
+    return extensions["rcm_password_hasher"][0]
+
+
+def _dummy_hash() -> str:
+    _password_hasher()
+    return current_app.extensions["rcm_password_hasher"][1]
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -102,7 +115,7 @@ def create_user(actor: User | None, *, email: str, name: str, organization_id: i
                     role=Role(role), preferred_language=preferred_language, active=True)
         if password is not None:
             validate_password(password)
-            user.password_hash = _hasher.hash(password)
+            user.password_hash = _password_hasher().hash(password)
         db.session.add(user)
         db.session.flush()
         _audit(actor, "account_created", user, role=str(user.role))
@@ -135,16 +148,16 @@ def update_user(actor: User, user: User, *, name: str, organization_id: int, rol
 def authenticate(email: str, password: str) -> User | None:
     """The active account with this email and password, else None (same work either way)."""
     user = user_by_email(email) if email else None
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     try:
-        _hasher.verify(stored, password)
+        _password_hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.password_hash or not user.active:
         return None
     with unit_of_work():
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
+        if _password_hasher().check_needs_rehash(user.password_hash):
+            user.password_hash = _password_hasher().hash(password)
         user.last_login_at = utcnow()
     return user
 
@@ -152,7 +165,7 @@ def authenticate(email: str, password: str) -> User | None:
 def change_password(user: User, password: str) -> None:
     validate_password(password)
     with unit_of_work():
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = _password_hasher().hash(password)
         user.session_epoch += 1
         _audit(user, "password_changed", user)
 
@@ -194,7 +207,7 @@ def set_password_with_token(token: str, password: str) -> User:
             raise ValidationFailed(_("This link has expired or has already been used. Ask for a new one."))
         record.used_at = utcnow()
         user = record.user
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = _password_hasher().hash(password)
         user.session_epoch += 1
         # Every other outstanding link for this account dies with this one.
         for other in db.session.scalars(select(PasswordToken).where(

@@ -83,8 +83,6 @@ def choose_password(token: str):
     values = form_data(request.form)
     try:
         data = load(NewPasswordSchema(), values)
-        if data["password"] != data["confirm"]:
-            raise ValidationFailed(errors=NewPasswordSchema.mismatch_errors())
         accounts.set_password_with_token(token, data["password"])
     except ValidationFailed as error:
         return render_template("auth/choose_password.html", token=token, errors=error.errors or {},
@@ -102,8 +100,6 @@ def change_password():
     values = form_data(request.form)
     try:
         data = load(NewPasswordSchema(), values)
-        if data["password"] != data["confirm"]:
-            raise ValidationFailed(errors=NewPasswordSchema.mismatch_errors())
         accounts.change_password(current_user, data["password"])
     except ValidationFailed as error:
         return render_template("auth/change_password.html", errors=error.errors or {}), 422
