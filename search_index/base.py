@@ -19,7 +19,7 @@ from typing import Iterable
 from .analysis import WORD_RE, is_stop_word
 from .engine import (AccessFilter, FACET_NAMES, SearchHit, SearchQuery, SearchResult,
                      VISIBILITIES)
-from .highlight import highlight
+from .highlight import Highlighter
 from .query_syntax import QueryPlan, parse, replace_words
 from .suggest import rank_corrections
 from .thesaurus import Thesaurus
@@ -126,8 +126,9 @@ class BaseEngine:
             return SearchResult([], 0, query.page, query.per_page, empty_facets(), None)
         by_relevance = query.sort == "relevance" and bool(plan.groups)
         rows, total, facets = self._execute(plan, query, by_relevance)
+        highlight = Highlighter(plan)
         hits = [SearchHit(id=row["id"], score=float(row["score"]),
-                          highlights=highlight([row["title"], row["summary"], row["stored_text"]], plan))
+                          highlights=highlight([row["title"], row["summary"], row["stored_text"]]))
                 for row in rows]
         suggestion = self._suggest(query) if total == 0 and plan.groups else None
         return SearchResult(hits, total, query.page, query.per_page, facets, suggestion)
