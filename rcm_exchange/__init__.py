@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from rcm_exchange.config import PROJECT_ROOT, load_settings
+from rcm_exchange.config import PROJECT_ROOT, load_settings, search_engine_options
 from rcm_exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings = load_settings()
     settings.update(config or {})
     app.config.from_mapping(settings)
+    search_engine_options(app.config)  # a wrong search setting stops the start, not a request
     app.instance_path = app.config["INSTANCE_DIR"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -75,6 +75,8 @@ def load_settings() -> dict:
         "RCM_INDEX_DIR": _env("INDEX_DIR", str(instance_dir / "index")),
         "RCM_UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_dir / "uploads")),
         "RCM_SEARCH_BACKEND": _env("SEARCH_BACKEND", "whoosh"),
+        "RCM_SEARCH_DSN": _env("SEARCH_DSN"),
+        "RCM_SEARCH_SCHEMA": _env("SEARCH_SCHEMA", "rcm_search"),
         "RCM_SEARCH_LOG_RETENTION_DAYS": _int("SEARCH_LOG_RETENTION_DAYS", 30),
         "RCM_BASE_URL": base_url.rstrip("/"),
         "RCM_MAIL_URL": _env("MAIL_URL"),
@@ -100,3 +102,38 @@ def load_settings() -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "rcm_exchange" / "translations"),
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+SEARCH_BACKENDS = ("whoosh", "tantivy", "postgres")
+
+
+def search_engine_options(config) -> dict:
+    """The ``search_index.open_engine`` options of the configured backend.
+
+    ``postgres`` keeps the index in PostgreSQL: ``RCM_SEARCH_DSN``, or else the
+    application's own PostgreSQL database. The file engines keep it in
+    ``RCM_INDEX_DIR``. A wrong combination is a start-up error.
+    """
+    backend = config["RCM_SEARCH_BACKEND"]
+    if backend not in SEARCH_BACKENDS:
+        raise ConfigurationError(
+            f"RCM_SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}, not {backend!r}")
+    if backend != "postgres":
+        return {"index_dir": config["RCM_INDEX_DIR"]}
+    dsn = config.get("RCM_SEARCH_DSN") or _libpq_dsn(config["SQLALCHEMY_DATABASE_URI"])
+    if not dsn:
+        raise ConfigurationError(
+            "RCM_SEARCH_BACKEND=postgres keeps the search index in PostgreSQL, but the database is "
+            "not PostgreSQL: set RCM_DATABASE_URL to a PostgreSQL database or RCM_SEARCH_DSN to "
+            "one for the index, or choose RCM_SEARCH_BACKEND=whoosh or tantivy")
+    return {"dsn": dsn, "schema": config.get("RCM_SEARCH_SCHEMA") or "rcm_search"}
+
+
+def _libpq_dsn(database_url: str) -> str | None:
+    """``postgresql+psycopg://u:p@h/db?sslmode=require`` as libpq takes it, or None."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return None
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)

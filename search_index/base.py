@@ -19,7 +19,7 @@ from typing import Iterable
 from .analysis import WORD_RE, is_stop_word
 from .engine import (AccessFilter, FACET_NAMES, SearchHit, SearchQuery, SearchResult,
                      VISIBILITIES)
-from .highlight import highlight
+from .highlight import Highlighter
 from .query_syntax import QueryPlan, parse, replace_words
 from .suggest import rank_corrections
 from .thesaurus import Thesaurus
@@ -89,30 +89,8 @@ def may_see(access: AccessFilter, visibility: str, organization_id: int | None) 
 class BaseEngine:
     """Shared orchestration; subclasses implement the ``_`` hooks."""
 
-    def __init__(self, index_dir: str | os.PathLike, thesaurus_path: str | os.PathLike | None = None):
-        self.index_dir = Path(index_dir)
+    def __init__(self, thesaurus_path: str | os.PathLike | None = None):
         self.thesaurus = Thesaurus.load(thesaurus_path)
-
-    # -- bookkeeping -------------------------------------------------------------
-
-    def last_applied_log_id(self) -> int:
-        try:
-            return int(json.loads((self.index_dir / STATE_FILE).read_text())["last_applied_log_id"])
-        except FileNotFoundError:
-            return 0
-        except (ValueError, KeyError, TypeError):
-            return 0  # an unreadable note only makes the next catch-up start over
-
-    def _remember_log_id(self, log_id: int | None) -> None:
-        if log_id is None:
-            return
-        path = self.index_dir / STATE_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"last_applied_log_id": int(log_id)}))
-        os.replace(tmp, path)
-
-    def _forget_log_id(self) -> None:
-        (self.index_dir / STATE_FILE).unlink(missing_ok=True)
 
     def apply(self, upserts: Iterable[dict], deletes: Iterable[int], through_log_id: int | None = None) -> None:
         """Index ``upserts`` and remove ``deletes`` in one commit.
@@ -127,9 +105,18 @@ class BaseEngine:
             documents[prepared["id"]] = prepared
         for doc_id in delete_ids:
             documents.pop(doc_id, None)
+        self._commit(list(documents.values()), delete_ids, through_log_id)
+
+    def _commit(self, documents: list[PreparedDocument], delete_ids: set[int],
+                through_log_id: int | None) -> None:
+        """Write the batch, then remember the log position (an engine with
+        transactions does both at once)."""
         if documents or delete_ids:
-            self._write(list(documents.values()), delete_ids)
+            self._write(documents, delete_ids)
         self._remember_log_id(through_log_id)
+
+    def _remember_log_id(self, log_id: int | None) -> None:
+        raise NotImplementedError
 
     # -- search ------------------------------------------------------------------
 
@@ -139,8 +126,9 @@ class BaseEngine:
             return SearchResult([], 0, query.page, query.per_page, empty_facets(), None)
         by_relevance = query.sort == "relevance" and bool(plan.groups)
         rows, total, facets = self._execute(plan, query, by_relevance)
+        highlight = Highlighter(plan)
         hits = [SearchHit(id=row["id"], score=float(row["score"]),
-                          highlights=highlight([row["title"], row["summary"], row["stored_text"]], plan))
+                          highlights=highlight([row["title"], row["summary"], row["stored_text"]]))
                 for row in rows]
         suggestion = self._suggest(query) if total == 0 and plan.groups else None
         return SearchResult(hits, total, query.page, query.per_page, facets, suggestion)
@@ -201,15 +189,50 @@ class BaseEngine:
         raise NotImplementedError
 
 
+class DirectoryEngine(BaseEngine):
+    """An engine whose index lives in files under ``index_dir``; the last applied
+    log id is kept in a small JSON file beside them."""
+
+    def __init__(self, index_dir: str | os.PathLike, thesaurus_path: str | os.PathLike | None = None):
+        super().__init__(thesaurus_path)
+        self.index_dir = Path(index_dir)
+
+    def last_applied_log_id(self) -> int:
+        try:
+            return int(json.loads((self.index_dir / STATE_FILE).read_text())["last_applied_log_id"])
+        except FileNotFoundError:
+            return 0
+        except (ValueError, KeyError, TypeError):
+            return 0  # an unreadable note only makes the next catch-up start over
+
+    def _remember_log_id(self, log_id: int | None) -> None:
+        if log_id is None:
+            return
+        path = self.index_dir / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"last_applied_log_id": int(log_id)}))
+        os.replace(tmp, path)
+
+    def _forget_log_id(self) -> None:
+        (self.index_dir / STATE_FILE).unlink(missing_ok=True)
+
+
+KEY_TERM_CANDIDATES = 200
+
+
+def key_term_candidates(tokens: list[str], limit: int = KEY_TERM_CANDIDATES) -> list[tuple[str, int]]:
+    """The terms of a text worth weighing for similarity, most frequent first."""
+    return Counter(t for t in tokens if len(t) > 2 and not is_stop_word(t)).most_common(limit)
+
+
 def key_terms(tokens: list[str], doc_frequency, total_docs: int, limit: int = 12) -> list[tuple[str, float]]:
     """The terms that best characterise a text: frequent in it, rare in the index.
 
     ``tokens`` are analyzed terms; ``doc_frequency(term)`` counts documents holding
     one. Returns up to ``limit`` (term, weight) pairs, weights normalised to 1.
     """
-    counts = Counter(t for t in tokens if len(t) > 2 and not is_stop_word(t))
     scored = []
-    for term, frequency in counts.most_common(200):
+    for term, frequency in key_term_candidates(tokens):
         found = doc_frequency(term)
         if found == 0:
             continue  # a word no other document has says nothing about similarity

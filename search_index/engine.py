@@ -139,6 +139,8 @@ def open_engine(backend: str, **options) -> SearchEngine:
 
     ``whoosh`` and ``tantivy`` take ``index_dir`` and optionally ``thesaurus_path``
     and ``create`` (default True: make a new index when the directory holds none).
+    ``postgres`` takes ``dsn`` (a libpq connection string) and optionally ``schema``
+    (default ``rcm_search``), ``thesaurus_path`` and ``create``.
     """
     _load_builtin_backends()
     try:
@@ -160,3 +162,8 @@ def _load_builtin_backends() -> None:
             from .tantivy_engine import TantivyEngine
             return TantivyEngine(**options)
         register_backend("tantivy", tantivy_factory)
+    if "postgres" not in _BACKENDS:
+        def postgres_factory(**options):
+            from .postgres_engine import PostgresEngine
+            return PostgresEngine(**options)
+        register_backend("postgres", postgres_factory)

@@ -7,6 +7,8 @@ document found through the thesaurus shows the Spanish words that matched.
 """
 from __future__ import annotations
 
+import re
+import threading
 from functools import lru_cache
 from html import escape
 
@@ -33,19 +35,76 @@ class _Matcher:
     def __bool__(self) -> bool:
         return bool(self.keys or self.prefixes)
 
-    def matches(self, token: str) -> bool:
-        folded, keys = _token_keys(token)
-        if any(folded.startswith(p) for p in self.prefixes):
-            return True
-        return bool(keys & self.keys)
+    def matching(self, text: str) -> frozenset[str]:
+        """The words of ``text`` (as written) that show the query."""
+        found = _VOCABULARY.spellings(text, self.keys)
+        if self.prefixes:
+            distinct = set(WORD_RE.findall(text))
+            for prefix in self.prefixes:
+                found |= {w for w in distinct if fold(w).startswith(prefix)}
+        return frozenset(found)
 
 
-@lru_cache(maxsize=200_000)
-def _token_keys(token: str) -> tuple[str, frozenset[str]]:
-    # Long stored texts repeat the same words; folding and stemming each once
-    # keeps highlighting cheap next to the search itself.
-    folded = fold(token)
-    return folded, frozenset() if is_stop_word(folded) else word_keys(folded)
+class _Vocabulary:
+    """Every word seen in a highlighted text, filed under its stems.
+
+    Highlighting is the part of a search done in Python, once per hit; a test per
+    word of a long text would cost more than the search itself. Here a text's words
+    are folded and stemmed once per process (the same documents come back query
+    after query), and the words that show a query are the spellings filed under its
+    stems: one regular expression then finds them in the text.
+    """
+
+    MAX_WORDS = 500_000
+    MAX_TEXTS = 100_000
+
+    def __init__(self):
+        self._seen: set[str] = set()
+        self._by_key: dict[str, set[str]] = {}
+        self._texts: set[int] = set()  # hashes of texts whose words are filed
+        self._lock = threading.Lock()
+
+    def spellings(self, text: str, keys: set[str]) -> set[str]:
+        with self._lock:
+            marker = hash(text)
+            if marker not in self._texts:
+                self._file(set(WORD_RE.findall(text)))
+                if len(self._texts) >= self.MAX_TEXTS:
+                    self._texts.clear()
+                self._texts.add(marker)
+            found: set[str] = set()
+            for key in keys:
+                found |= self._by_key.get(key, set())
+            return found
+
+    def _file(self, distinct: set[str]) -> None:
+        new = distinct - self._seen
+        if not new:
+            return
+        if len(self._seen) + len(new) > self.MAX_WORDS:
+            self._seen.clear()
+            self._by_key.clear()
+            self._texts.clear()
+            new = distinct
+        for word in new:
+            for key in _word_keys(word):
+                self._by_key.setdefault(key, set()).add(word)
+        self._seen |= new
+
+
+def _word_keys(word: str) -> frozenset[str]:
+    folded = fold(word)
+    return frozenset() if is_stop_word(folded) else word_keys(folded)
+
+
+_VOCABULARY = _Vocabulary()
+
+
+@lru_cache(maxsize=4096)
+def _words_pattern(found: frozenset[str]) -> re.Pattern:
+    """Exactly these words, as whole words (a word being a run of ``WORD_RE``)."""
+    alternatives = "|".join(re.escape(w) for w in sorted(found, key=lambda w: (-len(w), w)))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
 
 
 def highlight(texts: list[str], plan: QueryPlan, max_fragments: int = MAX_FRAGMENTS) -> list[str]:
@@ -54,20 +113,36 @@ def highlight(texts: list[str], plan: QueryPlan, max_fragments: int = MAX_FRAGME
     ``texts`` come in order of importance (title first); the best fragments are
     returned in that order.
     """
-    matcher = _Matcher(plan)
-    if not matcher:
-        return []
-    candidates = []  # (distinct matches, matches, text index, start, end, spans)
-    for index, text in enumerate(texts):
-        if not text:
-            continue
-        spans = [m.span() for m in WORD_RE.finditer(text) if matcher.matches(m.group())]
-        for start, end, window_spans in _windows(text, spans):
-            distinct = len({fold(text[s:e]) for s, e in window_spans})
-            candidates.append((distinct, len(window_spans), index, start, end, window_spans))
-    best = sorted(candidates, key=lambda c: (-c[0], -c[1], c[2], c[3]))[:max_fragments]
-    best.sort(key=lambda c: (c[2], c[3]))
-    return [_render(texts[c[2]], c[3], c[4], c[5]) for c in best]
+    return Highlighter(plan, max_fragments)(texts)
+
+
+class Highlighter:
+    """``highlight`` for the hits of one query: the query's words are worked out once."""
+
+    def __init__(self, plan: QueryPlan, max_fragments: int = MAX_FRAGMENTS):
+        self.matcher = _Matcher(plan)
+        self.max_fragments = max_fragments
+
+    def __call__(self, texts: list[str]) -> list[str]:
+        if not self.matcher:
+            return []
+        candidates = []  # (distinct matches, matches, text index, start, end, spans)
+        for index, text in enumerate(texts):
+            if not text:
+                continue
+            found = self.matcher.matching(text)
+            if not found:
+                continue
+            spans = [m.span() for m in _words_pattern(found).finditer(text)]
+            for start, end, window_spans in _windows(text, spans):
+                distinct = len({_fold(text[s:e]) for s, e in window_spans})
+                candidates.append((distinct, len(window_spans), index, start, end, window_spans))
+        best = sorted(candidates, key=lambda c: (-c[0], -c[1], c[2], c[3]))[:self.max_fragments]
+        best.sort(key=lambda c: (c[2], c[3]))
+        return [_render(texts[c[2]], c[3], c[4], c[5]) for c in best]
+
+
+_fold = lru_cache(maxsize=100_000)(fold)
 
 
 def _windows(text: str, spans: list[tuple[int, int]]):

@@ -17,7 +17,7 @@ import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, stem, word_variants
-from .base import BaseEngine, PreparedDocument, empty_facets, key_terms, sorted_facets
+from .base import DirectoryEngine, PreparedDocument, empty_facets, key_terms, sorted_facets
 from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
@@ -176,7 +176,7 @@ def restricted(positive, restrictions: list, excluded: list | None = None):
     return Query.boolean_query(clauses)
 
 
-class TantivyEngine(BaseEngine):
+class TantivyEngine(DirectoryEngine):
     def __init__(self, index_dir, thesaurus_path=None, create: bool = True,
                  write_timeout: float = WRITE_TIMEOUT):
         super().__init__(index_dir, thesaurus_path)

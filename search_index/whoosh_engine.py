@@ -25,7 +25,7 @@ from whoosh.index import EmptyIndexError, IndexError as WhooshIndexError, LockEr
 from whoosh.support.charset import accent_map
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_PATTERN, stem, word_variants
-from .base import BaseEngine, PreparedDocument, empty_facets, sorted_facets
+from .base import DirectoryEngine, PreparedDocument, empty_facets, sorted_facets
 from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
@@ -162,7 +162,7 @@ def filter_queries(query: SearchQuery) -> list:
     return filters
 
 
-class WhooshEngine(BaseEngine):
+class WhooshEngine(DirectoryEngine):
     def __init__(self, index_dir, thesaurus_path=None, create: bool = True,
                  write_timeout: float = WRITE_TIMEOUT):
         super().__init__(index_dir, thesaurus_path)
@@ -170,6 +170,8 @@ class WhooshEngine(BaseEngine):
         self.write_timeout = write_timeout
         self._ix = None
         self._lock = threading.Lock()
+        self._local = threading.local()
+        self._searchers: list = []
 
     # -- opening -------------------------------------------------------------------
 
@@ -208,9 +210,8 @@ class WhooshEngine(BaseEngine):
 
     @contextmanager
     def _searcher(self):
-        ix = self._index()
         try:
-            searcher = ix.searcher()
+            searcher = self._current_searcher()
         except _BROKEN as error:
             self._forget_index()
             raise IndexCorrupt(f"search index cannot be read: {error}") from error
@@ -219,11 +220,36 @@ class WhooshEngine(BaseEngine):
         except _BROKEN as error:
             self._forget_index()
             raise IndexCorrupt(f"search index cannot be read: {error}") from error
-        finally:
+
+    def _current_searcher(self):
+        # Opening a searcher opens every segment's files, which cost a search's worth
+        # of time at 2,000 documents: a thread keeps its searcher while the index is
+        # unchanged. A new one is opened, never refresh()ed (TypeError on an empty index).
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None and self._local.ix is self._ix and searcher.up_to_date():
+            return searcher
+        if searcher is not None:
+            with self._lock:
+                if searcher in self._searchers:
+                    self._searchers.remove(searcher)
             searcher.close()
+            self._local.searcher = None
+        ix = self._index()
+        searcher = ix.searcher()
+        self._local.searcher, self._local.ix = searcher, ix
+        with self._lock:
+            self._searchers.append(searcher)
+        return searcher
 
     def _forget_index(self) -> None:
         with self._lock:
+            for searcher in self._searchers:
+                try:
+                    searcher.close()
+                except _BROKEN:
+                    pass
+            self._searchers = []
+            self._local = threading.local()
             if self._ix is not None:
                 try:
                     self._ix.close()

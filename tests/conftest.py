@@ -86,6 +86,8 @@ def app(database, tmp_path, app_config):
         yield app
         db.session.remove()
         db.engine.dispose()
+        for engine in app.extensions.get("rcm_search_engines", {}).values():
+            engine.close()
 
 
 class BrowserClient(FlaskClient):

@@ -27,6 +27,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from rcm_exchange import errors
+from rcm_exchange.config import search_engine_options
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
     Attachment,
@@ -58,28 +59,43 @@ REBUILD_THREAD_NAME = "rcm-index-rebuild"
 def get_engine() -> search_index.SearchEngine:
     """This process's engine for the configured backend and index (opened once)."""
     app = current_app._get_current_object()
-    key = (app.config["RCM_SEARCH_BACKEND"], app.config["RCM_INDEX_DIR"])
+    backend = app.config["RCM_SEARCH_BACKEND"]
+    options = search_engine_options(app.config)
+    key = (backend, tuple(sorted(options.items())))
     engines = app.extensions.setdefault("rcm_search_engines", {})
     engine = engines.get(key)
     if engine is None:
-        backend, index_dir = key
-        Path(index_dir).mkdir(parents=True, exist_ok=True)
-        engine = engines[key] = search_index.open_engine(backend, index_dir=index_dir)
+        if "index_dir" in options:
+            Path(options["index_dir"]).mkdir(parents=True, exist_ok=True)
+        engine = engines[key] = search_index.open_engine(backend, **options)
     return engine
-
-
-def _lock_path() -> Path:
-    # Beside the index, not in it: an engine treats unknown files in its folder as damage.
-    index_dir = Path(current_app.config["RCM_INDEX_DIR"])
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    return index_dir.with_name(index_dir.name + ".drain.lock")
 
 
 @contextmanager
 def drain_lock(wait: bool = False) -> Iterator[bool]:
-    """One drainer per index, across processes (an ``flock`` beside the index).
-    Yields False at once when another holds it and ``wait`` is not asked for."""
-    with open(_lock_path(), "a+") as handle:
+    """One drainer per index, across processes and hosts. Yields False at once when
+    another holds it and ``wait`` is not asked for.
+
+    An index in PostgreSQL is shared by every host, so its lock is a PostgreSQL
+    advisory lock; an index in files belongs to this host, so its lock is an
+    ``flock`` on a file beside it.
+    """
+    options = search_engine_options(current_app.config)
+    if "dsn" in options:
+        from search_index.postgres_engine import advisory_lock
+
+        lock = advisory_lock(options["dsn"], f"rcm_search:{options['schema']}:drain", wait)
+    else:
+        lock = _file_lock(Path(options["index_dir"]), wait)
+    with lock as acquired:
+        yield acquired
+
+
+@contextmanager
+def _file_lock(index_dir: Path, wait: bool) -> Iterator[bool]:
+    # Beside the index, not in it: an engine treats unknown files in its folder as damage.
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(index_dir.with_name(index_dir.name + ".drain.lock"), "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -476,8 +492,10 @@ def facet_labels(facets: dict[str, dict[str, int]]) -> FacetLabels:
 def index_status() -> dict:
     """For the command line and admins: where the index stands."""
     engine = get_engine()
-    return {"backend": current_app.config["RCM_SEARCH_BACKEND"],
-            "index_dir": os.fspath(current_app.config["RCM_INDEX_DIR"]),
+    options = search_engine_options(current_app.config)
+    where = (f"PostgreSQL schema {options['schema']}" if "dsn" in options
+             else os.fspath(options["index_dir"]))
+    return {"backend": current_app.config["RCM_SEARCH_BACKEND"], "index": where,
             "documents": engine.count(), "last_applied_log_id": engine.last_applied_log_id(),
             "newest_log_id": db.session.scalar(select(func.max(SearchLogEntry.id))) or 0,
             "published": published_count()}

@@ -9,7 +9,7 @@ from search_index import (AccessFilter, IndexCorrupt, SearchQuery, SearchResult,
                           SearchUnavailable, open_engine)
 
 from .conftest import (ANONYMOUS, GUATEMALA, MEMBER_STATE, PARTICIPANT, SECRETARIAT_STAFF,
-                       engine_options, write_lock_held)
+                       damage_index, drop_index, engine_options, write_lock_held)
 from .corpus import (BY_ID, DOCUMENTS, MEMBERS_ONLY_WORDS, SCRIPT_TITLE_DOC_ID,
                      SECRETARIAT_DOC_ID, SECRETARIAT_DOC_OWNER, SECRETARIAT_ONLY_WORD,
                      documents_visible_to)
@@ -106,17 +106,19 @@ def test_a_document_without_a_timezone_is_refused(engine):
 
 def test_a_missing_index_is_reported_when_it_may_not_be_created(backend, tmp_path):
     engine = open_engine(backend, **engine_options(backend, tmp_path), create=False)
-    with pytest.raises(IndexCorrupt):
-        engine.count()
+    try:
+        with pytest.raises(IndexCorrupt):
+            engine.count()
+    finally:
+        engine.close()
+        drop_index(backend, tmp_path)
 
 
 def test_a_corrupt_index_is_reported_and_can_be_rebuilt(backend, tmp_path, make_engine):
     engine = make_engine()
     engine.apply(DOCUMENTS, [], through_log_id=1)
     engine.close()
-    for path in engine.index_dir.iterdir():
-        if path.is_file() and not path.name.startswith("rcm_search_state"):
-            path.write_bytes(b"\x00garbage" * 3)
+    damage_index(backend, engine)
     reopened = make_engine()
     with pytest.raises(SearchUnavailable):
         search(reopened, "migración")
@@ -128,7 +130,7 @@ def test_a_corrupt_index_is_reported_and_can_be_rebuilt(backend, tmp_path, make_
 def test_a_second_writer_waits_then_reports_unavailable(backend, make_engine):
     engine = make_engine(write_timeout=0.2)
     engine.apply(DOCUMENTS[:1], [])
-    with write_lock_held(backend, engine.index_dir):
+    with write_lock_held(backend, engine):
         with pytest.raises(SearchUnavailable):
             engine.apply(DOCUMENTS[1:2], [], through_log_id=9)
     assert engine.last_applied_log_id() == 0

@@ -1,0 +1,695 @@
+"""The PostgreSQL engine: the same contract on tsvector columns and GIN indexes.
+
+For deployments that keep no index files on their hosts: every host reads and
+writes the one index in the database. Everything the engine needs lives in its own
+schema (default ``rcm_search``), created by the engine itself:
+
+- text search configurations ``rcm_en`` and ``rcm_es``: ``unaccent`` (the
+  extension) then Snowball English or Spanish *without* stop words, so that phrases
+  with "de" or "in" stay exact, as in the other engines;
+- ``documents``: per document ``tsv_en`` and ``tsv_es`` (title weight A, summary B,
+  body and attachment text C) with a GIN index each, ``head`` (title and summary
+  in both languages, small, used to choose which matches to rank), the stored
+  texts for highlights, the filter columns and the distinct words for "did you mean";
+- ``vocabulary``: each distinct word and how many documents hold it;
+- ``state``: the schema version and the last applied search-log id, written in
+  the same transaction as the batch it describes.
+
+Text is cut into words in Python with the shared word pattern before PostgreSQL
+sees it, so the three engines agree on what a word is. A query word matches its
+English or its Spanish form, like the other engines: each word becomes
+``(tsv_en @@ q_en OR tsv_es @@ q_es)`` and the plan's AND/OR become SQL.
+
+Ranking is the expensive part (``ts_rank`` reads a document's whole tsvector out
+of TOAST), so only a bounded candidate set is ranked: the matches are ordered by
+``ts_rank`` over the small ``head`` vector (title and summary), and the first
+``RANK_CANDIDATES`` are ranked on their full text; matches beyond them follow in
+head order. Totals and facets still count every match.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_RE, word_variants
+from .base import (BaseEngine, PreparedDocument, empty_facets, key_term_candidates, key_terms,
+                   sorted_facets)
+from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
+from .query_syntax import Phrase, QueryBuilder, QueryPlan, Word, compile_plan
+
+SCHEMA_VERSION = 1
+DEFAULT_SCHEMA = "rcm_search"
+WRITE_TIMEOUT = 10.0
+# Matches ranked on their full text; the rest follow in order of their title/summary rank.
+RANK_CANDIDATES = 200
+# ts_rank weights for D, C (body), B (summary), A (title): 1 : 1.5 : 3, as in the other engines.
+RANK_WEIGHTS = "{0.1, 0.333, 0.5, 1.0}"
+# A tsvector holds at most 1 MB; this many characters of words stay well below it.
+MAX_PG_INDEXED_CHARS = 500_000
+# Document frequencies for "related" are counted up to this many documents: beyond
+# it a term is common anyway, and counting further only costs time.
+DOC_FREQUENCY_CAP = 5_000
+RELATED_TERM_CANDIDATES = 60
+SNOWBALL = {"en": "english", "es": "spanish"}
+CONFIG = {"en": "rcm_en", "es": "rcm_es"}
+WORD_TOKEN_TYPES = ("asciiword", "word", "numword", "asciihword", "hword", "numhword",
+                    "hword_asciipart", "hword_part", "hword_numpart")
+NUMBER_TOKEN_TYPES = ("int", "uint", "float", "sfloat", "version")
+FACET_COLUMNS = {"doc_type": "doc_type", "language": "language", "year": "year",
+                 "organization": "organization_id"}
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_BROKEN = (pg_errors.UndefinedTable, pg_errors.UndefinedColumn, pg_errors.UndefinedObject,
+           pg_errors.UndefinedFunction, pg_errors.InvalidSchemaName, pg_errors.DatatypeMismatch)
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for ``name``."""
+    return int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def advisory_lock(dsn: str, name: str, wait: bool = False):
+    """Hold a session advisory lock named ``name`` on its own connection.
+
+    Yields False at once when another session holds it and ``wait`` is not asked
+    for. The lock goes with the connection, so a process that dies releases it.
+    """
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        key = lock_key(name)
+        if wait:
+            connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+        elif not connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            if not connection.closed:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def words_for_index(text: str, limit: int = MAX_PG_INDEXED_CHARS) -> str:
+    """``text`` as the shared word pattern cuts it, one space between words."""
+    return " ".join(w for w in WORD_RE.findall(text[:limit]) if len(w) <= MAX_TOKEN_CHARS)
+
+
+def tsquery_lexeme(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+@dataclass
+class _Node:
+    where: sql.Composable       # a predicate over ``d``
+    rank: sql.Composable        # a float expression over ``d``
+    head: list[str]             # tsquery texts matched against the head vector
+
+
+class _Builder(QueryBuilder):
+    def __init__(self, lexemes: dict[tuple[str, str], tuple[str, ...]], weights: sql.Composable):
+        self.lexemes = lexemes
+        self.weights = weights
+
+    def _leaf(self, queries: dict[str, str]) -> _Node:
+        where = sql.SQL(" OR ").join(
+            sql.SQL("d.{} @@ {}::tsquery").format(sql.Identifier(f"tsv_{lang}"), sql.Literal(q))
+            for lang, q in queries.items())
+        ranks = [sql.SQL("ts_rank({}, d.{}, {}::tsquery)").format(
+            self.weights, sql.Identifier(f"tsv_{lang}"), sql.Literal(q)) for lang, q in queries.items()]
+        # English and Spanish forms of one text: count the better of the two, not both.
+        return _Node(sql.SQL("({})").format(where), sql.SQL("GREATEST({})").format(sql.SQL(", ").join(ranks)),
+                     list(queries.values()))
+
+    def _sequence(self, language: str, word: str) -> str | None:
+        found = self.lexemes.get((language, word)) or ()
+        return " <-> ".join(map(tsquery_lexeme, found)) if found else None
+
+    def word(self, word: Word):
+        queries = {}
+        for language in STEM_LANGUAGES:
+            if word.prefix:
+                stems = [word.text] + list(self.lexemes.get((language, word.text)) or ())[:1]
+                options = [f"{tsquery_lexeme(s)}:*" for s in dict.fromkeys(stems)]
+            else:
+                options = [s for s in (self._sequence(language, v) for v in word_variants(word.text)) if s]
+            if options:
+                queries[language] = " | ".join(f"({o})" for o in dict.fromkeys(options))
+        return self._leaf(queries) if len(queries) == len(STEM_LANGUAGES) else None
+
+    def phrase(self, phrase: Phrase):
+        queries = {}
+        for language in STEM_LANGUAGES:
+            parts = [s for s in (self._sequence(language, w) for w in phrase.words) if s]
+            if parts:
+                queries[language] = " <-> ".join(parts)
+        return self._leaf(queries) if len(queries) == len(STEM_LANGUAGES) else None
+
+    def all_of(self, nodes):
+        return _Node(sql.SQL("({})").format(sql.SQL(" AND ").join(n.where for n in nodes)),
+                     sql.SQL("({})").format(sql.SQL(" + ").join(n.rank for n in nodes)),
+                     [q for n in nodes for q in n.head])
+
+    def any_of(self, nodes):
+        if len(nodes) == 1:
+            return nodes[0]
+        return _Node(sql.SQL("({})").format(sql.SQL(" OR ").join(n.where for n in nodes)),
+                     sql.SQL("GREATEST({})").format(sql.SQL(", ").join(n.rank for n in nodes)),
+                     [q for n in nodes for q in n.head])
+
+    def boosted(self, node, boost):
+        return _Node(node.where, sql.SQL("({} * {})").format(sql.Literal(float(boost)), node.rank), node.head)
+
+
+def _plan_words(plan: QueryPlan) -> set[str]:
+    found = set()
+    clauses = plan.positive_clauses() + list(plan.excluded)
+    for clause in clauses:
+        if isinstance(clause, Phrase):
+            found.update(clause.words)
+        else:
+            found.update(word_variants(clause.text))
+    return found
+
+
+class PostgresEngine(BaseEngine):
+    def __init__(self, dsn: str, schema: str = DEFAULT_SCHEMA, thesaurus_path=None, create: bool = True,
+                 write_timeout: float = WRITE_TIMEOUT):
+        super().__init__(thesaurus_path)
+        if not dsn:
+            raise ValueError("the postgres search engine needs a dsn")
+        if not _SCHEMA_NAME.match(schema or ""):
+            raise ValueError(f"schema must be a lowercase SQL name, not {schema!r}")
+        self.dsn = dsn
+        self.schema = schema
+        self.create = create
+        self.write_timeout = write_timeout
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+        self._ready = False
+        self._lexeme_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._weights = sql.SQL("{}::float4[]").format(sql.Literal(RANK_WEIGHTS))
+
+    # -- names -----------------------------------------------------------------------
+
+    def _name(self, name: str) -> sql.Composable:
+        return sql.Identifier(self.schema, name)
+
+    def _config(self, language: str) -> str:
+        return f"{self.schema}.{CONFIG[language]}"
+
+    @property
+    def write_lock_name(self) -> str:
+        return f"rcm_search:{self.schema}:write"
+
+    # -- connections -----------------------------------------------------------------
+
+    def _connection(self) -> psycopg.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None or connection.closed or self._local.pid != os.getpid():
+            try:
+                connection = psycopg.connect(self.dsn, autocommit=True)
+            except psycopg.OperationalError as error:
+                raise SearchUnavailable(f"search database unavailable: {error}") from None
+            # JIT compilation costs more than it saves on these short queries, and the
+            # facet step keeps its matches in memory.
+            connection.execute("SET jit = off")
+            connection.execute("SET work_mem = '64MB'")
+            self._local.connection, self._local.pid = connection, os.getpid()
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def _db(self, ensure: bool = True):
+        """A connection of this thread; database errors become the contract's errors."""
+        connection = self._connection()
+        try:
+            if ensure and not self._ready:
+                self._ensure(connection)
+            yield connection
+        except _BROKEN as error:
+            self._ready = False
+            raise IndexCorrupt(f"search index cannot be read: {error}") from None
+        except psycopg.OperationalError as error:
+            self._local.connection = None
+            try:
+                connection.close()
+            except psycopg.Error:
+                pass
+            raise SearchUnavailable(f"search database unavailable: {error}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            try:
+                connection.close()
+            except psycopg.Error:
+                pass
+        self._local = threading.local()
+
+    # -- schema ------------------------------------------------------------------------
+
+    def _ensure(self, connection) -> None:
+        with connection.transaction():
+            # One set-up at a time across processes (CREATE ... IF NOT EXISTS can race).
+            connection.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("rcm_search:setup"),))
+            state = connection.execute("SELECT to_regclass(%s)", (f"{self.schema}.state",)).fetchone()[0]
+            if state is None:
+                if not self.create:
+                    raise IndexCorrupt("search index is missing")
+                self._create(connection)
+            else:
+                self._verify(connection)
+        self._ready = True
+
+    def _verify(self, connection) -> None:
+        version = connection.execute(sql.SQL("SELECT schema_version FROM {}").format(
+            self._name("state"))).fetchone()
+        if version is None or version[0] != SCHEMA_VERSION:
+            raise IndexCorrupt("search index was built by another version; rebuild it")
+        for table in ("documents", "vocabulary"):
+            if connection.execute("SELECT to_regclass(%s)", (f"{self.schema}.{table}",)).fetchone()[0] is None:
+                raise IndexCorrupt(f"search index table {table!r} is missing; rebuild it")
+        configs = connection.execute(
+            "SELECT count(*) FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace "
+            "WHERE n.nspname = %s AND c.cfgname = ANY(%s)", (self.schema, list(CONFIG.values()))).fetchone()[0]
+        if configs != len(CONFIG):
+            raise IndexCorrupt("search text configurations are missing; rebuild the index")
+
+    def _create(self, connection) -> None:
+        execute = connection.execute
+        execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+        execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        unaccent_schema = execute(
+            "SELECT n.nspname FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace "
+            "WHERE d.dictname = 'unaccent' ORDER BY n.nspname = %s DESC LIMIT 1", ("public",)).fetchone()[0]
+        for language in STEM_LANGUAGES:
+            dictionary = f"rcm_{SNOWBALL[language]}_stem"
+            exists = execute("SELECT 1 FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace "
+                             "WHERE n.nspname = %s AND d.dictname = %s", (self.schema, dictionary)).fetchone()
+            if not exists:
+                # No StopWords option: every word is indexed, so phrases stay exact.
+                execute(sql.SQL("CREATE TEXT SEARCH DICTIONARY {} (TEMPLATE = pg_catalog.snowball, "
+                                "Language = {})").format(self._name(dictionary), sql.SQL(SNOWBALL[language])))
+            exists = execute("SELECT 1 FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace "
+                             "WHERE n.nspname = %s AND c.cfgname = %s", (self.schema, CONFIG[language])).fetchone()
+            if not exists:
+                config = self._name(CONFIG[language])
+                execute(sql.SQL("CREATE TEXT SEARCH CONFIGURATION {} (PARSER = pg_catalog.\"default\")")
+                        .format(config))
+                execute(sql.SQL("ALTER TEXT SEARCH CONFIGURATION {} ADD MAPPING FOR {} WITH {}, {}").format(
+                    config, sql.SQL(", ").join(map(sql.SQL, WORD_TOKEN_TYPES)),
+                    sql.Identifier(unaccent_schema, "unaccent"), self._name(dictionary)))
+                execute(sql.SQL("ALTER TEXT SEARCH CONFIGURATION {} ADD MAPPING FOR {} WITH pg_catalog.simple")
+                        .format(config, sql.SQL(", ").join(map(sql.SQL, NUMBER_TOKEN_TYPES))))
+        execute(sql.SQL("""
+            CREATE TABLE IF NOT EXISTS {documents} (
+                id bigint PRIMARY KEY,
+                visibility text NOT NULL,
+                organization_id bigint,
+                doc_type text NOT NULL,
+                language text NOT NULL,
+                year integer NOT NULL,
+                published bigint NOT NULL,
+                tags text[] NOT NULL,
+                countries text[] NOT NULL,
+                fingerprint text NOT NULL,
+                title text NOT NULL,
+                summary text NOT NULL,
+                stored_text text NOT NULL,
+                head tsvector NOT NULL,
+                tsv_en tsvector NOT NULL,
+                tsv_es tsvector NOT NULL,
+                spell text[] NOT NULL
+            )""").format(documents=self._name("documents")))
+        for column, method in (("tsv_en", "gin"), ("tsv_es", "gin"), ("tags", "gin"), ("countries", "gin")):
+            execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING {} ({})").format(
+                sql.Identifier(f"documents_{column}_idx"), self._name("documents"), sql.SQL(method),
+                sql.Identifier(column)))
+        execute(sql.SQL("CREATE INDEX IF NOT EXISTS documents_published_idx ON {} (published DESC, id DESC)")
+                .format(self._name("documents")))
+        execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (word text COLLATE \"C\" PRIMARY KEY, "
+                        "documents integer NOT NULL)").format(self._name("vocabulary")))
+        execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (singleton boolean PRIMARY KEY DEFAULT true "
+                        "CHECK (singleton), schema_version integer NOT NULL, "
+                        "last_applied_log_id bigint NOT NULL DEFAULT 0)").format(self._name("state")))
+        execute(sql.SQL("INSERT INTO {} (schema_version) VALUES (%s) ON CONFLICT DO NOTHING")
+                .format(self._name("state")), (SCHEMA_VERSION,))
+
+    def clear(self) -> None:
+        with self._db(ensure=False) as connection:
+            with connection.transaction():
+                self._take_write_lock(connection)
+                for table in ("documents", "vocabulary", "state"):
+                    connection.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(self._name(table)))
+            self._ready = False
+            create, self.create = self.create, True
+            try:
+                self._ensure(connection)
+            finally:
+                self.create = create
+
+    # -- bookkeeping -------------------------------------------------------------------
+
+    def last_applied_log_id(self) -> int:
+        with self._db() as connection:
+            row = connection.execute(sql.SQL("SELECT last_applied_log_id FROM {}").format(
+                self._name("state"))).fetchone()
+            return int(row[0]) if row else 0
+
+    def _forget_log_id(self) -> None:
+        self._remember_log_id(0)
+
+    def _remember_log_id(self, log_id: int | None) -> None:
+        if log_id is None:
+            return
+        with self._db() as connection:
+            connection.execute(sql.SQL("UPDATE {} SET last_applied_log_id = %s").format(self._name("state")),
+                               (int(log_id),))
+
+    # -- writing -----------------------------------------------------------------------
+
+    def _take_write_lock(self, connection) -> None:
+        key = lock_key(self.write_lock_name)
+        deadline = time.monotonic() + self.write_timeout
+        while not connection.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,)).fetchone()[0]:
+            if time.monotonic() >= deadline:
+                raise SearchUnavailable("another process is writing to the search index")
+            time.sleep(0.05)
+
+    def _commit(self, documents: list[PreparedDocument], delete_ids: set[int],
+                through_log_id: int | None) -> None:
+        # The batch and the log position it reaches commit together.
+        with self._db() as connection:
+            with connection.transaction():
+                self._take_write_lock(connection)
+                replaced = sorted(delete_ids | {d["id"] for d in documents})
+                if replaced:
+                    self._remove(connection, replaced)
+                if documents:
+                    self._insert(connection, documents)
+                if through_log_id is not None:
+                    connection.execute(sql.SQL("UPDATE {} SET last_applied_log_id = %s").format(
+                        self._name("state")), (int(through_log_id),))
+
+    def _remove(self, connection, ids: list[int]) -> None:
+        connection.execute(sql.SQL("""
+            UPDATE {vocabulary} v SET documents = v.documents - old.n
+            FROM (SELECT w, count(*) AS n FROM {documents} d, unnest(d.spell) AS w
+                  WHERE d.id = ANY(%s) GROUP BY w) AS old
+            WHERE v.word = old.w""").format(vocabulary=self._name("vocabulary"),
+                                            documents=self._name("documents")), (ids,))
+        connection.execute(sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(self._name("documents")), (ids,))
+
+    def _insert(self, connection, documents: list[PreparedDocument]) -> None:
+        def vector(language: str, parameter: str, weight: str) -> sql.Composable:
+            return sql.SQL("setweight(to_tsvector({}::regconfig, {}), {})").format(
+                sql.Literal(self._config(language)), sql.Placeholder(parameter), sql.Literal(weight))
+
+        per_language = {language: sql.SQL(" || ").join(
+            [vector(language, "title", "A"), vector(language, "summary", "B"), vector(language, "body", "C")])
+            for language in STEM_LANGUAGES}
+        head = sql.SQL(" || ").join(vector(language, part, weight) for language in STEM_LANGUAGES
+                                    for part, weight in (("title", "A"), ("summary", "B")))
+        statement = sql.SQL("""
+            INSERT INTO {documents} (id, visibility, organization_id, doc_type, language, year, published,
+                                     tags, countries, fingerprint, title, summary, stored_text,
+                                     head, tsv_en, tsv_es, spell)
+            VALUES (%(id)s, %(visibility)s, %(organization_id)s, %(doc_type)s, %(language)s, %(year)s,
+                    %(published)s, %(tags)s, %(countries)s, %(fingerprint)s, %(raw_title)s,
+                    %(raw_summary)s, %(stored_text)s, {head}, {en}, {es}, %(spell)s)""").format(
+            documents=self._name("documents"), head=head, en=per_language["en"], es=per_language["es"])
+        rows = []
+        for doc in documents:
+            rows.append({
+                "id": doc["id"], "visibility": doc["visibility"], "organization_id": doc["organization_id"],
+                "doc_type": doc["doc_type"], "language": doc["language"], "year": doc["year"],
+                "published": doc["published"], "tags": doc["tags"], "countries": doc["countries"],
+                "fingerprint": doc["fingerprint"], "raw_title": doc["title"], "raw_summary": doc["summary"],
+                "stored_text": doc["stored_text"],
+                "title": words_for_index(doc["title"]), "summary": words_for_index(doc["summary"]),
+                "body": words_for_index(doc["body"] + "\n" + doc["attachments_text"]),
+                # Lowercased like the other engines' spelling fields, accents kept.
+                "spell": sorted({w.lower() for w in doc["vocabulary"].split() if len(w) <= MAX_TOKEN_CHARS}),
+            })
+        with connection.cursor() as cursor:
+            cursor.executemany(statement, rows)
+        connection.execute(sql.SQL("""
+            INSERT INTO {vocabulary} (word, documents)
+            SELECT w, count(*) FROM {documents} d, unnest(d.spell) AS w WHERE d.id = ANY(%s) GROUP BY w
+            ON CONFLICT (word) DO UPDATE SET documents = {vocabulary}.documents + EXCLUDED.documents""").format(
+            vocabulary=self._name("vocabulary"), documents=self._name("documents")),
+            ([d["id"] for d in documents],))
+
+    # -- queries -----------------------------------------------------------------------
+
+    def _lexemes(self, connection, words: set[str]) -> dict[tuple[str, str], tuple[str, ...]]:
+        """How each configuration analyzes each word (cached: the analysis never changes)."""
+        missing = sorted(w for w in words if ("en", w) not in self._lexeme_cache)
+        if missing:
+            if len(self._lexeme_cache) > 100_000:
+                self._lexeme_cache.clear()
+            rows = connection.execute(sql.SQL("""
+                SELECT w,
+                       ARRAY(SELECT lexeme FROM unnest(to_tsvector({en}::regconfig, w)) ORDER BY positions[1]),
+                       ARRAY(SELECT lexeme FROM unnest(to_tsvector({es}::regconfig, w)) ORDER BY positions[1])
+                FROM unnest(%s::text[]) AS w""").format(
+                en=sql.Literal(self._config("en")), es=sql.Literal(self._config("es"))), (missing,))
+            for word, english, spanish in rows:
+                self._lexeme_cache[("en", word)] = tuple(english)
+                self._lexeme_cache[("es", word)] = tuple(spanish)
+        return self._lexeme_cache
+
+    def _restrictions(self, query: SearchQuery) -> list[sql.Composable]:
+        parts = []
+        access = access_predicate(query.access)
+        if access is not None:
+            parts.append(access)
+        if query.tags:
+            parts.append(sql.SQL("d.tags @> {}::text[]").format(sql.Literal(list(query.tags))))
+        if query.countries:
+            parts.append(sql.SQL("d.countries @> {}::text[]").format(
+                sql.Literal([c.upper() for c in query.countries])))
+        for column, value in (("doc_type", query.doc_type), ("language", query.language)):
+            if value:
+                parts.append(sql.SQL("d.{} = {}").format(sql.Identifier(column), sql.Literal(str(value))))
+        if query.year is not None:
+            parts.append(sql.SQL("d.year = {}").format(sql.Literal(int(query.year))))
+        if query.organization_id is not None:
+            parts.append(sql.SQL("d.organization_id = {}").format(sql.Literal(int(query.organization_id))))
+        return parts
+
+    def _compile(self, connection, plan: QueryPlan, query: SearchQuery):
+        """(WHERE over ``d``, rank expression or None, head tsquery text) or None."""
+        lexemes = self._lexemes(connection, _plan_words(plan))
+        positive, excluded, satisfiable = compile_plan(plan, _Builder(lexemes, self._weights))
+        if not satisfiable:
+            return None
+        parts = [positive.where] if positive is not None else []
+        parts += self._restrictions(query)
+        if excluded:
+            parts.append(sql.SQL("d.id NOT IN (SELECT d.id FROM {} d WHERE {})").format(
+                self._name("documents"), sql.SQL(" OR ").join(n.where for n in excluded)))
+        where = sql.SQL(" AND ").join(parts) if parts else sql.SQL("TRUE")
+        head = " | ".join(f"({q})" for q in positive.head) if positive is not None else None
+        return where, (positive.rank if positive is not None else None), head
+
+    def _execute(self, plan, query, by_relevance):
+        with self._db() as connection:
+            compiled = self._compile(connection, plan, query)
+            if compiled is None:
+                return [], 0, empty_facets()
+            where, rank, head = compiled
+            offset = (query.page - 1) * query.per_page
+            documents = self._name("documents")
+            by_relevance = by_relevance and rank is not None
+            proxy = (sql.SQL("ts_rank({}, d.head, {}::tsquery)").format(self._weights, sql.Literal(head))
+                     if by_relevance else sql.SQL("0::float4"))
+            if by_relevance:
+                # Full-text ranking reads each tsvector out of TOAST: only the candidates
+                # with the best title/summary rank pay for it.
+                tail = sql.SQL("""
+                    UNION ALL SELECT m.id, m.published, 1, m.proxy, 0::float8 FROM m
+                    WHERE m.id NOT IN (SELECT id FROM c)""") if offset + query.per_page > RANK_CANDIDATES \
+                    else sql.SQL("")
+                ordered = sql.SQL("""
+                    c AS (SELECT id, published FROM m ORDER BY proxy DESC, published DESC, id
+                          LIMIT {candidates}),
+                    ordered AS (
+                        SELECT d.id, d.published, 0 AS tier, {rank}::float8 AS sort_key, {rank}::float8 AS score
+                        FROM (SELECT c.id, c.published, t.tsv_en || ''::tsvector AS tsv_en,
+                                     t.tsv_es || ''::tsvector AS tsv_es
+                              FROM c JOIN {documents} t ON t.id = c.id OFFSET 0) AS d
+                        {tail})""").format(candidates=sql.Literal(RANK_CANDIDATES), rank=rank,
+                                           documents=documents, tail=tail)
+                order = sql.SQL("tier, sort_key DESC, published DESC, id")
+            else:
+                ordered = sql.SQL("ordered AS (SELECT id, published, 0 AS tier, 0::float8 AS sort_key, "
+                                  "0::float8 AS score FROM m)")
+                order = sql.SQL("published DESC, id DESC")
+            facets = [sql.SQL("SELECT {name}, m.{column}::text, count(*), NULL::float8, NULL, NULL, NULL "
+                              "FROM m WHERE m.{column} IS NOT NULL AND m.{column}::text <> '' "
+                              "GROUP BY m.{column}").format(name=sql.Literal(name), column=sql.Identifier(column))
+                      for name, column in FACET_COLUMNS.items()]
+            facets += [sql.SQL("SELECT {name}, v, count(*), NULL::float8, NULL, NULL, NULL "
+                               "FROM m, unnest(m.{column}) AS v GROUP BY v").format(
+                name=sql.Literal(name), column=sql.Identifier(name)) for name in ("tags", "countries")]
+            statement = sql.SQL("""
+                WITH m AS MATERIALIZED (
+                    SELECT d.id, d.published, d.doc_type, d.language, d.year, d.organization_id,
+                           d.tags, d.countries, {proxy} AS proxy
+                    FROM {documents} d WHERE {where}),
+                {ordered},
+                page AS (SELECT id, score, row_number() OVER (ORDER BY {order}) AS position
+                         FROM ordered ORDER BY {order} LIMIT {limit} OFFSET {offset})
+                SELECT 'hit', p.id::text, p.position, p.score, t.title, t.summary, t.stored_text
+                FROM page p JOIN {documents} t ON t.id = p.id
+                UNION ALL SELECT 'total', NULL, count(*), NULL, NULL, NULL, NULL FROM m
+                UNION ALL {facets}""").format(
+                proxy=proxy, documents=documents, where=where, ordered=ordered, order=order,
+                limit=sql.Literal(query.per_page), offset=sql.Literal(offset),
+                facets=sql.SQL(" UNION ALL ").join(facets))
+            hits, total, counts = [], 0, empty_facets()
+            for kind, key, number, score, title, summary, stored_text in connection.execute(statement):
+                if kind == "hit":
+                    hits.append((number, {"id": int(key), "score": float(score) if by_relevance else 0.0,
+                                          "title": title, "summary": summary, "stored_text": stored_text}))
+                elif kind == "total":
+                    total = int(number)
+                else:
+                    counts[kind][key] = int(number)
+            return [row for _position, row in sorted(hits, key=lambda h: h[0])], total, sorted_facets(counts)
+
+    def _count(self, plan, query):
+        with self._db() as connection:
+            compiled = self._compile(connection, plan, query)
+            if compiled is None:
+                return 0
+            return connection.execute(sql.SQL("SELECT count(*) FROM {} d WHERE {}").format(
+                self._name("documents"), compiled[0])).fetchone()[0]
+
+    def _spelling_candidates(self, word, access):
+        with self._db() as connection:
+            prefix = word[:1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            return connection.execute(sql.SQL(
+                "SELECT word, documents FROM {} WHERE word LIKE %s AND length(word) BETWEEN %s AND %s "
+                "AND documents > 0").format(self._name("vocabulary")),
+                (prefix, len(word) - 2, len(word) + 2)).fetchall()
+
+    def _stored(self, document_id):
+        with self._db() as connection:
+            row = connection.execute(sql.SQL(
+                "SELECT title, summary, stored_text, visibility, organization_id FROM {} WHERE id = %s")
+                .format(self._name("documents")), (document_id,)).fetchone()
+        if row is None:
+            return None
+        return {"title": row[0], "summary": row[1], "stored_text": row[2], "visibility": row[3],
+                "organization_id": row[4]}
+
+    def _similar(self, texts, access, limit, exclude_id):
+        text = words_for_index("\n".join((texts["title"], texts["summary"], texts["stored_text"])))
+        if not text or limit < 1:
+            return []
+        documents = self._name("documents")
+        with self._db() as connection:
+            total = connection.execute(sql.SQL("SELECT count(*) FROM {}").format(documents)).fetchone()[0]
+            if total == 0:
+                return []
+            queries = {}
+            for language in STEM_LANGUAGES:
+                column = sql.Identifier(f"tsv_{language}")
+                tokens = [lexeme for lexeme, count in connection.execute(sql.SQL(
+                    "SELECT lexeme, coalesce(array_length(positions, 1), 1) FROM unnest(to_tsvector({}::regconfig, %s))")
+                    .format(sql.Literal(self._config(language))), (text,)) for _ in range(count)]
+                candidates = [term for term, _n in key_term_candidates(tokens, RELATED_TERM_CANDIDATES)]
+                if not candidates:
+                    continue
+                frequencies = dict(connection.execute(sql.SQL("""
+                    SELECT u.term, (SELECT count(*) FROM (SELECT 1 FROM {documents} d WHERE d.{column} @@ u.q
+                                                           LIMIT {cap}) AS x)
+                    FROM unnest(%s::text[], %s::tsquery[]) AS u(term, q)""").format(
+                    documents=documents, column=column, cap=sql.Literal(DOC_FREQUENCY_CAP)),
+                    (candidates, [tsquery_lexeme(t) for t in candidates])))
+                weighted = key_terms(tokens, lambda t: frequencies.get(t, 0), total)
+                if weighted:
+                    queries[language] = weighted
+            if not queries:
+                return []
+            where = sql.SQL(" OR ").join(
+                sql.SQL("d.{} @@ {}::tsquery").format(sql.Identifier(f"tsv_{language}"), sql.Literal(
+                    " | ".join(tsquery_lexeme(t) for t, _w in weighted)))
+                for language, weighted in queries.items())
+            rank = sql.SQL(" + ").join(
+                sql.SQL("{} * ts_rank({}, d.{}, {}::tsquery)").format(
+                    sql.Literal(weight), self._weights, sql.Identifier(f"tsv_{language}"),
+                    sql.Literal(tsquery_lexeme(term)))
+                for language, weighted in queries.items() for term, weight in weighted)
+            head = " | ".join(tsquery_lexeme(t) for weighted in queries.values() for t, _w in weighted)
+            restrictions = [sql.SQL("({})").format(where)]
+            access_part = access_predicate(access)
+            if access_part is not None:
+                restrictions.append(access_part)
+            if exclude_id is not None:
+                restrictions.append(sql.SQL("d.id <> {}").format(sql.Literal(int(exclude_id))))
+            statement = sql.SQL("""
+                WITH c AS (SELECT d.id, d.published FROM {documents} d WHERE {where}
+                           ORDER BY ts_rank({weights}, d.head, {head}::tsquery) DESC, d.published DESC, d.id
+                           LIMIT {candidates})
+                SELECT d.id FROM (SELECT c.id, c.published, t.tsv_en || ''::tsvector AS tsv_en,
+                                         t.tsv_es || ''::tsvector AS tsv_es
+                                  FROM c JOIN {documents} t ON t.id = c.id OFFSET 0) AS d
+                ORDER BY {rank} DESC, d.published DESC, d.id LIMIT {limit}""").format(
+                documents=documents, where=sql.SQL(" AND ").join(restrictions), weights=self._weights,
+                head=sql.Literal(head), candidates=sql.Literal(RANK_CANDIDATES), rank=rank,
+                limit=sql.Literal(limit))
+            return [row[0] for row in connection.execute(statement)]
+
+    # -- listing -----------------------------------------------------------------------
+
+    def ids(self) -> set[int]:
+        with self._db() as connection:
+            return {row[0] for row in connection.execute(sql.SQL("SELECT id FROM {}").format(
+                self._name("documents")))}
+
+    def count(self) -> int:
+        with self._db() as connection:
+            return connection.execute(sql.SQL("SELECT count(*) FROM {}").format(
+                self._name("documents"))).fetchone()[0]
+
+    def fingerprints(self) -> dict[int, str]:
+        with self._db() as connection:
+            return dict(connection.execute(sql.SQL("SELECT id, fingerprint FROM {}").format(
+                self._name("documents"))).fetchall())
+
+
+def access_predicate(access: AccessFilter) -> sql.Composable | None:
+    """The caller's rights as an SQL predicate over ``d``, applied before anything is counted."""
+    if access.everything:
+        return None
+    parts = []
+    if access.visibilities:
+        parts.append(sql.SQL("d.visibility = ANY({}::text[])").format(sql.Literal(sorted(access.visibilities))))
+    if access.organization_id is not None:
+        parts.append(sql.SQL("d.organization_id = {}").format(sql.Literal(int(access.organization_id))))
+    return sql.SQL("({})").format(sql.SQL(" OR ").join(parts)) if parts else sql.SQL("FALSE")
+
+
+@contextmanager
+def hold_write_lock(dsn: str, schema: str = DEFAULT_SCHEMA):
+    """Keep the index's writer lock from another session (for tests of a second writer)."""
+    with psycopg.connect(dsn) as connection:
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(f"rcm_search:{schema}:write"),))
+        try:
+            yield
+        finally:
+            connection.rollback()

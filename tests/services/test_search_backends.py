@@ -1,0 +1,77 @@
+"""The same search behaviour whichever engine a deployment chooses, and a clear error
+when the choice cannot work."""
+from __future__ import annotations
+
+import pytest
+
+from rcm_exchange.config import ConfigurationError, search_engine_options
+from rcm_exchange.models import DocumentStatus, Visibility
+from rcm_exchange.services import search, search_log
+from rcm_exchange.services.search import SearchParams
+from rcm_exchange.services.unit_of_work import unit_of_work
+from tests.builders import make_document, make_user
+from tests.conftest import make_app, requires_postgres
+
+ENGINES = [
+    pytest.param("sqlite", {"RCM_SEARCH_BACKEND": "tantivy"}, id="tantivy"),
+    pytest.param("postgresql", {"RCM_SEARCH_BACKEND": "postgres"}, id="postgres", marks=requires_postgres),
+]
+on_every_engine = pytest.mark.parametrize("database, app_config", ENGINES, indirect=["database"])
+
+
+def publish(**fields):
+    document = make_document(**fields)
+    with unit_of_work():
+        search_log.record_change(document)
+    return document
+
+
+def found(user, q="", **params) -> list[int]:
+    return [item.document.id for item in search.search_documents(user, SearchParams(q=q, **params)).items]
+
+
+@on_every_engine
+def test_an_approved_document_is_searchable_at_once_and_leaves_when_unpublished(app):
+    document = publish(title="Protocolo de atención a la niñez migrante", language="es")
+    assert found(None, "atencion ninez") == [document.id]
+    with unit_of_work():
+        document.status = DocumentStatus.ARCHIVED
+        search_log.record_change(document)
+    assert found(None, "atencion ninez") == []
+
+
+@on_every_engine
+def test_restricted_documents_stay_hidden_on_every_engine(app):
+    publish(title="Acuerdo zafiroconfidencial de fronteras", visibility=Visibility.MEMBERS, language="es")
+    page = search.search_documents(None, SearchParams(q="zafiroconfidencial"))
+    assert (page.total, page.items) == (0, [])
+    assert len(found(make_user(org="GT"), "zafiroconfidencial")) == 1
+
+
+@on_every_engine
+def test_a_busy_drainer_makes_a_request_skip_on_every_engine(app):
+    with search.drain_lock() as held:
+        assert held
+        document = publish(title="Remesas y billeteras móviles", language="es")
+        with search.drain_lock() as second:
+            assert second is False
+    assert found(None, "billeteras") == [document.id]
+
+
+def test_postgres_search_on_a_sqlite_database_is_a_start_up_error(tmp_path):
+    with pytest.raises(ConfigurationError, match="RCM_SEARCH_DSN"):
+        make_app(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, RCM_SEARCH_BACKEND="postgres")
+
+
+def test_an_unknown_search_backend_is_a_start_up_error(tmp_path):
+    with pytest.raises(ConfigurationError, match="RCM_SEARCH_BACKEND"):
+        make_app(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, RCM_SEARCH_BACKEND="elastic")
+
+
+def test_postgres_search_uses_the_application_database_unless_told_otherwise():
+    config = {"RCM_SEARCH_BACKEND": "postgres", "RCM_INDEX_DIR": "unused", "RCM_SEARCH_SCHEMA": "rcm_search",
+              "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://rcm:s3cret@db.example:5433/rcm?sslmode=require"}
+    assert search_engine_options(config) == {
+        "dsn": "postgresql://rcm:s3cret@db.example:5433/rcm?sslmode=require", "schema": "rcm_search"}
+    config["RCM_SEARCH_DSN"] = "host=search.example dbname=index"
+    assert search_engine_options(config)["dsn"] == "host=search.example dbname=index"
