@@ -7,6 +7,7 @@ once, so the backends cannot drift apart on what a query means or who sees what.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import json
 import math
 import os
@@ -86,8 +87,8 @@ def may_see(access: AccessFilter, visibility: str, organization_id: int | None) 
             or (access.organization_id is not None and organization_id == access.organization_id))
 
 
-class BaseEngine:
-    """Shared orchestration; subclasses implement the ``_`` hooks."""
+class BaseEngine(ABC):
+    """Shared orchestration; subclasses implement the abstract ``_`` hooks."""
 
     def __init__(self, thesaurus_path: str | os.PathLike | None = None):
         self.thesaurus = Thesaurus.load(thesaurus_path)
@@ -115,8 +116,9 @@ class BaseEngine:
             self._write(documents, delete_ids)
         self._remember_log_id(through_log_id)
 
+    @abstractmethod
     def _remember_log_id(self, log_id: int | None) -> None:
-        raise NotImplementedError
+        """Remember the last applied search-log id."""
 
     # -- search ------------------------------------------------------------------
 
@@ -168,25 +170,29 @@ class BaseEngine:
 
     # -- hooks ---------------------------------------------------------------------
 
+    @abstractmethod
     def _write(self, documents: list[PreparedDocument], delete_ids: set[int]) -> None:
-        raise NotImplementedError
+        """Index ``documents`` and remove ``delete_ids`` in one commit."""
 
+    @abstractmethod
     def _execute(self, plan: QueryPlan, query: SearchQuery, by_relevance: bool):
         """Return (rows of id/score/title/summary/stored_text, total, facets)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _count(self, plan: QueryPlan, query: SearchQuery) -> int:
         """How many documents ``plan`` finds under the filters of ``query``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _spelling_candidates(self, word: str, access: AccessFilter) -> Iterable[tuple[str, int]]:
-        raise NotImplementedError
+        """Words near ``word`` with their frequency, from documents the caller may see."""
 
+    @abstractmethod
     def _stored(self, document_id: int) -> dict | None:
-        raise NotImplementedError
+        """The stored fields of one document, or None."""
 
+    @abstractmethod
     def _similar(self, texts: dict, access: AccessFilter, limit: int, exclude_id: int | None) -> list[int]:
-        raise NotImplementedError
+        """Ids of visible documents most like ``texts``."""
 
 
 class DirectoryEngine(BaseEngine):
