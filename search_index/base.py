@@ -108,13 +108,11 @@ class BaseEngine(ABC):
             documents.pop(doc_id, None)
         self._commit(list(documents.values()), delete_ids, through_log_id)
 
+    @abstractmethod
     def _commit(self, documents: list[PreparedDocument], delete_ids: set[int],
                 through_log_id: int | None) -> None:
-        """Write the batch, then remember the log position (an engine with
+        """Write the batch and remember the log position it reaches (an engine with
         transactions does both at once)."""
-        if documents or delete_ids:
-            self._write(documents, delete_ids)
-        self._remember_log_id(through_log_id)
 
     @abstractmethod
     def _remember_log_id(self, log_id: int | None) -> None:
@@ -170,9 +168,6 @@ class BaseEngine(ABC):
 
     # -- hooks ---------------------------------------------------------------------
 
-    @abstractmethod
-    def _write(self, documents: list[PreparedDocument], delete_ids: set[int]) -> None:
-        """Index ``documents`` and remove ``delete_ids`` in one commit."""
 
     @abstractmethod
     def _execute(self, plan: QueryPlan, query: SearchQuery, by_relevance: bool):
@@ -210,6 +205,18 @@ class DirectoryEngine(BaseEngine):
             return 0
         except (ValueError, KeyError, TypeError):
             return 0  # an unreadable note only makes the next catch-up start over
+
+    def _commit(self, documents: list[PreparedDocument], delete_ids: set[int],
+                through_log_id: int | None) -> None:
+        # Written first, remembered second: a crash in between means the entries are
+        # applied again, which is harmless.
+        if documents or delete_ids:
+            self._write(documents, delete_ids)
+        self._remember_log_id(through_log_id)
+
+    @abstractmethod
+    def _write(self, documents: list[PreparedDocument], delete_ids: set[int]) -> None:
+        """Index ``documents`` and remove ``delete_ids`` in one commit."""
 
     def _remember_log_id(self, log_id: int | None) -> None:
         if log_id is None:
