@@ -24,7 +24,7 @@ from pathlib import Path
 import search_index
 from flask import current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from rcm_exchange import errors
 from rcm_exchange.config import search_engine_options
@@ -441,8 +441,9 @@ def _load_visible(user, ids: list[int]) -> dict[int, Document]:
         return {}
     documents = db.session.scalars(
         select(Document).where(Document.id.in_(ids), access.visible_documents_clause(user))
-        .options(selectinload(Document.tags), selectinload(Document.countries),
-                 selectinload(Document.organization), selectinload(Document.author),
+        # One row per document with its organization and author; the lists in three more.
+        .options(joinedload(Document.organization), joinedload(Document.author),
+                 selectinload(Document.tags), selectinload(Document.countries),
                  selectinload(Document.attachments))
     )
     return {d.id: d for d in documents}
