@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -374,9 +375,17 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get("RCM_BENCH_POSTGRES_URL")
                         or os.environ.get("RCM_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL)
     parser.add_argument("--out", help="Markdown file (default: bench/results/<time>-<size>.md)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (database, indexes)")
     args = parser.parse_args()
     bench = Bench(args)
-    rows = bench.run()
+    try:
+        rows = bench.run()
+    finally:
+        # At 100,000 documents the database and indexes take about 1 GB of the temporary folder.
+        if args.keep:
+            print(f"work folder kept: {bench.workdir}")
+        else:
+            shutil.rmtree(bench.workdir, ignore_errors=True)
     table = render(rows, bench.path)
     notes = "\n".join(f"- {r['engine']}: slowest raw queries {r['raw_slowest']}" for r in rows)
     text = (f"Search benchmark, {args.size:,} documents, {os.cpu_count()} CPUs, "
