@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from rcm_exchange.config import PROJECT_ROOT, load_settings, search_engine_options
 from rcm_exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
@@ -61,6 +63,18 @@ def _configure_sqlite(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+# The largest value of the database's integer columns (PostgreSQL ``integer``).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every address: a number no row can have is a 404, never an
+    integer overflow in the database driver (SQLite refuses ints beyond 64 bits)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def register_blueprints(app: Flask) -> None:

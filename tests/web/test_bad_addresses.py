@@ -1,0 +1,15 @@
+"""Addresses a person can mistype or tamper with answer 404, not a server error."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import on_both_databases
+
+
+@on_both_databases
+@pytest.mark.parametrize("url", [
+    "/documents/99999999999999999999999", "/documents/2147483648", "/attachments/9223372036854775808",
+    "/browse/organizations/2147483648", "/review/2147483648", "/api/v1/documents/2147483648",
+])
+def test_an_id_larger_than_any_row_is_not_found(client, url):
+    assert client.get(url).status_code in (404, 302)
