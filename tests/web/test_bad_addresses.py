@@ -13,3 +13,10 @@ from tests.conftest import on_both_databases
 ])
 def test_an_id_larger_than_any_row_is_not_found(client, url):
     assert client.get(url).status_code in (404, 302)
+
+
+@on_both_databases
+@pytest.mark.parametrize("url", ["/browse/topics/%00", "/browse/countries/M%00",
+                                 "/browse/types/guid%00ance", "/auth/password/%00"])
+def test_a_nul_character_in_an_address_is_not_found(client, url):
+    assert client.get(url).status_code == 404
