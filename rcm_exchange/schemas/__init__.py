@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 from rcm_exchange.errors import ValidationFailed
@@ -37,6 +37,22 @@ BUILT_IN_MESSAGES = (
 
 # Where marshmallow's wording is not what a person filling a form should read.
 REWORDED = {"Missing data for required field.": _l("This field is required.")}
+
+NUL_MESSAGE = _l("This contains a character that is not allowed.")
+
+
+class Text(fields.String):
+    """Every text field of every schema: a NUL character is refused with a message next
+    to the field, because PostgreSQL cannot store it in text (it would end in a 500)."""
+
+    default_error_messages = {"nul": NUL_MESSAGE}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul")
+        return text
+
 
 # Fields a page's form carries that are not part of the resource.
 FORM_ONLY_FIELDS = frozenset({"csrf_token", "next"})
