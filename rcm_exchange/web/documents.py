@@ -54,7 +54,7 @@ def new():
     if request.method == "GET":
         return _render_form(None, {"visibility": Visibility.PARTICIPANTS.value}, {},
                             idempotency_key=str(uuid.uuid4()))
-    key = request.form.get("idempotency_key", "")[:100] or None
+    key = _idempotency_key(request.form.get("idempotency_key", ""))
     values = _form_values(request.form)
     try:
         document = documents.create_draft(current_user, load(DocumentSchema(), values),
@@ -64,6 +64,15 @@ def new():
     flash(_("Draft saved. Add attachments below, or submit it for review when it is ready."),
           "success")
     return redirect(url_for("documents.edit", document_id=document.id))
+
+
+def _idempotency_key(value: str) -> str | None:
+    """The key the form was given (a UUID); anything else is treated as no key, so a
+    tampered field cannot reach the database as text it refuses."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
 
 
 def _edit_values(document) -> dict:
