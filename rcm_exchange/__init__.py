@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from rcm_exchange.config import PROJECT_ROOT, load_settings, search_engine_options
 from rcm_exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
+from rcm_exchange.schemas import MAX_ID
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -64,10 +65,6 @@ def _configure_sqlite(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-
-
-# The largest value of the database's integer columns (PostgreSQL ``integer``).
-MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

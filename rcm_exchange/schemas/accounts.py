@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from rcm_exchange.i18n import LANGUAGES
 from rcm_exchange.models import Role
-from rcm_exchange.schemas import Text
+from rcm_exchange.schemas import Id, Text
 
 
 class SignInSchema(Schema):
@@ -30,7 +30,7 @@ class NewPasswordSchema(Schema):
 class AccountSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = Text(required=True, validate=validate.Length(min=1, max=200))
-    organization_id = fields.Integer(required=True, strict=False)
+    organization_id = Id(required=True)
     role = fields.Enum(Role, by_value=True, load_default=Role.CONTRIBUTOR,
                        error_messages={"unknown": _l("Choose a role.")})
     active = fields.Boolean(load_default=False)

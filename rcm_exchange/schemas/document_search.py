@@ -6,10 +6,9 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from rcm_exchange.models import DocType, Language
-from rcm_exchange.schemas import Text
+from rcm_exchange.schemas import MAX_PAGE, Text
 
 SORTS = ("relevance", "newest")
-MAX_PAGE = 10_000
 MAX_QUERY_LENGTH = 500
 # Repeated parameters (``?tag=a&tag=b``), for ``schemas.form_data``.
 LIST_PARAMETERS = frozenset({"tag", "country"})

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from rcm_exchange.models import DocumentStatus
-from rcm_exchange.schemas import Text
+from rcm_exchange.schemas import Id, Page, Text
 
 # The actions of POST /documents/<id>/review, as the API contract names them.
 REVIEW_ACTIONS = ("claim", "approve", "request_changes", "reject", "archive")
@@ -90,7 +90,7 @@ class ReassignSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    moderator_id = fields.Integer(required=True, strict=False)
+    moderator_id = Id(required=True)
     version = fields.Integer(required=True, strict=False)
     comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
 
@@ -105,8 +105,8 @@ class QueueFilterSchema(Schema):
         QUEUE_STATUSES, error=_l("Choose a status of the review queue.")))
     tag = Text(load_default=None, validate=validate.Length(max=80))
     country = Text(load_default=None, validate=validate.Length(equal=2))
-    organization = fields.Integer(load_default=None, strict=False)
-    page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1))
+    organization = Id(load_default=None)
+    page = Page()
     per_page = fields.Integer(load_default=50, strict=False, validate=validate.Range(min=1, max=100))
 
 
@@ -116,8 +116,8 @@ class AuditFilterSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    actor = fields.Integer(load_default=None, strict=False)
-    document = fields.Integer(load_default=None, strict=False)
+    actor = Id(load_default=None)
+    document = Id(load_default=None)
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
-    page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1))
+    page = Page()

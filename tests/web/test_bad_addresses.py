@@ -20,3 +20,4 @@ def test_an_id_larger_than_any_row_is_not_found(client, url):
                                  "/browse/types/guid%00ance", "/auth/password/%00"])
 def test_a_nul_character_in_an_address_is_not_found(client, url):
     assert client.get(url).status_code == 404
+
