@@ -88,3 +88,21 @@ def test_no_page_or_call_shows_what_the_reader_may_not_see(app, client, login_as
     assert leaks == []
     found = api.get("/api/v1/documents?q=quetzal").get_data(as_text=True).lower()
     assert all(marker in found for marker in RESTRICTED if may_see(reader, marker))
+
+
+def test_a_retried_create_after_moving_organization_does_not_return_the_old_draft(app, api_client):
+    from rcm_exchange.extensions import db
+    from tests.builders import organization
+
+    user = make_user(org="MX")
+    api = api_client(user)
+    body = {"title": "Quetzal internal draft", "summary": "quetzaldraft notes",
+            "body_html": "<p>quetzaldraft</p>", "doc_type": "guidance", "language": "en",
+            "visibility": "secretariat"}
+    first = api.post("/api/v1/documents", json=body, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == 201
+    user.organization_id = organization(kind=OrganizationKind.CIVIL_SOCIETY).id
+    db.session.commit()
+    retried = api.post("/api/v1/documents", json=body, headers={"Idempotency-Key": "k-1"})
+    assert retried.status_code == 409
+    assert "quetzaldraft" not in retried.get_data(as_text=True)
