@@ -70,3 +70,31 @@ def test_no_get_address_ends_in_a_server_error(app, client, login_as, who):
                 if response.status_code >= 500:
                     failures.append((url[:200], response.status_code))
     assert failures == [], "\n".join(sorted({f"{u}" for u, _ in failures}))
+
+
+# The values that broke something somewhere once: kept small, this runs on every list.
+SHARP_VALUES = ["\x00", "99999999999999999999999", "x" * 2000, "\ud800", "9999-12-31", "-1"]
+LIST_PAGES = ["/", "/search", "/browse/", "/browse/topics/migration-and-development",
+              "/browse/countries/MX", "/browse/types/guidance", "/browse/years/2025", "/review",
+              "/admin/audit", "/feeds/documents.atom", "/statistics/", "/documents/mine",
+              "/notifications", "/api/v1/documents", "/api/v1/review/queue", "/api/v1/tags"]
+
+
+@on_both_databases
+def test_every_filter_of_every_list_survives_every_odd_value(app, login_as, api_client):
+    admin = make_user(role=Role.ADMIN)
+    make_document(status=DocumentStatus.PUBLISHED, tags=("migration-and-development",))
+    browser, api = login_as(admin), api_client(admin)
+    failures = []
+    for path in LIST_PAGES:
+        client = api if path.startswith("/api/") else browser
+        for name in PARAM_NAMES + ["type"]:
+            for value in SHARP_VALUES:
+                url = f"{path}?{name}={quote(value, safe='', errors='surrogatepass')}"
+                response = client.get(url)
+                if response.status_code >= 500:
+                    failures.append(url[:120])
+            url = f"{path}?{name}=1&{name}=2&{name}="
+            if client.get(url).status_code >= 500:
+                failures.append(url)
+    assert failures == []
