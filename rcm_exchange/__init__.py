@@ -8,9 +8,11 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from rcm_exchange.config import PROJECT_ROOT, load_settings, search_engine_options
 from rcm_exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
+from rcm_exchange.schemas import MAX_ID
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -27,6 +29,8 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
@@ -61,6 +65,23 @@ def _configure_sqlite(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every address: a number no row can have is a 404, never an
+    integer overflow in the database driver (SQLite refuses ints beyond 64 bits)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class TextConverter(UnicodeConverter):
+    """The default ``<name>`` segment, without control characters: PostgreSQL cannot
+    compare text containing NUL, so such an address is a 404 rather than a 500."""
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):
+        super().__init__(map, minlength, maxlength, length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
 
 
 def register_blueprints(app: Flask) -> None:

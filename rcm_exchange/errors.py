@@ -120,18 +120,20 @@ def error_response(status: int, message: str, errors: dict | None = None, header
     return response, status, headers
 
 
+def handle_csrf_error(error: CSRFError):
+    return error_response(
+        400,
+        str(_l("This form has expired or was sent from another site. Go back, reload the "
+               "page and send it again.")),
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         return error_response(error.status_code, error.describe(), error.errors)
 
-    @app.errorhandler(CSRFError)
-    def handle_csrf_error(error: CSRFError):
-        return error_response(
-            400,
-            str(_l("This form has expired or was sent from another site. Go back, reload the "
-                   "page and send it again.")),
-        )
+    app.register_error_handler(CSRFError, handle_csrf_error)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from rcm_exchange.errors import ValidationFailed
@@ -37,6 +37,43 @@ BUILT_IN_MESSAGES = (
 
 # Where marshmallow's wording is not what a person filling a form should read.
 REWORDED = {"Missing data for required field.": _l("This field is required.")}
+
+NUL_MESSAGE = _l("This contains a character that is not allowed.")
+
+
+class Text(fields.String):
+    """Every text field of every schema: a NUL character is refused with a message next
+    to the field, because PostgreSQL cannot store it in text (it would end in a 500)."""
+
+    default_error_messages = {"nul": NUL_MESSAGE}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul")
+        return text
+
+
+# The largest value of the database's integer columns (PostgreSQL ``integer``).
+MAX_ID = 2**31 - 1
+# Deeper than any list is long; a larger page would overflow the database's OFFSET.
+MAX_PAGE = 10_000
+
+
+class Id(fields.Integer):
+    """The id of a row: a number no row can have is refused here, not by the database
+    driver with an overflow (a 500)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("strict", False)
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def Page(**kwargs) -> fields.Integer:  # noqa: N802 - a field, named like one
+    """A page number, from 1."""
+    return fields.Integer(load_default=1, strict=False,
+                          validate=validate.Range(min=1, max=MAX_PAGE), **kwargs)
+
 
 # Fields a page's form carries that are not part of the resource.
 FORM_ONLY_FIELDS = frozenset({"csrf_token", "next"})

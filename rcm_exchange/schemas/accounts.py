@@ -4,11 +4,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from rcm_exchange.i18n import LANGUAGES
 from rcm_exchange.models import Role
+from rcm_exchange.schemas import Id, Text
 
 
 class SignInSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    email = Text(required=True, validate=validate.Length(min=1, max=254))
+    password = Text(required=True, validate=validate.Length(min=1, max=1000))
     remember = fields.Boolean(load_default=False)
 
 
@@ -17,8 +18,8 @@ class PasswordResetRequestSchema(Schema):
 
 
 class NewPasswordSchema(Schema):
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-    confirm = fields.String(required=True)
+    password = Text(required=True, validate=validate.Length(min=1, max=1000))
+    confirm = Text(required=True)
 
     @validates_schema
     def passwords_match(self, data, **kwargs):
@@ -28,12 +29,12 @@ class NewPasswordSchema(Schema):
 
 class AccountSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    organization_id = fields.Integer(required=True, strict=False)
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    organization_id = Id(required=True)
     role = fields.Enum(Role, by_value=True, load_default=Role.CONTRIBUTOR,
                        error_messages={"unknown": _l("Choose a role.")})
     active = fields.Boolean(load_default=False)
-    preferred_language = fields.String(
+    preferred_language = Text(
         load_default=None, allow_none=True,
         validate=validate.OneOf(list(LANGUAGES) + [""], error=_l("Choose a language.")),
     )

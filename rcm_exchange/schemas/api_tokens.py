@@ -2,6 +2,8 @@
 how an issued token is shown."""
 from marshmallow import RAISE, Schema, fields, validate
 
+from rcm_exchange.schemas import Text
+
 
 class TokenRequestSchema(Schema):
     """POST /api/v1/auth/tokens."""
@@ -9,8 +11,8 @@ class TokenRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    email = Text(required=True, validate=validate.Length(min=1, max=254))
+    password = Text(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class TokenNameSchema(Schema):
@@ -19,10 +21,10 @@ class TokenNameSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(load_default="", validate=validate.Length(max=100))
+    name = Text(load_default="", validate=validate.Length(max=100))
 
 
 class IssuedTokenSchema(Schema):
-    token = fields.String(required=True, metadata={
+    token = Text(required=True, metadata={
         "description": "Send as `Authorization: Bearer <token>`. Shown only this once."})
     expires_at = fields.DateTime(required=True)

@@ -6,20 +6,20 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from rcm_exchange.models import DocType, Language
+from rcm_exchange.schemas import MAX_PAGE, Text
 
 SORTS = ("relevance", "newest")
-MAX_PAGE = 10_000
 MAX_QUERY_LENGTH = 500
 # Repeated parameters (``?tag=a&tag=b``), for ``schemas.form_data``.
 LIST_PARAMETERS = frozenset({"tag", "country"})
 
 
 class DocumentSearchSchema(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=MAX_QUERY_LENGTH),
+    q = Text(load_default="", validate=validate.Length(max=MAX_QUERY_LENGTH),
                       metadata={"description": "Words to look for (accents and case do not matter)."})
-    tag = fields.List(fields.String(validate=validate.Length(min=1, max=80)), load_default=list,
+    tag = fields.List(Text(validate=validate.Length(min=1, max=80)), load_default=list,
                       metadata={"description": "Tag slug; repeat for documents with all of them."})
-    country = fields.List(fields.String(validate=validate.Length(equal=2)), load_default=list,
+    country = fields.List(Text(validate=validate.Length(equal=2)), load_default=list,
                           metadata={"description": "ISO alpha-2 code; repeat for documents about all of them."})
     doc_type = fields.Enum(DocType, by_value=True, load_default=None,
                            error_messages={"unknown": _l("Choose the type of document.")})
@@ -30,7 +30,7 @@ class DocumentSearchSchema(Schema):
     organization = fields.Integer(load_default=None, strict=False,
                                   validate=validate.Range(min=1, max=2**31 - 1),
                                   metadata={"description": "Id of the submitting organization."})
-    sort = fields.String(load_default=None, validate=validate.OneOf(SORTS), metadata={
+    sort = Text(load_default=None, validate=validate.OneOf(SORTS), metadata={
         "description": "`relevance` (the default with `q`) or `newest` (the default without)."})
     page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, strict=False, validate=validate.Range(min=1, max=100))
@@ -45,7 +45,7 @@ def _document_out_schema():
 class DocumentHitSchema(_document_out_schema()):
     """A document in a result list, with the passages that matched."""
 
-    highlights = fields.List(fields.String(), required=True, metadata={
+    highlights = fields.List(Text(), required=True, metadata={
         "description": "HTML fragments with the matched words in <mark>; empty without `q`."})
 
 
@@ -55,9 +55,9 @@ class DocumentResultsSchema(Schema):
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     facets = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(("tags", "countries", "doc_type", "language", "year"))),
-        values=fields.Dict(keys=fields.String(), values=fields.Integer()), required=True,
+        keys=Text(validate=validate.OneOf(("tags", "countries", "doc_type", "language", "year"))),
+        values=fields.Dict(keys=Text(), values=fields.Integer()), required=True,
         metadata={"description": "For each of tags, countries, doc_type, language and year: "
                                 "value → number of matching documents the caller may see."})
-    suggestion = fields.String(required=True, allow_none=True,
+    suggestion = Text(required=True, allow_none=True,
                                metadata={"description": "A corrected query to offer, or null."})

@@ -17,6 +17,7 @@ from rcm_exchange.models import (
     OrganizationKind,
     Visibility,
 )
+from rcm_exchange.schemas import Text
 
 TITLE_MAX = 300
 SUMMARY_MAX = 4000
@@ -43,23 +44,23 @@ def _document_fields(*, partial: bool) -> dict:
         return {} if partial else {"load_default": value}
 
     return {
-        "title": fields.String(required=required, validate=validate.Length(min=1, max=TITLE_MAX)),
-        "summary": fields.String(required=required, validate=validate.Length(min=1, max=SUMMARY_MAX)),
-        "body_html": fields.String(required=required, validate=validate.Length(min=1, max=BODY_MAX)),
+        "title": Text(required=required, validate=validate.Length(min=1, max=TITLE_MAX)),
+        "summary": Text(required=required, validate=validate.Length(min=1, max=SUMMARY_MAX)),
+        "body_html": Text(required=required, validate=validate.Length(min=1, max=BODY_MAX)),
         "doc_type": _enum(DocType, _l("Choose the type of document."), required=required),
         "language": _enum(Language, _l("Choose the language of the document."), required=required),
         "visibility": _enum(Visibility, _l("Choose who may read the document."),
                             **default(Visibility.PARTICIPANTS)),
-        "tags": fields.List(fields.String(validate=validate.Length(min=1, max=80)), **default(list)),
-        "countries": fields.List(fields.String(validate=validate.Length(equal=2)), **default(list)),
+        "tags": fields.List(Text(validate=validate.Length(min=1, max=80)), **default(list)),
+        "countries": fields.List(Text(validate=validate.Length(equal=2)), **default(list)),
         "implementation_status": _enum(ImplementationStatus, _l("Choose an implementation status."),
                                        allow_none=True, **default(None)),
         "period_start": fields.Date(allow_none=True, **default(None)),
         "period_end": fields.Date(allow_none=True, **default(None)),
-        "implementing_bodies": fields.String(validate=validate.Length(max=SHORT_TEXT_MAX),
+        "implementing_bodies": Text(validate=validate.Length(max=SHORT_TEXT_MAX),
                                              **default("")),
-        "partners": fields.String(validate=validate.Length(max=SHORT_TEXT_MAX), **default("")),
-        "results_html": fields.String(validate=validate.Length(max=BODY_MAX), **default("")),
+        "partners": Text(validate=validate.Length(max=SHORT_TEXT_MAX), **default("")),
+        "results_html": Text(validate=validate.Length(max=BODY_MAX), **default("")),
     }
 
 
@@ -116,20 +117,20 @@ class VersionSchema(Schema):
 
 class OrganizationRefSchema(Schema):
     id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    acronym = fields.String(required=True)
+    name = Text(required=True)
+    acronym = Text(required=True)
     kind = fields.Enum(OrganizationKind, by_value=True, required=True)
 
 
 class AuthorRefSchema(Schema):
     id = fields.Integer(required=True)
-    name = fields.String(required=True)
+    name = Text(required=True)
 
 
 class AttachmentOutSchema(Schema):
     id = fields.Integer(required=True)
-    filename = fields.String(required=True)
-    content_type = fields.String(required=True)
+    filename = Text(required=True)
+    content_type = Text(required=True)
     size = fields.Integer(required=True)
     # API clients download with their token, so the link is the API's.
     url = fields.Method("_url", required=True, metadata={"type": "string", "format": "uri"})
@@ -144,9 +145,9 @@ class DocumentOutSchema(Schema):
     """A document as the API returns it (see API.md, "Documents")."""
 
     id = fields.Integer(required=True)
-    title = fields.String(required=True)
-    summary = fields.String(required=True)
-    body_html = fields.String(required=True)
+    title = Text(required=True)
+    summary = Text(required=True)
+    body_html = Text(required=True)
     doc_type = fields.Enum(DocType, by_value=True, required=True)
     language = fields.Enum(Language, by_value=True, required=True)
     tags = fields.Method("_tags", required=True,
@@ -159,9 +160,9 @@ class DocumentOutSchema(Schema):
     implementation_status = fields.Enum(ImplementationStatus, by_value=True, allow_none=True, required=True)
     period_start = fields.Date(allow_none=True, required=True)
     period_end = fields.Date(allow_none=True, required=True)
-    implementing_bodies = fields.String(required=True)
-    partners = fields.String(required=True)
-    results_html = fields.String(required=True)
+    implementing_bodies = Text(required=True)
+    partners = Text(required=True)
+    results_html = Text(required=True)
     organization = fields.Nested(OrganizationRefSchema, required=True)
     author = fields.Nested(AuthorRefSchema, allow_none=True, required=True)
     attachments = fields.List(fields.Nested(AttachmentOutSchema), required=True)
@@ -189,7 +190,7 @@ class AuditEventOutSchema(Schema):
 
     at = fields.DateTime(required=True)
     actor = fields.Nested(AuthorRefSchema, required=True, allow_none=True)
-    action = fields.String(required=True)
-    from_status = fields.String(allow_none=True, required=True)
-    to_status = fields.String(allow_none=True, required=True)
-    comment = fields.String(required=True)
+    action = Text(required=True)
+    from_status = Text(allow_none=True, required=True)
+    to_status = Text(allow_none=True, required=True)
+    comment = Text(required=True)

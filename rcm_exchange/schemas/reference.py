@@ -2,13 +2,14 @@
 from marshmallow import Schema, fields
 
 from rcm_exchange.models import OrganizationKind, RcmStatus
+from rcm_exchange.schemas import Text
 
 
 class TagOutSchema(Schema):
-    slug = fields.String(required=True)
-    name_en = fields.String(required=True)
-    name_es = fields.String(required=True)
-    description = fields.String(required=True, metadata={
+    slug = Text(required=True)
+    name_en = Text(required=True)
+    name_es = Text(required=True)
+    description = Text(required=True, metadata={
         "description": "In the language of the request (Accept-Language), English by default."})
     count = fields.Integer(required=True, metadata={
         "description": "Published documents with this tag that the caller may see."})
@@ -16,15 +17,15 @@ class TagOutSchema(Schema):
 
 class OrganizationOutSchema(Schema):
     id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    acronym = fields.String(required=True)
+    name = Text(required=True)
+    acronym = Text(required=True)
     kind = fields.Enum(OrganizationKind, by_value=True, required=True)
-    country = fields.String(required=True, allow_none=True, attribute="country_code",
+    country = Text(required=True, allow_none=True, attribute="country_code",
                             metadata={"description": "ISO alpha-2 code, for states."})
 
 
 class CountryOutSchema(Schema):
-    code = fields.String(required=True)
-    name_en = fields.String(required=True)
-    name_es = fields.String(required=True)
+    code = Text(required=True)
+    name_en = Text(required=True)
+    name_es = Text(required=True)
     rcm_status = fields.Enum(RcmStatus, by_value=True, required=True, allow_none=True)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from rcm_exchange.models import DocumentStatus
+from rcm_exchange.schemas import Id, Page, Text
 
 # The actions of POST /documents/<id>/review, as the API contract names them.
 REVIEW_ACTIONS = ("claim", "approve", "request_changes", "reject", "archive")
@@ -30,9 +31,9 @@ class ReviewActionSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    action = fields.String(required=True, validate=validate.OneOf(
+    action = Text(required=True, validate=validate.OneOf(
         REVIEW_ACTIONS, error=_l("Choose one of the review actions.")))
-    comment = fields.String(load_default="", validate=validate.Length(max=COMMENT_MAX))
+    comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
     version = fields.Integer(required=True, strict=False)
 
     @validates_schema
@@ -43,7 +44,7 @@ class ReviewActionSchema(Schema):
 class PageReviewActionSchema(ReviewActionSchema):
     """The review page's buttons: the API's actions plus releasing a claim."""
 
-    action = fields.String(required=True, validate=validate.OneOf(
+    action = Text(required=True, validate=validate.OneOf(
         PAGE_ACTIONS, error=_l("Choose one of the review actions.")))
 
 
@@ -74,9 +75,9 @@ class BulkReviewSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    action = fields.String(required=True, validate=validate.OneOf(
+    action = Text(required=True, validate=validate.OneOf(
         REVIEW_ACTIONS, error=_l("Choose one of the review actions.")))
-    comment = fields.String(load_default="", validate=validate.Length(max=COMMENT_MAX))
+    comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
     items = fields.List(DocumentRefField(), required=True, validate=validate.Length(
         min=1, max=200, error=_l("Select at least one document.")))
 
@@ -89,9 +90,9 @@ class ReassignSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    moderator_id = fields.Integer(required=True, strict=False)
+    moderator_id = Id(required=True)
     version = fields.Integer(required=True, strict=False)
-    comment = fields.String(load_default="", validate=validate.Length(max=COMMENT_MAX))
+    comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
 
 
 class QueueFilterSchema(Schema):
@@ -102,10 +103,10 @@ class QueueFilterSchema(Schema):
 
     status = fields.Enum(DocumentStatus, by_value=True, load_default=None, validate=validate.OneOf(
         QUEUE_STATUSES, error=_l("Choose a status of the review queue.")))
-    tag = fields.String(load_default=None, validate=validate.Length(max=80))
-    country = fields.String(load_default=None, validate=validate.Length(equal=2))
-    organization = fields.Integer(load_default=None, strict=False)
-    page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1))
+    tag = Text(load_default=None, validate=validate.Length(max=80))
+    country = Text(load_default=None, validate=validate.Length(equal=2))
+    organization = Id(load_default=None)
+    page = Page()
     per_page = fields.Integer(load_default=50, strict=False, validate=validate.Range(min=1, max=100))
 
 
@@ -115,8 +116,8 @@ class AuditFilterSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    actor = fields.Integer(load_default=None, strict=False)
-    document = fields.Integer(load_default=None, strict=False)
+    actor = Id(load_default=None)
+    document = Id(load_default=None)
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
-    page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1))
+    page = Page()

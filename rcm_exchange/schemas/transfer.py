@@ -6,12 +6,13 @@ from datetime import timezone
 
 from marshmallow import fields, validate
 
+from rcm_exchange.schemas import Text
 from rcm_exchange.schemas.documents import DocumentSchema
 
 
 class ImportLineSchema(DocumentSchema):
     id = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1, max=2**31 - 1),
                         metadata={"description": "The document's id where it came from."})
-    organization = fields.String(required=True, validate=validate.Length(min=1, max=40),
+    organization = Text(required=True, validate=validate.Length(min=1, max=40),
                                  metadata={"description": "Acronym, e.g. MX, IOM, TS."})
     published_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)

@@ -36,7 +36,7 @@ def audit_events(user, *, actor: int | None = None, document: int | None = None,
         conditions.append(AuditEvent.document_id == document)
     if date_from:
         conditions.append(AuditEvent.at >= datetime.combine(date_from, time.min, timezone.utc))
-    if date_to:
+    if date_to and date_to < date.max:  # the last day there is has no day after it
         conditions.append(AuditEvent.at < datetime.combine(date_to + timedelta(days=1), time.min,
                                                            timezone.utc))
     total = db.session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0

@@ -54,7 +54,9 @@ def document_by_idempotency_key(user, key: str) -> Document | None:
     document = db.session.scalar(select(Document).where(Document.idempotency_key == key))
     if document is None:
         return None
-    if document.author_id != getattr(user, "id", None):
+    # The author alone, and only while still allowed to open it (not after moving to
+    # another organization): the answer is the whole document.
+    if document.author_id != getattr(user, "id", None) or not access.can_view_document(user, document):
         raise Conflict(_("This form was already used by someone else. Reload the page."))
     return document
 

@@ -125,6 +125,9 @@ def document_event(document: Document, action: str, *, actor: User | None, comme
             recipients = [author]
     elif action == "reassign" and assignee is not None and assignee.id != actor_id:
         kind, recipients = "assigned", [assignee]
+    # The title and the moderator's comment go out in the message: only to those who may
+    # still open the document (an author may have moved to another organization).
+    recipients = [user for user in recipients if access.can_view_document(user, document)]
     if recipients:
         _notify(recipients, kind, document, comment)
 

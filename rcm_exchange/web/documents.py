@@ -16,9 +16,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from rcm_exchange.errors import DomainError, ValidationFailed
+from rcm_exchange.errors import DomainError, ValidationFailed, handle_csrf_error
 from rcm_exchange.models import DocType, DocumentStatus, ImplementationStatus, Language, Visibility
 from rcm_exchange.schemas import form_data, load
 from rcm_exchange.schemas.documents import (
@@ -54,7 +55,7 @@ def new():
     if request.method == "GET":
         return _render_form(None, {"visibility": Visibility.PARTICIPANTS.value}, {},
                             idempotency_key=str(uuid.uuid4()))
-    key = request.form.get("idempotency_key", "")[:100] or None
+    key = _idempotency_key(request.form.get("idempotency_key", ""))
     values = _form_values(request.form)
     try:
         document = documents.create_draft(current_user, load(DocumentSchema(), values),
@@ -64,6 +65,15 @@ def new():
     flash(_("Draft saved. Add attachments below, or submit it for review when it is ready."),
           "success")
     return redirect(url_for("documents.edit", document_id=document.id))
+
+
+def _idempotency_key(value: str) -> str | None:
+    """The key the form was given (a UUID); anything else is treated as no key, so a
+    tampered field cannot reach the database as text it refuses."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
 
 
 def _edit_values(document) -> dict:
@@ -157,6 +167,29 @@ def too_large(error):
     return render_template(
         "documents/too_large.html", back=back,
         max_upload_mb=current_app.config["RCM_MAX_UPLOAD_BYTES"] // (1024 * 1024)), 413
+
+
+@bp.errorhandler(CSRFError)
+def stale_form(error):
+    """An expired form (the page was open for long, or the session ended): the document
+    form comes back with everything that was typed, so the text can be sent again."""
+    message = _("This form has expired or was sent from another site. Check your text below "
+                "and save again.")
+    values = _form_values(request.form)
+    try:
+        if request.endpoint == "documents.new":
+            document = None
+            key = _idempotency_key(request.form.get("idempotency_key", "")) or str(uuid.uuid4())
+        elif request.endpoint == "documents.edit":
+            document = documents.get_document_for(current_user, request.view_args["document_id"])
+            access.require_submitting_organization(current_user, document)
+            key = None
+        else:
+            return handle_csrf_error(error)
+    except DomainError:
+        return handle_csrf_error(error)
+    flash(message, "error")
+    return _render_form(document, values, {}, 400, idempotency_key=key)
 
 
 @bp.post("/documents/<int:document_id>/attachments")

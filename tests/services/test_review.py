@@ -20,13 +20,15 @@ from rcm_exchange.models import (
     DocumentStatus,
     Language,
     Notification,
+    OrganizationKind,
     OutgoingMail,
     Role,
+    Visibility,
     utcnow,
 )
 from rcm_exchange.services import documents, notifications, review
 from rcm_exchange.services.lifecycle import TRANSITIONS
-from tests.builders import make_document, make_user
+from tests.builders import make_document, make_user, organization
 from tests.conftest import on_both_databases
 
 S = DocumentStatus
@@ -305,3 +307,18 @@ def test_a_mail_server_that_is_down_does_not_undo_the_approval_and_mail_is_retri
     assert "author@mx.example.org" in [m["To"] for m in handler.messages]
     approved = [m for m in handler.messages if m["To"] == "author@mx.example.org"][-1]
     assert "Published." in approved.get_content()
+
+
+def test_an_author_who_moved_to_another_organization_is_not_told_of_its_documents(app, smtp_port):
+    author = make_user(org="MX", email="moved@example.org")
+    moderator = make_user(role=Role.MODERATOR)
+    document = claimed(moderator, author=author, visibility=Visibility.MEMBERS,
+                       title="Confidential return protocol")
+    author.organization_id = organization(kind=OrganizationKind.CIVIL_SOCIETY).id
+    db.session.commit()
+    review.reject(moderator, document, "The annex names the officials.", document.version)
+    mail_to_author = db.session.scalars(
+        select(OutgoingMail.body).where(OutgoingMail.recipient == "moved@example.org")).all()
+    assert not any("officials" in body for body in mail_to_author)
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == author.id)).all()
+    assert "rejected" not in kinds

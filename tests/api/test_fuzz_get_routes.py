@@ -1,0 +1,100 @@
+"""No address a browser or a script can type ends in a 500: every GET route, with odd ids
+in the path and odd values in the query string, as a visitor and as an administrator."""
+from __future__ import annotations
+
+import random
+from urllib.parse import quote
+
+import pytest
+
+from rcm_exchange.models import DocumentStatus, Role, Visibility
+from tests.builders import make_document, make_user
+from tests.conftest import on_both_databases
+
+ODD_VALUES = ["", "0", "-1", "99999999999999999999999", "1e5", "abc", "\x00", "%00", "a\x00b",
+              "x" * 5000, "ñ", "\u202e", "\ud800", "2024-02-30", "0000-00-00", "9999-99-99",
+              "1.5", "[]", "{}", "' OR 1=1 --", '"', "*", "?", "AND", "tag:*", "\uffff", "🙂"]
+PARAM_NAMES = ["q", "page", "per_page", "tag", "country", "doc_type", "language", "year",
+               "organization", "sort", "status", "actor", "document", "date_from", "date_to",
+               "next", "lang"]
+ODD_IDS = ["0", "99999999999999999999999", "2147483648", "9223372036854775808"]
+
+
+def _get_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint != "static":
+            yield rule
+
+
+def _paths(rule, document_id: int):
+    if not rule.arguments:
+        yield rule.rule
+        return
+    values = {"document_id": str(document_id), "user_id": "1", "attachment_id": "1",
+              "organization_id": "1", "year": "2025", "code": "MX", "slug": "x",
+              "doc_type": "guidance", "token": "x", "token_id": "1"}
+    yield _fill(rule.rule, values)
+    for odd in ODD_IDS + ["abc", "%00"]:
+        yield _fill(rule.rule, dict.fromkeys(values, odd))
+
+
+def _fill(pattern: str, values: dict) -> str:
+    import re
+
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values.get(m.group(1).split(")")[-1].split(":")[-1], "1"),
+                  pattern).replace("(min=1, max=2147483647)", "")
+
+
+def _query_strings(rng: random.Random, count: int):
+    for _ in range(count):
+        pairs = []
+        for _ in range(rng.randint(1, 4)):
+            pairs.append((rng.choice(PARAM_NAMES), rng.choice(ODD_VALUES)))
+        yield "&".join(f"{quote(name)}={quote(value, safe='', errors='surrogatepass')}"
+                       for name, value in pairs)
+
+
+@on_both_databases
+@pytest.mark.parametrize("who", ["visitor", "admin"])
+def test_no_get_address_ends_in_a_server_error(app, client, login_as, who):
+    document = make_document(status=DocumentStatus.PUBLISHED, visibility=Visibility.PUBLIC)
+    browser = client if who == "visitor" else login_as(make_user(role=Role.ADMIN))
+    rng = random.Random(20261128)
+    failures = []
+    for rule in _get_routes(app):
+        for path in _paths(rule, document.id):
+            for query in ["", *_query_strings(rng, 12)]:
+                url = f"{path}?{query}" if query else path
+                response = browser.get(url)
+                response.close()
+                if response.status_code >= 500:
+                    failures.append((url[:200], response.status_code))
+    assert failures == [], "\n".join(sorted({f"{u}" for u, _ in failures}))
+
+
+# The values that broke something somewhere once: kept small, this runs on every list.
+SHARP_VALUES = ["\x00", "99999999999999999999999", "x" * 2000, "\ud800", "9999-12-31", "-1"]
+LIST_PAGES = ["/", "/search", "/browse/", "/browse/topics/migration-and-development",
+              "/browse/countries/MX", "/browse/types/guidance", "/browse/years/2025", "/review",
+              "/admin/audit", "/feeds/documents.atom", "/statistics/", "/documents/mine",
+              "/notifications", "/api/v1/documents", "/api/v1/review/queue", "/api/v1/tags"]
+
+
+@on_both_databases
+def test_every_filter_of_every_list_survives_every_odd_value(app, login_as, api_client):
+    admin = make_user(role=Role.ADMIN)
+    make_document(status=DocumentStatus.PUBLISHED, tags=("migration-and-development",))
+    browser, api = login_as(admin), api_client(admin)
+    failures = []
+    for path in LIST_PAGES:
+        client = api if path.startswith("/api/") else browser
+        for name in PARAM_NAMES + ["type"]:
+            for value in SHARP_VALUES:
+                url = f"{path}?{name}={quote(value, safe='', errors='surrogatepass')}"
+                response = client.get(url)
+                if response.status_code >= 500:
+                    failures.append(url[:120])
+            url = f"{path}?{name}=1&{name}=2&{name}="
+            if client.get(url).status_code >= 500:
+                failures.append(url)
+    assert failures == []
