@@ -30,12 +30,18 @@ def require_moderator():
 
 @bp.get("")
 def queue():
+    return _render_queue()
+
+
+def _render_queue(values=None, errors=None, status: int = 200):
+    """The queue; after a refused bulk decision, with the decision, the comment and the
+    selection as the moderator left them and the problem next to its field."""
     filters = load(QueueFilterSchema(), form_data(request.args))
     page = review.review_queue(current_user, **filters)
     return render_template(
         "review/queue.html", page=page, filters=filters, tags=browse.taxonomy(),
         countries=documents.country_choices(), organizations=accounts.list_organizations(),
-        age=_age, errors={})
+        age=_age, values=values or {}, errors=errors or {}), status
 
 
 def _age(since) -> str:
@@ -92,10 +98,11 @@ def bulk():
     try:
         data = load(BulkReviewSchema(), values)
     except ValidationFailed as error:
-        for messages in (error.errors or {}).values():
-            flash(" ".join(messages if isinstance(messages, list) else [str(messages)]), "error")
-        return redirect(url_for("review.queue"))
-    result = review.bulk_review(current_user, data["action"], data["items"], data["comment"])
+        return _render_queue(values, error.errors, 422)
+    try:
+        result = review.bulk_review(current_user, data["action"], data["items"], data["comment"])
+    except ValidationFailed as error:  # e.g. a comment is required for this decision
+        return _render_queue(values, error.errors, 422)
     if result.done:
         flash(ngettext("%(num)d document was %(action)s.", "%(num)d documents were %(action)s.",
                        len(result.done), action=action_label(data["action"])), "success")

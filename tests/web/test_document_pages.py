@@ -174,6 +174,23 @@ def test_bulk_decision_from_the_queue(app, login_as):
     assert sorted(s.value for s in statuses.values()) == ["in_review", "rejected", "rejected"]
 
 
+def test_a_refused_bulk_decision_keeps_the_comment_and_the_selection(app, login_as):
+    author, moderator = login_as(make_user(org="MX")), login_as(make_user(role=Role.MODERATOR))
+    ids = [create(author, title=f"Practice {n}") for n in range(2)]
+    for document_id in ids:
+        submit(author, document_id)
+    items = re.findall(r'name="items" value="(\d+:\d+)"', moderator.get("/review").get_data(as_text=True))
+    # Rejecting needs a comment: the page says so and keeps what the moderator chose.
+    response = moderator.post_form("/review/bulk", {"action": "reject", "items": items[:1], "comment": " "})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="field-comment-error"' in page
+    assert f'value="{items[0]}" id="select-{items[0].split(":")[0]}" checked' in page
+    assert '<option value="reject" selected>' in page
+    statuses = set(db.session.scalars(select(Document.status)))
+    assert statuses == {S.SUBMITTED}
+
+
 def test_review_pages_and_the_audit_log_are_closed_to_others(app, login_as):
     contributor = login_as(make_user(org="MX"))
     assert contributor.get("/review").status_code == 403
