@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 import json
 import math
 import os
+import shutil
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -205,6 +206,25 @@ class DirectoryEngine(BaseEngine):
             return 0
         except (ValueError, KeyError, TypeError):
             return 0  # an unreadable note only makes the next catch-up start over
+
+    def close(self) -> None:
+        self._forget_index()
+
+    def clear(self) -> None:
+        self._forget_index()
+        if self.index_dir.exists():
+            shutil.rmtree(self.index_dir)
+        self.index_dir.mkdir(parents=True)
+        self._forget_log_id()
+        self._create_empty_index()
+
+    @abstractmethod
+    def _forget_index(self) -> None:
+        """Drop the open index handle (the next read opens the index anew)."""
+
+    @abstractmethod
+    def _create_empty_index(self) -> None:
+        """Create an empty index in ``index_dir``."""
 
     def _commit(self, documents: list[PreparedDocument], delete_ids: set[int],
                 through_log_id: int | None) -> None:

@@ -7,7 +7,6 @@ query built here; user text never goes through tantivy's query parser.
 """
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from contextlib import contextmanager
@@ -229,15 +228,7 @@ class TantivyEngine(DirectoryEngine):
         with self._lock:
             self._index_handle = None
 
-    def close(self) -> None:
-        self._forget_index()
-
-    def clear(self) -> None:
-        self._forget_index()
-        if self.index_dir.exists():
-            shutil.rmtree(self.index_dir)
-        self.index_dir.mkdir(parents=True)
-        self._forget_log_id()
+    def _create_empty_index(self) -> None:
         Index(SCHEMA, path=str(self.index_dir), reuse=False)
 
     # -- writing -------------------------------------------------------------------

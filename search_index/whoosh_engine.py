@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import gc
 import os
-import shutil
 import struct
 import threading
 import warnings
@@ -257,15 +256,7 @@ class WhooshEngine(DirectoryEngine):
                     pass
             self._ix = None
 
-    def close(self) -> None:
-        self._forget_index()
-
-    def clear(self) -> None:
-        self._forget_index()
-        if self.index_dir.exists():
-            shutil.rmtree(self.index_dir)
-        self.index_dir.mkdir(parents=True)
-        self._forget_log_id()
+    def _create_empty_index(self) -> None:
         with self._lock:
             self._ix = whoosh_index.create_in(str(self.index_dir), SCHEMA, indexname=INDEX_NAME)
 
