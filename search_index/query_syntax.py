@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from .analysis import WORD_RE, fold, is_stop_word, words
+from .analysis import STEM_LANGUAGES, WORD_RE, fold, is_stop_word, stem, word_variants, words
 from .thesaurus import Term, Thesaurus
 
 MAX_QUERY_CHARS = 500
@@ -147,7 +147,7 @@ def parse(text: str | None, thesaurus: Thesaurus | None = None) -> QueryPlan:
             plan.groups.append(Group((Alternative((clause,)),)))
     if thesaurus is not None:
         plan.groups = _expand(plan.groups, thesaurus)
-    plan.groups = _without_stop_words(plan.groups)
+    plan.groups = [_without_subsumed(g) for g in _without_stop_words(plan.groups)]
     plan.excluded = [c for c in plan.excluded if not (isinstance(c, Word) and is_stop_word(c.text))]
     return plan
 
@@ -214,6 +214,43 @@ def _without_stop_words(groups: list[Group]) -> list[Group]:
             stripped.append(Group(alternatives))
     # A query made only of stop words ("the who") still searches them.
     return stripped if stripped or not groups else groups
+
+
+def _without_subsumed(group: Group) -> Group:
+    """Drop each alternative that cannot find a document another alternative, at
+    least as strongly boosted, does not find already.
+
+    "migrant" expands to the phrase "personas migrantes", yet every document with
+    that phrase also holds "migrant": the phrase would add no document, only cost
+    (phrase matching over long bodies is the dearest part of a query).
+    """
+    kept: list[Alternative] = []
+    for alternative in group.alternatives:
+        if not any(other.boost >= alternative.boost and _finds_all_of(other, alternative)
+                   for other in kept):
+            kept.append(alternative)
+    return Group(tuple(kept))
+
+
+def _finds_all_of(broad: Alternative, narrow: Alternative) -> bool:
+    """True when every document ``narrow`` finds holds all of ``broad``'s words.
+
+    Only plain words can be compared: in each stemming language, some form of each
+    of ``broad``'s words must be a stem that ``narrow`` requires in that language.
+    """
+    if not all(isinstance(c, Word) and not c.prefix for c in broad.clauses):
+        return False
+    if any(isinstance(c, Word) and c.prefix for c in narrow.clauses):
+        return False
+    narrow_words = [w for c in narrow.clauses for w in (c.words if isinstance(c, Phrase) else (c.text,))]
+    # A word with irregular forms is found through any of them: none is required.
+    required = [w for w in narrow_words if len(word_variants(w)) == 1]
+    for language in STEM_LANGUAGES:
+        stems = {stem(w, language) for w in required}
+        for clause in broad.clauses:
+            if not any(stem(v, language) in stems for v in word_variants(clause.text)):
+                return False
+    return True
 
 
 Q = TypeVar("Q")

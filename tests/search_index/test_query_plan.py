@@ -1,0 +1,33 @@
+"""How typed text becomes a query plan: the thesaurus adds only what can find more."""
+from search_index.query_syntax import Phrase, Word, parse
+from search_index.thesaurus import Thesaurus
+
+THESAURUS = Thesaurus.load()
+
+
+def alternatives(text):
+    return [(a.clauses, a.boost) for group in parse(text, THESAURUS).groups for a in group.alternatives]
+
+
+def test_an_equivalent_that_only_repeats_the_typed_word_is_not_searched():
+    # "personas migrantes" would find only documents that "migrant" finds already.
+    assert alternatives("migrant") == [((Word("migrant"),), 1.0)]
+
+
+def test_an_equivalent_in_the_other_language_is_kept():
+    found = alternatives("trabajadores migrantes")
+    assert ((Phrase(("migrant", "workers")),), 0.4) in found
+    assert found[0] == ((Word("trabajadores"), Word("migrantes")), 1.0)
+
+
+def test_a_single_word_equivalent_is_kept():
+    assert ((Word("asylum"),), 0.4) in alternatives("asilo")
+
+
+def test_words_joined_by_or_are_both_kept():
+    assert alternatives("remesas OR remittances") == [((Word("remesas"),), 1.0), ((Word("remittances"),), 1.0)]
+
+
+def test_a_typed_phrase_is_dropped_only_when_a_typed_word_beside_it_finds_all_it_finds():
+    assert alternatives('migrante OR "personas migrantes"') == [((Word("migrante"),), 1.0)]
+    assert len(alternatives('"personas migrantes" OR asilo')) >= 2
