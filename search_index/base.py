@@ -138,9 +138,12 @@ class BaseEngine(ABC):
         # Corrections are checked without the thesaurus: a suggested word must itself
         # occur in a document the caller may see, not merely translate into one.
         plain = parse(query.text)
+        # A word that visible documents hold is spelled right, even when the filters
+        # leave nothing: only the words no visible document holds get a correction.
+        everywhere = SearchQuery(access=query.access)
         corrections = {}
         for word in plain.correctable_words():
-            if is_stop_word(word) or self._count(parse(word), query) > 0:
+            if is_stop_word(word) or self._count(parse(word), everywhere) > 0:
                 continue
             for candidate in rank_corrections(word, self._spelling_candidates(word, query.access)):
                 if self._count(parse(candidate), query) > 0:

@@ -338,6 +338,12 @@ def test_a_query_with_results_gets_no_suggestion(corpus_engine):
     assert search(corpus_engine, "remittances").suggestion is None
 
 
+def test_a_correct_word_that_the_filters_leave_without_results_gets_no_suggestion(corpus_engine):
+    result = search(corpus_engine, "remittances", year=1990)
+    assert result.total == 0
+    assert result.suggestion is None
+
+
 def test_related_documents_are_visible_and_exclude_the_document_itself(corpus_engine):
     related = corpus_engine.related(4, ANONYMOUS)
     assert 0 < len(related) <= 5
