@@ -24,17 +24,6 @@ blp = Blueprint("api_documents", __name__, url_prefix=API_PREFIX,
                 description="Documents: search, write, submit, attach, follow.")
 
 
-class DocumentHit:
-    """A listed document and its highlighted passages, dumped as one object."""
-
-    def __init__(self, document, highlights: list[str]):
-        self._document = document
-        self.highlights = highlights
-
-    def __getattr__(self, name):
-        return getattr(self._document, name)
-
-
 class MyDocumentsSchema(Schema):
     items = fields.List(fields.Nested(DocumentOutSchema), required=True)
     total = fields.Integer(required=True)
@@ -64,7 +53,7 @@ def list_documents(params):
     """
     result = search.search_documents(current_user, search.SearchParams.from_loaded(params))
     return {
-        "items": [DocumentHit(item.document, item.highlights) for item in result.items],
+        "items": result.items,
         "total": result.total, "page": result.params.page, "per_page": result.params.per_page,
         "facets": {name: result.facets.get(name, {}) for name in search.API_FACETS},
         "suggestion": result.suggestion,
