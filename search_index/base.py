@@ -69,6 +69,7 @@ def prepare(doc: dict) -> PreparedDocument:
         published=int(published.timestamp()),
         year=published.year,
         fingerprint=str(doc.get("fingerprint") or ""),
+        listing=str(doc.get("listing") or ""),
         # Each distinct word once: "did you mean" needs which words exist, not how often.
         vocabulary=" ".join(dict.fromkeys(WORD_RE.findall("\n".join((doc.get("title") or "",
                                                                       doc.get("summary") or "", body))))),
@@ -129,7 +130,8 @@ class BaseEngine(ABC):
         rows, total, facets = self._execute(plan, query, by_relevance)
         highlight = Highlighter(plan)
         hits = [SearchHit(id=row["id"], score=float(row["score"]),
-                          highlights=highlight([row["title"], row["summary"], row["stored_text"]]))
+                          highlights=highlight([row["title"], row["summary"], row["stored_text"]]),
+                          listing=row["listing"])
                 for row in rows]
         suggestion = self._suggest(query) if total == 0 and plan.groups else None
         return SearchResult(hits, total, query.page, query.per_page, facets, suggestion)

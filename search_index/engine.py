@@ -85,6 +85,9 @@ class SearchHit:
     id: int
     score: float
     highlights: list[str] = field(default_factory=list)  # escaped HTML, only <mark> kept
+    # The document's ``listing`` text as it was indexed, returned untouched: an
+    # application can keep in it what it shows for a hit, and check it is current.
+    listing: str = ""
 
 
 @dataclass

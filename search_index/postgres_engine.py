@@ -46,7 +46,7 @@ from .base import (BaseEngine, PreparedDocument, empty_facets, key_term_candidat
 from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the listing column
 DEFAULT_SCHEMA = "rcm_search"
 WRITE_TIMEOUT = 10.0
 # Matches ranked on their full text; the rest follow in order of their title/summary rank.
@@ -327,6 +327,7 @@ class PostgresEngine(BaseEngine):
                 title text NOT NULL,
                 summary text NOT NULL,
                 stored_text text NOT NULL,
+                listing text NOT NULL,
                 head tsvector NOT NULL,
                 tsv_en tsvector NOT NULL,
                 tsv_es tsvector NOT NULL,
@@ -423,11 +424,11 @@ class PostgresEngine(BaseEngine):
                                     for part, weight in (("title", "A"), ("summary", "B")))
         statement = sql.SQL("""
             INSERT INTO {documents} (id, visibility, organization_id, doc_type, language, year, published,
-                                     tags, countries, fingerprint, title, summary, stored_text,
+                                     tags, countries, fingerprint, title, summary, stored_text, listing,
                                      head, tsv_en, tsv_es, spell)
             VALUES (%(id)s, %(visibility)s, %(organization_id)s, %(doc_type)s, %(language)s, %(year)s,
                     %(published)s, %(tags)s, %(countries)s, %(fingerprint)s, %(raw_title)s,
-                    %(raw_summary)s, %(stored_text)s, {head}, {en}, {es}, %(spell)s)""").format(
+                    %(raw_summary)s, %(stored_text)s, %(listing)s, {head}, {en}, {es}, %(spell)s)""").format(
             documents=self._name("documents"), head=head, en=per_language["en"], es=per_language["es"])
         rows = []
         for doc in documents:
@@ -436,7 +437,7 @@ class PostgresEngine(BaseEngine):
                 "doc_type": doc["doc_type"], "language": doc["language"], "year": doc["year"],
                 "published": doc["published"], "tags": doc["tags"], "countries": doc["countries"],
                 "fingerprint": doc["fingerprint"], "raw_title": doc["title"], "raw_summary": doc["summary"],
-                "stored_text": doc["stored_text"],
+                "stored_text": doc["stored_text"], "listing": doc["listing"],
                 "title": words_for_index(doc["title"]), "summary": words_for_index(doc["summary"]),
                 "body": words_for_index(doc["body"] + "\n" + doc["attachments_text"]),
                 # Lowercased like the other engines' spelling fields, accents kept.
@@ -537,11 +538,11 @@ class PostgresEngine(BaseEngine):
                 ordered = sql.SQL("ordered AS (SELECT id, published, 0 AS tier, 0::float8 AS sort_key, "
                                   "0::float8 AS score FROM m)")
                 order = sql.SQL("published DESC, id DESC")
-            facets = [sql.SQL("SELECT {name}, m.{column}::text, count(*), NULL::float8, NULL, NULL, NULL "
+            facets = [sql.SQL("SELECT {name}, m.{column}::text, count(*), NULL::float8, NULL, NULL, NULL, NULL "
                               "FROM m WHERE m.{column} IS NOT NULL AND m.{column}::text <> '' "
                               "GROUP BY m.{column}").format(name=sql.Literal(name), column=sql.Identifier(column))
                       for name, column in FACET_COLUMNS.items()]
-            facets += [sql.SQL("SELECT {name}, v, count(*), NULL::float8, NULL, NULL, NULL "
+            facets += [sql.SQL("SELECT {name}, v, count(*), NULL::float8, NULL, NULL, NULL, NULL "
                                "FROM m, unnest(m.{column}) AS v GROUP BY v").format(
                 name=sql.Literal(name), column=sql.Identifier(name)) for name in ("tags", "countries")]
             statement = sql.SQL("""
@@ -552,18 +553,19 @@ class PostgresEngine(BaseEngine):
                 {ordered},
                 page AS (SELECT id, score, row_number() OVER (ORDER BY {order}) AS position
                          FROM ordered ORDER BY {order} LIMIT {limit} OFFSET {offset})
-                SELECT 'hit', p.id::text, p.position, p.score, t.title, t.summary, t.stored_text
+                SELECT 'hit', p.id::text, p.position, p.score, t.title, t.summary, t.stored_text, t.listing
                 FROM page p JOIN {documents} t ON t.id = p.id
-                UNION ALL SELECT 'total', NULL, count(*), NULL, NULL, NULL, NULL FROM m
+                UNION ALL SELECT 'total', NULL, count(*), NULL, NULL, NULL, NULL, NULL FROM m
                 UNION ALL {facets}""").format(
                 proxy=proxy, documents=documents, where=where, ordered=ordered, order=order,
                 limit=sql.Literal(query.per_page), offset=sql.Literal(offset),
                 facets=sql.SQL(" UNION ALL ").join(facets))
             hits, total, counts = [], 0, empty_facets()
-            for kind, key, number, score, title, summary, stored_text in connection.execute(statement):
+            for kind, key, number, score, title, summary, stored_text, listing in connection.execute(statement):
                 if kind == "hit":
                     hits.append((number, {"id": int(key), "score": float(score) if by_relevance else 0.0,
-                                          "title": title, "summary": summary, "stored_text": stored_text}))
+                                          "title": title, "summary": summary, "stored_text": stored_text,
+                                          "listing": listing}))
                 elif kind == "total":
                     total = int(number)
                 else:

@@ -33,6 +33,7 @@ FACET_AGGREGATIONS = {name: {"terms": {"field": field, "size": MAX_FACET_VALUES}
 SNOWBALL = {"en": "english", "es": "spanish"}
 ANALYZER = {"en": "rcm_fold_stem_en", "es": "rcm_fold_stem_es"}
 PLAIN_ANALYZER = "rcm_plain"
+STORED_TEXTS = ("title", "summary", "stored_text", "fingerprint", "listing")
 
 
 def build_analyzers() -> dict[str, tantivy.TextAnalyzer]:
@@ -61,7 +62,7 @@ def build_schema() -> tantivy.Schema:
             builder.add_text_field(f"{name}_{language}", tokenizer_name=ANALYZER[language])
     # Unstemmed words: the vocabulary offered by "did you mean".
     builder.add_text_field("spell", tokenizer_name=PLAIN_ANALYZER, index_option="freq")
-    for name in ("title", "summary", "stored_text", "fingerprint"):
+    for name in STORED_TEXTS:
         builder.add_bytes_field(name, stored=True, indexed=False, fast=False)
     return builder.build()
 
@@ -298,7 +299,7 @@ class TantivyEngine(DirectoryEngine):
             for language in STEM_LANGUAGES:
                 document.add_text(f"{name}_{language}", text)
         document.add_text("spell", doc["vocabulary"])
-        for name in ("title", "summary", "stored_text", "fingerprint"):
+        for name in STORED_TEXTS:
             document.add_bytes(name, doc[name].encode("utf-8"))
         return document
 
@@ -329,7 +330,7 @@ class TantivyEngine(DirectoryEngine):
             stored = _stored_fields(searcher.doc(address))
             rows.append({"id": stored["id"], "score": float(score) if by_relevance else 0.0,
                          "title": stored["title"], "summary": stored["summary"],
-                         "stored_text": stored["stored_text"]})
+                         "stored_text": stored["stored_text"], "listing": stored["listing"]})
         raw = facet_counts.result()
         facets = empty_facets()
         for name in FACET_FIELDS:
@@ -418,6 +419,6 @@ def _stored_fields(document) -> dict:
 
     organization = (values.get("organization") or [None])[0]
     return {"id": int(values["id"][0]), "title": text("title"), "summary": text("summary"),
-            "stored_text": text("stored_text"), "fingerprint": text("fingerprint"),
+            "stored_text": text("stored_text"), "fingerprint": text("fingerprint"), "listing": text("listing"),
             "visibility": (values.get("visibility") or [""])[0],
             "organization_id": int(organization) if organization else None}

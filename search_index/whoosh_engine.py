@@ -64,6 +64,7 @@ def build_schema() -> Schema:
         "summary": STORED(),
         "stored_text": STORED(),
         "fingerprint": STORED(),
+        "listing": STORED(),
     }
     for name in TEXT_FIELDS:
         for language in STEM_LANGUAGES:
@@ -298,6 +299,7 @@ class WhooshEngine(DirectoryEngine):
             "summary": doc["summary"],
             "stored_text": doc["stored_text"],
             "fingerprint": doc["fingerprint"],
+            "listing": doc["listing"],
         }
         texts = {"title": doc["title"], "summary": doc["summary"],
                  "body": doc["body"] + "\n" + doc["attachments_text"]}
@@ -342,7 +344,7 @@ class WhooshEngine(DirectoryEngine):
                 stored = hit.fields()
                 rows.append({"id": int(stored["id"]), "score": (hit.score or 0.0) if by_relevance else 0.0,
                              "title": stored.get("title", ""), "summary": stored.get("summary", ""),
-                             "stored_text": stored.get("stored_text", "")})
+                             "stored_text": stored.get("stored_text", ""), "listing": stored.get("listing", "")})
             counts = {name: {_facet_key(k): v for k, v in results.groups(name).items()
                              if k not in (None, "", b"")}
                       for name in FACET_FIELDS}

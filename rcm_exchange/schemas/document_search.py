@@ -48,16 +48,6 @@ class DocumentHitSchema(_document_out_schema()):
     highlights = fields.List(Text(), required=True, metadata={
         "description": "HTML fragments with the matched words in <mark>; empty without `q`."})
 
-    # What is dumped is a search item: the document, and the passages that matched it.
-    @staticmethod
-    def document_of(obj):
-        return obj.document
-
-    def get_attribute(self, obj, attr, default):
-        if attr == "highlights":
-            return obj.highlights
-        return super().get_attribute(obj.document, attr, default)
-
 
 class DocumentResultsSchema(Schema):
     items = fields.List(fields.Nested(DocumentHitSchema), required=True)

@@ -173,21 +173,16 @@ class DocumentOutSchema(Schema):
     url = fields.Method("_url", required=True, metadata={
         "type": "string", "format": "uri", "description": "The document's page on the site."})
 
-    @staticmethod
-    def document_of(obj):
-        """The document an object being dumped stands for (a subclass may wrap it)."""
-        return obj
+    def _tags(self, document) -> list[str]:
+        return [tag.slug for tag in document.tags]
 
-    def _tags(self, obj) -> list[str]:
-        return [tag.slug for tag in self.document_of(obj).tags]
+    def _countries(self, document) -> list[str]:
+        return [country.code for country in document.countries]
 
-    def _countries(self, obj) -> list[str]:
-        return [country.code for country in self.document_of(obj).countries]
-
-    def _url(self, obj) -> str:
+    def _url(self, document) -> str:
         from rcm_exchange.services.links import external_url
 
-        return external_url("documents.detail", document_id=self.document_of(obj).id)
+        return external_url("documents.detail", document_id=document.id)
 
 
 class AuditEventOutSchema(Schema):

@@ -338,6 +338,13 @@ def test_a_query_with_results_gets_no_suggestion(corpus_engine):
     assert search(corpus_engine, "remittances").suggestion is None
 
 
+def test_the_listing_given_with_a_document_comes_back_with_its_hit(engine):
+    listing = '{"id": 1, "title": "Ni\u00f1ez"} \u2014 any text, kept as it is'
+    engine.apply([a_document(1, "Consular protection", listing=listing), a_document(2, "Consular visits")], [])
+    hits = {hit.id: hit.listing for hit in search(engine, "consular", access=ANONYMOUS).hits}
+    assert hits == {1: listing, 2: ""}
+
+
 def test_a_correct_word_that_the_filters_leave_without_results_gets_no_suggestion(corpus_engine):
     result = search(corpus_engine, "remittances", year=1990)
     assert result.total == 0
