@@ -11,8 +11,9 @@ precision@5 on the project's bilingual relevance set. Prints a Markdown table
 and writes it to ``bench/results/``. Timings belong here, never in tests.
 
 The application database is a SQLite file in a temporary folder (filled directly,
-the search log empty); the postgres engine keeps its index in the schema
-``rcm_bench`` of ``--postgres-url``. Everything runs on the loopback interface.
+the search log empty); each index is built from it as ``flask rcm reindex`` builds
+it. The postgres engine keeps its index in the schema ``rcm_bench`` of
+``--postgres-url``. Everything runs on the loopback interface.
 """
 from __future__ import annotations
 
@@ -41,7 +42,6 @@ if str(PROJECT_ROOT) not in sys.path:
 from bench.corpus import generate  # noqa: E402
 from bench.queries import engine_query, queries  # noqa: E402
 
-BATCH = 500
 WORKERS = 2  # gunicorn worker processes
 ENGINES = ("whoosh", "tantivy", "postgres")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -81,16 +81,14 @@ class Bench:
         from rcm_exchange import create_app
         return create_app(self.app_config(engine))
 
-    def fill_database(self) -> list[dict]:
-        """Create the app database, fill it with the corpus, and return the corpus
-        as the index takes it (same ids, organizations, tags and fingerprints)."""
+    def fill_database(self) -> int:
+        """Create the app database, fill it with the corpus; return how many documents."""
         from sqlalchemy import insert, select
 
         from rcm_exchange.extensions import db
         from rcm_exchange.models import (Country, DocType, Document, DocumentStatus, Language, Organization,
                                          Tag, Visibility, document_countries, document_tags)
         from rcm_exchange.services.reference_data import load_reference_data
-        from rcm_exchange.services.search import _fingerprint
 
         app = self.make_app("whoosh")
         with app.app_context():
@@ -100,13 +98,12 @@ class Bench:
             organizations = list(db.session.scalars(select(Organization.id).order_by(Organization.id)))
             tags = {t.slug: t.id for t in db.session.scalars(select(Tag).order_by(Tag.id))}
             countries = list(db.session.scalars(select(Country.code).order_by(Country.code)))[:25]
+            self.tags, self.countries = sorted(tags), countries
             if self.reusing:
-                self.tags, self.countries = sorted(tags), countries
-                return []
+                return 0
             started = time.perf_counter()
             corpus = generate(self.args.size, self.args.seed, organizations, sorted(tags), countries)
             print(f"generated {len(corpus)} documents in {time.perf_counter() - started:.0f} s", flush=True)
-            fingerprint = _fingerprint(1, [])
             now = datetime.now(timezone.utc)
             for start in range(0, len(corpus), 5000):
                 chunk = corpus[start:start + 5000]
@@ -123,10 +120,7 @@ class Bench:
                 db.session.execute(insert(document_countries), [
                     {"document_id": d["id"], "country_code": c} for d in chunk for c in d["countries"]])
                 db.session.commit()
-        for d in corpus:
-            d["fingerprint"] = fingerprint
-        self.tags, self.countries = sorted(tags), countries
-        return corpus
+        return len(corpus)
 
     # -- the raw engine ----------------------------------------------------------------
 
@@ -145,16 +139,19 @@ class Bench:
                     (BENCH_SCHEMA,)).fetchone()[0]
         return sum(p.stat().st_size for p in handle.index_dir.rglob("*") if p.is_file())
 
-    def build(self, engine: str, corpus: list[dict]) -> dict:
-        handle = self.open_engine(engine)
-        handle.clear()
-        started = time.perf_counter()
-        for start in range(0, len(corpus), BATCH):
-            last = start + BATCH >= len(corpus)
-            handle.apply(corpus[start:start + BATCH], [], through_log_id=0 if last else None)
-        build = time.perf_counter() - started
-        size = self.index_size(engine, handle)
-        handle.close()
+    def build(self, engine: str) -> dict:
+        """Build the index as ``flask rcm reindex`` does: from the database, each
+        document with the listing the API serves."""
+        from rcm_exchange.services import search
+
+        app = self.make_app(engine)
+        with app.app_context():
+            started = time.perf_counter()
+            search.rebuild()
+            build = time.perf_counter() - started
+            handle = search.get_engine()
+            size = self.index_size(engine, handle)
+            handle.close()
         return {"build_s": build, "size_mb": float(size) / 1e6}
 
     def raw_latencies(self, engine: str) -> dict:
@@ -332,7 +329,7 @@ class Bench:
         if "postgres" in engines and not self.postgres_available():
             print(f"PostgreSQL at {self.postgres_url} is not reachable: postgres skipped", flush=True)
             engines.remove("postgres")
-        corpus = self.fill_database()
+        size = self.fill_database()
         self.path = self.search_path()
         rows = []
         for engine in engines:
@@ -342,9 +339,9 @@ class Bench:
                        "size_mb": self.index_size(engine, handle) / 1e6}
                 handle.close()
             else:
-                row = {"engine": engine, "docs": len(corpus)}
-                print(f"[{engine}] building the index of {len(corpus)} documents", flush=True)
-                row.update(self.build(engine, corpus))
+                row = {"engine": engine, "docs": size}
+                print(f"[{engine}] building the index of {size} documents", flush=True)
+                row.update(self.build(engine))
             print(f"[{engine}] {_build_time(row['build_s'])}; raw queries", flush=True)
             row.update(self.raw_latencies(engine))
             print(f"[{engine}] raw p50/p95 {row['raw_p50']:.1f}/{row['raw_p95']:.1f} ms; through the app",

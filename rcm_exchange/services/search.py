@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -38,8 +39,10 @@ from rcm_exchange.models import (
     SearchLogEntry,
     SearchLogPrune,
     Tag,
+    User,
     utcnow,
 )
+from rcm_exchange.schemas.documents import AuthorRefSchema, DocumentOutSchema, OrganizationRefSchema
 from rcm_exchange.sanitize import html_to_text
 from rcm_exchange.services import access
 
@@ -133,13 +136,22 @@ def index_entry(document: Document) -> dict:
         "published_at": document.published_at,
         "fingerprint": _fingerprint(document.version,
                                     [(a.id, a.extraction_status) for a in document.attachments]),
+        "listing": json.dumps({"stamp": _listing_stamp(document.version, document.updated_at),
+                               "document": DocumentOutSchema().dump(document)}),
     }
+
+
+def _listing_stamp(version: int, updated_at) -> str:
+    """What a listing was made from: a change to the document (its row), or to the
+    site's address that its links start with, makes an older listing stale."""
+    return f"{version}|{updated_at.isoformat()}|{current_app.config['RCM_BASE_URL']}"
 
 
 def _load_for_index(ids) -> dict[int, Document]:
     documents = db.session.scalars(
         select(Document).where(Document.id.in_(list(ids)))
-        .options(selectinload(Document.tags), selectinload(Document.countries),
+        .options(joinedload(Document.organization), joinedload(Document.author),
+                 selectinload(Document.tags), selectinload(Document.countries),
                  selectinload(Document.attachments))
     )
     return {d.id: d for d in documents}
@@ -418,6 +430,69 @@ def _catch_up_before_reading() -> None:
 
 
 def search_documents(user, params: SearchParams) -> SearchPage:
+    result = _search(user, params)
+    documents = _load_visible(user, [hit.id for hit in result.hits])
+    items = [SearchItem(documents[hit.id], hit.highlights) for hit in result.hits if hit.id in documents]
+    return SearchPage(params=params, items=items, total=result.total, facets=result.facets,
+                      suggestion=result.suggestion)
+
+
+def listed_documents(user, params: SearchParams) -> dict:
+    """The API's page of results, as JSON-ready data (the ``DocumentResultsSchema``).
+
+    A hit is served from the listing the index keeps for it (the document as the API
+    shows it, made when it was indexed) once the database has confirmed, in one light
+    query, that the caller may see it and that it has not changed since; organization
+    and author come from that query, so a renaming shows at once. Any other hit is
+    loaded from the database. Loading and dumping 20 documents was most of the API's
+    own cost (5 of 8 ms), a third of a common word's whole answer on tantivy.
+    """
+    result = _search(user, params)
+    ids = [hit.id for hit in result.hits]
+    current = {row.id: row for row in db.session.execute(
+        select(Document.id, Document.version, Document.updated_at,
+               Organization.id.label("organization_id"), Organization.name.label("organization_name"),
+               Organization.acronym, Organization.kind, User.id.label("author_id"),
+               User.name.label("author_name"))
+        .join(Document.organization).outerjoin(Document.author)
+        .where(Document.id.in_(ids), access.visible_documents_clause(user)))} if ids else {}
+    listed, stale = {}, []
+    for hit in result.hits:
+        row = current.get(hit.id)
+        if row is None:
+            continue  # no longer visible: the index lags the database by a moment
+        document = _current_listing(hit.listing, row)
+        if document is None:
+            stale.append(hit.id)
+        else:
+            listed[hit.id] = document
+    dump = DocumentOutSchema().dump
+    listed.update((document.id, dump(document)) for document in _load_visible(user, stale).values())
+    return {
+        "items": [listed[hit.id] | {"highlights": hit.highlights} for hit in result.hits if hit.id in listed],
+        "total": result.total, "page": params.page, "per_page": params.per_page,
+        "facets": {name: result.facets.get(name, {}) for name in API_FACETS},
+        "suggestion": result.suggestion,
+    }
+
+
+def _current_listing(listing: str, row) -> dict | None:
+    """The listed document with current organization and author, or None if stale."""
+    try:
+        stored = json.loads(listing)
+    except ValueError:
+        return None  # an index built without listings
+    if stored.get("stamp") != _listing_stamp(row.version, row.updated_at):
+        return None
+    document = stored["document"]
+    document["organization"] = OrganizationRefSchema().dump(
+        {"id": row.organization_id, "name": row.organization_name, "acronym": row.acronym, "kind": row.kind})
+    document["author"] = (AuthorRefSchema().dump({"id": row.author_id, "name": row.author_name})
+                          if row.author_id is not None else None)
+    return document
+
+
+def _search(user, params: SearchParams) -> search_index.SearchResult:
     text = _clean_query_text(params.q)
     sort = params.sort or ("relevance" if text else "newest")
     _catch_up_before_reading()
@@ -427,11 +502,7 @@ def search_documents(user, params: SearchParams) -> SearchPage:
         doc_type=params.doc_type, language=params.language, year=params.year,
         organization_id=params.organization, sort=sort, page=params.page, per_page=params.per_page,
     )
-    result = _engine_call(lambda: get_engine().search(query))
-    documents = _load_visible(user, [hit.id for hit in result.hits])
-    items = [SearchItem(documents[hit.id], hit.highlights) for hit in result.hits if hit.id in documents]
-    return SearchPage(params=params, items=items, total=result.total, facets=result.facets,
-                      suggestion=result.suggestion)
+    return _engine_call(lambda: get_engine().search(query))
 
 
 def _load_visible(user, ids: list[int]) -> dict[int, Document]:

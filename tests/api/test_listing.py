@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import event, update
 
-from rcm_exchange.models import DocType, DocumentStatus, Language, Visibility
+from rcm_exchange.extensions import db
+from rcm_exchange.models import DocType, Document, DocumentStatus, Language, Organization, User, Visibility
 from tests.builders import make_document, make_user
 from tests.conftest import on_both_databases
 
@@ -68,3 +70,56 @@ def test_sql_wildcards_in_the_query_match_nothing_special(app, api_client):
         assert response.status_code == 200
         assert wanted.id not in _ids(response) or q != "shel_ers"
     assert _ids(api_client().get("/api/v1/documents", query_string={"q": "100% shelters"})) == [wanted.id]
+
+
+def test_a_listed_document_is_the_document_as_its_own_address_shows_it(app, api_client):
+    document = make_document(title="Protección consular en tránsito", tags=("trafficking-in-persons",),
+                             countries=("GT", "MX"), author=make_user(org="GT"))
+    client = api_client()
+    item = client.get("/api/v1/documents", query_string={"q": "consular"}).get_json()["items"][0]
+    assert "<mark>" in " ".join(item.pop("highlights"))
+    assert item == client.get(f"/api/v1/documents/{document.id}").get_json()
+
+
+def test_a_change_the_index_has_not_caught_up_with_is_listed_as_the_database_has_it(app, api_client):
+    document = make_document(title="Retorno asistido")
+    client = api_client()
+    assert _ids(client.get("/api/v1/documents")) == [document.id]  # indexed, with its listing
+    with app.app_context():
+        # Written behind the search log's back: the index keeps the old listing.
+        db.session.execute(update(Document).where(Document.id == document.id)
+                           .values(title="Retorno voluntario", version=Document.version + 1))
+        db.session.commit()
+    [item] = client.get("/api/v1/documents").get_json()["items"]
+    assert (item["title"], item["version"]) == ("Retorno voluntario", document.version + 1)
+
+
+def test_a_renamed_organization_or_author_shows_in_the_listing_at_once(app, api_client):
+    author = make_user(org="GT")
+    document = make_document(author=author)
+    client = api_client()
+    assert _ids(client.get("/api/v1/documents")) == [document.id]
+    with app.app_context():
+        db.session.get(Organization, document.organization_id).name = "Guatemala (renamed)"
+        db.session.get(User, author.id).name = "Ana Renamed"
+        db.session.commit()
+    [item] = client.get("/api/v1/documents").get_json()["items"]
+    assert item["organization"]["name"] == "Guatemala (renamed)"
+    assert item["author"]["name"] == "Ana Renamed"
+
+
+def test_documents_the_index_lists_current_are_not_loaded_again(app, api_client):
+    for _ in range(5):
+        make_document(tags=("gender",), countries=("HN",))
+    client = api_client()
+    client.get("/api/v1/documents")  # indexed, with their listings
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert len(_ids(client.get("/api/v1/documents"))) == 5
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    # What the search log holds, then visibility and freshness: no documents, tags or countries.
+    assert len(statements) == 2, statements
