@@ -40,9 +40,24 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-STOP_WORDS: frozenset[str] = frozenset(
-    fold(w) for lang in STEM_LANGUAGES for w in stopwords_for_language(lang) if w not in _KEEP
-)
+STOP_WORDS_BY_LANGUAGE: dict[str, frozenset[str]] = {
+    lang: frozenset(fold(w) for w in stopwords_for_language(lang) if w not in _KEEP) for lang in STEM_LANGUAGES
+}
+STOP_WORDS: frozenset[str] = frozenset().union(*STOP_WORDS_BY_LANGUAGE.values())
+
+
+@lru_cache(maxsize=10_000)
+def phrase_languages(phrase_words: tuple[str, ...]) -> tuple[str, ...]:
+    """The stemmings a phrase is matched under: the language its small words show
+    ("trata *de* personas", "smuggling *of* migrants"), or every one when they do not.
+
+    Matching a Spanish phrase under English stemming finds nothing the Spanish one
+    misses, and phrase matching over long bodies is the dearest part of a search.
+    """
+    counts = {lang: sum(w in STOP_WORDS_BY_LANGUAGE[lang] for w in phrase_words) for lang in STEM_LANGUAGES}
+    best = max(counts.values())
+    leaders = tuple(lang for lang in STEM_LANGUAGES if counts[lang] == best)
+    return leaders if best and len(leaders) == 1 else STEM_LANGUAGES
 
 # Irregular English plurals that Snowball leaves alone. They are expanded on the
 # query side (``children`` also searches ``child``) so that no engine needs a

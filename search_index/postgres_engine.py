@@ -146,11 +146,11 @@ class _Builder(QueryBuilder):
 
     def phrase(self, phrase: Phrase):
         queries = {}
-        for language in STEM_LANGUAGES:
+        for language in phrase.languages:
             parts = [s for s in (self._sequence(language, w) for w in phrase.words) if s]
             if parts:
                 queries[language] = " <-> ".join(parts)
-        return self._leaf(queries) if len(queries) == len(STEM_LANGUAGES) else None
+        return self._leaf(queries) if len(queries) == len(phrase.languages) else None
 
     def all_of(self, nodes):
         return _Node(sql.SQL("({})").format(sql.SQL(" AND ").join(n.where for n in nodes)),

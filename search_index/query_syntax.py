@@ -17,7 +17,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from .analysis import STEM_LANGUAGES, WORD_RE, fold, is_stop_word, stem, word_variants, words
+from .analysis import (STEM_LANGUAGES, WORD_RE, fold, is_stop_word, phrase_languages, stem, word_variants,
+                       words)
 from .thesaurus import Term, Thesaurus
 
 MAX_QUERY_CHARS = 500
@@ -37,6 +38,10 @@ class Word:
 @dataclass(frozen=True)
 class Phrase:
     words: tuple[str, ...]  # folded, stop words kept
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return phrase_languages(self.words)
 
 
 Clause = Word | Phrase

@@ -130,7 +130,7 @@ class _Builder(QueryBuilder):
         per_field = []
         for name, boost in TEXT_FIELDS.items():
             pair = []
-            for language in STEM_LANGUAGES:
+            for language in phrase.languages:
                 terms = [t for w in phrase.words for t in self._tokens(language, w)]
                 if len(terms) > 1:
                     pair.append(Query.phrase_query(SCHEMA, f"{name}_{language}", terms, slop=1))

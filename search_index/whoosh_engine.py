@@ -123,7 +123,7 @@ class _Builder(QueryBuilder):
         per_field = []
         for name, boost in TEXT_FIELDS.items():
             pair = []
-            for lang in STEM_LANGUAGES:
+            for lang in phrase.languages:
                 field = f"{name}_{lang}"
                 terms = [t for w in phrase.words for t in SCHEMA[field].process_text(w, mode="query")]
                 if terms:

@@ -31,3 +31,9 @@ def test_words_joined_by_or_are_both_kept():
 def test_a_typed_phrase_is_dropped_only_when_a_typed_word_beside_it_finds_all_it_finds():
     assert alternatives('migrante OR "personas migrantes"') == [((Word("migrante"),), 1.0)]
     assert len(alternatives('"personas migrantes" OR asilo')) >= 2
+
+
+def test_a_phrase_is_matched_under_the_stemming_of_the_language_its_small_words_show():
+    assert Phrase(("trata", "de", "personas")).languages == ("es",)
+    assert Phrase(("smuggling", "of", "migrants")).languages == ("en",)
+    assert Phrase(("migrant", "workers")).languages == ("en", "es")  # nothing tells: both
