@@ -480,11 +480,11 @@ def _current_listing(listing: str, row) -> dict | None:
     """The listed document with current organization and author, or None if stale."""
     try:
         stored = json.loads(listing)
-    except ValueError:
-        return None  # an index built without listings
-    if stored.get("stamp") != _listing_stamp(row.version, row.updated_at):
+        stamp, document = stored["stamp"], stored["document"]
+    except (ValueError, TypeError, KeyError):
+        return None  # no listing, or one of another shape: the database answers
+    if stamp != _listing_stamp(row.version, row.updated_at) or not isinstance(document, dict):
         return None
-    document = stored["document"]
     document["organization"] = OrganizationRefSchema().dump(
         {"id": row.organization_id, "name": row.organization_name, "acronym": row.acronym, "kind": row.kind})
     document["author"] = (AuthorRefSchema().dump({"id": row.author_id, "name": row.author_name})

@@ -8,6 +8,7 @@ from sqlalchemy import event, update
 
 from rcm_exchange.extensions import db
 from rcm_exchange.models import DocType, Document, DocumentStatus, Language, Organization, User, Visibility
+from rcm_exchange.services import search
 from tests.builders import make_document, make_user
 from tests.conftest import on_both_databases
 
@@ -123,3 +124,16 @@ def test_documents_the_index_lists_current_are_not_loaded_again(app, api_client)
             event.remove(db.engine, "before_cursor_execute", listener)
     # What the search log holds, then visibility and freshness: no documents, tags or countries.
     assert len(statements) == 2, statements
+
+
+@pytest.mark.parametrize("listing", ["", "not json", '{"stamp": 1}', '["a list"]'])
+def test_a_hit_without_a_usable_listing_is_listed_from_the_database(app, api_client, listing):
+    document = make_document(title="Albergues temporales")
+    client = api_client()
+    client.get("/api/v1/documents")
+    with app.app_context():
+        entry = search.index_entry(db.session.get(Document, document.id)) | {"listing": listing}
+        search.get_engine().apply([entry], [])
+    [item] = client.get("/api/v1/documents").get_json()["items"]
+    item.pop("highlights")
+    assert item == client.get(f"/api/v1/documents/{document.id}").get_json()
