@@ -215,7 +215,7 @@ class Bench:
         # Warm as the raw engine is: each worker process keeps caches of its own (its
         # searcher's, the stemmer's), and the workers take requests in no set order,
         # so a single pass leaves about half the queries cold in each worker.
-        for _ in range(WORKERS * 2):
+        for _ in range(self.args.warmup):
             for params in qs:
                 self.fetch(base, params)
         samples = []
@@ -386,6 +386,8 @@ def main() -> None:
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the 50 queries")
+    parser.add_argument("--warmup", type=int, default=WORKERS * 2,
+                        help="untimed passes over the queries through the app before timing")
     parser.add_argument("--clients", type=int, default=4, help="client threads of the load test")
     parser.add_argument("--load-seconds", type=float, default=10.0)
     parser.add_argument("--load-requests", type=int, default=1000, help="per client thread, at most")
