@@ -336,7 +336,7 @@ class Bench:
             if self.reusing:
                 handle = self.open_engine(engine)
                 row = {"engine": engine, "docs": handle.count(), "build_s": float("nan"),
-                       "size_mb": self.index_size(engine, handle) / 1e6}
+                       "size_mb": float(self.index_size(engine, handle)) / 1e6}
                 handle.close()
             else:
                 row = {"engine": engine, "docs": size}
