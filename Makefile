@@ -31,8 +31,9 @@ run: install
 	@echo "RCM Exchange is at http://127.0.0.1:5000  (stop with Ctrl+C)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# Tests run in one worker per core; the browser tests stay together in one of them.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.run --size 10000

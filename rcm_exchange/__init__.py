@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    settings = load_settings()
+    settings = load_settings(config)
     settings.update(config or {})
     app.config.from_mapping(settings)
     search_engine_options(app.config)  # a wrong search setting stops the start, not a request

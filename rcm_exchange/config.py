@@ -58,17 +58,23 @@ def _secret_key(instance_dir: Path, production: bool) -> str:
     return key
 
 
-def load_settings() -> dict:
-    """Flask configuration built from the environment (see README, "Configuration")."""
+def load_settings(overrides: dict | None = None) -> dict:
+    """Flask configuration built from the environment (see README, "Configuration"),
+    then ``overrides``.
+
+    The overrides are known before anything is derived, so an app given its own secret
+    key and instance folder (as the tests give) never writes a key file elsewhere.
+    """
+    overrides = overrides or {}
     production = _env("ENV", "development") == "production"
-    instance_dir = Path(_env("INSTANCE_DIR", str(PROJECT_ROOT / "instance")))
+    instance_dir = Path(overrides.get("INSTANCE_DIR") or _env("INSTANCE_DIR", str(PROJECT_ROOT / "instance")))
     base_url = _env("BASE_URL", "http://127.0.0.1:5000")
     secure_cookies = _bool("SECURE_COOKIES", base_url.startswith("https://"))
     max_upload_mb = _int("MAX_UPLOAD_MB", 20)
     return {
         "RCM_PRODUCTION": production,
         "INSTANCE_DIR": str(instance_dir),
-        "SECRET_KEY": _secret_key(instance_dir, production),
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_dir, production),
         "SQLALCHEMY_DATABASE_URI": _env(
             "DATABASE_URL", f"sqlite:///{instance_dir / 'rcm-exchange.sqlite3'}"
         ),

@@ -37,3 +37,14 @@ def test_a_malformed_number_names_the_variable(monkeypatch, tmp_path):
     monkeypatch.setenv("RCM_MAX_UPLOAD_MB", "twenty")
     with pytest.raises(ConfigurationError, match="RCM_MAX_UPLOAD_MB"):
         load_settings()
+
+
+def test_an_app_given_its_own_key_and_folder_writes_no_key_file_elsewhere(monkeypatch, tmp_path):
+    default_folder = tmp_path / "default-instance"
+    monkeypatch.delenv("RCM_SECRET_KEY", raising=False)
+    monkeypatch.setenv("RCM_INSTANCE_DIR", str(default_folder))
+    own_folder = tmp_path / "own-instance"
+    settings = load_settings({"SECRET_KEY": "given", "INSTANCE_DIR": str(own_folder)})
+    assert settings["SECRET_KEY"] == "given"
+    assert not (default_folder / "secret_key").exists()
+    assert not (own_folder / "secret_key").exists()

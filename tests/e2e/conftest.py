@@ -36,12 +36,15 @@ else:
 
 
 def pytest_collection_modifyitems(config, items):
-    if pytestmark_reason is None:
-        return
-    skip = pytest.mark.skip(reason=pytestmark_reason)
+    skip = pytest.mark.skip(reason=pytestmark_reason) if pytestmark_reason else None
+    # One browser, one live site and one artifacts folder: under pytest-xdist's
+    # ``--dist loadgroup`` every browser test runs in the same worker.
+    in_one_worker = pytest.mark.xdist_group("e2e")
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(skip)
+            item.add_marker(in_one_worker)
+            if skip is not None:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
