@@ -49,6 +49,9 @@ MAX_SUBSCRIPTIONS = 100
 PERIODS = {Frequency.IMMEDIATELY: timedelta(0), Frequency.DAILY: timedelta(days=1),
            Frequency.WEEKLY: timedelta(days=7)}
 NOTIFICATION_DIGEST_PERIOD = PERIODS[Frequency.DAILY]
+# A run covers documents published until this long before it: an approval committed a
+# moment after its publication time is not missed by a run that started in between.
+SETTLE_TIME = timedelta(minutes=5)
 # How many new documents one section of a digest lists; the rest are counted and linked.
 SECTION_SIZE = 20
 SUMMARY_CHARS = 300
@@ -329,26 +332,26 @@ class Section:
     total: int
 
 
-def _due(now: datetime):
-    return or_(*(and_(Subscription.frequency == frequency, Subscription.covered_through <= now - period)
+def _due(end: datetime):
+    """Subscriptions whose period ends by ``end`` (a run's ``now - SETTLE_TIME``)."""
+    return or_(*(and_(Subscription.frequency == frequency, Subscription.covered_through <= end - period)
                  for frequency, period in PERIODS.items()))
 
 
-def _claim(subscription: Subscription, now: datetime) -> datetime | None:
-    """Move the subscription's period forward to ``now`` unless another run did; the
-    start of the claimed period, or None."""
-    start = subscription.covered_through
+def _claim(subscription_id: int, start: datetime, end: datetime) -> bool:
+    """Move the subscription's period from ``start`` to ``end`` unless another run did.
+    On PostgreSQL a concurrent run waits for the row and then finds it moved."""
     result = db.session.execute(
         update(Subscription)
-        .where(Subscription.id == subscription.id, Subscription.covered_through == start)
-        .values(covered_through=now)
+        .where(Subscription.id == subscription_id, Subscription.covered_through == start)
+        .values(covered_through=end)
         .execution_options(synchronize_session=False))
-    return start if result.rowcount == 1 else None
+    return result.rowcount == 1
 
 
 def new_documents(user: User, subscription: Subscription, start: datetime, end: datetime
                   ) -> tuple[list[Document], int]:
-    """Documents published in (start, end] that match and that ``user`` may see now,
+    """Documents published in (start, end] that match and that ``user`` may see end,
     newest first: the first ``SECTION_SIZE`` and how many there are."""
     params = search_criteria(subscription)
     shown: list[Document] = []
@@ -370,43 +373,43 @@ def new_documents(user: User, subscription: Subscription, start: datetime, end: 
         page += 1
 
 
-def _claim_notification_digest(user: User, now: datetime) -> datetime | None:
+def _claim_notification_digest(user: User, end: datetime) -> datetime | None:
     row = db.session.get(NotificationDigest, user.id)
     if row is None:
         try:
             with db.session.begin_nested():
-                db.session.add(NotificationDigest(user_id=user.id, covered_through=now))
+                db.session.add(NotificationDigest(user_id=user.id, covered_through=end))
         except IntegrityError:
             return None  # another run started this account's first digest
-        return datetime.min.replace(tzinfo=now.tzinfo)
-    if row.covered_through > now - NOTIFICATION_DIGEST_PERIOD:
+        return datetime.min.replace(tzinfo=end.tzinfo)
+    if row.covered_through > end - NOTIFICATION_DIGEST_PERIOD:
         return None
     start = row.covered_through
     result = db.session.execute(
         update(NotificationDigest)
         .where(NotificationDigest.user_id == user.id, NotificationDigest.covered_through == start)
-        .values(covered_through=now).execution_options(synchronize_session=False))
+        .values(covered_through=end).execution_options(synchronize_session=False))
     return start if result.rowcount == 1 else None
 
 
-def _pending_notifications(user: User, now: datetime) -> list[tuple[Notification, Document | None]]:
+def _pending_notifications(user: User, end: datetime) -> list[tuple[Notification, Document | None]]:
     rows = db.session.execute(
         select(Notification, Document).outerjoin(Document, Document.id == Notification.document_id)
         .where(Notification.user_id == user.id, Notification.digest_pending,
-               Notification.created_at <= now,
+               Notification.created_at <= end,
                Notification.document_id.is_(None)
                | access.visible_documents_clause(user, published_only=False))
         .order_by(Notification.id)).all()
     db.session.execute(update(Notification).where(
-        Notification.user_id == user.id, Notification.digest_pending, Notification.created_at <= now)
+        Notification.user_id == user.id, Notification.digest_pending, Notification.created_at <= end)
         .values(digest_pending=False).execution_options(synchronize_session=False))
     return [(notification, document) for notification, document in rows]
 
 
-def _users_due(now: datetime) -> list[int]:
-    with_subscriptions = select(Subscription.user_id).where(_due(now))
+def _users_due(end: datetime) -> list[int]:
+    with_subscriptions = select(Subscription.user_id).where(_due(end))
     with_notifications = select(Notification.user_id).where(Notification.digest_pending,
-                                                            Notification.created_at <= now)
+                                                            Notification.created_at <= end)
     ids = set(db.session.scalars(with_subscriptions)) | set(db.session.scalars(with_notifications))
     return sorted(ids)
 
@@ -417,47 +420,54 @@ def send_due_digests(now: datetime | None = None) -> int:
     Call it from the worker on a schedule (every few minutes: "as soon as published"
     subscriptions are sent by the next run). Safe to run in several workers at once.
     """
-    now = now or utcnow()
+    end = (now or utcnow()) - SETTLE_TIME
+    # Every change committed by now is in this host's index before any period is read
+    # from it (a search that finds the drain busy would read a lagging index).
+    search.catch_up(wait=True)
     queued = 0
-    for user_id in _users_due(now):
-        with unit_of_work():
-            user = db.session.get(User, user_id)
-            if user is None:
-                continue
-            if _send_digest(user, now):
-                queued += 1
+    for user_id in _users_due(end):
+        if _send_digest(user_id, end):
+            queued += 1
     return queued
 
 
-def _send_digest(user: User, now: datetime) -> bool:
-    due = list(db.session.scalars(select(Subscription).where(
-        Subscription.user_id == user.id, _due(now)).order_by(Subscription.id)))
-    claimed = [(s, start) for s in due if (start := _claim(s, now)) is not None]
-    notifications = []
-    pending = db.session.scalar(select(Notification.id).where(
-        Notification.user_id == user.id, Notification.digest_pending,
-        Notification.created_at <= now).limit(1))
-    if pending is not None and _claim_notification_digest(user, now) is not None:
-        notifications = _pending_notifications(user, now)
-    if not user.active:
-        return False  # periods move on; nothing goes to a closed account
-    sections = []
-    for subscription, start in claimed:
-        documents, total = new_documents(user, subscription, start, now)
-        if documents:
-            sections.append(Section(subscription, documents, total))
-    if not sections and not notifications:
-        return False  # never an empty digest
-    from rcm_exchange.services.notifications import describe_notification, language_of
+def _send_digest(user_id: int, end: datetime) -> bool:
+    """One account's digest. Searching comes first, outside the transaction, because
+    the search may end a read transaction to catch its index up; then the periods are
+    claimed, as read, and the mail queued in one transaction."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return False
+    due = [(s.id, s.covered_through) for s in db.session.scalars(select(Subscription).where(
+        Subscription.user_id == user_id, _due(end)).order_by(Subscription.id))]
+    found = {}
+    if user.active:
+        for subscription_id, start in due:
+            subscription = db.session.get(Subscription, subscription_id)
+            found[subscription_id] = new_documents(user, subscription, start, end)
+    with unit_of_work():
+        claimed = [subscription_id for subscription_id, start in due if _claim(subscription_id, start, end)]
+        notifications = []
+        pending = db.session.scalar(select(Notification.id).where(
+            Notification.user_id == user_id, Notification.digest_pending,
+            Notification.created_at <= end).limit(1))
+        if pending is not None and _claim_notification_digest(user, end) is not None:
+            notifications = _pending_notifications(user, end)
+        if not user.active:
+            return False  # periods move on; nothing goes to a closed account
+        sections = [Section(db.session.get(Subscription, i), *found[i]) for i in claimed if found[i][0]]
+        if not sections and not notifications:
+            return False  # never an empty digest
+        from rcm_exchange.services.notifications import describe_notification, language_of
 
-    with force_locale(language_of(user)):
-        subject, body = _digest_text(user, sections, notifications, describe_notification)
-    token = unsubscribe_token(user.id, [s.subscription.id for s in sections], bool(notifications))
-    unsubscribe_url = external_url("following.unsubscribe", token=token)
-    queue_mail(user.email, subject, body, headers={
-        "List-Unsubscribe": f"<{unsubscribe_url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    })
+        with force_locale(language_of(user)):
+            subject, body = _digest_text(user, sections, notifications, describe_notification)
+        token = unsubscribe_token(user.id, [s.subscription.id for s in sections], bool(notifications))
+        unsubscribe_url = external_url("following.unsubscribe", token=token)
+        queue_mail(user.email, subject, body, headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        })
     return True
 
 
