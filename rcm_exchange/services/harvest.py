@@ -280,9 +280,12 @@ def answer(arguments: dict[str, list[str]]) -> bytes:
     try:
         VERBS[verb](response, single)
     except OaiError as error:
-        # Only the header and the error: remove a half-built verb element.
+        # Only the header and the error: remove a half-built verb element, and echo no
+        # arguments of a request that was not valid (the protocol asks for both).
         for child in list(response.root)[2:]:
             response.root.remove(child)
+        if error.code in ("badVerb", "badArgument"):
+            response.root.find(f"{{{OAI}}}request").attrib.clear()
         response.error(error.code, error.message)
     return response.to_bytes()
 

@@ -26,6 +26,7 @@ from rcm_exchange.models import (
 )
 from rcm_exchange.services import documents, following, search_log
 from rcm_exchange.services.mail import send_pending_mail
+from rcm_exchange.services.unit_of_work import unit_of_work
 from tests.builders import make_document, make_user, organization
 from tests.conftest import DATABASES, requires_postgres
 from tests.smtp_sink import inbox, smtp_port  # noqa: F401 - fixtures
@@ -100,9 +101,9 @@ def test_a_document_whose_tier_was_raised_drops_out_of_the_next_digest(app, inbo
     follow_topic(observer)
     published_now(title="Still public", tags=(TOPIC,))
     raised = published_now(title="Now for members", tags=(TOPIC,))
-    raised.visibility = Visibility.MEMBERS
-    search_log.record_change(raised)
-    db.session.commit()
+    with unit_of_work():
+        raised.visibility = Visibility.MEMBERS
+        search_log.record_change(raised)
 
     following.send_due_digests(a_day_later())
     body = inbox.messages[0].get_content()
