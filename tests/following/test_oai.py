@@ -13,7 +13,7 @@ from rcm_exchange.models import DocType, DocumentStatus, Role, Visibility
 from rcm_exchange.services import harvest, review, search_log
 from rcm_exchange.services.unit_of_work import unit_of_work
 from tests.builders import make_document, make_user
-from tests.running_app import serving
+from tests.local_servers import serving
 
 NS = {"oai": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/"}
 PAGE = 4
