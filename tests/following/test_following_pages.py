@@ -203,3 +203,13 @@ def test_statistics_tables_download_as_csv_with_formulas_neutralised(app, login_
     assert ["labour-migration", "'=HYPERLINK(\"http://evil\")", "1"] in rows
     assert browser.get("/statistics/secrets.csv").status_code == 404
     assert login_as(make_user(org="MX")).get("/statistics/topics.csv").status_code == 403
+
+
+def test_pages_describe_themselves_for_search_engines(app, client):
+    document = make_document(title="Open", summary="How consulates refer victims.", tags=("labour-migration",))
+    description = re.compile(r'<meta name="description" content="([^"]+)">')
+    assert description.search(client.get(f"/documents/{document.id}").get_data(as_text=True)).group(1) == \
+        "How consulates refer victims."
+    listing = description.search(client.get("/browse/topics/labour-migration").get_data(as_text=True)).group(1)
+    assert listing == "1 published document, newest first. Labour migration"
+    assert description.search(client.get("/").get_data(as_text=True))
