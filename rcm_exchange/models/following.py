@@ -36,6 +36,9 @@ class Subscription(Base):
     """
 
     __tablename__ = "subscriptions"
+    # An unsubscribe link names ids: on SQLite too, the id of a removed subscription is
+    # never given to a new one.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -235,3 +235,13 @@ def test_the_command_line_sends_the_due_digests(app, inbox):
     result = app.test_cli_runner().invoke(args=["rcm", "send-digests"])
     assert result.exit_code == 0 and "Queued 1 digest(s)." in result.output
     assert len(inbox.messages) == 1
+
+
+def test_an_old_unsubscribe_link_does_not_stop_a_later_subscription(app, client):
+    reader = make_user(org="MX")
+    first = follow_topic(reader)
+    old_link = f"/following/unsubscribe/{following.unsubscribe_token(reader.id, [first.id])}"
+    client.post(old_link)
+    again = follow_topic(reader).id
+    client.post(old_link)
+    assert db.session.get(Subscription, again) is not None
