@@ -103,8 +103,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tokens.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api_reference.bp)
+    register_following(app)
     register_api(app)
     app.register_blueprint(search.bp)
+
+
+def register_following(app: Flask) -> None:
+    """Subscriptions and digests, citations, and what harvesters and crawlers read."""
+    from rcm_exchange.web import citations, following, harvest
+
+    app.register_blueprint(following.bp)
+    app.register_blueprint(citations.bp)
+    app.register_blueprint(harvest.bp)
 
 
 def register_errors(app: Flask) -> None:

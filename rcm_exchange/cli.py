@@ -105,6 +105,16 @@ def send_mail_command():
     click.echo(f"Sent {send_pending_mail()} message(s).")
 
 
+@rcm.command("send-digests")
+@with_appcontext
+def send_digests_command():
+    """Queue the digests that are due (each subscription's period is sent once, even
+    with several workers); the outbox then sends them."""
+    from rcm_exchange.services.following import send_due_digests
+
+    click.echo(f"Queued {send_due_digests()} digest(s).")
+
+
 @rcm.command("extract-text")
 @with_appcontext
 def extract_text_command():

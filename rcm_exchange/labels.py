@@ -9,12 +9,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from rcm_exchange.models import (
+    Delivery,
     DocType,
+    Frequency,
     DocumentStatus,
     ImplementationStatus,
     Language,
+    NotificationKind,
     OrganizationKind,
     Role,
+    SubscriptionKind,
     Visibility,
 )
 
@@ -91,6 +95,32 @@ ROLES = {
     Role.ADMIN: _l("Administrator"),
 }
 
+FREQUENCIES = {
+    Frequency.IMMEDIATELY: _l("As soon as published"),
+    Frequency.DAILY: _l("Daily digest"),
+    Frequency.WEEKLY: _l("Weekly digest"),
+}
+
+SUBSCRIPTION_KINDS = {
+    SubscriptionKind.TOPIC: _l("Topic"),
+    SubscriptionKind.COUNTRY: _l("Country"),
+    SubscriptionKind.ORGANIZATION: _l("Organization"),
+    SubscriptionKind.DOC_TYPE: _l("Type"),
+    SubscriptionKind.SEARCH: _l("Search"),
+}
+
+NOTIFICATION_KINDS = {
+    NotificationKind.DECISION: _l("A decision on my document"),
+    NotificationKind.COMMENT: _l("A moderator's comment asking for changes"),
+    NotificationKind.SUBMISSION: _l("A new submission in the review queue"),
+}
+
+DELIVERIES = {
+    Delivery.MAIL: _l("Mail at once"),
+    Delivery.DIGEST: _l("In the daily digest"),
+    Delivery.SITE: _l("On the site only"),
+}
+
 
 def _label(table: dict, enum_class, value, default: str = "") -> str:
     if value is None or value == "":
@@ -134,6 +164,22 @@ def role_label(value) -> str:
     return _label(ROLES, Role, value)
 
 
+def frequency_label(value) -> str:
+    return _label(FREQUENCIES, Frequency, value)
+
+
+def subscription_kind_label(value) -> str:
+    return _label(SUBSCRIPTION_KINDS, SubscriptionKind, value)
+
+
+def notification_kind_label(value) -> str:
+    return _label(NOTIFICATION_KINDS, NotificationKind, value)
+
+
+def delivery_label(value) -> str:
+    return _label(DELIVERIES, Delivery, value)
+
+
 def choices(table: dict) -> list[tuple[str, str]]:
     """``[(value, label)]`` for a select field, in the enum's order."""
     return [(member.value, str(label)) for member, label in table.items()]
@@ -148,4 +194,8 @@ TEMPLATE_GLOBALS = {
     "language_label": language_label,
     "organization_kind_label": organization_kind_label,
     "role_label": role_label,
+    "frequency_label": frequency_label,
+    "subscription_kind_label": subscription_kind_label,
+    "notification_kind_label": notification_kind_label,
+    "delivery_label": delivery_label,
 }

@@ -22,7 +22,7 @@ from rcm_exchange.models import (
     User,
     Visibility,
 )
-from rcm_exchange.services import accounts
+from rcm_exchange.services import accounts, harvest
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -89,5 +89,6 @@ def make_document(*, status: DocumentStatus = DocumentStatus.PUBLISHED,
     # As the workflow does: the change is in the search log of the same transaction; the
     # next search catches the index up (tests that never search never pay for indexing).
     db.session.add(SearchLogEntry(document_id=document.id, operation=SearchOperation.UPSERT))
+    harvest.record_document(document)
     db.session.commit()
     return document

@@ -18,7 +18,7 @@ from rcm_exchange.schemas.documents import (
     DocumentSchema,
     VersionSchema,
 )
-from rcm_exchange.services import attachments, documents, search
+from rcm_exchange.services import attachments, citations, documents, search
 from rcm_exchange.services.file_inspection import ALLOWED_TYPES
 
 blp = Blueprint("api_documents", __name__, url_prefix=API_PREFIX,
@@ -151,6 +151,26 @@ def download_attachment(attachment_id: int):
     from rcm_exchange.web.documents import send_attachment
 
     return send_attachment(attachments.get_attachment_for(current_user, attachment_id))
+
+
+class CitationQuerySchema(Schema):
+    format = fields.String(required=True, validate=validate.OneOf(list(citations.FORMATS)),
+                           metadata={"description": "`bibtex`, `ris`, `csl-json` or `dublin-core`."})
+
+
+@blp.route(f"/documents/<{ID}:document_id>/citation", methods=["GET"])
+@blp.arguments(CitationQuerySchema, location="query", as_kwargs=True)
+@error_responses(blp, 401, 404, 422)
+@blp.doc(security=TOKEN_OPTIONAL, responses={"200": {
+    "description": "The citation of a published document, in the document's language.",
+    "content": {media_type: {"schema": {"type": "string"}}
+                for _extension, media_type, _name in citations.FORMATS.values()},
+}})
+def document_citation(document_id: int, format: str):  # noqa: A002 - the parameter's name
+    """Cite a published document: BibTeX, RIS, CSL-JSON or Dublin Core XML"""
+    from rcm_exchange.web.citations import citation_response
+
+    return citation_response(current_user, document_id, format)
 
 
 @blp.route(f"/documents/<{ID}:document_id>/history", methods=["GET"])

@@ -21,6 +21,17 @@ from rcm_exchange.models.documents import (
     document_countries,
     document_tags,
 )
+from rcm_exchange.models.following import (
+    Delivery,
+    Frequency,
+    HarvestRecord,
+    HarvestRecordSet,
+    NotificationDigest,
+    NotificationKind,
+    NotificationPreference,
+    Subscription,
+    SubscriptionKind,
+)
 from rcm_exchange.models.organizations import (
     Country,
     Organization,
@@ -36,4 +47,6 @@ __all__ = [
     "Organization", "OrganizationKind", "OutgoingMail", "PasswordToken", "PasswordTokenPurpose",
     "PresidencyProTempore", "RcmStatus", "Role", "SearchLogEntry", "SearchLogPrune", "SearchOperation", "Tag",
     "User", "Visibility", "document_countries", "document_tags", "utcnow",
+    "Delivery", "Frequency", "HarvestRecord", "HarvestRecordSet", "NotificationDigest",
+    "NotificationKind", "NotificationPreference", "Subscription", "SubscriptionKind",
 ]

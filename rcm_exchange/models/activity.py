@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rcm_exchange.models.accounts import User
@@ -42,6 +42,8 @@ class Notification(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Waiting for the recipient's daily digest (their preference for this kind).
+    digest_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class OutgoingMail(Base):
@@ -59,6 +61,8 @@ class OutgoingMail(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Extra header fields (List-Unsubscribe of a digest), name → value.
+    headers: Mapped[dict | None] = mapped_column(JSON)
 
 
 class SearchOperation(enum.StrEnum):

@@ -24,11 +24,13 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 
 
-def queue_mail(recipient: str, subject: str, body: str) -> OutgoingMail | None:
-    """Queue a message in the current unit of work; it is sent once that commits."""
+def queue_mail(recipient: str, subject: str, body: str,
+               headers: dict[str, str] | None = None) -> OutgoingMail | None:
+    """Queue a message in the current unit of work; it is sent once that commits.
+    ``headers`` adds header fields (``List-Unsubscribe`` of a digest)."""
     if not current_app.config.get("RCM_MAIL_URL"):
         return None
-    message = OutgoingMail(recipient=recipient, subject=subject, body=body)
+    message = OutgoingMail(recipient=recipient, subject=subject, body=body, headers=headers)
     db.session.add(message)
     after_commit(send_pending_mail)
     return message
@@ -77,6 +79,8 @@ def send_pending_mail(limit: int = 100) -> int:
                 email["From"] = current_app.config["RCM_MAIL_SENDER"]
                 email["To"] = message.recipient
                 email["Subject"] = message.subject
+                for name, value in (message.headers or {}).items():
+                    email[name] = value
                 email.set_content(message.body)
                 try:
                     smtp.send_message(email)

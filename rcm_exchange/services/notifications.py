@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from rcm_exchange.extensions import db
-from rcm_exchange.models import Document, Notification, PasswordTokenPurpose, Role, User, utcnow
+from rcm_exchange.models import Delivery, Document, Notification, PasswordTokenPurpose, Role, User, utcnow
 from rcm_exchange.services import access, accounts
 from rcm_exchange.services.links import external_url
 from rcm_exchange.services.mail import queue_mail
@@ -68,9 +68,8 @@ AUTHOR_KINDS = {"claim": "claimed", "request_changes": "changes_requested", "app
 MODERATOR_KINDS = {"submit": "submitted"}
 
 
-def _document_mail(kind: str, user: User, document: Document, comment: str) -> tuple[str, str]:
-    """Subject and body in the current locale."""
-    title = document.title
+def _subject(kind: str, title: str) -> str:
+    """A notification in one line, in the current locale (a mail's subject, a digest's line)."""
     subjects = {
         "submitted": _("New submission for review: %(title)s", title=title),
         "claimed": _("A moderator is reviewing “%(title)s”", title=title),
@@ -80,6 +79,19 @@ def _document_mail(kind: str, user: User, document: Document, comment: str) -> t
         "archived": _("Archived: “%(title)s”", title=title),
         "assigned": _("Assigned to you for review: “%(title)s”", title=title),
     }
+    return subjects.get(kind, title)
+
+
+def describe_notification(notification: Notification, document: Document | None) -> str:
+    line = _subject(notification.kind, document.title if document is not None else "")
+    if notification.comment:
+        line += " — " + " ".join(notification.comment.split())
+    return line
+
+
+def _document_mail(kind: str, user: User, document: Document, comment: str) -> tuple[str, str]:
+    """Subject and body in the current locale."""
+    title = document.title
     intros = {
         "submitted": _("A document was submitted to the review queue."),
         "claimed": _("A moderator of the Technical Secretariat has started reviewing your document."),
@@ -95,13 +107,20 @@ def _document_mail(kind: str, user: User, document: Document, comment: str) -> t
         body += "\n" + _("Comment from the moderator:") + "\n" + comment + "\n"
     body += "\n" + _("Open the document: %(url)s",
                       url=external_url("documents.detail", document_id=document.id)) + "\n"
-    return subjects[kind], body
+    return _subject(kind, title), body
 
 
 def _notify(users, kind: str, document: Document, comment: str) -> None:
+    """Each recipient hears of it as they chose for this kind: a mail now, a line in
+    the daily digest, or on the notifications page only."""
+    from rcm_exchange.services.following import delivery_for
+
     for user in users:
+        delivery = delivery_for(user, kind)
         db.session.add(Notification(user_id=user.id, document_id=document.id, kind=kind,
-                                    comment=comment or ""))
+                                    comment=comment or "", digest_pending=delivery == Delivery.DIGEST))
+        if delivery != Delivery.MAIL:
+            continue
         with force_locale(language_of(user)):
             subject, body = _document_mail(kind, user, document, comment)
         queue_mail(user.email, subject, body)

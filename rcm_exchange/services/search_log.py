@@ -13,6 +13,10 @@ def record_change(document: Document) -> None:
         SearchOperation.UPSERT if document.status == DocumentStatus.PUBLISHED else SearchOperation.DELETE
     )
     db.session.add(SearchLogEntry(document_id=document.id, operation=operation))
+    # What search shows and what harvesters may take change together.
+    from rcm_exchange.services.harvest import record_document
+
+    record_document(document)
     # Once committed, this host's index catches up at once (skipped if a drainer is busy).
     from rcm_exchange.services.search import catch_up_quietly
 

@@ -57,6 +57,7 @@ NAVIGATION = (
     ("documents.mine", _l("My documents"), "signed_in"),
     ("review.queue", _l("Review queue"), "moderator"),
     ("notifications.index", _l("Notifications"), "signed_in"),
+    ("following.index", _l("Following"), "signed_in"),
     ("statistics.overview", _l("Statistics"), "statistics"),
     ("admin.users", _l("Accounts"), "admin"),
     ("audit.index", _l("Audit log"), "admin"),

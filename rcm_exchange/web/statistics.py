@@ -1,10 +1,10 @@
 """The Secretariat's statistics page."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
 
-from rcm_exchange.services import statistics
+from rcm_exchange.services import statistics, statistics_files
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 
@@ -13,3 +13,11 @@ bp = Blueprint("statistics", __name__, url_prefix="/statistics")
 @login_required
 def overview():
     return render_template("statistics/overview.html", figures=statistics.overview(current_user))
+
+
+@bp.get("/<table>.csv")
+@login_required
+def table_csv(table: str):
+    response = Response(statistics_files.table_csv(current_user, table), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="rcm-statistics-{table}.csv"'
+    return response

@@ -90,7 +90,9 @@ def live_site(tmp_path_factory):
         db.create_all()
         load_demo_data()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    from tests.local_servers import free_test_port
+
+    server = make_server("127.0.0.1", free_test_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     try:

@@ -50,6 +50,7 @@ PAGES = [
     SitePage("document", "documents.detail"),
     SitePage("form", "documents.new", account=CONTRIBUTOR),
     SitePage("queue", "review.queue", account=MODERATOR),
+    SitePage("following", "following.index", account=CONTRIBUTOR),
 ]
 
 

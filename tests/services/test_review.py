@@ -2,10 +2,8 @@
 queue, two moderators at once, and the notifications and mail that follow."""
 from __future__ import annotations
 
-import socket
 import threading
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -30,6 +28,7 @@ from rcm_exchange.services import documents, notifications, review
 from rcm_exchange.services.lifecycle import TRANSITIONS
 from tests.builders import make_document, make_user, organization
 from tests.conftest import on_both_databases
+from tests.local_servers import Inbox, inbox, smtp_port  # noqa: F401 - fixtures
 
 S = DocumentStatus
 
@@ -226,38 +225,9 @@ def test_two_moderators_approving_the_same_version_at_once_exactly_one_wins(app,
 
 # --- notifications and mail ------------------------------------------------------------
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_port():
-    return free_port()
-
-
 @pytest.fixture
 def app_config(smtp_port):
     return {"RCM_MAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "RCM_BASE_URL": "https://rcm.example.org"}
-
-
-@pytest.fixture
-def inbox(smtp_port):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield handler
-    controller.stop()
 
 
 def test_moderators_hear_of_submissions_and_the_author_of_decisions_in_their_language(app, inbox):
