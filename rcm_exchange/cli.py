@@ -99,16 +99,17 @@ def demo_data_command():
 @rcm.command("send-mail")
 @with_appcontext
 def send_mail_command():
-    """Send queued mail that is due (failed messages are retried with back-off)."""
-    from rcm_exchange.services.mail import send_pending_mail
+    """Send queued mail that is due now, in this process (the worker does this
+    continuously; failed messages are retried with back-off)."""
+    from rcm_exchange.services.mail import deliver_due
 
-    click.echo(f"Sent {send_pending_mail()} message(s).")
+    click.echo(f"Sent {deliver_due()} message(s).")
 
 
 @rcm.command("extract-text")
 @with_appcontext
 def extract_text_command():
-    """Extract the text of attachments whose extraction was interrupted."""
+    """Extract, in this process, the text of attachments still waiting for it."""
     from rcm_exchange.services.attachments import extract_pending
 
     click.echo(f"Tried {extract_pending()} attachment(s).")
@@ -186,32 +187,29 @@ def index_check_command(repair):
         sys.exit(1)
 
 
-@rcm.command("index-worker")
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between checks of the search log.")
-@click.option("--once", is_flag=True, help="Catch up once and exit.")
+@rcm.command("catch-up-index")
 @with_appcontext
-def index_worker_command(interval, once):
-    """Keep this host's search index caught up with the search log (for several
-    processes or hosts); prunes old log entries once an hour."""
-    import time
-
-    from rcm_exchange.extensions import db
+def catch_up_index_command():
+    """Apply the search-log entries this host's index has not applied yet (the worker
+    does this continuously)."""
     from rcm_exchange.services import search
 
-    last_prune = 0.0
-    while True:
-        applied = search.catch_up(wait=True)
-        if applied:
-            click.echo(f"Applied {applied} search-log entr{'y' if applied == 1 else 'ies'}.")
-        if time.monotonic() - last_prune > 3600:
-            removed = search.prune_search_log()
-            if removed:
-                click.echo(f"Pruned {removed} old search-log entries.")
-            last_prune = time.monotonic()
-        db.session.remove()
-        if once:
-            return
-        time.sleep(interval)
+    applied = search.catch_up(wait=True)
+    click.echo(f"Applied {applied} search-log entr{'y' if applied == 1 else 'ies'}.")
+
+
+@rcm.command("worker")
+@click.option("--threads", type=int, default=None,
+              help="Tasks run at once (default RCM_WORKER_THREADS).")
+@with_appcontext
+def worker_command(threads):
+    """Run the background worker: mail, text extraction, index catch-up, search-log
+    pruning and the sweep that re-enqueues what was left behind. Stops on SIGTERM or
+    SIGINT once its running tasks finish."""
+    from rcm_exchange.queue import run_worker
+
+    app = current_app._get_current_object()
+    run_worker(app, threads=threads or app.config["RCM_WORKER_THREADS"])
 
 
 @rcm.command("prune-search-log")

@@ -13,7 +13,12 @@ def record_change(document: Document) -> None:
         SearchOperation.UPSERT if document.status == DocumentStatus.PUBLISHED else SearchOperation.DELETE
     )
     db.session.add(SearchLogEntry(document_id=document.id, operation=operation))
-    # Once committed, this host's index catches up at once (skipped if a drainer is busy).
-    from rcm_exchange.services.search import catch_up_quietly
+    # Once committed, the worker catches up its index; every other host's index
+    # catches up before its next search.
+    after_commit(_enqueue_catch_up)
 
-    after_commit(catch_up_quietly)
+
+def _enqueue_catch_up() -> None:
+    from rcm_exchange.queue import enqueue
+
+    enqueue("catch_up_index")
