@@ -23,6 +23,8 @@ import uuid
 from flask import Flask, g, has_request_context, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from flask_babel import gettext as _
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -38,6 +40,12 @@ def init_app(app: Flask) -> None:
     metrics = RequestMetrics()
     app.extensions["rcm_metrics"] = metrics
     json_logs = app.config["RCM_LOG_FORMAT"] == "json"
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error):
+        # Plain text: no page can be built, since no link may use the host it was asked for.
+        return _("This site does not answer to that host name."), 400, {
+            "Content-Type": "text/plain; charset=utf-8"}
 
     @app.before_request
     def _start():
@@ -83,7 +91,8 @@ def configure_logging(log_format: str) -> None:
         "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
     handler.addFilter(RequestIdFilter())
-    root.handlers[:] = [handler]
+    # The plain handlers of logging.basicConfig give way; others (a test runner's) stay.
+    root.handlers[:] = [h for h in root.handlers if type(h) is not logging.StreamHandler] + [handler]
     root.setLevel(logging.INFO)
 
 
