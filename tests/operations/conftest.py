@@ -14,15 +14,28 @@ from aiosmtpd.controller import Controller
 PORTS = range(*map(int, os.environ.get("RCM_TEST_PORT_RANGE", "5120-5140").split("-")))
 
 
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
+def free_ports(count: int) -> list[int]:
+    """``count`` different ports of the range that nothing listens on now."""
+    held = []
+    try:
+        for port in PORTS:
+            sock = socket.socket()
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
+                sock.close()
                 continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
+            held.append(sock)
+            if len(held) == count:
+                return [s.getsockname()[1] for s in held]
+    finally:
+        for sock in held:
+            sock.close()
+    raise RuntimeError(f"fewer than {count} free ports in {PORTS}")
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
 
 
 class Inbox:
