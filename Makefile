@@ -13,9 +13,12 @@ PORT ?= 5000
 
 .PHONY: run test install install-run translations extract-messages lock audit bench clean
 
+# uv installs from the lock; the venv needs no pip of its own when the interpreter's
+# pip can install into it (pip >= 22.3), which saves the slowest step of a fresh clone.
 $(UV):
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>/dev/null \
+	  || { $(BIN)/python -m ensurepip --default-pip >/dev/null && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
 
 $(RUN_STAMP): requirements/run.txt pyproject.toml | $(UV)
 	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/run.txt
@@ -50,8 +53,7 @@ audit: | $(UV)
 
 # The site and the background worker in one command; Ctrl+C stops both.
 run: install-run
-	$(BIN)/flask rcm init
-	$(BIN)/flask rcm demo-data
+	$(BIN)/flask rcm init --demo-data
 	@echo "RCM Exchange is at http://127.0.0.1:5000  (stop with Ctrl+C)"
 	@$(BIN)/flask rcm worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \

@@ -26,8 +26,10 @@ def fail(error: DomainError) -> None:
 
 
 @rcm.command("init")
+@click.option("--demo-data", "with_demo_data", is_flag=True,
+              help="Then load the demo data, as `flask rcm demo-data` does (one start instead of two).")
 @with_appcontext
-def init_command():
+def init_command(with_demo_data):
     """Create or upgrade the database and load the reference data."""
     from flask_migrate import upgrade
 
@@ -36,6 +38,8 @@ def init_command():
     upgrade(directory=str(Path(current_app.root_path).parent / "migrations"))
     load_reference_data()
     click.echo("Database is up to date; reference data loaded.")
+    if with_demo_data:
+        demo_data_command.callback()
 
 
 @rcm.command("create-user")
@@ -87,10 +91,13 @@ def demo_data_command():
     """Load a realistic sample so that a new site looks alive (skipped if present)."""
     from rcm_exchange.services.demo_data import DEMO_PASSWORD, load_demo_data
 
+    from rcm_exchange.services import search
+
     created = load_demo_data()
     if not created:
         click.echo("Demo data is already there.")
         return
+    search.catch_up(wait=True)  # the first page shows every demo document
     click.echo(f"Demo data loaded: {created.documents} documents. Demo accounts (password {DEMO_PASSWORD!r}):")
     for email, description in created.accounts:
         click.echo(f"  {email:32} {description}")
