@@ -2,7 +2,6 @@
 Regional Conference on Migration."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -29,13 +28,13 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_operations(app)
     app.url_map.converters["int"] = IdConverter
     app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
     register_security_headers(app)
-    logging.basicConfig(level=logging.INFO)
     return app
 
 
@@ -53,6 +52,15 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
     register_template_helpers(app)
+    from rcm_exchange import queue
+
+    queue.init_app(app)
+
+
+def register_operations(app: Flask) -> None:
+    from rcm_exchange import operations
+
+    operations.init_app(app)
 
 
 @event.listens_for(Engine, "connect")
@@ -86,7 +94,7 @@ class TextConverter(UnicodeConverter):
 
 def register_blueprints(app: Flask) -> None:
     from rcm_exchange.api import register_api
-    from rcm_exchange.web import admin, api_reference, audit, auth, browse, feeds, main, search, statistics, tokens
+    from rcm_exchange.web import admin, api_reference, audit, auth, browse, feeds, health, main, search, statistics, tokens
     from rcm_exchange.web import documents as documents_pages
     from rcm_exchange.web import notifications as notification_pages
     from rcm_exchange.web import review as review_pages
@@ -106,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     register_following(app)
     register_api(app)
     app.register_blueprint(search.bp)
+    app.register_blueprint(health.bp)
 
 
 def register_following(app: Flask) -> None:

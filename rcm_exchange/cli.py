@@ -26,8 +26,10 @@ def fail(error: DomainError) -> None:
 
 
 @rcm.command("init")
+@click.option("--demo-data", "with_demo_data", is_flag=True,
+              help="Then load the demo data, as `flask rcm demo-data` does (one start instead of two).")
 @with_appcontext
-def init_command():
+def init_command(with_demo_data):
     """Create or upgrade the database and load the reference data."""
     from flask_migrate import upgrade
 
@@ -36,6 +38,8 @@ def init_command():
     upgrade(directory=str(Path(current_app.root_path).parent / "migrations"))
     load_reference_data()
     click.echo("Database is up to date; reference data loaded.")
+    if with_demo_data:
+        demo_data_command.callback()
 
 
 @rcm.command("create-user")
@@ -87,10 +91,13 @@ def demo_data_command():
     """Load a realistic sample so that a new site looks alive (skipped if present)."""
     from rcm_exchange.services.demo_data import DEMO_PASSWORD, load_demo_data
 
+    from rcm_exchange.services import search
+
     created = load_demo_data()
     if not created:
         click.echo("Demo data is already there.")
         return
+    search.catch_up(wait=True)  # the first page shows every demo document
     click.echo(f"Demo data loaded: {created.documents} documents. Demo accounts (password {DEMO_PASSWORD!r}):")
     for email, description in created.accounts:
         click.echo(f"  {email:32} {description}")
@@ -99,10 +106,11 @@ def demo_data_command():
 @rcm.command("send-mail")
 @with_appcontext
 def send_mail_command():
-    """Send queued mail that is due (failed messages are retried with back-off)."""
-    from rcm_exchange.services.mail import send_pending_mail
+    """Send queued mail that is due now, in this process (the worker does this
+    continuously; failed messages are retried with back-off)."""
+    from rcm_exchange.services.mail import deliver_due
 
-    click.echo(f"Sent {send_pending_mail()} message(s).")
+    click.echo(f"Sent {deliver_due()} message(s).")
 
 
 @rcm.command("send-digests")
@@ -118,7 +126,7 @@ def send_digests_command():
 @rcm.command("extract-text")
 @with_appcontext
 def extract_text_command():
-    """Extract the text of attachments whose extraction was interrupted."""
+    """Extract, in this process, the text of attachments still waiting for it."""
     from rcm_exchange.services.attachments import extract_pending
 
     click.echo(f"Tried {extract_pending()} attachment(s).")
@@ -196,32 +204,29 @@ def index_check_command(repair):
         sys.exit(1)
 
 
-@rcm.command("index-worker")
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between checks of the search log.")
-@click.option("--once", is_flag=True, help="Catch up once and exit.")
+@rcm.command("catch-up-index")
 @with_appcontext
-def index_worker_command(interval, once):
-    """Keep this host's search index caught up with the search log (for several
-    processes or hosts); prunes old log entries once an hour."""
-    import time
-
-    from rcm_exchange.extensions import db
+def catch_up_index_command():
+    """Apply the search-log entries this host's index has not applied yet (the worker
+    does this continuously)."""
     from rcm_exchange.services import search
 
-    last_prune = 0.0
-    while True:
-        applied = search.catch_up(wait=True)
-        if applied:
-            click.echo(f"Applied {applied} search-log entr{'y' if applied == 1 else 'ies'}.")
-        if time.monotonic() - last_prune > 3600:
-            removed = search.prune_search_log()
-            if removed:
-                click.echo(f"Pruned {removed} old search-log entries.")
-            last_prune = time.monotonic()
-        db.session.remove()
-        if once:
-            return
-        time.sleep(interval)
+    applied = search.catch_up(wait=True)
+    click.echo(f"Applied {applied} search-log entr{'y' if applied == 1 else 'ies'}.")
+
+
+@rcm.command("worker")
+@click.option("--threads", type=int, default=None,
+              help="Tasks run at once (default RCM_WORKER_THREADS).")
+@with_appcontext
+def worker_command(threads):
+    """Run the background worker: mail, text extraction, index catch-up, search-log
+    pruning and the sweep that re-enqueues what was left behind. Stops on SIGTERM or
+    SIGINT once its running tasks finish."""
+    from rcm_exchange.queue import run_worker
+
+    app = current_app._get_current_object()
+    run_worker(app, threads=threads or app.config["RCM_WORKER_THREADS"])
 
 
 @rcm.command("prune-search-log")

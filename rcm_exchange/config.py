@@ -72,6 +72,7 @@ def load_settings(overrides: dict | None = None) -> dict:
     secure_cookies = _bool("SECURE_COOKIES", base_url.startswith("https://"))
     max_upload_mb = _int("MAX_UPLOAD_MB", 20)
     return {
+        **operations_settings(instance_dir, base_url),
         "RCM_PRODUCTION": production,
         "INSTANCE_DIR": str(instance_dir),
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_dir, production),
@@ -143,3 +144,42 @@ def _libpq_dsn(database_url: str) -> str | None:
     if url.get_backend_name() != "postgresql":
         return None
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def trusted_hosts(base_url: str, extra: str | None) -> list[str]:
+    """The host names the site answers to: that of ``RCM_BASE_URL`` (with the other
+    loopback names when it is a loopback address, so ``make run`` works at
+    ``localhost`` too) and any listed in ``RCM_TRUSTED_HOSTS``."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(base_url).hostname or "127.0.0.1"
+    hosts = [host]
+    if host in ("127.0.0.1", "localhost", "::1"):
+        hosts += [name for name in ("127.0.0.1", "localhost", "::1") if name != host]
+    hosts += [name.strip() for name in (extra or "").split(",") if name.strip()]
+    return hosts
+
+
+def operations_settings(instance_dir: Path, base_url: str) -> dict:
+    """Background work, proxying, health, metrics and logs (README, "Operations")."""
+    log_format = _env("LOG_FORMAT", "text")
+    if log_format not in LOG_FORMATS:
+        raise ConfigurationError(f"RCM_LOG_FORMAT must be text or json, not {log_format!r}")
+    return {
+        "RCM_REDIS_URL": _env("REDIS_URL"),
+        "RCM_QUEUE_NAME": _env("QUEUE_NAME", "rcm-exchange"),
+        "RCM_QUEUE_FILE": _env("QUEUE_FILE", str(instance_dir / "queue.sqlite3")),
+        "RCM_QUEUE_IMMEDIATE": _bool("QUEUE_IMMEDIATE", False),
+        "RCM_WORKER_THREADS": _int("WORKER_THREADS", 2),
+        "RCM_WORKER_HEARTBEAT_SECONDS": _int("WORKER_HEARTBEAT_SECONDS", 10),
+        "RCM_EXTRACTION_TIMEOUT": _int("EXTRACTION_TIMEOUT", 20),
+        "RCM_MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        "RCM_PROXY_HOPS": _int("PROXY_HOPS", 0),
+        "TRUSTED_HOSTS": trusted_hosts(base_url, _env("TRUSTED_HOSTS")),
+        "RCM_LOG_FORMAT": log_format,
+        "RCM_METRICS_ALLOW": _env("METRICS_ALLOW", "127.0.0.1,::1"),
+        "RCM_METRICS_TOKEN": _env("METRICS_TOKEN"),
+    }

@@ -135,6 +135,7 @@ def test_cookies_are_secure_when_served_over_https(monkeypatch, tmp_path, databa
     from tests.conftest import BrowserClient, make_app
 
     monkeypatch.setenv("RCM_BASE_URL", "https://exchange.example.org")
+    monkeypatch.setenv("RCM_TRUSTED_HOSTS", "localhost")  # the test client's host name
     app = make_app(database, tmp_path)
     with app.app_context():
         db.create_all()

@@ -7,6 +7,7 @@ from rcm_exchange.models.activity import (
     SearchLogEntry,
     SearchLogPrune,
     SearchOperation,
+    WorkerHeartbeat,
 )
 from rcm_exchange.models.base import Base, utcnow
 from rcm_exchange.models.documents import (
@@ -46,7 +47,7 @@ __all__ = [
     "DocumentRevision", "DocumentStatus", "ImplementationStatus", "Language", "Notification",
     "Organization", "OrganizationKind", "OutgoingMail", "PasswordToken", "PasswordTokenPurpose",
     "PresidencyProTempore", "RcmStatus", "Role", "SearchLogEntry", "SearchLogPrune", "SearchOperation", "Tag",
-    "User", "Visibility", "document_countries", "document_tags", "utcnow",
+    "User", "Visibility", "WorkerHeartbeat", "document_countries", "document_tags", "utcnow",
     "Delivery", "Frequency", "HarvestRecord", "HarvestRecordSet", "NotificationDigest",
     "NotificationKind", "NotificationPreference", "Subscription", "SubscriptionKind",
 ]

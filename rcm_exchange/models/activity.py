@@ -63,6 +63,14 @@ class OutgoingMail(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     # Extra header fields (List-Unsubscribe of a digest), name → value.
     headers: Mapped[dict | None] = mapped_column(JSON)
+    # A worker owns the message until then (an atomic UPDATE claims it); a crash
+    # lets the claim lapse and the sweep hands the message to another worker.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the message will not be tried again (malformed, refused, out of
+    # retries); ``last_error`` says why.
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Made once, so every attempt at one message carries the same Message-ID.
+    message_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class SearchOperation(enum.StrEnum):
@@ -91,3 +99,12 @@ class SearchLogPrune(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     pruned_through: Mapped[int] = mapped_column(BigId)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkerHeartbeat(Base):
+    """The last time each background worker said it was alive (read by ``/readyz``)."""
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

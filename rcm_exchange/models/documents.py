@@ -154,6 +154,10 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     text: Mapped[str | None] = mapped_column(Text)
     extraction_status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Claimed by a worker until then; each claim counts, so a file that kills its
+    # worker every time is parked as "failed" instead of being retried forever.
+    extraction_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extraction_attempts: Mapped[int] = mapped_column(Integer, default=0)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -179,3 +179,25 @@ def search_access_filter(user) -> AccessFilter:
         return AccessFilter(visibilities=frozenset(v.value for v in Visibility), everything=True)
     return AccessFilter(visibilities=frozenset(v.value for v in visible_levels(user)),
                         organization_id=organization_id(user))
+
+
+def may_read_metrics(remote_addr: str | None, authorization: str, *, allowed: str,
+                     token: str | None) -> bool:
+    """``/metrics`` answers the addresses and networks listed in ``RCM_METRICS_ALLOW``
+    and a caller with ``Authorization: Bearer RCM_METRICS_TOKEN``; nobody else."""
+    import hmac
+    import ipaddress
+
+    if token and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(remote_addr or "")
+    except ValueError:
+        return False
+    for entry in filter(None, (part.strip() for part in allowed.split(","))):
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False

@@ -2,7 +2,7 @@
 only to those who may see their document, their text extracted for search after the
 upload is safely committed.
 
-Files live under ``RCM_UPLOAD_DIR/ab/cd/<sha256>``. The name a reader downloads is
+Files are kept by content hash in the upload store (``services.storage``). The name a reader downloads is
 derived from the upload by ``safe_download_name`` and never used as a path.
 """
 from __future__ import annotations
@@ -11,42 +11,38 @@ import hashlib
 import logging
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from rcm_exchange.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
 from rcm_exchange.extensions import db
-from rcm_exchange.models import Attachment, Document
+from rcm_exchange.models import Attachment, Document, utcnow
+from rcm_exchange.queue import enqueue
 from rcm_exchange.services import access, lifecycle, search_log
 from rcm_exchange.services.file_inspection import (
     HEAD_SIZE,
+    ExtractionResult,
     detect_type,
     extract_text,
     safe_download_name,
 )
+from rcm_exchange.services import storage
 from rcm_exchange.services.unit_of_work import after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
-
-
-def upload_dir() -> Path:
-    return Path(current_app.config["RCM_UPLOAD_DIR"])
-
-
-def stored_path(sha256: str) -> Path:
-    return upload_dir() / sha256[:2] / sha256[2:4] / sha256
+MAX_EXTRACTION_ATTEMPTS = 3
 
 
 def _receive(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
     """Copy the upload to a temporary file beside the store, hashing and counting it."""
-    directory = upload_dir() / "incoming"
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = storage.get_storage().scratch_dir()
     digest = hashlib.sha256()
     size = 0
     head = b""
@@ -87,13 +83,7 @@ def add_attachment(user, document: Document, stream: BinaryIO, filename: str) ->
             raise UnsupportedMediaType(_(
                 "This file is not one of the accepted types (PDF, DOCX, ODT, XLSX, PNG, JPEG). "
                 "The type is judged from the file's content, not from its name."))
-        target = stored_path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            temporary.unlink()
-        else:
-            os.replace(temporary, target)
-            target.chmod(0o640)
+        storage.get_storage().save(sha256, temporary)
     finally:
         temporary.unlink(missing_ok=True)
     with unit_of_work():
@@ -107,22 +97,41 @@ def add_attachment(user, document: Document, stream: BinaryIO, filename: str) ->
         lifecycle.audit(user, document, "attach", None, None, attachment=attachment.id,
                         filename=attachment.filename)
         attachment_id = attachment.id
-        # The upload is committed first; a file that stalls or kills its parser can
-        # cost at most the extraction, never the upload.
-        after_commit(lambda: extract_attachment_text(attachment_id))
+        # The upload answers once it is committed; the worker extracts the text, so a
+        # file that stalls or kills its parser costs the extraction, never the upload.
+        after_commit(lambda: enqueue("extract_text", attachment_id))
     return attachment
 
 
-def extract_attachment_text(attachment_id: int) -> str:
-    """Extract the text of one attachment in a limited child process and record it."""
+def extract_claimed(attachment_id: int) -> str:
+    """The worker's task: claim the attachment (one atomic UPDATE, so two workers
+    never extract one file at once), extract its text in a limited child process and
+    record it. Returns the extraction status, or "skipped" when someone else has it.
+
+    Each claim counts: a file that kills its worker every time is parked as "failed"
+    after ``MAX_EXTRACTION_ATTEMPTS`` instead of being tried forever.
+    """
+    from rcm_exchange.services.background import extraction_due
+
+    timeout = current_app.config["RCM_EXTRACTION_TIMEOUT"]
+    with unit_of_work():
+        claimed = db.session.execute(
+            update(Attachment).where(Attachment.id == attachment_id, *extraction_due())
+            .values(extraction_claimed_until=utcnow() + timedelta(seconds=2 * timeout + 60),
+                    extraction_attempts=Attachment.extraction_attempts + 1)
+            .execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        return "skipped"
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None:
-        return "missing"
-    result = extract_text(stored_path(attachment.sha256), attachment.content_type,
-                          timeout_seconds=current_app.config.get("RCM_EXTRACTION_TIMEOUT", 20))
+    if attachment.extraction_attempts > MAX_EXTRACTION_ATTEMPTS:
+        result = ExtractionResult("failed", "", "extraction stopped its worker every time")
+    else:
+        with storage.readable_path(attachment.sha256) as path:
+            result = extract_text(path, attachment.content_type, timeout_seconds=timeout)
     with unit_of_work():
         attachment.text = result.text if result.status == "ok" else None
         attachment.extraction_status = result.status
+        attachment.extraction_claimed_until = None
         if result.error:
             log.info("text of attachment %s not extracted: %s", attachment_id, result.error)
         if attachment.document.status.value == "published":
@@ -131,12 +140,14 @@ def extract_attachment_text(attachment_id: int) -> str:
 
 
 def extract_pending() -> int:
-    """Extract what an interrupted request left pending; returns how many were tried."""
+    """Extract, in this process, what is pending and unclaimed (``flask rcm
+    extract-text``); returns how many were tried."""
+    from rcm_exchange.services.background import extraction_due
+
     ids = list(db.session.scalars(
-        select(Attachment.id).where(Attachment.extraction_status == "pending").order_by(Attachment.id)))
-    for attachment_id in ids:
-        extract_attachment_text(attachment_id)
-    return len(ids)
+        select(Attachment.id).where(*extraction_due()).order_by(Attachment.id)))
+    db.session.rollback()
+    return sum(1 for attachment_id in ids if extract_claimed(attachment_id) != "skipped")
 
 
 def get_attachment_for(user, attachment_id: int) -> Attachment:
@@ -144,10 +155,15 @@ def get_attachment_for(user, attachment_id: int) -> Attachment:
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not access.can_view_document(user, attachment.document):
         raise NotFound()
-    if not stored_path(attachment.sha256).is_file():
+    if not storage.get_storage().exists(attachment.sha256):
         log.error("file of attachment %s is missing from the store", attachment_id)
         raise NotFound()
     return attachment
+
+
+def open_file(attachment: Attachment) -> BinaryIO:
+    """The stored file of an attachment ``get_attachment_for`` returned."""
+    return storage.get_storage().open(attachment.sha256)
 
 
 def remove_attachment(user, attachment_id: int) -> Document:
@@ -166,5 +182,5 @@ def remove_attachment(user, attachment_id: int) -> Document:
         lifecycle.save_document(document)
     still_used = db.session.scalar(select(func.count(Attachment.id)).where(Attachment.sha256 == sha256))
     if not still_used:
-        stored_path(sha256).unlink(missing_ok=True)
+        storage.get_storage().delete(sha256)
     return document

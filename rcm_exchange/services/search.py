@@ -6,7 +6,7 @@ The database is the source of truth. Every change that affects search appends a
 search-log entry in its own transaction (``search_log.record_change``); this module
 applies entries in id order to the local index (``catch_up``). One drainer per index
 at a time: a request that finds the drain lock busy simply skips, and whoever holds
-it (or the next request, or ``flask rcm index-worker``) applies the entry.
+it (or the next request, or the background worker) applies the entry.
 """
 from __future__ import annotations
 

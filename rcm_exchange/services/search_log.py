@@ -17,7 +17,12 @@ def record_change(document: Document) -> None:
     from rcm_exchange.services.harvest import record_document
 
     record_document(document)
-    # Once committed, this host's index catches up at once (skipped if a drainer is busy).
-    from rcm_exchange.services.search import catch_up_quietly
+    # Once committed, the worker catches up its index; every other host's index
+    # catches up before its next search.
+    after_commit(_enqueue_catch_up)
 
-    after_commit(catch_up_quietly)
+
+def _enqueue_catch_up() -> None:
+    from rcm_exchange.queue import enqueue
+
+    enqueue("catch_up_index")

@@ -249,4 +249,4 @@ def test_reindex_and_index_check_commands(app):
     assert drift.exit_code == 1 and "2 document(s) missing from the index" in drift.output
     repaired = runner.invoke(args=["rcm", "index-check", "--repair"])
     assert repaired.exit_code == 0 and "Repaired" in repaired.output
-    assert runner.invoke(args=["rcm", "index-worker", "--once"]).exit_code == 0
+    assert runner.invoke(args=["rcm", "catch-up-index"]).exit_code == 0

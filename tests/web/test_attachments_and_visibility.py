@@ -13,7 +13,7 @@ from werkzeug.test import encode_multipart
 
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Attachment, Document, DocumentStatus, OrganizationKind, Role, Visibility
-from rcm_exchange.services import attachments
+from rcm_exchange.services import attachments, storage
 from tests.builders import make_document, make_user
 
 S = DocumentStatus
@@ -84,7 +84,7 @@ def test_a_file_just_over_the_limit_is_refused_by_the_service_too(app, author, d
     with pytest.raises(PayloadTooLarge):
         attachments.add_attachment(author, draft, io.BytesIO(b"%PDF-" + b"0" * limit), "a.pdf")
     assert_draft_intact(draft)
-    assert list((attachments.upload_dir() / "incoming").iterdir()) == []
+    assert list(storage.get_storage().scratch_dir().iterdir()) == []
 
 
 def test_a_renamed_executable_gets_415_and_the_draft_is_intact(app, login_as, author, draft):
@@ -102,7 +102,8 @@ def test_an_accepted_file_is_stored_by_hash_named_safely_and_downloaded_as_an_at
     attachment = db.session.scalar(select(Attachment))
     assert attachment.content_type == "image/png" and attachment.filename.endswith(".png")
     assert "/" not in attachment.filename and "\u202e" not in attachment.filename
-    assert attachments.stored_path(attachment.sha256).read_bytes() == PNG
+    with storage.get_storage().open(attachment.sha256) as stored_file:
+        assert stored_file.read() == PNG
     download = browser.get(f"/attachments/{attachment.id}")
     assert download.status_code == 200 and download.data == PNG
     assert download.headers["Content-Disposition"].startswith("attachment")
@@ -125,7 +126,7 @@ def test_a_broken_docx_keeps_its_upload_and_records_the_failure(app, author, dra
     db.session.expire_all()
     stored = db.session.get(Attachment, attachment.id)
     assert stored.extraction_status in ("failed", "ok")
-    assert attachments.stored_path(stored.sha256).is_file()
+    assert storage.get_storage().exists(stored.sha256)
 
 
 READERS = {
