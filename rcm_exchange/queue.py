@@ -58,7 +58,7 @@ def init_app(app: Flask) -> None:
         run.__name__ = function.__name__
         return run
 
-    from rcm_exchange.services import attachments, background, mail, search
+    from rcm_exchange.services import attachments, background, following, mail, search
 
     tasks = {
         "deliver_mail": queue.task(name="deliver_mail")(in_app(mail.deliver)),
@@ -67,6 +67,8 @@ def init_app(app: Flask) -> None:
     }
     queue.periodic_task(crontab(minute="*"), name="sweep")(in_app(background.sweep))
     queue.periodic_task(crontab(minute="7"), name="prune_search_log")(in_app(search.prune_search_log))
+    # Claims each subscription's period atomically, so several workers send it once.
+    queue.periodic_task(crontab(minute="*/5"), name="send_digests")(in_app(following.send_due_digests))
     app.extensions["rcm_queue"] = queue
     app.extensions["rcm_tasks"] = tasks
 
