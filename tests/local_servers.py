@@ -25,30 +25,51 @@ def _test_ports() -> range | None:
 
 
 class Inbox:
-    def __init__(self):
+    """What the SMTP sink received; recipients listed in ``refuse`` are refused for good."""
+
+    def __init__(self, refuse: tuple[str, ...] = ()):
         self.messages = []
+        self.refuse = refuse
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
 
-def free_test_port() -> int:
+def free_test_ports(count: int) -> list[int]:
+    """``count`` different loopback ports that nothing listens on now (of
+    ``RCM_TEST_PORTS`` when it is set)."""
     ports = _test_ports()
-    if ports is None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return sock.getsockname()[1]
-    for port in ports:
-        with socket.socket() as sock:
+    held = []
+    try:
+        for port in ports if ports is not None else [0] * count:
+            sock = socket.socket()
             # A port whose last connections are still closing (TIME_WAIT) is free to listen on.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
+                sock.close()
                 continue
-            return port
-    raise RuntimeError(f"every port of RCM_TEST_PORTS ({ports.start}-{ports.stop - 1}) is taken")
+            held.append(sock)
+            if len(held) == count:
+                return [held_sock.getsockname()[1] for held_sock in held]
+    finally:
+        for sock in held:
+            sock.close()
+    raise RuntimeError(f"fewer than {count} free ports in RCM_TEST_PORTS ({ports.start}-{ports.stop - 1})")
+
+
+def free_test_port() -> int:
+    return free_test_ports(1)[0]
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from rcm_exchange.models import (
     utcnow,
 )
 from rcm_exchange.services import documents, following, search_log
-from rcm_exchange.services.mail import send_pending_mail
+from rcm_exchange.services.mail import deliver_due
 from rcm_exchange.services.unit_of_work import unit_of_work
 from tests.builders import make_document, make_user, organization
 from tests.conftest import DATABASES, requires_postgres
@@ -189,7 +189,7 @@ def test_two_workers_at_once_send_a_daily_digest_exactly_once(app, inbox, databa
         thread.start()
     for thread in threads:
         thread.join()
-    send_pending_mail()
+    deliver_due()
     assert sorted(queued) == [0, 1]
     assert len(inbox.messages) == 1 and "Only once" in inbox.messages[0].get_content()
     # A later run in the same period sends nothing more.

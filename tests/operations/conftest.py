@@ -1,61 +1,16 @@
 """Helpers of the operations tests: a real SMTP sink (aiosmtpd), free ports in the
-range these tests listen on, and the worker's queue drained in-process."""
+loopback ports, and the worker's queue drained in-process."""
 from __future__ import annotations
 
-import os
 import socket
-import threading
-from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
 
-# Servers these tests start listen on loopback, on ports of this range.
-PORTS = range(*map(int, os.environ.get("RCM_TEST_PORT_RANGE", "5120-5140").split("-")))
+from tests.local_servers import Inbox, free_test_port, free_test_ports
 
-
-def free_ports(count: int) -> list[int]:
-    """``count`` different ports of the range that nothing listens on now."""
-    held = []
-    try:
-        for port in PORTS:
-            sock = socket.socket()
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                sock.close()
-                continue
-            held.append(sock)
-            if len(held) == count:
-                return [s.getsockname()[1] for s in held]
-    finally:
-        for sock in held:
-            sock.close()
-    raise RuntimeError(f"fewer than {count} free ports in {PORTS}")
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
-
-
-class Inbox:
-    """What the SMTP sink received; recipients listed here are refused for good."""
-
-    def __init__(self, refuse: tuple[str, ...] = ()):
-        self.messages = []
-        self.refuse = refuse
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
+free_ports = free_test_ports
+free_port = free_test_port
 
 
 class SmtpSink:
