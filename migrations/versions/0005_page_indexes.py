@@ -1,0 +1,39 @@
+"""Composite indexes for the pages that read the database at any size: the review queue
+(documents and revisions by status), the statistics' months and decisions.
+
+Revision ID: 0005
+Revises: 0002
+Create Date: 2026-12-01 10:30:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0005'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        # Both composites begin with status, so the single-column index is redundant.
+        batch_op.drop_index(batch_op.f('ix_documents_status'))
+        batch_op.create_index('ix_documents_status_submitted_at', ['status', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_documents_status_published_at', ['status', 'published_at'], unique=False)
+    with op.batch_alter_table('document_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_revisions_status'), ['status'], unique=False)
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_events_action_at', ['action', 'at'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_events_action_at')
+    with op.batch_alter_table('document_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_revisions_status'))
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_documents_status_published_at')
+        batch_op.drop_index('ix_documents_status_submitted_at')
+        batch_op.create_index(batch_op.f('ix_documents_status'), ['status'], unique=False)
