@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations extract-messages bench clean
+.PHONY: run test install translations extract-messages bench bench-pages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench.run --size 10000
+
+bench-pages: install
+	$(BIN)/python -m bench.pages --size 10000 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

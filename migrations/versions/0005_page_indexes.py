@@ -1,5 +1,6 @@
 """Composite indexes for the pages that read the database at any size: the review queue
-(documents and revisions by status), the statistics' months and decisions.
+(documents and revisions by status), the statistics' months and decisions, and an
+organization's documents by latest change.
 
 Revision ID: 0005
 Revises: 0002
@@ -18,8 +19,12 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('documents', schema=None) as batch_op:
-        # Both composites begin with status, so the single-column index is redundant.
+        # The composites begin with status and organization_id: the single-column
+        # indexes are redundant.
         batch_op.drop_index(batch_op.f('ix_documents_status'))
+        batch_op.drop_index(batch_op.f('ix_documents_organization_id'))
+        batch_op.create_index('ix_documents_organization_id_updated_at', ['organization_id', 'updated_at'],
+                              unique=False)
         batch_op.create_index('ix_documents_status_submitted_at', ['status', 'submitted_at'], unique=False)
         batch_op.create_index('ix_documents_status_published_at', ['status', 'published_at'], unique=False)
     with op.batch_alter_table('document_revisions', schema=None) as batch_op:
@@ -36,4 +41,6 @@ def downgrade():
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index('ix_documents_status_published_at')
         batch_op.drop_index('ix_documents_status_submitted_at')
+        batch_op.drop_index('ix_documents_organization_id_updated_at')
+        batch_op.create_index(batch_op.f('ix_documents_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_status'), ['status'], unique=False)

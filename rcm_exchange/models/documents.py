@@ -93,7 +93,7 @@ class Document(Base):
     partners: Mapped[str] = mapped_column(String(500), default="")
     results_html: Mapped[str] = mapped_column(Text, default="")
 
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Set by a form or API client so that a retried create returns the first document.
@@ -124,6 +124,8 @@ class Document(Base):
         # months (published, by date) read a range of one of these, never the table.
         Index("ix_documents_status_submitted_at", "status", "submitted_at"),
         Index("ix_documents_status_published_at", "status", "published_at"),
+        # An organization's documents, newest change first, a page at a time.
+        Index("ix_documents_organization_id_updated_at", "organization_id", "updated_at"),
     )
 
 
