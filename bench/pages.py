@@ -320,7 +320,9 @@ def main() -> None:
     out = PROJECT_ROOT / "bench" / "results" / f"pages-{args.size}-{stamp}"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(results, indent=1))
-    text = (f"Page benchmark, {args.size:,} documents, {os.cpu_count()} CPUs, "
+    # Other work on the machine shows in every timing: the load is part of the result.
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    text = (f"Page benchmark, {args.size:,} documents, {os.cpu_count()} CPUs, load average {load} at the end, "
             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC\n\n{render(results)}\n" + "\n".join(plans))
     out.with_suffix(".md").write_text(text)
     print("\n" + text + f"\nwritten to {out}.md and .json")

@@ -181,7 +181,7 @@ def _plan_words(plan: QueryPlan) -> set[str]:
 
 class PostgresEngine(BaseEngine):
     def __init__(self, dsn: str, schema: str = DEFAULT_SCHEMA, thesaurus_path=None, create: bool = True,
-                 write_timeout: float = WRITE_TIMEOUT):
+                 write_timeout: float = WRITE_TIMEOUT, rum: bool = True):
         super().__init__(thesaurus_path)
         if not dsn:
             raise ValueError("the postgres search engine needs a dsn")
@@ -191,6 +191,9 @@ class PostgresEngine(BaseEngine):
         self.schema = schema
         self.create = create
         self.write_timeout = write_timeout
+        self.rum = rum
+        # "rum" or "gin": how the text columns of this index are indexed (known once open).
+        self.text_index: str | None = None
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._lock = threading.Lock()
@@ -285,6 +288,36 @@ class PostgresEngine(BaseEngine):
             "WHERE n.nspname = %s AND c.cfgname = ANY(%s)", (self.schema, list(CONFIG.values()))).fetchone()[0]
         if configs != len(CONFIG):
             raise IndexCorrupt("search text configurations are missing; rebuild the index")
+        self.text_index = self._text_index_method(connection)
+
+    def _text_index_method(self, connection) -> str | None:
+        """``rum`` or ``gin``: how the text columns are indexed (None before they are)."""
+        row = connection.execute(
+            "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.oid = to_regclass(%s)",
+            (f"{self.schema}.documents_tsv_en_idx",)).fetchone()
+        return row[0] if row else None
+
+    def _rum_opclass(self, connection) -> sql.Composable | None:
+        """RUM's tsvector operator class, creating the extension when the server has it
+        (Debian's ``postgresql-NN-rum``) and this role may; None otherwise.
+
+        RUM keeps each lexeme's positions in the index, so a phrase or a word's
+        neighbour is checked there instead of in the document's tsvector, which
+        PostgreSQL keeps compressed out of line (TOAST) and reads whole.
+        """
+        if not self.rum or connection.execute(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'rum'").fetchone() is None:
+            return None
+        try:
+            with connection.transaction():  # a savepoint: a refusal leaves the set-up going
+                connection.execute("CREATE EXTENSION IF NOT EXISTS rum")
+        except psycopg.Error:
+            return None  # e.g. a role that may not create extensions: GIN it is
+        found = connection.execute(
+            "SELECT n.nspname FROM pg_opclass o JOIN pg_namespace n ON n.oid = o.opcnamespace "
+            "JOIN pg_am am ON am.oid = o.opcmethod WHERE am.amname = 'rum' AND o.opcname = 'rum_tsvector_ops'"
+        ).fetchone()
+        return sql.Identifier(found[0], "rum_tsvector_ops") if found else None
 
     def _create(self, connection) -> None:
         execute = connection.execute
@@ -333,10 +366,14 @@ class PostgresEngine(BaseEngine):
                 tsv_es tsvector NOT NULL,
                 spell text[] NOT NULL
             )""").format(documents=self._name("documents")))
-        for column, method in (("tsv_en", "gin"), ("tsv_es", "gin"), ("tags", "gin"), ("countries", "gin")):
-            execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING {} ({})").format(
-                sql.Identifier(f"documents_{column}_idx"), self._name("documents"), sql.SQL(method),
-                sql.Identifier(column)))
+        rum = self._rum_opclass(connection) if self._text_index_method(connection) is None else None
+        for column in ("tsv_en", "tsv_es", "tags", "countries"):
+            if rum is not None and column.startswith("tsv_"):
+                method = sql.SQL("rum ({} {})").format(sql.Identifier(column), rum)
+            else:
+                method = sql.SQL("gin ({})").format(sql.Identifier(column))
+            execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING {}").format(
+                sql.Identifier(f"documents_{column}_idx"), self._name("documents"), method))
         execute(sql.SQL("CREATE INDEX IF NOT EXISTS documents_published_idx ON {} (published DESC, id DESC)")
                 .format(self._name("documents")))
         execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (word text COLLATE \"C\" PRIMARY KEY, "
@@ -346,6 +383,7 @@ class PostgresEngine(BaseEngine):
                         "last_applied_log_id bigint NOT NULL DEFAULT 0)").format(self._name("state")))
         execute(sql.SQL("INSERT INTO {} (schema_version) VALUES (%s) ON CONFLICT DO NOTHING")
                 .format(self._name("state")), (SCHEMA_VERSION,))
+        self.text_index = self._text_index_method(connection)
 
     def clear(self) -> None:
         with self._db(ensure=False) as connection:

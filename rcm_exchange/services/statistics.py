@@ -57,6 +57,7 @@ class Statistics:
     decision_times: DecisionTimes
     published_total: int
     since: datetime
+    computed_at: datetime         # the figures are as of this moment
 
     @property
     def queue_size(self) -> int:
@@ -82,6 +83,7 @@ def overview(user, now: datetime | None = None) -> Statistics:
         decision_times=_decision_times(since),
         published_total=published.total,
         since=since,
+        computed_at=now,
     )
 
 
