@@ -267,17 +267,17 @@ def _rebuild_locked(engine, progress: Callable[[int], None] | None = None) -> in
     ids = list(db.session.scalars(select(Document.id).where(
         Document.status == DocumentStatus.PUBLISHED).order_by(Document.id)))
     done = 0
-    for start in range(0, len(ids), BATCH_SIZE):
-        chunk = ids[start:start + BATCH_SIZE]
-        upserts, _ = _split_by_state(chunk)
-        last_chunk = start + BATCH_SIZE >= len(ids)
-        engine.apply(upserts, [], through_log_id=through if last_chunk else None)
-        done += len(chunk)
-        db.session.expunge_all()
-        if progress:
-            progress(len(chunk))
-    if not ids:
-        engine.apply([], [], through_log_id=through)
+    with engine.bulk_load():
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = ids[start:start + BATCH_SIZE]
+            upserts, _ = _split_by_state(chunk)
+            engine.apply(upserts, [])
+            done += len(chunk)
+            db.session.expunge_all()
+            if progress:
+                progress(len(chunk))
+    # Remembered once the index is whole: a rebuild cut short is done again.
+    engine.apply([], [], through_log_id=through)
     return done
 
 

@@ -54,3 +54,29 @@ def test_an_index_built_without_rum_is_read_as_it_is(schemas):
         assert reopened.text_index == "gin"
     finally:
         reopened.close()
+
+
+def test_a_bulk_load_indexes_the_text_at_the_end_and_others_see_it_unfinished_meanwhile(schemas):
+    from search_index import IndexCorrupt
+
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    other = None
+    try:
+        engine.clear()
+        with engine.bulk_load():
+            engine.apply(DOCUMENTS[:10], [])
+            engine.apply(DOCUMENTS[10:], [])
+            unfinished = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+            try:
+                with pytest.raises(IndexCorrupt):
+                    unfinished.count()
+            finally:
+                unfinished.close()
+        other = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+        assert other.count() == len(DOCUMENTS)
+        assert other.text_index == engine.text_index == ("rum" if _rum_available() else "gin")
+        assert other.search(SearchQuery(access=SECRETARIAT_STAFF, text='"trata de personas"')).total > 0
+    finally:
+        engine.close()
+        if other is not None:
+            other.close()
