@@ -19,10 +19,6 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('documents', schema=None) as batch_op:
-        # The composites begin with status and organization_id: the single-column
-        # indexes are redundant.
-        batch_op.drop_index(batch_op.f('ix_documents_status'))
-        batch_op.drop_index(batch_op.f('ix_documents_organization_id'))
         batch_op.create_index('ix_documents_organization_id_updated_at', ['organization_id', 'updated_at'],
                               unique=False)
         batch_op.create_index('ix_documents_status_submitted_at', ['status', 'submitted_at'], unique=False)
@@ -42,5 +38,4 @@ def downgrade():
         batch_op.drop_index('ix_documents_status_published_at')
         batch_op.drop_index('ix_documents_status_submitted_at')
         batch_op.drop_index('ix_documents_organization_id_updated_at')
-        batch_op.create_index(batch_op.f('ix_documents_organization_id'), ['organization_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_documents_status'), ['status'], unique=False)
+
