@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export FLASK_APP := wsgi
 PORT ?= 5000
 
-.PHONY: run test install install-run translations extract-messages lock audit bench clean
+.PHONY: run test install install-run translations extract-messages lock audit bench bench-pages clean
 
 # uv installs from the lock; the venv needs no pip of its own when the interpreter's
 # pip can install into it (pip >= 22.3), which saves the slowest step of a fresh clone.
@@ -67,6 +67,9 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench.run --size 10000
+
+bench-pages: install
+	$(BIN)/python -m bench.pages --size 10000 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -178,7 +178,7 @@ class Bench:
     # -- through the app -------------------------------------------------------------
 
     def start_server(self, engine: str):
-        port = free_port()
+        port = self.args.port or free_port()
         env = dict(os.environ)
         config = self.app_config(engine)
         env.update({"RCM_DATABASE_URL": self.database_url, "RCM_INSTANCE_DIR": config["INSTANCE_DIR"],
@@ -297,11 +297,7 @@ class Bench:
             result["rss_mb"] = self.worker_memory(process.pid)
             result["approve_ms"] = self.approve_to_searchable(engine, base)
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_server(process)
         return result
 
     # -- relevance ----------------------------------------------------------------------
@@ -361,6 +357,14 @@ class Bench:
             return False
 
 
+def stop_server(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def _build_time(seconds: float) -> str:
     return "(reused)" if math.isnan(seconds) else f"{seconds:.1f} s"
 
@@ -392,6 +396,7 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=float, default=10.0)
     parser.add_argument("--load-requests", type=int, default=1000, help="per client thread, at most")
     parser.add_argument("--approvals", type=int, default=5)
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--postgres-url", default=os.environ.get("RCM_BENCH_POSTGRES_URL")
                         or os.environ.get("RCM_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL)
     parser.add_argument("--out", help="Markdown file (default: bench/results/<time>-<size>.md)")

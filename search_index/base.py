@@ -13,10 +13,11 @@ import math
 import os
 import shutil
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .analysis import WORD_RE, is_stop_word
 from .engine import (AccessFilter, FACET_NAMES, SearchHit, SearchQuery, SearchResult,
@@ -119,6 +120,12 @@ class BaseEngine(ABC):
     @abstractmethod
     def _remember_log_id(self, log_id: int | None) -> None:
         """Remember the last applied search-log id."""
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Around the batches that refill an index after ``clear`` (a rebuild): an engine
+        may put off until the end work that is cheaper done once for everything."""
+        yield
 
     # -- search ------------------------------------------------------------------
 

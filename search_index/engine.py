@@ -9,6 +9,7 @@ anything the caller may not see.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from typing import Callable, Iterable, Protocol, runtime_checkable
 
 VISIBILITIES = ("public", "participants", "members", "secretariat")
@@ -118,6 +119,8 @@ class SearchEngine(Protocol):
     def count(self) -> int: ...
 
     def clear(self) -> None: ...
+
+    def bulk_load(self) -> AbstractContextManager[None]: ...
 
     def fingerprints(self) -> dict[int, str]: ...
 

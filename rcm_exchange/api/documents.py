@@ -63,7 +63,7 @@ def list_documents(params):
 @blp.doc(security=TOKEN_REQUIRED)
 def my_documents():
     """The caller's organization's documents, in any status, newest change first"""
-    mine = documents.my_documents(current_user)
+    mine = documents.my_documents(current_user, limit=None).rows
     return {"items": [entry.document for entry in mine], "total": len(mine)}
 
 

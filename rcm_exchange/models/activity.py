@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rcm_exchange.models.accounts import User
@@ -30,6 +30,9 @@ class AuditEvent(Base):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
+
+    # The statistics read the decisions of recent months.
+    __table_args__ = (Index("ix_audit_events_action_at", "action", "at"),)
 
 
 class Notification(Base):

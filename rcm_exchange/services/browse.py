@@ -1,10 +1,10 @@
 """Read-side queries for the pages that list published material: the home page and
 browsing by pillar and tag, country, organization, type and year.
 
-Every list and every count goes through ``access.visible_documents_clause``, so a count
-never reveals material the reader may not open. A listing is one COUNT query and one page
-query, ordered newest first on ``published_at, id`` (both indexed), so it stays cheap on a
-large collection.
+Every list and every count comes from the search index (``search.newest_documents``,
+``search.tally``), under the ``AccessFilter`` of ``access.search_access_filter``, so a
+count never reveals material the reader may not open, and no page scans the documents a
+reader may see: the index counts them, and the database only loads the page shown.
 """
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import math
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
-from sqlalchemy import ColumnElement, extract, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from rcm_exchange.errors import NotFound
 from rcm_exchange.extensions import db
@@ -27,22 +25,11 @@ from rcm_exchange.models import (
     OrganizationKind,
     RcmStatus,
     Tag,
-    document_countries,
-    document_tags,
 )
-from rcm_exchange.services import access
+from rcm_exchange.services import search
 
 PAGE_SIZE = 20
-
-
-def recent_documents(user, limit: int = 8) -> list[Document]:
-    return list(db.session.scalars(
-        select(Document)
-        .where(access.visible_documents_clause(user))
-        .options(selectinload(Document.tags), selectinload(Document.organization))
-        .order_by(Document.published_at.desc(), Document.id.desc())
-        .limit(limit)
-    ))
+HOME_RECENT = 6  # the newest documents the home page shows
 
 
 def pillars() -> list[Tag]:
@@ -93,24 +80,20 @@ class Selection:
     doc_type: DocType | None = None
     year: int | None = None
 
-    def clauses(self) -> list[ColumnElement[bool]]:
-        clauses: list[ColumnElement[bool]] = []
+    def filters(self) -> dict:
+        """The selection as the index's filters (``search.SearchParams`` fields)."""
+        filters: dict = {}
         if self.tag is not None:
-            clauses.append(Document.id.in_(
-                select(document_tags.c.document_id).where(document_tags.c.tag_id == self.tag.id)))
+            filters["tag"] = [self.tag.slug]
         if self.country is not None:
-            clauses.append(Document.id.in_(
-                select(document_countries.c.document_id)
-                .where(document_countries.c.country_code == self.country.code)))
+            filters["country"] = [self.country.code]
         if self.organization is not None:
-            clauses.append(Document.organization_id == self.organization.id)
+            filters["organization"] = self.organization.id
         if self.doc_type is not None:
-            clauses.append(Document.doc_type == self.doc_type)
+            filters["doc_type"] = self.doc_type.value
         if self.year is not None:
-            # A range, not extract(year), so the published_at index is used.
-            clauses.append(Document.published_at >= datetime(self.year, 1, 1, tzinfo=timezone.utc))
-            clauses.append(Document.published_at < datetime(self.year + 1, 1, 1, tzinfo=timezone.utc))
-        return clauses
+            filters["year"] = self.year
+        return filters
 
 
 def selection(*, tag: str | None = None, country: str | None = None, organization: int | None = None,
@@ -155,18 +138,8 @@ def listing(user, *, page: int = 1, **names) -> Listing:
 def list_documents(user, chosen: Selection, page: int = 1) -> DocumentPage:
     """Published documents the user may see that match ``chosen``, newest first."""
     page = max(1, page)
-    where = [access.visible_documents_clause(user), *chosen.clauses()]
-    total = db.session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
-    items = list(db.session.scalars(
-        select(Document)
-        .where(*where)
-        .options(selectinload(Document.tags), selectinload(Document.countries),
-                 selectinload(Document.organization))
-        .order_by(Document.published_at.desc(), Document.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ))
-    return DocumentPage(items=items, total=total, page=page)
+    found = search.newest_documents(user, page=page, per_page=PAGE_SIZE, **chosen.filters())
+    return DocumentPage(items=found.documents, total=found.tally.total, page=page)
 
 
 # --- Overviews with counts -------------------------------------------------------------
@@ -183,14 +156,9 @@ class TagOverview:
     themes: list[Counted]
 
 
-def tag_overview(user) -> TagOverview:
-    counts = dict(db.session.execute(
-        select(document_tags.c.tag_id, func.count())
-        .join(Document, Document.id == document_tags.c.document_id)
-        .where(access.visible_documents_clause(user))
-        .group_by(document_tags.c.tag_id)
-    ).all())
-    tags = [Counted(tag, counts.get(tag.id, 0)) for tag in taxonomy()]
+def tag_overview(user, tally: search.Tally | None = None) -> TagOverview:
+    counts = (tally or search.tally(user)).facets["tags"]
+    tags = [Counted(tag, counts.get(tag.slug, 0)) for tag in taxonomy()]
     return TagOverview(pillars=[c for c in tags if c.subject.is_pillar],
                        themes=[c for c in tags if not c.subject.is_pillar])
 
@@ -205,12 +173,7 @@ class CountryOverview:
 def country_overview(user, language: str) -> CountryOverview:
     """Member states, then observer states (all of them, even without documents), then
     any other country that documents are about; each group by name in ``language``."""
-    counts = dict(db.session.execute(
-        select(document_countries.c.country_code, func.count())
-        .join(Document, Document.id == document_countries.c.document_id)
-        .where(access.visible_documents_clause(user))
-        .group_by(document_countries.c.country_code)
-    ).all())
+    counts = search.tally(user).facets["countries"]
     countries = db.session.scalars(
         select(Country).where((Country.rcm_status.is_not(None)) | (Country.code.in_(list(counts))))
     ).all()
@@ -229,15 +192,11 @@ ORGANIZATION_KIND_ORDER = (
 
 def organization_overview(user, language: str) -> list[tuple[OrganizationKind, list[Counted]]]:
     """Organizations grouped by kind; civil-society groups appear once they have published."""
-    counts = dict(db.session.execute(
-        select(Document.organization_id, func.count())
-        .where(access.visible_documents_clause(user))
-        .group_by(Document.organization_id)
-    ).all())
+    counts = search.tally(user).facets["organization"]
     groups: dict[OrganizationKind, list[Counted]] = defaultdict(list)
     organizations = db.session.scalars(select(Organization)).all()
     for organization in sorted(organizations, key=lambda o: _sort_key(o.display_name(language))):
-        count = counts.get(organization.id, 0)
+        count = counts.get(str(organization.id), 0)
         if organization.kind == OrganizationKind.CIVIL_SOCIETY and not count:
             continue
         groups[organization.kind].append(Counted(organization, count))
@@ -261,20 +220,16 @@ class TypeYearOverview:
 
 
 def type_year_overview(user) -> TypeYearOverview:
-    year = extract("year", Document.published_at)
-    rows = db.session.execute(
-        select(Document.doc_type, year, func.count())
-        .where(access.visible_documents_clause(user))
-        .group_by(Document.doc_type, year)
-    ).all()
+    """The index counts years per type: one tally for each type."""
     counts: dict[tuple[DocType, int], int] = {}
     type_totals: dict[DocType, int] = defaultdict(int)
     year_totals: dict[int, int] = defaultdict(int)
-    for doc_type, published_year, count in rows:
-        key = (DocType(doc_type), int(published_year))
-        counts[key] = count
-        type_totals[key[0]] += count
-        year_totals[key[1]] += count
+    for doc_type in DocType:
+        for published_year, count in search.tally(user, doc_type=doc_type.value).facets["year"].items():
+            key = (doc_type, int(published_year))
+            counts[key] = count
+            type_totals[key[0]] += count
+            year_totals[key[1]] += count
     return TypeYearOverview(years=sorted(year_totals, reverse=True), counts=counts,
                             type_totals=dict(type_totals), year_totals=dict(year_totals))
 
@@ -296,11 +251,9 @@ class HomePage:
 def home_page(user, year: int) -> HomePage:
     from rcm_exchange.services import reference_data
 
-    pillar_counts = tag_overview(user).pillars
-    total = db.session.scalar(
-        select(func.count()).select_from(Document).where(access.visible_documents_clause(user))) or 0
-    return HomePage(recent=recent_documents(user, limit=6), pillars=pillar_counts,
-                    presidency=reference_data.presidency_for(year), published_total=total)
+    newest = search.newest_documents(user, per_page=HOME_RECENT)
+    return HomePage(recent=newest.documents, pillars=tag_overview(user, newest.tally).pillars,
+                    presidency=reference_data.presidency_for(year), published_total=newest.tally.total)
 
 
 def countries() -> list[Country]:
@@ -309,16 +262,5 @@ def countries() -> list[Country]:
 
 def tags_with_counts(user) -> list[tuple[Tag, int]]:
     """Every tag with the number of published documents under it that ``user`` may see."""
-    visible = (
-        select(document_tags.c.tag_id, func.count().label("n"))
-        .join(Document, Document.id == document_tags.c.document_id)
-        .where(access.visible_documents_clause(user))
-        .group_by(document_tags.c.tag_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Tag, func.coalesce(visible.c.n, 0))
-        .outerjoin(visible, visible.c.tag_id == Tag.id)
-        .order_by(Tag.position, Tag.slug)
-    )
-    return [(tag, count) for tag, count in rows]
+    counts = search.tally(user).facets["tags"]
+    return [(tag, counts.get(tag.slug, 0)) for tag in taxonomy()]

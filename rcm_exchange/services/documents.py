@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -176,15 +176,39 @@ class MyDocument:
     latest_comment: AuditEvent | None
 
 
-def my_documents(user) -> list[MyDocument]:
-    """Every document of the user's organization, newest change first, with where it
-    stands and the moderator's latest comment."""
+MY_DOCUMENTS_PAGE = 50
+
+
+@dataclass(frozen=True)
+class MyDocumentsPage:
+    rows: list[MyDocument]
+    after: int | None          # the document this page continues after, if any
+    older: int | None          # pass as ``after`` for the next page; None on the last
+
+
+def my_documents(user, *, after: int | None = None, limit: int | None = MY_DOCUMENTS_PAGE) -> MyDocumentsPage:
+    """The documents of the user's organization, newest change first, a page at a time,
+    with where each stands and the moderator's latest comment.
+
+    Pages continue after a document (keyset), not at an offset: an organization may
+    have thousands of documents, and each page reads only its own rows of the
+    ``(organization_id, updated_at)`` index. ``limit=None`` gives them all (the API's
+    contract lists every document in one answer).
+    """
     access.require_signed_in(user)
+    query = select(Document).where(Document.organization_id == user.organization_id)
+    start = db.session.execute(select(Document.updated_at, Document.id).where(
+        Document.id == after, Document.organization_id == user.organization_id)).first() if after else None
+    if start is not None:
+        query = query.where(or_(Document.updated_at < start.updated_at,
+                                and_(Document.updated_at == start.updated_at, Document.id < start.id)))
     documents = list(db.session.scalars(
-        select(Document).where(Document.organization_id == user.organization_id)
-        .options(selectinload(Document.revisions), selectinload(Document.author))
+        query.options(selectinload(Document.revisions), selectinload(Document.author))
         .order_by(Document.updated_at.desc(), Document.id.desc())
+        .limit(limit + 1 if limit is not None else None)
     ))
+    more = limit is not None and len(documents) > limit
+    documents = documents[:limit]
     ids = [document.id for document in documents]
     latest = (
         select(func.max(AuditEvent.id))
@@ -196,9 +220,11 @@ def my_documents(user) -> list[MyDocument]:
     comments = {event.document_id: event for event in db.session.scalars(
         select(AuditEvent).where(AuditEvent.id.in_(latest)).options(selectinload(AuditEvent.actor))
     )} if ids else {}
-    return [
+    rows = [
         MyDocument(document, review_status(document), pending_revision(document) is not None,
                    comments.get(document.id))
         for document in documents
     ]
+    return MyDocumentsPage(rows, after=start.id if start is not None else None,
+                           older=documents[-1].id if more else None)
 

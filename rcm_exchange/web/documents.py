@@ -154,7 +154,9 @@ def history(document_id: int):
 @bp.get("/documents/mine")
 @login_required
 def mine():
-    return render_template("documents/mine.html", rows=documents.my_documents(current_user))
+    after = request.args.get("after", "")
+    page = documents.my_documents(current_user, after=int(after) if after.isdigit() and len(after) < 19 else None)
+    return render_template("documents/mine.html", rows=page.rows, page=page)
 
 
 # --- attachments -------------------------------------------------------------------

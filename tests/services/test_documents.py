@@ -158,7 +158,7 @@ def test_my_documents_lists_the_organization_with_the_latest_moderator_comment(a
     documents.submit(author, mine, mine.version)
     review.claim(moderator, mine, mine.version)
     review.request_changes(moderator, mine, "Add the results.", mine.version)
-    rows = {row.document.title: row for row in documents.my_documents(colleague)}
+    rows = {row.document.title: row for row in documents.my_documents(colleague).rows}
     assert set(rows) == {"Mine", "A colleague's"}
     assert rows["Mine"].review_status == S.CHANGES_REQUESTED
     assert rows["Mine"].latest_comment.comment == "Add the results."
@@ -182,3 +182,16 @@ def test_a_published_document_can_be_read_by_its_visibility(app):
         documents.get_document_for(make_user(org="IOM"), document.id)
     with pytest.raises(NotFound):
         documents.get_document_for(None, 999999)
+
+
+def test_my_documents_pages_on_through_every_document_once(app, login_as):
+    member = make_user(org="MX")
+    made = [make_document(org="MX", status=S.DRAFT, title=f"Draft {n}") for n in range(documents.MY_DOCUMENTS_PAGE + 3)]
+    first = documents.my_documents(member)
+    second = documents.my_documents(member, after=first.older)
+    assert len(first.rows) == documents.MY_DOCUMENTS_PAGE and second.older is None
+    assert {row.document.id for row in first.rows + second.rows} == {d.id for d in made}
+    browser = login_as(member)
+    page = browser.get(f"/documents/mine?after={first.older}").get_data(as_text=True)
+    assert "Draft 0" in page and f"Draft {len(made) - 1}" not in page and "Most recently changed" in page
+    assert browser.get("/documents/mine?after=nonsense").status_code == 200

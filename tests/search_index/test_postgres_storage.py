@@ -1,0 +1,82 @@
+"""The postgres engine keeps positions in a RUM index where the server has the extension,
+and falls back to GIN, answering the same, where it has not (or is told not to use it)."""
+import hashlib
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from search_index import SearchQuery, open_engine
+
+from .conftest import POSTGRES_URL, SECRETARIAT_STAFF
+from .corpus import DOCUMENTS
+
+pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="RCM_TEST_POSTGRES_URL is not set")
+
+QUERIES = ['"trata de personas"', "trabajadores migrantes", "niñez", "migra*", "asylum -refugee"]
+
+
+def _rum_available() -> bool:
+    with psycopg.connect(POSTGRES_URL) as connection:
+        return connection.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'").fetchone() is not None
+
+
+@pytest.fixture
+def schemas(tmp_path):
+    names = ["rcm_test_" + hashlib.sha1(f"{tmp_path}{n}".encode()).hexdigest()[:16] for n in range(2)]
+    yield names
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        for name in names:
+            connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
+def test_with_or_without_rum_the_engine_finds_and_ranks_the_same(schemas):
+    found = {}
+    for schema, rum in zip(schemas, (True, False)):
+        engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schema, rum=rum)
+        try:
+            engine.apply(DOCUMENTS, [])
+            assert engine.text_index == ("rum" if rum and _rum_available() else "gin")
+            found[rum] = [[hit.id for hit in engine.search(SearchQuery(access=SECRETARIAT_STAFF, text=q)).hits]
+                          for q in QUERIES]
+        finally:
+            engine.close()
+    assert found[True] == found[False] and all(found[True])
+
+
+def test_an_index_built_without_rum_is_read_as_it_is(schemas):
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0], rum=False)
+    engine.apply(DOCUMENTS, [])
+    engine.close()
+    reopened = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        assert reopened.search(SearchQuery(access=SECRETARIAT_STAFF, text='"trata de personas"')).total > 0
+        assert reopened.text_index == "gin"
+    finally:
+        reopened.close()
+
+
+def test_a_bulk_load_indexes_the_text_at_the_end_and_others_see_it_unfinished_meanwhile(schemas):
+    from search_index import IndexCorrupt
+
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    other = None
+    try:
+        engine.clear()
+        with engine.bulk_load():
+            engine.apply(DOCUMENTS[:10], [])
+            engine.apply(DOCUMENTS[10:], [])
+            unfinished = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+            try:
+                with pytest.raises(IndexCorrupt):
+                    unfinished.count()
+            finally:
+                unfinished.close()
+        other = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+        assert other.count() == len(DOCUMENTS)
+        assert other.text_index == engine.text_index == ("rum" if _rum_available() else "gin")
+        assert other.search(SearchQuery(access=SECRETARIAT_STAFF, text='"trata de personas"')).total > 0
+    finally:
+        engine.close()
+        if other is not None:
+            other.close()
