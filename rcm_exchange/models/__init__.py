@@ -29,6 +29,18 @@ from rcm_exchange.models.organizations import (
     RcmStatus,
 )
 from rcm_exchange.models.taxonomy import Tag
+from rcm_exchange.models.forum import (
+    BodyKind,
+    Call,
+    CallAnswer,
+    DocumentMeeting,
+    DocumentStanding,
+    Meeting,
+    MeetingRole,
+    RcmBody,
+    Standing,
+    call_tags,
+)
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "Base", "Country", "DocType", "Document",
@@ -36,4 +48,6 @@ __all__ = [
     "Organization", "OrganizationKind", "OutgoingMail", "PasswordToken", "PasswordTokenPurpose",
     "PresidencyProTempore", "RcmStatus", "Role", "SearchLogEntry", "SearchLogPrune", "SearchOperation", "Tag",
     "User", "Visibility", "document_countries", "document_tags", "utcnow",
+    "BodyKind", "Call", "CallAnswer", "DocumentMeeting", "DocumentStanding", "Meeting", "MeetingRole",
+    "RcmBody", "Standing", "call_tags",
 ]
