@@ -70,24 +70,6 @@ class TagListQuerySchema(Schema):
                        "day (UTC), retired and merged ones included."})
 
 
-class TagOutSchema(Schema):
-    slug = Text(required=True)
-    name_en = Text(required=True)
-    name_es = Text(required=True)
-    description = Text(required=True, metadata={
-        "description": "In the language of the request (Accept-Language), English by default."})
-    description_en = Text(required=True)
-    description_es = Text(required=True)
-    is_pillar = fields.Boolean(required=True)
-    position = fields.Integer(required=True)
-    retired = fields.Boolean(required=True)
-    merged_into = Text(required=True, allow_none=True, metadata={
-        "description": "Slug of the tag this one was merged into; its address redirects there."})
-    updated_at = fields.DateTime(required=True)
-    count = fields.Integer(required=True, metadata={
-        "description": "Published documents with this tag that the caller may see."})
-
-
 # --- organizations ---------------------------------------------------------------
 
 class OrganizationSchema(_Strict):
@@ -103,20 +85,14 @@ class OrganizationSchema(_Strict):
     active = fields.Boolean(load_default=True)
 
 
+class OrganizationChangesSchema(OrganizationSchema):
+    """PATCH /organizations/<id>: any subset of the fields (loaded with ``partial``)."""
+
+
 class OrganizationEditSchema(OrganizationSchema):
     """The organization form when editing: every field again."""
 
     active = fields.Boolean(load_default=False)  # an unticked box is not sent
-
-
-class OrganizationFullSchema(Schema):
-    id = fields.Integer(required=True)
-    acronym = Text(required=True)
-    name = Text(required=True)
-    name_es = Text(required=True, allow_none=True)
-    kind = fields.Enum(OrganizationKind, by_value=True, required=True)
-    country = Text(required=True, allow_none=True, attribute="country_code")
-    active = fields.Boolean(required=True)
 
 
 # --- bodies and meetings ---------------------------------------------------------
@@ -171,7 +147,7 @@ class MeetingOutSchema(Schema):
     def _url(self, meeting) -> str:
         from rcm_exchange.services.links import external_url
 
-        return external_url("forum.meeting", meeting_id=meeting.id)
+        return external_url("meetings.meeting", meeting_id=meeting.id)
 
 
 class MeetingListQuerySchema(Schema):
@@ -258,7 +234,7 @@ class CallOutSchema(Schema):
     def _url(self, call) -> str:
         from rcm_exchange.services.links import external_url
 
-        return external_url("forum.call", call_id=call.id)
+        return external_url("calls.call", call_id=call.id)
 
 
 class CallAnswerSchema(_Strict):

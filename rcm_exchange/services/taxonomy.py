@@ -48,9 +48,25 @@ def curated_tags(user) -> list[Tag]:
     return list(db.session.scalars(ordered(select(Tag))))
 
 
-def tags_changed_since(day: date) -> list[Tag]:
-    since = datetime.combine(day, time.min, timezone.utc)
-    return list(db.session.scalars(ordered(select(Tag).where(Tag.updated_at >= since))))
+def tag_list(user, *, changed_since: date | None = None) -> list[dict]:
+    """The API's tag list: the tags in use, each with what ``user`` may see under it; or,
+    with ``changed_since``, every tag changed since that day, retired and merged ones too."""
+    from rcm_exchange.i18n import localized
+    from rcm_exchange.services.browse import tags_with_counts
+
+    since = datetime.combine(changed_since, time.min, timezone.utc) if changed_since else None
+    counted = sorted(tags_with_counts(user), key=lambda row: (not row[0].is_pillar, row[0].position, row[0].slug))
+    successors = {tag.id: tag.slug for tag, _count in counted}
+    rows = []
+    for tag, count in counted:
+        if (since is None and tag.retired) or (since is not None and tag.updated_at < since):
+            continue
+        rows.append({"slug": tag.slug, "name_en": tag.name_en, "name_es": tag.name_es,
+                     "description": localized(tag, "description"), "description_en": tag.description_en,
+                     "description_es": tag.description_es, "is_pillar": tag.is_pillar, "position": tag.position,
+                     "retired": tag.retired, "merged_into": successors.get(tag.merged_into_id),
+                     "updated_at": tag.updated_at, "count": count})
+    return rows
 
 
 def get_tag(slug: str) -> Tag:
@@ -188,11 +204,18 @@ def merge_tags(user, source: Tag, target: Tag) -> int:
         source.retired, source.merged_into_id, source.updated_at = True, target.id, now
         target.updated_at = now
         _audit(user, "tag_merged", tag=source.slug, into=target.slug, documents=count)
-        db.session.expire_all()
     from rcm_exchange.services.search import catch_up_quietly
 
     after_commit(catch_up_quietly)
     return count
+
+
+def merge_into(user, source: Tag, into: str) -> tuple[Tag, int]:
+    """Merge ``source`` into the tag the slug ``into`` names now (``TagMergeSchema``)."""
+    target = current_tag(into)
+    if target is None:
+        raise ValidationFailed(errors={"into": [_("Choose another tag to merge into.")]})
+    return target, merge_tags(user, source, target)
 
 
 def _rewrite_pending_revisions(old: str, new: str) -> None:
