@@ -42,7 +42,31 @@ def prepare(folder: Path, size: int, engine: str) -> None:
     (folder / "ready").write_text(f"{size} {engine}\n")
 
 
-def timed_merge(folder: Path, engine: str, source: str | None, target: str | None) -> dict:
+def _add_duplicate_theme(share: float) -> str:
+    """A theme on every n-th document (as a duplicate the Secretariat wants to merge away),
+    indexed before the timing starts."""
+    from sqlalchemy import insert, select
+
+    from rcm_exchange.extensions import db
+    from rcm_exchange.models import Document, SearchLogEntry, SearchOperation, document_tags
+    from rcm_exchange.services import search, taxonomy
+
+    tag = taxonomy.create_tag(None, {"slug": "bench-duplicate-theme", "name_en": "Duplicate theme",
+                                     "name_es": "Tema duplicado", "position": None})
+    step = max(1, round(1 / share))
+    ids = list(db.session.scalars(select(Document.id).order_by(Document.id)))[::step]
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        db.session.execute(insert(document_tags), [{"document_id": i, "tag_id": tag.id} for i in chunk])
+        db.session.execute(insert(SearchLogEntry), [
+            {"document_id": i, "operation": SearchOperation.UPSERT} for i in chunk])
+    db.session.commit()
+    search.catch_up(wait=True)
+    return tag.slug
+
+
+def timed_merge(folder: Path, engine: str, source: str | None, target: str | None,
+                share: float | None = None) -> dict:
     import search_index
     from sqlalchemy import func, select
 
@@ -60,9 +84,11 @@ def timed_merge(folder: Path, engine: str, source: str | None, target: str | Non
             counts = dict(db.session.execute(
                 select(Tag.slug, func.count()).join(document_tags, document_tags.c.tag_id == Tag.id)
                 .where(~Tag.is_pillar).group_by(Tag.slug)).all())
+            search.catch_up(wait=True)
+            if share:
+                source = _add_duplicate_theme(share)
             source = source or min(counts, key=counts.get)
             target = target or max(counts, key=counts.get)
-            search.catch_up(wait=True)
             source_tag, target_tag = taxonomy.get_tag(source), taxonomy.get_tag(target)
             started = time.perf_counter()
             moved = taxonomy.merge_tags(None, source_tag, target_tag)
@@ -99,13 +125,15 @@ def main() -> None:
     parser.add_argument("--engine", default="tantivy")
     parser.add_argument("--source", help="slug of the tag merged away (default: the least used theme)")
     parser.add_argument("--target", help="slug of the tag that stays (default: the most used theme)")
+    parser.add_argument("--share", type=float, help="merge away a new theme on this share of the "
+                        "documents (e.g. 0.03) instead of a theme of the corpus")
     parser.add_argument("--prepare-only", action="store_true")
     args = parser.parse_args()
     folder = Path(args.folder)
     prepare(folder, args.size, args.engine)
     if args.prepare_only:
         return
-    result = timed_merge(folder, args.engine, args.source, args.target)
+    result = timed_merge(folder, args.engine, args.source, args.target, args.share)
     print(f"merged {result['source']} into {result['target']}: {result['moved']:,} documents moved; "
           f"database {result['merge_s']:.2f} s, with the index caught up {result['total_s']:.2f} s; "
           f"index-check {'clean' if result['in_step'] else 'NOT clean'}; the index holds "
