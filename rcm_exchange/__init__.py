@@ -110,6 +110,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(feeds.bp)
+    from rcm_exchange.web import curation, forum
+
+    app.register_blueprint(forum.meetings_bp)
+    app.register_blueprint(forum.calls_bp)
+    app.register_blueprint(curation.bp)
     app.register_blueprint(api_reference.bp)
     register_following(app)
     register_api(app)

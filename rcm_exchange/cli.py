@@ -236,3 +236,7 @@ def prune_search_log_command():
     from rcm_exchange.services import search
 
     click.echo(f"Pruned {search.prune_search_log()} search-log entries.")
+
+
+# The forum structure commands register themselves on the group.
+from rcm_exchange import cli_forum  # noqa: E402,F401

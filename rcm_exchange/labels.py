@@ -9,15 +9,18 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from rcm_exchange.models import (
+    BodyKind,
     Delivery,
     DocType,
     Frequency,
     DocumentStatus,
     ImplementationStatus,
     Language,
+    MeetingRole,
     NotificationKind,
     OrganizationKind,
     Role,
+    Standing,
     SubscriptionKind,
     Visibility,
 )
@@ -121,6 +124,28 @@ DELIVERIES = {
     Delivery.SITE: _l("On the site only"),
 }
 
+STANDINGS = {
+    Standing.NATIONAL_PRACTICE: _l("National practice"),
+    Standing.ORGANIZATIONAL_PRACTICE: _l("Organizational practice"),
+    Standing.DECLARATION: _l("RCM declaration"),
+    Standing.REGIONAL_GUIDELINE: _l("RCM regional guideline"),
+    Standing.RECOMMENDATION: _l("RCM recommendation"),
+    Standing.VICE_MINISTERIAL_DECISION: _l("Decision of the Vice-Ministers"),
+}
+
+BODY_KINDS = {
+    BodyKind.VICE_MINISTERIAL: _l("Vice-Ministerial Meeting"),
+    BodyKind.RCGM: _l("Regional Consultation Group on Migration"),
+    BodyKind.LIAISON_NETWORK: _l("Liaison officers' network"),
+    BodyKind.AD_HOC_GROUP: _l("Ad hoc group"),
+    BodyKind.WORKSHOP: _l("Workshop"),
+}
+
+MEETING_ROLES = {
+    MeetingRole.PRESENTED_AT: _l("Presented at"),
+    MeetingRole.ADOPTED_AT: _l("Adopted at"),
+}
+
 
 def _label(table: dict, enum_class, value, default: str = "") -> str:
     if value is None or value == "":
@@ -180,6 +205,18 @@ def delivery_label(value) -> str:
     return _label(DELIVERIES, Delivery, value)
 
 
+def standing_label(value) -> str:
+    return _label(STANDINGS, Standing, value)
+
+
+def body_kind_label(value) -> str:
+    return _label(BODY_KINDS, BodyKind, value)
+
+
+def meeting_role_label(value) -> str:
+    return _label(MEETING_ROLES, MeetingRole, value)
+
+
 def choices(table: dict) -> list[tuple[str, str]]:
     """``[(value, label)]`` for a select field, in the enum's order."""
     return [(member.value, str(label)) for member, label in table.items()]
@@ -198,4 +235,7 @@ TEMPLATE_GLOBALS = {
     "subscription_kind_label": subscription_kind_label,
     "notification_kind_label": notification_kind_label,
     "delivery_label": delivery_label,
+    "standing_label": standing_label,
+    "body_kind_label": body_kind_label,
+    "meeting_role_label": meeting_role_label,
 }

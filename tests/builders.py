@@ -92,3 +92,54 @@ def make_document(*, status: DocumentStatus = DocumentStatus.PUBLISHED,
     harvest.record_document(document)
     db.session.commit()
     return document
+
+
+def make_meeting(*, body: str = "rcgm", number: int | None = None, ppt_year: int = 2025,
+                 starts_on=None, place: str = "San José", host: str | None = "CR",
+                 theme_en: str = "Regular pathways", theme_es: str = "Vías regulares"):
+    from datetime import date
+
+    from rcm_exchange.services import meetings
+
+    starts_on = starts_on or date(ppt_year, 6, 12)
+    return meetings.create_meeting(None, {
+        "body": body, "number": number or next(_sequence), "starts_on": starts_on, "ends_on": starts_on,
+        "place": place, "host_country": host, "ppt_year": ppt_year, "theme_en": theme_en, "theme_es": theme_es})
+
+
+def make_call(*, opens_in_days: int = -10, closes_in_days: int = 30, tags: tuple[str, ...] = (),
+              answerable_by: tuple[str, ...] = ("member_state", "observer_state", "observer_org", "civil_society"),
+              theme_en: str = "Labour integration practices", theme_es: str = "Prácticas de integración laboral",
+              ppt_year: int = 2026):
+    from datetime import date
+
+    from rcm_exchange.services import calls
+
+    today = date.today()
+    return calls.open_call(None, {
+        "theme_en": theme_en, "theme_es": theme_es, "criteria_en": "Programmes running for a year.",
+        "criteria_es": "Programas en marcha desde hace un año.", "tags": list(tags),
+        "opens_on": today + timedelta(days=opens_in_days), "closes_on": today + timedelta(days=closes_in_days),
+        "ppt_year": ppt_year, "answerable_by": list(answerable_by)})
+
+
+def link_document(document: Document, *, standing=None, presented_at=(), adopted_at=()) -> Document:
+    """Record a document's standing and meetings as the Secretariat does."""
+    from rcm_exchange.services import meetings
+
+    moderator = db.session.scalar(select(User).where(User.role == Role.MODERATOR)) or make_user(role=Role.MODERATOR)
+    db.session.refresh(document)
+    meetings.set_forum_record(moderator, document, standing=standing,
+                              presented_at=[m.id for m in presented_at], adopted_at=[m.id for m in adopted_at],
+                              version=document.version)
+    return document
+
+
+def answer_call(document: Document, call, *, by: User | None = None) -> Document:
+    """``document`` answers ``call``, sent by an account of its organization."""
+    from rcm_exchange.services import calls
+
+    by = by or make_user(org=document.organization.acronym)
+    db.session.refresh(document)
+    calls.answer_call(by, call, document)
+    return document

@@ -5,7 +5,8 @@ import pytest
 from flask_babel import force_locale
 
 from rcm_exchange import labels
-from rcm_exchange.models import DocType, DocumentStatus, ImplementationStatus, OrganizationKind, Visibility
+from rcm_exchange.models import (BodyKind, DocType, DocumentStatus, ImplementationStatus, MeetingRole,
+                                 OrganizationKind, Standing, Visibility)
 
 LABELLED = [
     (labels.doc_type_label, DocType),
@@ -13,6 +14,9 @@ LABELLED = [
     (labels.visibility_label, Visibility),
     (labels.implementation_status_label, ImplementationStatus),
     (labels.organization_kind_label, OrganizationKind),
+    (labels.standing_label, Standing),
+    (labels.body_kind_label, BodyKind),
+    (labels.meeting_role_label, MeetingRole),
 ]
 
 

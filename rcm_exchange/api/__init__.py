@@ -34,7 +34,7 @@ ANONYMOUS_WRITES = frozenset({"api_tokens.create_token"})
 MULTIPART_ENDPOINTS = frozenset({"api_documents.upload_attachment"})
 # Read endpoints about the caller's own work: meaningless without a token.
 TOKEN_ONLY_READS = frozenset({"api_documents.my_documents", "api_documents.document_history",
-                              "api_review.queue"})
+                              "api_review.queue", "api_forum.call_counts"})
 
 
 def error_responses(blp, *codes: int):
@@ -54,7 +54,7 @@ class RcmApi(Api):
 
 
 def register_api(app: Flask) -> None:
-    from rcm_exchange.api import documents, reference, review, tokens
+    from rcm_exchange.api import documents, forum, reference, review, tokens
 
     app.config.setdefault("API_TITLE", "RCM Exchange API")
     app.config.setdefault("API_VERSION", "v1")
@@ -71,7 +71,7 @@ def register_api(app: Flask) -> None:
     })
     api = RcmApi(app)
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
-    for module in (tokens, documents, review, reference):
+    for module in (tokens, documents, review, reference, forum):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
     app.before_request(authenticate_api_request)

@@ -6,25 +6,27 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from rcm_exchange.api import API_PREFIX, TOKEN_OPTIONAL, error_responses
-from rcm_exchange.i18n import localized
+from rcm_exchange.schemas.forum import TagListQuerySchema
 from rcm_exchange.schemas.reference import CountryOutSchema, OrganizationOutSchema, TagOutSchema
-from rcm_exchange.services import accounts, browse
+from rcm_exchange.services import accounts, browse, taxonomy
 
 blp = Blueprint("api_reference", __name__, url_prefix=API_PREFIX,
                 description="Tags, organizations and countries.")
 
 
 @blp.route("/tags", methods=["GET"])
+@blp.arguments(TagListQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, TagOutSchema(many=True))
 @error_responses(blp, 401)
 @blp.doc(security=TOKEN_OPTIONAL)
-def tags():
-    """The tag taxonomy, pillars first"""
-    return [
-        {"slug": tag.slug, "name_en": tag.name_en, "name_es": tag.name_es,
-         "description": localized(tag, "description"), "count": count}
-        for tag, count in browse.tags_with_counts(current_user)
-    ]
+def tags(changed_since):
+    """The tag taxonomy, pillars first
+
+    Without `changed_since`, the tags in use; with it, every tag created, renamed,
+    reordered, retired or merged since that day, so that a client can follow the
+    Secretariat's curation.
+    """
+    return taxonomy.tag_list(current_user, changed_since=changed_since)
 
 
 @blp.route("/organizations", methods=["GET"])

@@ -41,6 +41,18 @@ from rcm_exchange.models.organizations import (
     RcmStatus,
 )
 from rcm_exchange.models.taxonomy import Tag
+from rcm_exchange.models.forum import (
+    BodyKind,
+    Call,
+    CallAnswer,
+    DocumentMeeting,
+    DocumentStanding,
+    Meeting,
+    MeetingRole,
+    RcmBody,
+    Standing,
+    call_tags,
+)
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "Base", "Country", "DocType", "Document",
@@ -50,4 +62,6 @@ __all__ = [
     "User", "Visibility", "WorkerHeartbeat", "document_countries", "document_tags", "utcnow",
     "Delivery", "Frequency", "HarvestRecord", "HarvestRecordSet", "NotificationDigest",
     "NotificationKind", "NotificationPreference", "Subscription", "SubscriptionKind",
+    "BodyKind", "Call", "CallAnswer", "DocumentMeeting", "DocumentStanding", "Meeting", "MeetingRole",
+    "RcmBody", "Standing", "call_tags",
 ]

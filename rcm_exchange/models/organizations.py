@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rcm_exchange.models.base import Base, str_enum
@@ -43,6 +43,8 @@ class Organization(Base):
     acronym: Mapped[str] = mapped_column(String(40), unique=True)
     kind: Mapped[OrganizationKind] = mapped_column(str_enum(OrganizationKind))
     country_code: Mapped[str | None] = mapped_column(ForeignKey("countries.code"))
+    # An inactive organization is kept for its documents but takes no new accounts.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     country: Mapped[Country | None] = relationship()
 

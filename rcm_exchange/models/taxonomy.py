@@ -1,10 +1,12 @@
 """The tag taxonomy: the forum's pillars first, common themes after them."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, String, Text
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rcm_exchange.models.base import Base
+from rcm_exchange.models.base import Base, UTCDateTime, utcnow
 
 
 class Tag(Base):
@@ -18,6 +20,11 @@ class Tag(Base):
     description_es: Mapped[str] = mapped_column(Text, default="")
     is_pillar: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=100)
+    # A retired tag is no longer offered for new documents; a merged one is also retired
+    # and its address leads to the tag it was merged into.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     def name(self, locale: str) -> str:
         return self.name_es if locale == "es" else self.name_en

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from rcm_exchange.models import DocType, Language
-from rcm_exchange.schemas import MAX_PAGE, Text
+from rcm_exchange.models import DocType, Language, Standing
+from rcm_exchange.schemas import MAX_PAGE, Id, Text
 
 SORTS = ("relevance", "newest")
 MAX_QUERY_LENGTH = 500
@@ -30,6 +30,14 @@ class DocumentSearchSchema(Schema):
     organization = fields.Integer(load_default=None, strict=False,
                                   validate=validate.Range(min=1, max=2**31 - 1),
                                   metadata={"description": "Id of the submitting organization."})
+    meeting = Id(load_default=None, metadata={"description": "Id of a meeting the document was presented or adopted at."})
+    body = Text(load_default=None, validate=validate.Length(min=1, max=80),
+                metadata={"description": "Slug of an RCM body one of the document's meetings belongs to."})
+    standing = fields.Enum(Standing, by_value=True, load_default=None,
+                           error_messages={"unknown": _l("Choose the document's standing.")})
+    ppt_year = fields.Integer(load_default=None, strict=False, validate=validate.Range(min=1996, max=2100),
+                              metadata={"description": "Presidency Pro-Tempore year of one of its meetings."})
+    call = Id(load_default=None, metadata={"description": "Id of the call for practices it answers."})
     sort = Text(load_default=None, validate=validate.OneOf(SORTS), metadata={
         "description": "`relevance` (the default with `q`) or `newest` (the default without)."})
     page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=MAX_PAGE))
@@ -55,9 +63,11 @@ class DocumentResultsSchema(Schema):
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     facets = fields.Dict(
-        keys=Text(validate=validate.OneOf(("tags", "countries", "doc_type", "language", "year"))),
+        keys=Text(validate=validate.OneOf(("tags", "countries", "doc_type", "language", "year", "meeting",
+                                           "body", "standing", "ppt_year"))),
         values=fields.Dict(keys=Text(), values=fields.Integer()), required=True,
-        metadata={"description": "For each of tags, countries, doc_type, language and year: "
-                                "value → number of matching documents the caller may see."})
+        metadata={"description": "For each of tags, countries, doc_type, language, year, meeting (id), "
+                                "body (slug), standing and ppt_year: value → number of matching "
+                                "documents the caller may see."})
     suggestion = Text(required=True, allow_none=True,
                                metadata={"description": "A corrected query to offer, or null."})

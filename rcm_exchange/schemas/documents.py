@@ -172,6 +172,25 @@ class DocumentOutSchema(Schema):
     published_at = fields.DateTime(allow_none=True, required=True)
     url = fields.Method("_url", required=True, metadata={
         "type": "string", "format": "uri", "description": "The document's page on the site."})
+    standing = fields.Function(
+        lambda document: document.standing_record.standing.value if document.standing_record else None,
+        required=True, allow_none=True, metadata={"type": "string", "nullable": True, "description": (
+            "national_practice, organizational_practice, or an RCM document: declaration, "
+            "regional_guideline, recommendation, vice_ministerial_decision.")})
+    meetings = fields.Method("_meetings", required=True, metadata={
+        "type": "array", "items": {"type": "object", "properties": {
+            "meeting": {"type": "string"}, "role": {"type": "string", "enum": ["presented_at", "adopted_at"]}}},
+        "description": "Meetings it was presented at or adopted at, by meeting slug (e.g. rcgm-27)."})
+    call = fields.Function(lambda document: document.call_answer.call_id if document.call_answer else None,
+                           required=True, allow_none=True, metadata={
+                               "type": "integer", "nullable": True,
+                               "description": "Id of the call for practices it answers."})
+
+    def _meetings(self, document) -> list[dict]:
+        from rcm_exchange.services.meetings import meeting_slug
+
+        return [{"meeting": meeting_slug(link.meeting), "role": link.role.value}
+                for link in sorted(document.meeting_links, key=lambda l: (l.meeting.starts_on, l.role.value))]
 
     def _tags(self, document) -> list[str]:
         return [tag.slug for tag in document.tags]

@@ -11,6 +11,14 @@ class TagOutSchema(Schema):
     name_es = Text(required=True)
     description = Text(required=True, metadata={
         "description": "In the language of the request (Accept-Language), English by default."})
+    description_en = Text(required=True)
+    description_es = Text(required=True)
+    is_pillar = fields.Boolean(required=True)
+    position = fields.Integer(required=True, metadata={"description": "Pillars first, then by position."})
+    retired = fields.Boolean(required=True, metadata={"description": "No longer offered for new documents."})
+    merged_into = Text(required=True, allow_none=True, metadata={
+        "description": "Slug of the tag this one was merged into; its address and slug lead there."})
+    updated_at = fields.DateTime(required=True)
     count = fields.Integer(required=True, metadata={
         "description": "Published documents with this tag that the caller may see."})
 
@@ -22,6 +30,8 @@ class OrganizationOutSchema(Schema):
     kind = fields.Enum(OrganizationKind, by_value=True, required=True)
     country = Text(required=True, allow_none=True, attribute="country_code",
                             metadata={"description": "ISO alpha-2 code, for states."})
+    name_es = Text(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
 
 
 class CountryOutSchema(Schema):

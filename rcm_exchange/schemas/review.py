@@ -106,6 +106,7 @@ class QueueFilterSchema(Schema):
     tag = Text(load_default=None, validate=validate.Length(max=80))
     country = Text(load_default=None, validate=validate.Length(equal=2))
     organization = Id(load_default=None)
+    call = Id(load_default=None, metadata={"description": "Only answers to this call for practices."})
     page = Page()
     per_page = fields.Integer(load_default=50, strict=False, validate=validate.Range(min=1, max=100))
 

@@ -6,8 +6,10 @@ from datetime import timezone
 
 from marshmallow import fields, validate
 
+from rcm_exchange.models import Standing
 from rcm_exchange.schemas import Text
 from rcm_exchange.schemas.documents import DocumentSchema
+from rcm_exchange.schemas.forum import MeetingLinkInSchema
 
 
 class ImportLineSchema(DocumentSchema):
@@ -16,3 +18,6 @@ class ImportLineSchema(DocumentSchema):
     organization = Text(required=True, validate=validate.Length(min=1, max=40),
                                  metadata={"description": "Acronym, e.g. MX, IOM, TS."})
     published_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    standing = fields.Enum(Standing, by_value=True, load_default=None, allow_none=True)
+    meetings = fields.List(fields.Nested(MeetingLinkInSchema), load_default=list, metadata={
+        "description": "Meetings it was presented at or adopted at: [{\"meeting\": \"rcgm-27\", \"role\": ...}]."})

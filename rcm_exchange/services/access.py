@@ -201,3 +201,37 @@ def may_read_metrics(remote_addr: str | None, authorization: str, *, allowed: st
         except ValueError:
             continue
     return False
+
+
+# --- the forum's structure -----------------------------------------------------
+
+def can_curate_forum(user) -> bool:
+    """The Technical Secretariat's curation: tags, meetings, documents' standing and
+    meeting links, calls for practices. Its moderators and administrators do it."""
+    return is_moderator(user)
+
+
+def require_curator(user) -> None:
+    if not can_curate_forum(user):
+        raise Forbidden()
+
+
+def can_manage_organizations(user) -> bool:
+    """Organizations are managed with the accounts that belong to them."""
+    return is_admin(user)
+
+
+def require_organization_manager(user) -> None:
+    if not can_manage_organizations(user):
+        raise Forbidden()
+
+
+def may_answer_calls_of_kind(user, kinds) -> bool:
+    """Whether the account's organization is of a kind a call asks to answer."""
+    kind = organization_kind(user)
+    return kind is not None and user.organization.active and kind.value in set(kinds)
+
+
+def can_see_call_counts(user) -> bool:
+    """A call's answers by status and organization: the Secretariat's figures."""
+    return can_see_statistics(user)

@@ -37,7 +37,8 @@ def pillars() -> list[Tag]:
 
 
 def taxonomy() -> list[Tag]:
-    return list(db.session.scalars(select(Tag).order_by(Tag.position, Tag.slug)))
+    """The tags in use: retired (and merged) ones are no longer offered or listed."""
+    return list(db.session.scalars(select(Tag).where(~Tag.retired).order_by(Tag.position, Tag.slug)))
 
 
 @dataclass(frozen=True)

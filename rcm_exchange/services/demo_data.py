@@ -212,6 +212,7 @@ def load_demo_data(now: datetime | None = None) -> DemoResult:
         countries = {c.code: c for c in db.session.scalars(select(Country))}
         moderator = users["TS"]
         seen: dict[int, int] = {}
+        created_documents: list[Document] = []
         for index, status, visibility, days_ago in PLAN:
             practice = PRACTICES[index]
             edition = seen.get(index, 0)
@@ -240,7 +241,11 @@ def load_demo_data(now: datetime | None = None) -> DemoResult:
             db.session.flush()
             _demo_history(document, author, moderator, status)
             search_log.record_change(document)
+            created_documents.append(document)
             result.documents += 1
+        from rcm_exchange.services.demo_forum import load_demo_forum
+
+        result.documents += load_demo_forum(now, users, created_documents)
     return result
 
 

@@ -106,10 +106,11 @@ def load_countries() -> dict[str, Country]:
 
 def _upsert_organization(existing: dict[str, Organization], acronym: str, name: str, name_es: str,
                          kind: OrganizationKind, country_code: str | None) -> None:
-    organization = existing.get(acronym)
-    if organization is None:
-        organization = existing[acronym] = Organization(acronym=acronym)
-        db.session.add(organization)
+    # Seeded once: afterwards the Secretariat keeps organizations up to date on the site.
+    if acronym in existing:
+        return
+    organization = existing[acronym] = Organization(acronym=acronym, active=True)
+    db.session.add(organization)
     organization.name, organization.name_es = name, name_es
     organization.kind, organization.country_code = kind, country_code
 
@@ -129,10 +130,12 @@ def load_organizations(countries: dict[str, Country]) -> None:
 def load_taxonomy() -> None:
     existing = {t.slug: t for t in db.session.scalars(select(Tag))}
     for position, seed in enumerate(TAXONOMY, start=1):
-        tag = existing.get(seed.slug)
-        if tag is None:
-            tag = Tag(slug=seed.slug)
-            db.session.add(tag)
+        # Seeded once: the Secretariat curates the taxonomy afterwards (names, order,
+        # retiring and merging), and a new ``init`` must not undo that.
+        if seed.slug in existing:
+            continue
+        tag = Tag(slug=seed.slug, retired=False)
+        db.session.add(tag)
         tag.name_en, tag.name_es = seed.name_en, seed.name_es
         tag.description_en, tag.description_es = seed.description_en, seed.description_es
         tag.is_pillar, tag.position = seed.is_pillar, position
@@ -144,6 +147,9 @@ def load_reference_data() -> None:
         db.session.flush()
         load_organizations(countries)
         load_taxonomy()
+        from rcm_exchange.services.meetings import load_bodies
+
+        load_bodies()
 
 
 def set_presidency(year: int, country_code: str) -> PresidencyProTempore:

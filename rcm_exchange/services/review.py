@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from rcm_exchange.errors import DomainError, InvalidTransition, NotFound
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
+    CallAnswer,
     Country,
     Document,
     DocumentRevision,
@@ -159,8 +160,8 @@ def _effective_status():
 
 
 def review_queue(user, *, status: DocumentStatus | None = None, tag: str | None = None,
-                 country: str | None = None, organization: int | None = None, page: int = 1,
-                 per_page: int = 50) -> QueuePage:
+                 country: str | None = None, organization: int | None = None, call: int | None = None,
+                 page: int = 1, per_page: int = 50) -> QueuePage:
     """Documents and revisions waiting for the Secretariat, oldest submission first
     (``QueueFilterSchema`` data)."""
     access.require_moderator(user)
@@ -179,6 +180,8 @@ def review_queue(user, *, status: DocumentStatus | None = None, tag: str | None 
         conditions.append(Document.countries.any(Country.code == country.upper()))
     if organization:
         conditions.append(Document.organization_id == organization)
+    if call:
+        conditions.append(Document.id.in_(select(CallAnswer.document_id).where(CallAnswer.call_id == call)))
     total = db.session.scalar(select(func.count(Document.id)).where(*conditions))
     documents = db.session.scalars(
         select(Document).where(*conditions)

@@ -45,7 +45,7 @@ from rcm_exchange.models import (
 )
 from rcm_exchange.schemas.documents import AuthorRefSchema, DocumentOutSchema, OrganizationRefSchema
 from rcm_exchange.sanitize import html_to_text
-from rcm_exchange.services import access
+from rcm_exchange.services import access, forum_search
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def index_entry(document: Document) -> dict:
         "attachments_text": "\n".join(a.text for a in document.attachments if a.text),
         "language": document.language.value,
         "doc_type": document.doc_type.value,
-        "tags": [tag.slug for tag in document.tags],
+        "tags": [tag.slug for tag in document.tags] + forum_search.keywords(document),
         "countries": [country.code for country in document.countries],
         "organization_id": document.organization_id,
         "visibility": document.visibility.value,
@@ -379,6 +379,11 @@ class SearchParams:
     language: str | None = None
     year: int | None = None
     organization: int | None = None
+    meeting: int | None = None
+    body: str | None = None
+    standing: str | None = None
+    ppt_year: int | None = None
+    call: int | None = None
     sort: str | None = None
     page: int = 1
     per_page: int = 20
@@ -388,14 +393,14 @@ class SearchParams:
     def from_loaded(cls, data: dict) -> "SearchParams":
         """From ``DocumentSearchSchema`` data (enums become their values)."""
         values = dict(data)
-        for key in ("doc_type", "language"):
+        for key in ("doc_type", "language", "standing"):
             if values.get(key) is not None:
                 values[key] = getattr(values[key], "value", values[key])
         return cls(**values)
 
 
 # The facets the contract names; the engine also counts by organization for the page.
-API_FACETS = ("tags", "countries", "doc_type", "language", "year")
+API_FACETS = ("tags", "countries", "doc_type", "language", "year") + forum_search.FACETS
 
 
 @dataclass
@@ -524,13 +529,17 @@ def _search(user, params: SearchParams) -> search_index.SearchResult:
     text = _clean_query_text(params.q)
     sort = params.sort or ("relevance" if text else "newest")
     _catch_up_before_reading()
+    from rcm_exchange.services.taxonomy import current_slugs
+
     query = search_index.SearchQuery(
         access=access.search_access_filter(user), text=text,
-        tags=tuple(params.tag), countries=tuple(c.upper() for c in params.country),
+        tags=tuple(current_slugs(params.tag)) + forum_search.filter_keywords(params), countries=tuple(c.upper() for c in params.country),
         doc_type=params.doc_type, language=params.language, year=params.year,
         organization_id=params.organization, sort=sort, page=params.page, per_page=params.per_page,
     )
-    return _engine_call(lambda: get_engine().search(query))
+    result = _engine_call(lambda: get_engine().search(query))
+    result.facets = forum_search.split_facets(result.facets)
+    return result
 
 
 @dataclass(frozen=True)

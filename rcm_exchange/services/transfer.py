@@ -23,7 +23,7 @@ from rcm_exchange.extensions import db
 from rcm_exchange.models import Document, DocumentStatus, Organization
 from rcm_exchange.schemas import load
 from rcm_exchange.schemas.transfer import ImportLineSchema
-from rcm_exchange.services import access, lifecycle, search_log
+from rcm_exchange.services import access, lifecycle, meetings, search_log
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 BATCH_SIZE = 200
@@ -69,6 +69,7 @@ def export_line(document: Document) -> dict:
         **lifecycle.snapshot(document),
         "organization": document.organization.acronym,
         "published_at": document.published_at.isoformat(),
+        **meetings.export_record(document),
     }
 
 
@@ -112,10 +113,12 @@ def _parse(line: str, organizations: dict[str, Organization]) -> dict:
     source_id = data.pop("id")
     published_at = data.pop("published_at")
     data.pop("organization")
+    forum = {"standing": data.pop("standing"), "links": data.pop("meetings")}
+    meetings.check_import_links(forum["links"])
     # The same cleaning (sanitizing, known tags and countries) as a document written on the site.
     content = lifecycle.merged_content({"doc_type": data["doc_type"].value}, lifecycle.clean_content(data))
     return {"source_id": source_id, "published_at": published_at, "organization": organization,
-            "content": content}
+            "content": content, "forum": forum}
 
 
 def _import_batch(batch: list[tuple[int, dict]], report: ImportReport) -> None:
@@ -146,6 +149,7 @@ def _import_batch(batch: list[tuple[int, dict]], report: ImportReport) -> None:
             lifecycle.apply_content(document, item["content"])
             db.session.add(document)
             db.session.flush()
+            meetings.import_record(document, item["forum"]["standing"], item["forum"]["links"])
             lifecycle.audit(None, document, "import", None, DocumentStatus.PUBLISHED)
             search_log.record_change(document)
             report.created += 1

@@ -54,6 +54,8 @@ class NavLink:
 NAVIGATION = (
     ("browse.topics", _l("Browse"), None),
     ("search.search", _l("Search"), None),
+    ("meetings.index", _l("Meetings"), None),
+    ("calls.index", _l("Calls for practices"), None),
     ("documents.mine", _l("My documents"), "signed_in"),
     ("review.queue", _l("Review queue"), "moderator"),
     ("notifications.index", _l("Notifications"), "signed_in"),
@@ -61,6 +63,8 @@ NAVIGATION = (
     ("statistics.overview", _l("Statistics"), "statistics"),
     ("admin.users", _l("Accounts"), "admin"),
     ("audit.index", _l("Audit log"), "admin"),
+    ("curation.tags", _l("Taxonomy"), "moderator"),
+    ("curation.organizations_index", _l("Organizations"), "admin"),
 )
 
 

@@ -1,11 +1,11 @@
 """Browsing besides search: by pillar and theme, country, organization, type and year."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rcm_exchange.i18n import current_language
-from rcm_exchange.services import browse
+from rcm_exchange.services import browse, taxonomy
 
 bp = Blueprint("browse", __name__, url_prefix="/browse")
 
@@ -47,6 +47,9 @@ def types():
 
 @bp.get("/topics/<slug>")
 def topic(slug: str):
+    current = taxonomy.current_tag(slug)
+    if current is not None and current.slug != slug:  # a merged tag's address leads on
+        return redirect(url_for("browse.topic", slug=current.slug, **request.args), 301)
     return _listing("topic", tag=slug)
 
 

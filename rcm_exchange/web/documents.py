@@ -28,7 +28,7 @@ from rcm_exchange.schemas.documents import (
     DocumentSchema,
     VersionSchema,
 )
-from rcm_exchange.services import access, attachments, browse, documents, search
+from rcm_exchange.services import access, attachments, browse, calls, documents, search
 
 bp = Blueprint("documents", __name__)
 
@@ -57,14 +57,22 @@ def new():
                             idempotency_key=str(uuid.uuid4()))
     key = _idempotency_key(request.form.get("idempotency_key", ""))
     values = _form_values(request.form)
+    call = values.pop("call", "")  # the call for practices it answers, if one was chosen
     try:
-        document = documents.create_draft(current_user, load(DocumentSchema(), values),
-                                          idempotency_key=key)
+        document = calls.create_answer_draft(current_user, _call_id(call), load(DocumentSchema(), values),
+                                             idempotency_key=key)
     except ValidationFailed as error:
-        return _render_form(None, values, error.errors or {}, 422, idempotency_key=key)
+        return _render_form(None, values | {"call": call}, error.errors or {}, 422, idempotency_key=key)
     flash(_("Draft saved. Add attachments below, or submit it for review when it is ready."),
           "success")
     return redirect(url_for("documents.edit", document_id=document.id))
+
+
+def _call_id(value: str) -> int | None:
+    """No call, or the id chosen (0, which no call has, for anything that is not an id)."""
+    if not value:
+        return None
+    return int(value) if value.isdigit() and len(value) < 10 else 0
 
 
 def _idempotency_key(value: str) -> str | None:

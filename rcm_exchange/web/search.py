@@ -13,12 +13,13 @@ from rcm_exchange.labels import doc_type_label, language_label
 from rcm_exchange.schemas import load
 from rcm_exchange.schemas.document_search import MAX_QUERY_LENGTH, DocumentSearchSchema
 from rcm_exchange.services import search
+from rcm_exchange.services.forum_search import KEYWORD_PARAMETERS
 
 bp = Blueprint("search", __name__)
 
 PAGE_SIZE = 20
 LIST_PARAMS = ("tag", "country")
-SINGLE_PARAMS = ("q", "doc_type", "language", "year", "organization", "sort", "page")
+SINGLE_PARAMS = ("q", "doc_type", "language", "year", "organization", "sort", "page") + KEYWORD_PARAMETERS
 
 
 @dataclass
@@ -83,10 +84,13 @@ def facet_groups(args: dict, page: search.SearchPage) -> list[FacetGroup]:
                          lambda k: labels.organizations[k].display_name(language)
                          if k in labels.organizations else k),
     }
+    from rcm_exchange.web.forum import facet_describers
+
+    describe.update(facet_describers(page.facets))
     groups = []
     for facet_name, (title, param, label) in describe.items():
         counts = page.facets.get(facet_name) or {}
-        items = sorted(counts.items(), reverse=True) if facet_name == "year" else counts.items()
+        items = sorted(counts.items(), reverse=True) if facet_name in ("year", "ppt_year") else counts.items()
         values = []
         for key, count in items:
             selected, url = _toggle(args, param, str(key))

@@ -15,7 +15,7 @@ DOCUMENT_FIELDS = {
     "id", "title", "summary", "body_html", "doc_type", "language", "tags", "countries",
     "visibility", "status", "version", "implementation_status", "period_start", "period_end",
     "implementing_bodies", "partners", "results_html", "organization", "author", "attachments",
-    "created_at", "updated_at", "submitted_at", "published_at", "url",
+    "created_at", "updated_at", "submitted_at", "published_at", "url", "standing", "meetings", "call",
 }
 
 NEW_DOCUMENT = {

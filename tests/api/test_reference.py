@@ -21,7 +21,8 @@ def test_tag_counts_count_only_what_the_caller_may_see(app, api_client):
 
 def test_tags_have_the_contract_fields(app, api_client):
     tags = api_client().get("/api/v1/tags").get_json()
-    assert set(tags[0]) == {"slug", "name_en", "name_es", "description", "count"}
+    assert set(tags[0]) == {"slug", "name_en", "name_es", "description", "description_en", "description_es",
+                            "is_pillar", "position", "retired", "merged_into", "updated_at", "count"}
 
 
 def test_organizations_name_states_by_country_code(app, api_client):
@@ -29,7 +30,7 @@ def test_organizations_name_states_by_country_code(app, api_client):
     assert organizations["MX"]["kind"] == "member_state"
     assert organizations["MX"]["country"] == "MX"
     assert organizations["IOM"]["country"] is None
-    assert set(organizations["TS"]) == {"id", "name", "acronym", "kind", "country"}
+    assert set(organizations["TS"]) == {"id", "name", "acronym", "kind", "country", "name_es", "active"}
 
 
 def test_countries_say_their_rcm_status(app, api_client):

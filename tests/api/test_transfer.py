@@ -109,5 +109,6 @@ def test_the_export_has_the_contract_fields(app, tmp_path):
     line = json.loads(path.read_text(encoding="utf-8"))
     assert set(line) == {"id", "title", "summary", "body_html", "doc_type", "language", "tags", "countries",
                          "visibility", "implementation_status", "period_start", "period_end",
-                         "implementing_bodies", "partners", "results_html", "organization", "published_at"}
+                         "implementing_bodies", "partners", "results_html", "organization", "published_at",
+                         "standing", "meetings"}
     assert line["organization"] == "MX"

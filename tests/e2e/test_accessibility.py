@@ -51,6 +51,20 @@ PAGES = [
     SitePage("form", "documents.new", account=CONTRIBUTOR),
     SitePage("queue", "review.queue", account=MODERATOR),
     SitePage("following", "following.index", account=CONTRIBUTOR),
+    # The forum's structure (the demo's meetings are 1-5; call 1 is open, call 2 closed).
+    SitePage("meetings", "meetings.index"),
+    SitePage("meetings-of-a-body", "meetings.index", values=(("body", "vice-ministerial-meeting"),)),
+    SitePage("meeting", "meetings.meeting", values=(("meeting_id", 4),)),
+    SitePage("calls", "calls.index"),
+    SitePage("call-open", "calls.call", values=(("call_id", 1),), account=CONTRIBUTOR),
+    SitePage("call-closed-secretariat", "calls.call", values=(("call_id", 2),), account=MODERATOR),
+    SitePage("document-secretariat", "documents.detail", account=MODERATOR),
+    SitePage("taxonomy", "curation.tags", account=MODERATOR),
+    SitePage("tag", "curation.edit_tag", values=(("slug", "gender"),), account=MODERATOR),
+    SitePage("new-call", "curation.new_call", account=MODERATOR),
+    SitePage("new-meeting", "curation.new_meeting", account=MODERATOR),
+    SitePage("organizations", "curation.organizations_index", account="admin@ts.demo.rcm"),
+    SitePage("new-organization", "curation.new_organization", account="admin@ts.demo.rcm"),
 ]
 
 

@@ -1,0 +1,229 @@
+"""Calls for practices: the Secretariat asks the forum for practices on a theme, for a
+Presidency Pro-Tempore year, between two dates, from the kinds of organization it names.
+
+An answer is one of the answering organization's documents; it goes through review like
+any other, and a call's page lists only its published answers that the reader may see
+(``access.visible_documents_clause``). The Secretariat also sees how many answers there
+are by status and by organization. After the closing date no answer is accepted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from rcm_exchange.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from rcm_exchange.extensions import db
+from rcm_exchange.models import (
+    AuditEvent,
+    Call,
+    CallAnswer,
+    Document,
+    DocumentStatus,
+    Organization,
+    OrganizationKind,
+    Tag,
+)
+from rcm_exchange.services import access, lifecycle, search_log
+from rcm_exchange.services.browse import PAGE_SIZE, DocumentPage
+from rcm_exchange.services.unit_of_work import unit_of_work
+
+
+def today() -> date:
+    return date.today()
+
+
+def is_open(call: Call, on: date | None = None) -> bool:
+    on = on or today()
+    return call.opens_on <= on <= call.closes_on
+
+
+def get_call(call_id: int) -> Call:
+    call = db.session.get(Call, call_id)
+    if call is None:
+        raise NotFound()
+    return call
+
+
+def list_calls(*, open: bool | None = None) -> list[Call]:  # noqa: A002 - the API's parameter
+    query = select(Call).options(selectinload(Call.tags))
+    on = today()
+    if open is True:
+        query = query.where(Call.opens_on <= on, Call.closes_on >= on)
+    elif open is False:
+        query = query.where((Call.opens_on > on) | (Call.closes_on < on))
+    return list(db.session.scalars(query.order_by(Call.closes_on.desc(), Call.id.desc())))
+
+
+def open_calls() -> list[Call]:
+    """Calls taking answers today, closing soonest first (the home page)."""
+    return sorted(list_calls(open=True), key=lambda call: (call.closes_on, call.id))
+
+
+def answerable_calls(user) -> list[Call]:
+    """Open calls the user's organization may answer (the document form's choice)."""
+    return [call for call in open_calls() if access.may_answer_calls_of_kind(user, call.answerable_by)]
+
+
+def _call_values(data: dict) -> dict:
+    slugs = list(dict.fromkeys(data.get("tags") or []))
+    tags = {t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(slugs), ~Tag.retired))}
+    unknown = [slug for slug in slugs if slug not in tags]
+    if unknown:
+        raise ValidationFailed(errors={"tags": [_("Unknown tag: %(tags)s.", tags=", ".join(unknown))]})
+    return {"theme_en": data["theme_en"].strip(), "theme_es": data["theme_es"].strip(),
+            "criteria_en": data["criteria_en"].strip(), "criteria_es": data["criteria_es"].strip(),
+            "opens_on": data["opens_on"], "closes_on": data["closes_on"], "ppt_year": data["ppt_year"],
+            "answerable_by": [OrganizationKind(kind).value for kind in dict.fromkeys(data["answerable_by"])],
+            "tags": [tags[slug] for slug in slugs]}
+
+
+def open_call(user, data: dict) -> Call:
+    """A new call from ``CallSchema`` data."""
+    if user is not None:
+        access.require_curator(user)
+    with unit_of_work():
+        call = Call(created_by_id=getattr(user, "id", None), **_call_values(data))
+        db.session.add(call)
+        db.session.flush()
+        db.session.add(AuditEvent(actor_id=getattr(user, "id", None), action="call_opened",
+                                  details={"call": call.id}))
+    return call
+
+
+def update_call(user, call: Call, data: dict) -> Call:
+    """Change a call (``CallSchema`` data): its dates too, to extend or end it."""
+    access.require_curator(user)
+    with unit_of_work():
+        for name, value in _call_values(data).items():
+            setattr(call, name, value)
+        db.session.add(AuditEvent(actor_id=user.id, action="call_updated", details={"call": call.id}))
+    return call
+
+
+def closed_message(call: Call) -> str:
+    if call.opens_on > today():
+        return _("This call for practices opens on %(date)s; it does not take answers yet.",
+                 date=format_date(call.opens_on, "long"))
+    return _("This call for practices closed on %(date)s; it no longer takes answers.",
+             date=format_date(call.closes_on, "long"))
+
+
+def check_may_answer(user, call: Call) -> None:
+    """Refuse an answer to a call that is not open, or from an organization it does not ask."""
+    access.require_signed_in(user)
+    if not is_open(call):
+        raise Conflict(closed_message(call))
+    if not access.may_answer_calls_of_kind(user, call.answerable_by):
+        raise Forbidden(_("This call asks other kinds of organization for their practices."))
+
+
+def answer_call(user, call: Call, document: Document) -> CallAnswer:
+    """Make one of the user's organization's documents an answer to ``call``."""
+    access.require_submitting_organization(user, document)
+    check_may_answer(user, call)
+    with unit_of_work():
+        existing = db.session.get(CallAnswer, document.id)
+        if existing is not None:
+            if existing.call_id == call.id:
+                return existing
+            raise Conflict(_("This document already answers another call for practices."))
+        answer = CallAnswer(document_id=document.id, call_id=call.id, answered_by_id=user.id)
+        db.session.add(answer)
+        lifecycle.save_document(document)
+        lifecycle.audit(user, document, "answer_call", document.status, document.status, call=call.id)
+        search_log.record_change(document)
+    return answer
+
+
+def create_answer_draft(user, call_id: int | None, data: dict, *, idempotency_key: str | None = None) -> Document:
+    """The document form: a new draft that, when a call is chosen, answers it. A call that
+    closed meanwhile is reported next to its field and nothing is saved."""
+    from rcm_exchange.services import documents
+
+    if call_id is None:
+        return documents.create_draft(user, data, idempotency_key=idempotency_key)
+    call = db.session.get(Call, call_id)
+    if call is None:
+        raise ValidationFailed(errors={"call": [_("Choose one of the open calls.")]})
+    try:
+        check_may_answer(user, call)
+    except (Conflict, Forbidden) as error:
+        raise ValidationFailed(errors={"call": [error.describe()]}) from None
+    with unit_of_work():
+        document = documents.create_draft(user, data, idempotency_key=idempotency_key)
+        answer_call(user, call, document)
+    return document
+
+
+def answered_call(document: Document) -> Call | None:
+    answer = db.session.get(CallAnswer, document.id)
+    return answer.call if answer is not None else None
+
+
+@dataclass(frozen=True)
+class CallCounts:
+    """The Secretariat's view of a call's answers (every answer, whatever its status)."""
+
+    total: int
+    by_status: dict[DocumentStatus, int]
+    by_organization: list[tuple[Organization, int]]
+
+
+@dataclass(frozen=True)
+class CallPage:
+    call: Call
+    answers: DocumentPage
+    counts: CallCounts | None
+    may_answer: bool
+    own_documents: list[Document]
+
+
+def _answers_clause(call: Call):
+    return Document.id.in_(select(CallAnswer.document_id).where(CallAnswer.call_id == call.id))
+
+
+def call_answers(user, call: Call, page: int = 1) -> DocumentPage:
+    """Published answers the user may see, newest first, and how many there are."""
+    page = max(1, page)
+    where = (access.visible_documents_clause(user), _answers_clause(call))
+    total = db.session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
+    items = list(db.session.scalars(
+        select(Document).where(*where)
+        .options(selectinload(Document.tags), selectinload(Document.organization))
+        .order_by(Document.published_at.desc(), Document.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return DocumentPage(items=items, total=total, page=page)
+
+
+def call_counts(user, call: Call) -> CallCounts:
+    if not access.can_see_call_counts(user):
+        raise Forbidden()
+    answers = _answers_clause(call)
+    by_status = {DocumentStatus(status): count for status, count in db.session.execute(
+        select(Document.status, func.count()).where(answers).group_by(Document.status))}
+    by_organization = [(organization, count) for organization, count in db.session.execute(
+        select(Organization, func.count(Document.id)).join(Document, Document.organization_id == Organization.id)
+        .where(answers).group_by(Organization.id).order_by(func.count(Document.id).desc(), Organization.acronym))]
+    return CallCounts(total=sum(by_status.values()), by_status=by_status, by_organization=by_organization)
+
+
+def call_page(user, call_id: int, page: int = 1) -> CallPage:
+    call = get_call(call_id)
+    may_answer = (access.is_signed_in(user) and is_open(call)
+                  and access.may_answer_calls_of_kind(user, call.answerable_by))
+    own: list[Document] = []
+    if may_answer:
+        # The organization's documents that answer no call yet, to offer as an answer.
+        own = list(db.session.scalars(
+            select(Document).where(Document.organization_id == user.organization_id,
+                                   ~Document.id.in_(select(CallAnswer.document_id)),
+                                   Document.status.not_in([DocumentStatus.REJECTED, DocumentStatus.ARCHIVED]))
+            .order_by(Document.updated_at.desc()).limit(50)))
+    counts = call_counts(user, call) if access.can_see_call_counts(user) else None
+    return CallPage(call=call, answers=call_answers(user, call, page), counts=counts,
+                    may_answer=may_answer, own_documents=own)

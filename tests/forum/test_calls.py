@@ -1,0 +1,155 @@
+"""Calls for practices: opening one, answering it, its page and counts, and after it closes."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from rcm_exchange.errors import Conflict, Forbidden
+from rcm_exchange.extensions import db
+from rcm_exchange.models import DocumentStatus, OrganizationKind, Role, Visibility
+from rcm_exchange.services import calls, documents, review, search
+from tests.builders import answer_call, make_call, make_document, make_user
+
+P, PA, M, S = Visibility.PUBLIC, Visibility.PARTICIPANTS, Visibility.MEMBERS, Visibility.SECRETARIAT
+
+
+def test_the_secretariat_opens_a_call_and_the_home_page_shows_it_while_open(app, login_as, client):
+    browser = login_as(make_user(role=Role.MODERATOR))
+    today = date.today()
+    response = browser.post_form("/secretariat/calls/new", {
+        "theme_en": "Labour integration", "theme_es": "Integración laboral", "criteria_en": "A year running.",
+        "criteria_es": "Un año en marcha.", "tags": "labour-migration", "opens_on": today.isoformat(),
+        "closes_on": (today + timedelta(days=30)).isoformat(), "ppt_year": "2026",
+        "answerable_by": ["member_state", "civil_society"]})
+    assert response.status_code == 302
+    assert "Labour integration" in client.get("/").get_data(as_text=True)
+    make_call(theme_en="Closed long ago", opens_in_days=-100, closes_in_days=-50)
+    assert "Closed long ago" not in client.get("/").get_data(as_text=True)
+    refused = browser.post_form("/secretariat/calls/new", {
+        "theme_en": "X", "theme_es": "X", "criteria_en": "X", "criteria_es": "X", "opens_on": "2026-05-02",
+        "closes_on": "2026-05-01", "ppt_year": "2026", "answerable_by": "member_state"})
+    assert refused.status_code == 422
+    assert "closes before it opens" in refused.get_data(as_text=True)
+
+
+def test_a_contributor_answers_from_the_document_form_and_the_queue_filters_by_call(app, login_as):
+    call = make_call()
+    other = make_call(theme_en="Another call")
+    contributor = make_user(org="GT")
+    browser = login_as(contributor)
+    form = browser.get(f"/documents/new?call={call.id}").get_data(as_text=True)
+    assert re.search(rf'<option value="{call.id}" selected>', form)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+    response = browser.post_form("/documents/new", {
+        "title": "Empleo para personas retornadas", "summary": "Un programa.", "body_html": "<p>Texto</p>",
+        "doc_type": "practice_report", "language": "es", "visibility": "public", "call": str(call.id),
+        "idempotency_key": key})
+    assert response.status_code == 302
+    document_id = int(re.search(r"/documents/(\d+)/edit", response.headers["Location"]).group(1))
+    moderator = make_user(role=Role.MODERATOR)
+    assert [i.document.id for i in review.review_queue(moderator, call=call.id, status=None).items] == []
+    document = documents.get_document_for(contributor, document_id)
+    documents.submit(contributor, document, document.version)
+    queued = review.review_queue(moderator, call=call.id)
+    assert [i.document.id for i in queued.items] == [document_id]
+    assert review.review_queue(moderator, call=other.id).items == []
+    assert login_as(moderator).get(f"/review?call={call.id}").status_code == 200
+
+
+def test_an_answer_after_the_closing_date_is_refused_with_a_clear_message(app, login_as, api_client):
+    closed = make_call(opens_in_days=-60, closes_in_days=-1)
+    contributor = make_user(org="GT")
+    document = make_document(org="GT", status=DocumentStatus.DRAFT)
+    with pytest.raises(Conflict) as refused:
+        calls.answer_call(contributor, closed, document)
+    assert "closed on" in refused.value.describe() and "no longer takes answers" in refused.value.describe()
+    response = api_client(contributor).post(f"/api/v1/calls/{closed.id}/answers", json={"document_id": document.id})
+    assert response.status_code == 409 and "no longer takes answers" in response.get_json()["message"]
+    browser = login_as(contributor)
+    page = browser.get(f"/calls/{closed.id}").get_data(as_text=True)
+    assert "This call is closed" in page and "Write a new document in answer" not in page
+    form = browser.post_form("/documents/new", {
+        "title": "T", "summary": "S", "body_html": "<p>B</p>", "doc_type": "guidance", "language": "en",
+        "call": str(closed.id)})
+    assert form.status_code == 422 and "no longer takes answers" in form.get_data(as_text=True)
+
+
+def test_a_call_is_answered_only_by_the_kinds_of_organization_it_asks(app):
+    call = make_call(answerable_by=("member_state",))
+    with pytest.raises(Forbidden):
+        calls.answer_call(make_user(org="IOM"), call, make_document(org="IOM", status=DocumentStatus.DRAFT))
+
+
+def test_a_document_answers_one_call_only(app):
+    first, second = make_call(), make_call()
+    document = answer_call(make_document(org="MX", status=DocumentStatus.DRAFT), first)
+    with pytest.raises(Conflict):
+        answer_call(document, second)
+
+
+READERS = {
+    "anonymous": None,
+    "civil_society": dict(kind=OrganizationKind.CIVIL_SOCIETY),
+    "observer_org": dict(org="IOM"),
+    "other_member": dict(org="GT"),
+    "secretariat": dict(role=Role.MODERATOR),
+}
+SEES = {"anonymous": {P}, "civil_society": {P, PA}, "observer_org": {P, PA}, "other_member": {P, PA, M},
+        "secretariat": {P, PA, M, S}}
+
+
+@pytest.fixture
+def answered(app):
+    """A call answered by Mexico with one published document of each visibility, a
+    submission waiting for review and a rejected one."""
+    call = make_call()
+    published = {v: answer_call(make_document(org="MX", visibility=v, title=f"Answer {v.value}"), call)
+                 for v in (P, PA, M, S)}
+    answer_call(make_document(org="MX", status=DocumentStatus.SUBMITTED, title="Answer waiting"), call)
+    answer_call(make_document(org="CO", status=DocumentStatus.REJECTED, title="Answer rejected"), call)
+    return call, published
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_calls_page_lists_counts_and_searches_only_the_answers_the_reader_may_see(
+        app, answered, reader, login_as, client):
+    call, published = answered
+    user = None if READERS[reader] is None else make_user(**READERS[reader])
+    page = calls.call_page(user, call.id)
+    expected = {published[v].id for v in SEES[reader]}
+    assert {d.id for d in page.answers.items} == expected and page.answers.total == len(expected)
+    assert search.search_documents(user, search.SearchParams(call=call.id)).total == len(expected)
+    html = (client if user is None else login_as(user)).get(f"/calls/{call.id}").get_data(as_text=True)
+    assert "Answer waiting" not in html and "Answer rejected" not in html
+    for visibility, document in published.items():
+        assert (document.title in html) is (visibility in SEES[reader])
+    # Counts by status and organization are the Secretariat's alone.
+    assert (page.counts is not None) is (reader == "secretariat")
+    assert ("Answers by organization" in html) is (reader == "secretariat")
+
+
+def test_the_secretariat_counts_every_answer_by_status_and_organization(app, answered, api_client):
+    call, _published = answered
+    moderator = make_user(role=Role.MODERATOR)
+    counts = api_client(moderator).get(f"/api/v1/calls/{call.id}/counts").get_json()
+    assert counts == {"total": 6, "by_status": {"published": 4, "submitted": 1, "rejected": 1},
+                      "by_organization": {"MX": 5, "CO": 1}}
+    assert api_client(make_user(org="GT")).get(f"/api/v1/calls/{call.id}/counts").status_code == 403
+    assert api_client().get(f"/api/v1/calls/{call.id}/counts").status_code == 401
+
+
+def test_a_contributor_answers_with_an_existing_document_from_the_calls_page(app, login_as):
+    call = make_call()
+    contributor = make_user(org="GT")
+    document = make_document(org="GT", status=DocumentStatus.DRAFT, title="Our programme")
+    browser = login_as(contributor)
+    page = browser.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert "Our programme" in page
+    response = browser.post_form(f"/calls/{call.id}/answers", {"document_id": str(document.id)})
+    assert response.status_code == 302
+    db.session.refresh(document)
+    assert calls.answered_call(document).id == call.id
+    someone_elses = make_document(org="MX", status=DocumentStatus.DRAFT)
+    assert browser.post_form(f"/calls/{call.id}/answers", {"document_id": str(someone_elses.id)}).status_code == 404
