@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 import nh3
 
-__all__ = ["ALLOWED_TAGS", "clean_plain_text", "html_to_text", "sanitize_html"]
+__all__ = ["ALLOWED_TAGS", "clean_line", "clean_plain_text", "html_to_text", "sanitize_html"]
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -101,17 +101,53 @@ def sanitize_html(html: str) -> str:
     return cleaned.strip()
 
 
+# Characters that show nothing yet change what a reader sees or what a program does
+# with the text: format characters (bidi overrides and isolates, zero-width spaces and
+# joiners, the BOM, soft hyphen...), private-use and unassigned code points, and the
+# letters that render as blanks (Hangul fillers, the braille blank).
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Co", "Cn", "Cs"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Line and paragraph separators: a line break wherever the text may have lines.
+_LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _visible(text: str) -> str:
+    return "".join(
+        ch for ch in text
+        if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES and ch not in _BLANK_LETTERS
+    )
+
+
 def clean_plain_text(text: str, *, max_length: int | None = None) -> str:
-    """Clean a title or summary: no control characters, NFC, trimmed.
+    """Clean a summary or another text that may have lines: no control or invisible
+    characters, every line separator a newline, NFC, trimmed.
 
     Newlines and tabs are kept (a summary may have paragraphs); ``max_length``
     cuts the result to that many characters.
     """
     if not text:
         return ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL_CHARS_PLAIN.sub("", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _visible(_CONTROL_CHARS_PLAIN.sub("", text))
     text = unicodedata.normalize("NFC", text).strip()
+    if max_length is not None and len(text) > max_length:
+        text = text[:max_length].rstrip()
+    return text
+
+
+def clean_line(text: str, *, max_length: int | None = None) -> str:
+    """Clean plain one-line text (a title, a name, a filename): every run of white space,
+    line breaks included, becomes one space; control, line-separator, bidi-override and
+    invisible characters are dropped; NFC, trimmed.
+
+    One-line text ends up in mail headers, file names, attributes and log lines, where
+    a line break or a reordering character changes what the text means.
+    """
+    if not text:
+        return ""
+    text = _visible(text)
+    text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+    text = " ".join(unicodedata.normalize("NFC", text).split())
     if max_length is not None and len(text) > max_length:
         text = text[:max_length].rstrip()
     return text

@@ -22,6 +22,7 @@ from rcm_exchange.models import (
     User,
     utcnow,
 )
+from rcm_exchange.sanitize import clean_line
 from rcm_exchange.services import access
 from rcm_exchange.services.unit_of_work import unit_of_work
 
@@ -111,7 +112,7 @@ def create_user(actor: User | None, *, email: str, name: str, organization_id: i
             raise ValidationFailed(errors={"email": [_("An account with this email already exists.")]})
         if db.session.get(Organization, organization_id) is None:
             raise ValidationFailed(errors={"organization_id": [_("Choose an organization.")]})
-        user = User(email=email, name=name.strip(), organization_id=organization_id,
+        user = User(email=email, name=clean_line(name), organization_id=organization_id,
                     role=Role(role), preferred_language=preferred_language, active=True)
         if password is not None:
             validate_password(password)
@@ -133,7 +134,7 @@ def update_user(actor: User, user: User, *, name: str, organization_id: int, rol
         ends_sessions = (
             user.role != role or user.organization_id != organization_id or user.active != active
         )
-        user.name = name.strip()
+        user.name = clean_line(name)
         user.organization_id = organization_id
         user.role = Role(role)
         user.active = active

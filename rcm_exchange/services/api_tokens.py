@@ -17,6 +17,7 @@ from sqlalchemy import select
 from rcm_exchange.errors import NotFound, Unauthorized
 from rcm_exchange.extensions import db
 from rcm_exchange.models import ApiToken, User, utcnow
+from rcm_exchange.sanitize import clean_line
 from rcm_exchange.services import access, accounts
 from rcm_exchange.services.unit_of_work import unit_of_work
 
@@ -53,7 +54,7 @@ def issue_token(user: User, *, name: str = "") -> IssuedToken:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     hours = current_app.config["RCM_TOKEN_LIFETIME_HOURS"]
     with unit_of_work():
-        record = ApiToken(user_id=user.id, token_hash=accounts.hash_token(token), name=name.strip(),
+        record = ApiToken(user_id=user.id, token_hash=accounts.hash_token(token), name=clean_line(name),
                           expires_at=utcnow() + timedelta(hours=hours))
         db.session.add(record)
     return IssuedToken(token, record)
