@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from rcm_exchange.i18n import register_template_helpers, select_locale
-    from rcm_exchange.services.accounts import load_session_user
+    from rcm_exchange.services.sessions import load_session_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 class DomainError(Exception):
     status_code = 400
     default_message = _l("The request could not be understood.")
+    headers: dict | None = None
 
     def __init__(self, message: str | None = None, *, errors: dict | None = None):
         super().__init__(message or str(self.default_message))
@@ -131,7 +132,7 @@ def handle_csrf_error(error: CSRFError):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        return error_response(error.status_code, error.describe(), error.errors)
+        return error_response(error.status_code, error.describe(), error.errors, error.headers)
 
     app.register_error_handler(CSRFError, handle_csrf_error)
 

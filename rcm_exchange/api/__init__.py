@@ -14,9 +14,10 @@ from flask import Flask, current_app, g, request
 from flask_babel import gettext as _
 from flask_smorest import Api
 
-from rcm_exchange.errors import Unauthorized, UnsupportedMediaType, ValidationFailed
+from rcm_exchange.errors import Forbidden, Unauthorized, UnsupportedMediaType, ValidationFailed
 from rcm_exchange.extensions import csrf
 from rcm_exchange.schemas.errors import ErrorSchema
+from rcm_exchange.services import access
 
 API_PREFIX = "/api/v1"
 # Path parameter for ids: bounded, so an absurd id is a 404 and never reaches the database.
@@ -32,6 +33,8 @@ TOKEN_OPTIONAL = [{BEARER: []}, {}]
 ANONYMOUS_WRITES = frozenset({"api_tokens.create_token"})
 # Endpoints whose body is a multipart upload rather than JSON.
 MULTIPART_ENDPOINTS = frozenset({"api_documents.upload_attachment"})
+# Writes a read-only token may still make: giving itself up.
+READ_ONLY_TOKEN_WRITES = frozenset({"api_tokens.revoke_current_token"})
 # Read endpoints about the caller's own work: meaningless without a token.
 TOKEN_ONLY_READS = frozenset({"api_documents.my_documents", "api_documents.document_history",
                               "api_review.queue"})
@@ -105,6 +108,8 @@ def _check_request(endpoint: str, *, signed_in: bool) -> None:
     if not signed_in and (
             (writes and endpoint not in ANONYMOUS_WRITES) or endpoint in TOKEN_ONLY_READS):
         raise Unauthorized(_("This needs a token: send Authorization: Bearer <token>."))
+    if writes and endpoint not in READ_ONLY_TOKEN_WRITES and not access.token_may_change_things(g.api_token):
+        raise Forbidden(_("This token is read-only: it cannot change anything. Use a token made for writing."))
     for name, value in request.args.items(multi=True):
         _refuse_nul_characters(value, name)
     if request.method in ("POST", "PUT", "PATCH"):

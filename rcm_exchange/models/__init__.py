@@ -1,5 +1,12 @@
 """Typed SQLAlchemy models, one module per area."""
-from rcm_exchange.models.accounts import ApiToken, PasswordToken, PasswordTokenPurpose, Role, User
+from rcm_exchange.models.accounts import (
+    ApiToken,
+    PasswordToken,
+    PasswordTokenPurpose,
+    Role,
+    User,
+    UserSession,
+)
 from rcm_exchange.models.activity import (
     AuditEvent,
     Notification,
@@ -35,5 +42,5 @@ __all__ = [
     "DocumentRevision", "DocumentStatus", "ImplementationStatus", "Language", "Notification",
     "Organization", "OrganizationKind", "OutgoingMail", "PasswordToken", "PasswordTokenPurpose",
     "PresidencyProTempore", "RcmStatus", "Role", "SearchLogEntry", "SearchLogPrune", "SearchOperation", "Tag",
-    "User", "Visibility", "document_countries", "document_tags", "utcnow",
+    "User", "UserSession", "Visibility", "document_countries", "document_tags", "utcnow",
 ]

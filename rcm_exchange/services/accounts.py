@@ -163,12 +163,41 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, password: str) -> None:
+def sign_in(attempt, password: str) -> User | None:
+    """``authenticate`` behind the guessing limits (``services.attempt_limits``): refused
+    with 429 once the attempt's counters are spent, and a failure is counted."""
+    from rcm_exchange.services import attempt_limits
+
+    attempt_limits.check_sign_in_allowed(attempt)
+    user = authenticate(attempt.email, password)
+    if user is None:
+        attempt_limits.record_failed_sign_in(attempt)
+    return user
+
+
+def change_password(user: User, current_password: str, password: str) -> None:
+    """A new password, given the current one (a stolen session or remember-me cookie is
+    not enough to take the account over). Every session and API token of the account
+    ends; the page then starts a new session for this browser."""
+    from flask_babel import gettext as _
+
+    try:
+        _password_hasher().verify(user.password_hash or _dummy_hash(), current_password)
+    except (VerificationError, InvalidHashError):
+        raise ValidationFailed(errors={"current_password": [_("This is not your current password.")]})
     validate_password(password)
     with unit_of_work():
         user.password_hash = _password_hasher().hash(password)
-        user.session_epoch += 1
+        _end_everything(user)
         _audit(user, "password_changed", user)
+
+
+def _end_everything(user: User) -> None:
+    """A new password ends every session and revokes every API token of the account."""
+    from rcm_exchange.services import api_tokens, sessions
+
+    sessions.end_all_sessions(user)
+    api_tokens.revoke_all_tokens(user)
 
 
 @dataclass
@@ -209,24 +238,12 @@ def set_password_with_token(token: str, password: str) -> User:
         record.used_at = utcnow()
         user = record.user
         user.password_hash = _password_hasher().hash(password)
-        user.session_epoch += 1
+        _end_everything(user)
         # Every other outstanding link for this account dies with this one.
         for other in db.session.scalars(select(PasswordToken).where(
                 PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))):
             other.used_at = record.used_at
         _audit(user, "password_set", user, purpose=str(record.purpose))
-    return user
-
-
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: ``id:epoch``; a stale epoch or an inactive account is no one."""
-    try:
-        user_id, epoch = (int(part) for part in session_id.split(":", 1))
-    except (ValueError, AttributeError):
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_epoch != epoch:
-        return None
     return user
 
 
