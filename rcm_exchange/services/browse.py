@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, extract, func, select
 from sqlalchemy.orm import selectinload
 
 from rcm_exchange.errors import NotFound
+from rcm_exchange.schemas import MAX_YEAR, MIN_YEAR
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
     Country,
@@ -134,7 +135,7 @@ def selection(*, tag: str | None = None, country: str | None = None, organizatio
             found_type = DocType(doc_type)
         except ValueError:
             raise NotFound() from None
-    if year is not None and not 1900 <= year <= 9999:
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
         raise NotFound()
     return Selection(tag=found_tag, country=found_country, organization=found_organization,
                      doc_type=found_type, year=year)
