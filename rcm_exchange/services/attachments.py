@@ -89,13 +89,25 @@ def add_attachment(user, document: Document, stream: BinaryIO, filename: str) ->
                 "The type is judged from the file's content, not from its name."))
         target = stored_path(sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            temporary.unlink()
-        else:
+        stored_now = not target.exists()
+        if stored_now:
             os.replace(temporary, target)
             target.chmod(0o640)
+        else:
+            temporary.unlink()
     finally:
         temporary.unlink(missing_ok=True)
+    try:
+        return _record_attachment(user, document, filename, kind, size, sha256)
+    except BaseException:
+        # The upload lost (a concurrent change, a failed write): a file stored for it
+        # alone is removed, so no file is left that no attachment names.
+        if stored_now and db.session.scalar(select(Attachment.id).where(Attachment.sha256 == sha256)) is None:
+            target.unlink(missing_ok=True)
+        raise
+
+
+def _record_attachment(user, document: Document, filename: str, kind, size: int, sha256: str) -> Attachment:
     with unit_of_work():
         attachment = Attachment(
             document=document, filename=safe_download_name(filename or "", kind.extension),

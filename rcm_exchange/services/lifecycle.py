@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from rcm_exchange.errors import Forbidden, InvalidTransition, StaleVersion, ValidationFailed
+from rcm_exchange.errors import ConcurrentChange, Forbidden, InvalidTransition, StaleVersion, ValidationFailed
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
     AuditEvent,
@@ -105,9 +105,7 @@ def save_document(document: Document) -> None:
     try:
         db.session.flush()
     except StaleDataError as error:
-        raise StaleVersion(_(
-            "Someone else acted on this document at the same moment, and their change came "
-            "first. Reload it to see what happened.")) from error
+        raise ConcurrentChange() from error
 
 
 # --- revisions ------------------------------------------------------------------

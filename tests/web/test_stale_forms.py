@@ -12,7 +12,7 @@ POST_FORMS = ["/auth/sign-in", "/auth/reset", "/auth/password", "/auth/sign-out"
               "/documents/{id}/withdraw", "/documents/{id}/attachments", "/attachments/1/delete",
               "/review/{id}", "/review/bulk", "/review/{id}/reassign", "/notifications/read",
               "/settings/tokens", "/settings/tokens/1/revoke", "/admin/users/new",
-              "/admin/users/1", "/admin/users/1/password-link", "/auth/password/sometoken"]
+              "/admin/users/1", "/admin/users/1/password-link", "/auth/password/new"]
 
 
 @pytest.mark.parametrize("path", POST_FORMS)
