@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -41,6 +42,15 @@ def upload_dir() -> Path:
 
 def stored_path(sha256: str) -> Path:
     return upload_dir() / sha256[:2] / sha256[2:4] / sha256
+
+
+def download_validators(attachment: Attachment) -> tuple[str, datetime]:
+    """The ETag and Last-Modified of a download, made from this attachment alone.
+
+    Files are stored once per content, so the stored file's own date and identity would
+    tell another organization that the same bytes were uploaded elsewhere, and when."""
+    etag = hashlib.sha256(f"{attachment.id}:{attachment.sha256}".encode()).hexdigest()[:32]
+    return etag, attachment.created_at
 
 
 def _receive(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
