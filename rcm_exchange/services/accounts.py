@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -51,7 +52,30 @@ def hash_token(token: str) -> str:
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """The form an address is stored and looked up in: compatibility forms folded
+    (full-width letters become plain ones), trimmed, lower case."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
+def checked_email(email: str) -> str:
+    """A new account's address, normalized and validated with email-validator.
+
+    Only plain ASCII addresses are accepted: a dotless i, a Cyrillic letter or an
+    invisible character would otherwise make a second account that reads like an
+    existing one (international addresses can be given in their ASCII form)."""
+    from email_validator import EmailNotValidError, validate_email
+    from flask_babel import gettext as _
+
+    normalized = normalize_email(email)
+    if not normalized.isascii():
+        raise ValidationFailed(errors={"email": [_(
+            "Write the address with plain letters (a-z), digits and . _ - + only: letters of "
+            "other alphabets that look alike, and invisible characters, are not accepted.")]})
+    try:
+        result = validate_email(normalized, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValidationFailed(errors={"email": [_("Not a valid email address.")]}) from None
+    return result.normalized.lower()
 
 
 def validate_password(password: str) -> None:
@@ -106,7 +130,7 @@ def create_user(actor: User | None, *, email: str, name: str, organization_id: i
 
     if actor is not None:
         access.require_admin(actor)
-    email = normalize_email(email)
+    email = checked_email(email)
     with unit_of_work():
         if user_by_email(email) is not None:
             raise ValidationFailed(errors={"email": [_("An account with this email already exists.")]})
