@@ -171,10 +171,14 @@ def too_large(error):
 
 @bp.errorhandler(CSRFError)
 def stale_form(error):
-    """An expired form (the page was open for long, or the session ended): the document
-    form comes back with everything that was typed, so the text can be sent again."""
+    """An expired form (the page was open for long): a signed-in author's document form
+    comes back with everything that was typed, so the text can be sent again."""
     message = _("This form has expired or was sent from another site. Check your text below "
                 "and save again.")
+    if not current_user.is_authenticated:
+        # Only a signed-in author's own form comes back filled in: for anyone else a
+        # cross-site page could stage a pre-filled form on the site.
+        return handle_csrf_error(error)
     values = _form_values(request.form)
     try:
         if request.endpoint == "documents.new":
