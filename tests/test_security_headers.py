@@ -52,5 +52,5 @@ def test_every_page_refuses_powerful_features_and_cross_origin_openers(client):
 def test_hsts_is_sent_when_the_site_is_served_over_https(database, tmp_path):
     app = make_app(database, tmp_path, RCM_BASE_URL="https://rcm.example.org")
     with app.app_context():
-        response = app.test_client().get("/healthz")
+        response = app.test_client().get("/")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
