@@ -188,12 +188,15 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def sign_in(attempt, password: str) -> User | None:
-    """``authenticate`` behind the guessing limits (``services.attempt_limits``): the
-    attempt is counted first and refused with 429 once its counters are spent."""
+    """``authenticate`` behind the guessing limits (``services.attempt_limits``): refused
+    with 429 once the attempt's counters are spent, and a failure is counted."""
     from rcm_exchange.services import attempt_limits
 
-    attempt_limits.take_sign_in_attempt(attempt)
-    return authenticate(attempt.email, password)
+    attempt_limits.check_sign_in_allowed(attempt)
+    user = authenticate(attempt.email, password)
+    if user is None:
+        attempt_limits.record_failed_sign_in(attempt)
+    return user
 
 
 def change_password(user: User, current_password: str, password: str) -> None:

@@ -1,6 +1,6 @@
 """Limits on guessing: failed sign-ins, and password-reset mail to one account.
 
-Attempts are counted in the rate limiter's storage (``RCM_RATELIMIT_STORAGE_URL``), under
+Failures are counted in the rate limiter's storage (``RCM_RATELIMIT_STORAGE_URL``), under
 the same keys whichever door they come through (the sign-in page or the API's token
 request), so the limit is one limit per account, not one per door or per worker (given
 shared storage). Following OWASP's device-cookie scheme, a browser that signed in to an
@@ -81,17 +81,25 @@ def _counters(attempt: SignInAttempt) -> list[tuple]:
     ]
 
 
-def take_sign_in_attempt(attempt: SignInAttempt) -> None:
-    """Count the attempt before its password is looked at, or refuse it (429) once a
-    counter is spent. Counting first is atomic in the storage: testing and counting
-    after the check would let concurrent guesses through together."""
+def check_sign_in_allowed(attempt: SignInAttempt) -> None:
+    """Refuse (429) before the password is even looked at once a counter is spent.
+
+    Only failures are counted, so an owner signing in often is never limited by their
+    own successes; concurrent guesses checked at the same instant can pass together,
+    at most one per busy worker (``bench/sign_in_flood.py`` measures it)."""
     strategy = limiter.limiter
     for limit, *keys in _counters(attempt):
-        if not strategy.hit(limit, *keys):
+        if not strategy.test(limit, *keys):
             error = TooManyAttempts()
             reset_at = strategy.get_window_stats(limit, *keys).reset_time
             error.headers = {"Retry-After": str(max(1, math.ceil(reset_at - time.time())))}
             raise error
+
+
+def record_failed_sign_in(attempt: SignInAttempt) -> None:
+    strategy = limiter.limiter
+    for limit, *keys in _counters(attempt):
+        strategy.hit(limit, *keys)
 
 
 def allow_reset_mail(email: str) -> bool:
