@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from rcm_exchange.i18n import register_template_helpers, select_locale
-    from rcm_exchange.services.accounts import load_session_user
+    from rcm_exchange.services.sessions import load_session_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -167,4 +167,31 @@ def register_security_headers(app: Flask) -> None:
             # rules and marks it with this nonce; no other inline style is allowed.
             policy += f"; style-src 'self' 'nonce-{g.csp_nonce}'"
         response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if app.config["RCM_BASE_URL"].startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        _private_caching(response)
         return response
+
+
+# Powerful browser features the site never uses, refused for it and anything it embeds.
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                      "serial=(), bluetooth=(), browsing-topics=()")
+
+
+def _private_caching(response) -> None:
+    """Whatever depends on who asks is never stored by a browser or proxy cache, and says
+    what it varies by: the session cookie on pages, the token under /api/."""
+    from flask import g, request
+    from flask_login import current_user
+
+    if request.path.startswith("/api/"):
+        response.vary.add("Authorization")
+        restricted = getattr(g, "api_token", None) is not None
+    else:
+        response.vary.add("Cookie")
+        # Password-link and sign-in pages carry a secret of their own, signed in or not.
+        restricted = current_user.is_authenticated or (request.blueprint == "auth")
+    if restricted:
+        response.headers["Cache-Control"] = "private, no-store"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,7 @@ def load_settings(overrides: dict | None = None) -> dict:
     base_url = _env("BASE_URL", "http://127.0.0.1:5000")
     secure_cookies = _bool("SECURE_COOKIES", base_url.startswith("https://"))
     max_upload_mb = _int("MAX_UPLOAD_MB", 20)
+    session_hours = _int("SESSION_HOURS", 12)
     return {
         **operations_settings(instance_dir, base_url),
         "RCM_PRODUCTION": production,
@@ -93,11 +95,17 @@ def load_settings(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
         "RCM_TOKEN_LIFETIME_HOURS": _int("TOKEN_LIFETIME_HOURS", 24 * 30),
         "RCM_PASSWORD_LINK_HOURS": _int("PASSWORD_LINK_HOURS", 48),
+        "RCM_SESSION_HOURS": session_hours,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int("REMEMBER_DAYS", 30)),
         "RCM_LOGIN_LIMIT": _env("LOGIN_LIMIT", "5 per minute"),
+        "RCM_LOGIN_ADDRESS_LIMIT": _env("LOGIN_ADDRESS_LIMIT", "20 per minute"),
+        "RCM_RESET_LIMIT": _env("RESET_LIMIT", "3 per hour"),
         "RCM_PASSWORD_HASH_TIME_COST": _int("PASSWORD_HASH_TIME_COST", 3),
         "RCM_PASSWORD_HASH_MEMORY_KIB": _int("PASSWORD_HASH_MEMORY_KIB", 65536),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A moving window: a fixed one lets twice the limit through across its boundary.
+        "RATELIMIT_STRATEGY": "moving-window",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
@@ -107,8 +115,20 @@ def load_settings(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "rcm_exchange" / "translations"),
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A form's token lasts as long as an idle session; sign-in renews it.
+        "WTF_CSRF_TIME_LIMIT": session_hours * 3600,
     }
+
+
+def limiter_storage_warning(workers: int) -> str | None:
+    """What to tell the operator when several workers would each count sign-in failures
+    on their own (the real guessing rate would be the limit times the workers)."""
+    storage = _env("RATELIMIT_STORAGE_URL", "memory://")
+    if workers > 1 and storage.startswith("memory://"):
+        return (f"{workers} workers count sign-in failures separately with RCM_RATELIMIT_STORAGE_URL="
+                f"{storage}: every limit is {workers} times looser. Set it to shared storage, "
+                "e.g. redis://127.0.0.1:6379/0")
+    return None
 
 
 SEARCH_BACKENDS = ("whoosh", "tantivy", "postgres")

@@ -18,9 +18,12 @@ log = logging.getLogger(__name__)
 class DomainError(Exception):
     status_code = 400
     default_message = _l("The request could not be understood.")
+    headers: dict | None = None
 
     def __init__(self, message: str | None = None, *, errors: dict | None = None):
-        super().__init__(message or str(self.default_message))
+        # Kept lazy: translating needs the user's language, which may not be readable
+        # until the failed transaction behind this error has been rolled back.
+        super().__init__(message or self.default_message)
         self.message = message
         self.errors = errors
 
@@ -57,6 +60,14 @@ class StaleVersion(Conflict):
         "Someone else changed this document after you opened it. Reload it to see the "
         "latest version, then try again."
     )
+
+
+class ConcurrentChange(StaleVersion):
+    """Two requests changed one row at the same moment; the database took the first."""
+
+    default_message = _l(
+        "Someone else acted on this document at the same moment, and their change came "
+        "first. Reload it to see what happened.")
 
 
 class PayloadTooLarge(DomainError):
@@ -128,10 +139,29 @@ def handle_csrf_error(error: CSRFError):
     )
 
 
+def _usable_session() -> None:
+    """An error page shows the signed-in user; after a failed flush the session must be
+    rolled back before anything can be read through it."""
+    from rcm_exchange.extensions import db
+
+    if not db.session.is_active:
+        db.session.rollback()
+
+
 def register_error_handlers(app: Flask) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
-        return error_response(error.status_code, error.describe(), error.errors)
+        _usable_session()
+        return error_response(error.status_code, error.describe(), error.errors, error.headers)
+
+    @app.errorhandler(StaleDataError)
+    def handle_concurrent_change(error: StaleDataError):
+        from rcm_exchange.extensions import db
+
+        db.session.rollback()
+        return error_response(409, ConcurrentChange().describe())
 
     app.register_error_handler(CSRFError, handle_csrf_error)
 
@@ -153,6 +183,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception):
+        _usable_session()
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, str(HTTP_MESSAGES[500]))
 

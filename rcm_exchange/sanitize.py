@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 import nh3
 
-__all__ = ["ALLOWED_TAGS", "clean_plain_text", "html_to_text", "sanitize_html"]
+__all__ = ["ALLOWED_TAGS", "KEPT_ATTRIBUTES", "clean_line", "clean_plain_text", "html_to_text", "sanitize_html"]
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -56,6 +56,13 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# The attributes the sanitizer keeps, by tag (nh3 adds rel to links itself).
+KEPT_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "a": frozenset({"href"}),
+    "th": frozenset({"colspan", "rowspan"}),
+    "td": frozenset({"colspan", "rowspan"}),
+}
+
 _CLEANER = nh3.Cleaner(
     # h1, h5 and h6 are kept by the sanitizer only to be mapped to h2/h4 below,
     # so that pasted documents keep their structure without a second page title.
@@ -63,12 +70,7 @@ _CLEANER = nh3.Cleaner(
     clean_content_tags=_DROPPED_WITH_CONTENT,
     # "*" must be given explicitly, or ammonia keeps its generic attributes
     # (title, lang) on every tag.
-    attributes={
-        "*": set(),
-        "a": {"href"},
-        "th": {"colspan", "rowspan"},
-        "td": {"colspan", "rowspan"},
-    },
+    attributes={"*": set(), **{tag: set(names) for tag, names in KEPT_ATTRIBUTES.items()}},
     attribute_filter=_filter_attribute,
     url_schemes=_URL_SCHEMES,
     # Bodies are shown on pages, in the API, in feeds and in e-mails, where a
@@ -101,17 +103,53 @@ def sanitize_html(html: str) -> str:
     return cleaned.strip()
 
 
+# Characters that show nothing yet change what a reader sees or what a program does
+# with the text: format characters (bidi overrides and isolates, zero-width spaces and
+# joiners, the BOM, soft hyphen...), private-use and unassigned code points, and the
+# letters that render as blanks (Hangul fillers, the braille blank).
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Co", "Cn", "Cs"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Line and paragraph separators: a line break wherever the text may have lines.
+_LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _visible(text: str) -> str:
+    return "".join(
+        ch for ch in text
+        if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES and ch not in _BLANK_LETTERS
+    )
+
+
 def clean_plain_text(text: str, *, max_length: int | None = None) -> str:
-    """Clean a title or summary: no control characters, NFC, trimmed.
+    """Clean a summary or another text that may have lines: no control or invisible
+    characters, every line separator a newline, NFC, trimmed.
 
     Newlines and tabs are kept (a summary may have paragraphs); ``max_length``
     cuts the result to that many characters.
     """
     if not text:
         return ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL_CHARS_PLAIN.sub("", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _visible(_CONTROL_CHARS_PLAIN.sub("", text))
     text = unicodedata.normalize("NFC", text).strip()
+    if max_length is not None and len(text) > max_length:
+        text = text[:max_length].rstrip()
+    return text
+
+
+def clean_line(text: str, *, max_length: int | None = None) -> str:
+    """Clean plain one-line text (a title, a name, a filename): every run of white space,
+    line breaks included, becomes one space; control, line-separator, bidi-override and
+    invisible characters are dropped; NFC, trimmed.
+
+    One-line text ends up in mail headers, file names, attributes and log lines, where
+    a line break or a reordering character changes what the text means.
+    """
+    if not text:
+        return ""
+    text = _visible(text)
+    text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+    text = " ".join(unicodedata.normalize("NFC", text).split())
     if max_length is not None and len(text) > max_length:
         text = text[:max_length].rstrip()
     return text
@@ -130,18 +168,29 @@ _BOUNDARY_RUN = re.compile(r" ?(?:\x00[PL] ?)+")
 
 
 class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, *, with_attributes: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._pre_depth = 0
+        self._with_attributes = with_attributes
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._boundary(tag)
+        self._attributes(tag, attrs)
         if tag == "pre":
             self._pre_depth += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._boundary(tag)
+        self._attributes(tag, attrs)
+
+    def _attributes(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self._with_attributes:
+            return
+        kept = KEPT_ATTRIBUTES.get(tag, frozenset())
+        shown = " ".join(f'{name}="{value}"' for name, value in sorted(attrs) if name in kept)
+        if shown:
+            self.parts.append(f" \u27e8{shown}\u27e9 ")
 
     def handle_endtag(self, tag: str) -> None:
         self._boundary(tag)
@@ -163,8 +212,12 @@ class _TextExtractor(HTMLParser):
             self.parts.append(" ")
 
 
-def html_to_text(html: str) -> str:
+def html_to_text(html: str, *, with_attributes: bool = False) -> str:
     """Plain text of a body, for the search index and e-mails.
+
+    ``with_attributes`` also shows every attribute the sanitizer keeps, as
+    ``⟨href="..."⟩`` after its tag, so that a review of a change sees a link whose
+    target changed although its text did not.
 
     Paragraph-like blocks are separated by a blank line, list items, rows and
     ``<br>`` by a line break, table cells by a space; entities are decoded and
@@ -174,7 +227,7 @@ def html_to_text(html: str) -> str:
     safe = sanitize_html(html)
     if not safe:
         return ""
-    parser = _TextExtractor()
+    parser = _TextExtractor(with_attributes=with_attributes)
     parser.feed(safe)
     parser.close()
     raw = re.sub(r"\s+", " ", "".join(parser.parts))

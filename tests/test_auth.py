@@ -113,7 +113,7 @@ def test_role_change_ends_sessions_and_remember_me_cookies(app, login_as):
 def test_password_change_keeps_this_session_and_ends_the_others(app, login_as):
     user = make_user()
     here, elsewhere = login_as(user), login_as(user)
-    response = here.post_form("/auth/password", {"password": "a brand new passphrase",
+    response = here.post_form("/auth/password", {"current_password": PASSWORD, "password": "a brand new passphrase",
                                                  "confirm": "a brand new passphrase"})
     assert response.status_code == 302
     assert _signed_in_name(here, user)

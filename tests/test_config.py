@@ -48,3 +48,40 @@ def test_an_app_given_its_own_key_and_folder_writes_no_key_file_elsewhere(monkey
     assert settings["SECRET_KEY"] == "given"
     assert not (default_folder / "secret_key").exists()
     assert not (own_folder / "secret_key").exists()
+
+
+def _gunicorn_log(tmp_path, storage: str) -> str:
+    """Start gunicorn with two workers from the repository root, read its start-up log."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from rcm_exchange.config import PROJECT_ROOT
+
+    env = {**os.environ, "RCM_INSTANCE_DIR": str(tmp_path), "RCM_SECRET_KEY": "test",
+           "RCM_RATELIMIT_STORAGE_URL": storage}
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", "127.0.0.1:0", "wsgi:app"],
+            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(200):  # until the workers have booted
+                if log.read_text().count("Booting worker") >= 2:
+                    break
+                time.sleep(0.05)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return log.read_text()
+
+
+def test_two_workers_on_memory_limiter_storage_are_warned_about_at_start(tmp_path):
+    assert "2 workers count sign-in failures separately" in _gunicorn_log(tmp_path, "memory://")
+
+
+def test_two_workers_on_shared_limiter_storage_start_without_that_warning(tmp_path):
+    log = _gunicorn_log(tmp_path, "redis://127.0.0.1:6379/0")
+    assert "Booting worker" in log and "count sign-in failures separately" not in log

@@ -11,12 +11,15 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Flask, current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_smorest import Api
+from werkzeug.exceptions import BadRequest
 
-from rcm_exchange.errors import Unauthorized, UnsupportedMediaType, ValidationFailed
+from rcm_exchange.errors import DomainError, Forbidden, PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationFailed
 from rcm_exchange.extensions import csrf
 from rcm_exchange.schemas.errors import ErrorSchema
+from rcm_exchange.services import access
 
 API_PREFIX = "/api/v1"
 # Path parameter for ids: bounded, so an absurd id is a 404 and never reaches the database.
@@ -32,9 +35,36 @@ TOKEN_OPTIONAL = [{BEARER: []}, {}]
 ANONYMOUS_WRITES = frozenset({"api_tokens.create_token"})
 # Endpoints whose body is a multipart upload rather than JSON.
 MULTIPART_ENDPOINTS = frozenset({"api_documents.upload_attachment"})
+# Writes a read-only token may still make: giving itself up.
+READ_ONLY_TOKEN_WRITES = frozenset({"api_tokens.revoke_current_token"})
 # Read endpoints about the caller's own work: meaningless without a token.
 TOKEN_ONLY_READS = frozenset({"api_documents.my_documents", "api_documents.document_history",
                               "api_review.queue", "api_forum.call_counts"})
+
+
+# The largest JSON body: a document with its two rich-text fields at their limit, even
+# with every character escaped. Deeper nesting than any schema has is refused too.
+MAX_JSON_BYTES = 8 * 1024 * 1024
+MAX_JSON_DEPTH = 20
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing bodies nested deeper than ``MAX_JSON_DEPTH``: the standard
+    parser raises RecursionError (a 500) on deep nesting instead of a ValueError (a 400)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if isinstance(item, dict | list):
+                if depth > MAX_JSON_DEPTH:
+                    raise ValueError("JSON nested too deeply")
+                stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+        return value
 
 
 def error_responses(blp, *codes: int):
@@ -69,6 +99,7 @@ def register_api(app: Flask) -> None:
             '`{"code", "message", "errors"}`.')},
         "servers": [{"url": app.config["RCM_BASE_URL"]}],
     })
+    app.json = BoundedJSONProvider(app)
     api = RcmApi(app)
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
     for module in (tokens, documents, review, reference, forum):
@@ -105,6 +136,8 @@ def _check_request(endpoint: str, *, signed_in: bool) -> None:
     if not signed_in and (
             (writes and endpoint not in ANONYMOUS_WRITES) or endpoint in TOKEN_ONLY_READS):
         raise Unauthorized(_("This needs a token: send Authorization: Bearer <token>."))
+    if writes and endpoint not in READ_ONLY_TOKEN_WRITES and not access.token_may_change_things(g.api_token):
+        raise Forbidden(_("This token is read-only: it cannot change anything. Use a token made for writing."))
     for name, value in request.args.items(multi=True):
         _refuse_nul_characters(value, name)
     if request.method in ("POST", "PUT", "PATCH"):
@@ -113,8 +146,21 @@ def _check_request(endpoint: str, *, signed_in: bool) -> None:
                 raise UnsupportedMediaType(_("Send the file as multipart/form-data, in the field 'file'."))
         elif not request.is_json:
             raise UnsupportedMediaType(_("Send a JSON body with Content-Type: application/json."))
+        elif (request.content_length or 0) > MAX_JSON_BYTES:
+            raise PayloadTooLarge(_("The request body is too large."))
         else:
-            _refuse_nul_characters(request.get_json(silent=True))
+            _refuse_nul_characters(_json_body())
+
+
+def _json_body():
+    """The body parsed once here, by the bounded parser, before webargs parses it again
+    with the standard one (which would raise RecursionError on deep nesting)."""
+    if not request.get_data(cache=True):
+        return None
+    try:
+        return request.get_json()
+    except BadRequest as error:
+        raise DomainError(_("The body is not valid JSON, or it is nested too deeply.")) from error
 
 
 def _refuse_nul_characters(value, path: str = "") -> None:

@@ -1,5 +1,12 @@
 """Typed SQLAlchemy models, one module per area."""
-from rcm_exchange.models.accounts import ApiToken, PasswordToken, PasswordTokenPurpose, Role, User
+from rcm_exchange.models.accounts import (
+    ApiToken,
+    PasswordToken,
+    PasswordTokenPurpose,
+    Role,
+    User,
+    UserSession,
+)
 from rcm_exchange.models.activity import (
     AuditEvent,
     Notification,
@@ -59,7 +66,7 @@ __all__ = [
     "DocumentRevision", "DocumentStatus", "ImplementationStatus", "Language", "Notification",
     "Organization", "OrganizationKind", "OutgoingMail", "PasswordToken", "PasswordTokenPurpose",
     "PresidencyProTempore", "RcmStatus", "Role", "SearchLogEntry", "SearchLogPrune", "SearchOperation", "Tag",
-    "User", "Visibility", "WorkerHeartbeat", "document_countries", "document_tags", "utcnow",
+    "User", "UserSession", "Visibility", "WorkerHeartbeat", "document_countries", "document_tags", "utcnow",
     "Delivery", "Frequency", "HarvestRecord", "HarvestRecordSet", "NotificationDigest",
     "NotificationKind", "NotificationPreference", "Subscription", "SubscriptionKind",
     "BodyKind", "Call", "CallAnswer", "DocumentMeeting", "DocumentStanding", "Meeting", "MeetingRole",

@@ -42,8 +42,13 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    # Set by services.sessions when the account signs in or a session cookie names it;
+    # not a column.
+    sign_in_session: str = ""
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_epoch}"
+        """What the session and remember-me cookies carry: a server-side session."""
+        return self.sign_in_session
 
 
 class PasswordTokenPurpose(enum.StrEnum):
@@ -80,5 +85,28 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A read-only token reads what its account may read and changes nothing.
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(Base):
+    """One signed-in browser. The session and remember-me cookies carry its id and a
+    secret whose hash is kept here, so signing out (or a password change) ends it on the
+    server, and a remember-me secret is replaced each time it is used."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    # The account's session epoch at sign-in: an epoch bump (role, organization,
+    # deactivation) ends every session made before it.
+    epoch: Mapped[int] = mapped_column(Integer)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

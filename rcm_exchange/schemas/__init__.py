@@ -56,6 +56,9 @@ class Text(fields.String):
 
 # The largest value of the database's integer columns (PostgreSQL ``integer``).
 MAX_ID = 2**31 - 1
+# The years a document can be published or filtered by: a year outside is refused, never
+# turned into a date (``datetime(10000, 1, 1)`` raises).
+MIN_YEAR, MAX_YEAR = 1900, 2200
 # Deeper than any list is long; a larger page would overflow the database's OFFSET.
 MAX_PAGE = 10_000
 

@@ -27,6 +27,10 @@ class NewPasswordSchema(Schema):
             raise ValidationError({"confirm": [str(_l("The two passwords do not match."))]})
 
 
+class ChangePasswordSchema(NewPasswordSchema):
+    current_password = Text(required=True, validate=validate.Length(min=1, max=1000))
+
+
 class AccountSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = Text(required=True, validate=validate.Length(min=1, max=200))

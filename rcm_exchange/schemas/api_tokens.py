@@ -13,6 +13,8 @@ class TokenRequestSchema(Schema):
 
     email = Text(required=True, validate=validate.Length(min=1, max=254))
     password = Text(required=True, validate=validate.Length(min=1, max=1000))
+    read_only = fields.Boolean(load_default=False, metadata={
+        "description": "A token that reads and never changes anything."})
 
 
 class TokenNameSchema(Schema):
@@ -22,6 +24,7 @@ class TokenNameSchema(Schema):
         unknown = RAISE
 
     name = Text(load_default="", validate=validate.Length(max=100))
+    read_only = fields.Boolean(load_default=False)
 
 
 class IssuedTokenSchema(Schema):

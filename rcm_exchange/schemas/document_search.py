@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from rcm_exchange.models import DocType, Language, Standing
-from rcm_exchange.schemas import MAX_PAGE, Id, Text
+from rcm_exchange.schemas import MAX_PAGE, MAX_YEAR, MIN_YEAR, Id, Text
 
 SORTS = ("relevance", "newest")
 MAX_QUERY_LENGTH = 500
@@ -25,7 +25,7 @@ class DocumentSearchSchema(Schema):
                            error_messages={"unknown": _l("Choose the type of document.")})
     language = fields.Enum(Language, by_value=True, load_default=None,
                            error_messages={"unknown": _l("Choose the language of the document.")})
-    year = fields.Integer(load_default=None, strict=False, validate=validate.Range(min=1900, max=2200),
+    year = fields.Integer(load_default=None, strict=False, validate=validate.Range(min=MIN_YEAR, max=MAX_YEAR),
                           metadata={"description": "Year of publication."})
     organization = fields.Integer(load_default=None, strict=False,
                                   validate=validate.Range(min=1, max=2**31 - 1),

@@ -44,6 +44,11 @@ def is_admin(user) -> bool:
     return is_signed_in(user) and user.role == Role.ADMIN
 
 
+def token_may_change_things(token) -> bool:
+    """A read-only API token reads what its account may read and changes nothing."""
+    return token is None or not token.read_only
+
+
 def sees_everything_published(user) -> bool:
     return is_moderator(user) or organization_kind(user) == OrganizationKind.SECRETARIAT
 

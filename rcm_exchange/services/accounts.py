@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -22,6 +23,7 @@ from rcm_exchange.models import (
     User,
     utcnow,
 )
+from rcm_exchange.sanitize import clean_line
 from rcm_exchange.services import access
 from rcm_exchange.services.unit_of_work import unit_of_work
 
@@ -50,7 +52,30 @@ def hash_token(token: str) -> str:
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """The form an address is stored and looked up in: compatibility forms folded
+    (full-width letters become plain ones), trimmed, lower case."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
+
+
+def checked_email(email: str) -> str:
+    """A new account's address, normalized and validated with email-validator.
+
+    Only plain ASCII addresses are accepted: a dotless i, a Cyrillic letter or an
+    invisible character would otherwise make a second account that reads like an
+    existing one (international addresses can be given in their ASCII form)."""
+    from email_validator import EmailNotValidError, validate_email
+    from flask_babel import gettext as _
+
+    normalized = normalize_email(email)
+    if not normalized.isascii():
+        raise ValidationFailed(errors={"email": [_(
+            "Write the address with plain letters (a-z), digits and . _ - + only: letters of "
+            "other alphabets that look alike, and invisible characters, are not accepted.")]})
+    try:
+        result = validate_email(normalized, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValidationFailed(errors={"email": [_("Not a valid email address.")]}) from None
+    return result.normalized.lower()
 
 
 def validate_password(password: str) -> None:
@@ -105,13 +130,13 @@ def create_user(actor: User | None, *, email: str, name: str, organization_id: i
 
     if actor is not None:
         access.require_admin(actor)
-    email = normalize_email(email)
+    email = checked_email(email)
     with unit_of_work():
         if user_by_email(email) is not None:
             raise ValidationFailed(errors={"email": [_("An account with this email already exists.")]})
         if db.session.get(Organization, organization_id) is None:
             raise ValidationFailed(errors={"organization_id": [_("Choose an organization.")]})
-        user = User(email=email, name=name.strip(), organization_id=organization_id,
+        user = User(email=email, name=clean_line(name), organization_id=organization_id,
                     role=Role(role), preferred_language=preferred_language, active=True)
         if password is not None:
             validate_password(password)
@@ -133,7 +158,7 @@ def update_user(actor: User, user: User, *, name: str, organization_id: int, rol
         ends_sessions = (
             user.role != role or user.organization_id != organization_id or user.active != active
         )
-        user.name = name.strip()
+        user.name = clean_line(name)
         user.organization_id = organization_id
         user.role = Role(role)
         user.active = active
@@ -162,12 +187,41 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, password: str) -> None:
+def sign_in(attempt, password: str) -> User | None:
+    """``authenticate`` behind the guessing limits (``services.attempt_limits``): refused
+    with 429 once the attempt's counters are spent, and a failure is counted."""
+    from rcm_exchange.services import attempt_limits
+
+    attempt_limits.check_sign_in_allowed(attempt)
+    user = authenticate(attempt.email, password)
+    if user is None:
+        attempt_limits.record_failed_sign_in(attempt)
+    return user
+
+
+def change_password(user: User, current_password: str, password: str) -> None:
+    """A new password, given the current one (a stolen session or remember-me cookie is
+    not enough to take the account over). Every session and API token of the account
+    ends; the page then starts a new session for this browser."""
+    from flask_babel import gettext as _
+
+    try:
+        _password_hasher().verify(user.password_hash or _dummy_hash(), current_password)
+    except (VerificationError, InvalidHashError):
+        raise ValidationFailed(errors={"current_password": [_("This is not your current password.")]})
     validate_password(password)
     with unit_of_work():
         user.password_hash = _password_hasher().hash(password)
-        user.session_epoch += 1
+        _end_everything(user)
         _audit(user, "password_changed", user)
+
+
+def _end_everything(user: User) -> None:
+    """A new password ends every session and revokes every API token of the account."""
+    from rcm_exchange.services import api_tokens, sessions
+
+    sessions.end_all_sessions(user)
+    api_tokens.revoke_all_tokens(user)
 
 
 @dataclass
@@ -208,24 +262,12 @@ def set_password_with_token(token: str, password: str) -> User:
         record.used_at = utcnow()
         user = record.user
         user.password_hash = _password_hasher().hash(password)
-        user.session_epoch += 1
+        _end_everything(user)
         # Every other outstanding link for this account dies with this one.
         for other in db.session.scalars(select(PasswordToken).where(
                 PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))):
             other.used_at = record.used_at
         _audit(user, "password_set", user, purpose=str(record.purpose))
-    return user
-
-
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: ``id:epoch``; a stale epoch or an inactive account is no one."""
-    try:
-        user_id, epoch = (int(part) for part in session_id.split(":", 1))
-    except (ValueError, AttributeError):
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_epoch != epoch:
-        return None
     return user
 
 

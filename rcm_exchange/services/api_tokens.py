@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from rcm_exchange.errors import NotFound, Unauthorized
 from rcm_exchange.extensions import db
 from rcm_exchange.models import ApiToken, User, utcnow
+from rcm_exchange.sanitize import clean_line
 from rcm_exchange.services import access, accounts
 from rcm_exchange.services.unit_of_work import unit_of_work
 
@@ -36,25 +37,27 @@ class IssuedToken:
         return self.record.expires_at
 
 
-def issue_token_for_credentials(email: str, password: str, name: str = "") -> IssuedToken:
-    """POST /auth/tokens: a new token for the account with these credentials."""
+def issue_token_for_credentials(attempt, password: str, name: str = "", *,
+                                read_only: bool = False) -> IssuedToken:
+    """POST /auth/tokens: a new token for the account with these credentials, counted
+    against the same sign-in limits as the sign-in page."""
     from flask_babel import gettext as _
 
-    user = accounts.authenticate(email, password)
+    user = accounts.sign_in(attempt, password)
     if user is None:
         # One answer for an unknown email and a wrong password.
         raise Unauthorized(_("The email or password is not right."))
-    return issue_token(user, name=name)
+    return issue_token(user, name=name, read_only=read_only)
 
 
-def issue_token(user: User, *, name: str = "") -> IssuedToken:
+def issue_token(user: User, *, name: str = "", read_only: bool = False) -> IssuedToken:
     if not access.is_signed_in(user):
         raise Unauthorized()
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     hours = current_app.config["RCM_TOKEN_LIFETIME_HOURS"]
     with unit_of_work():
-        record = ApiToken(user_id=user.id, token_hash=accounts.hash_token(token), name=name.strip(),
-                          expires_at=utcnow() + timedelta(hours=hours))
+        record = ApiToken(user_id=user.id, token_hash=accounts.hash_token(token), name=clean_line(name),
+                          read_only=read_only, expires_at=utcnow() + timedelta(hours=hours))
         db.session.add(record)
     return IssuedToken(token, record)
 
@@ -105,3 +108,11 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
         if record.revoked_at is None:
             record.revoked_at = utcnow()
     return record
+
+
+def revoke_all_tokens(user: User) -> None:
+    """Every live token of the account stops working (its password changed)."""
+    with unit_of_work():
+        db.session.execute(update(ApiToken)
+                           .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                           .values(revoked_at=utcnow()))

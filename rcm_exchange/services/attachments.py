@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -38,6 +38,15 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
 MAX_EXTRACTION_ATTEMPTS = 3
+
+
+def download_validators(attachment: Attachment) -> tuple[str, datetime]:
+    """The ETag and Last-Modified of a download, made from this attachment alone.
+
+    Files are stored once per content, so the stored file's own date and identity would
+    tell another organization that the same bytes were uploaded elsewhere, and when."""
+    etag = hashlib.sha256(f"{attachment.id}:{attachment.sha256}".encode()).hexdigest()[:32]
+    return etag, attachment.created_at
 
 
 def _receive(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
@@ -83,9 +92,20 @@ def add_attachment(user, document: Document, stream: BinaryIO, filename: str) ->
             raise UnsupportedMediaType(_(
                 "This file is not one of the accepted types (PDF, DOCX, ODT, XLSX, PNG, JPEG). "
                 "The type is judged from the file's content, not from its name."))
-        storage.get_storage().save(sha256, temporary)
+        stored_now = storage.get_storage().save(sha256, temporary)
     finally:
         temporary.unlink(missing_ok=True)
+    try:
+        return _record_attachment(user, document, filename, kind, size, sha256)
+    except BaseException:
+        # The upload lost (a concurrent change, a failed write): a file stored for it
+        # alone is removed, so no file is left that no attachment names.
+        if stored_now and db.session.scalar(select(Attachment.id).where(Attachment.sha256 == sha256)) is None:
+            storage.get_storage().delete(sha256)
+        raise
+
+
+def _record_attachment(user, document: Document, filename: str, kind, size: int, sha256: str) -> Attachment:
     with unit_of_work():
         attachment = Attachment(
             document=document, filename=safe_download_name(filename or "", kind.extension),

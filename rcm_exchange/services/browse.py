@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from rcm_exchange.errors import NotFound
+from rcm_exchange.schemas import MAX_YEAR, MIN_YEAR
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
     Country,
@@ -118,7 +119,7 @@ def selection(*, tag: str | None = None, country: str | None = None, organizatio
             found_type = DocType(doc_type)
         except ValueError:
             raise NotFound() from None
-    if year is not None and not 1900 <= year <= 9999:
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
         raise NotFound()
     return Selection(tag=found_tag, country=found_country, organization=found_organization,
                      doc_type=found_type, year=year)

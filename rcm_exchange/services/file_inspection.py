@@ -20,10 +20,11 @@ import re
 import signal
 import subprocess
 import sys
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
+
+from rcm_exchange.sanitize import clean_line
 
 __all__ = [
     "ALLOWED_TYPES",
@@ -164,12 +165,8 @@ def safe_download_name(filename: str, extension: str) -> str:
     extension of the detected type.
     """
     extension = extension.lstrip(".").lower()
-    name = unicodedata.normalize("NFC", filename or "")
-    name = re.split(r"[/\\]", name)[-1]
-    name = "".join(
-        ch for ch in name if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
-    )
-    name = _FILENAME_FORBIDDEN.sub("_", name)
+    name = re.split(r"[/\\]", filename or "")[-1]
+    name = _FILENAME_FORBIDDEN.sub("_", clean_line(name))
     name = " ".join(name.split()).strip(". ")
     stem, dot, suffix = name.rpartition(".")
     if dot and stem and _EXTENSION_LIKE.fullmatch(suffix):

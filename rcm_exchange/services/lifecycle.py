@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from rcm_exchange.errors import Forbidden, InvalidTransition, StaleVersion, ValidationFailed
+from rcm_exchange.errors import ConcurrentChange, Forbidden, InvalidTransition, StaleVersion, ValidationFailed
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
     AuditEvent,
@@ -38,7 +38,7 @@ from rcm_exchange.models import (
     Visibility,
     utcnow,
 )
-from rcm_exchange.sanitize import clean_plain_text, sanitize_html
+from rcm_exchange.sanitize import clean_line, clean_plain_text, sanitize_html
 from rcm_exchange.services import access, search_log
 from rcm_exchange.services.unit_of_work import unit_of_work
 
@@ -105,9 +105,7 @@ def save_document(document: Document) -> None:
     try:
         db.session.flush()
     except StaleDataError as error:
-        raise StaleVersion(_(
-            "Someone else acted on this document at the same moment, and their change came "
-            "first. Reload it to see what happened.")) from error
+        raise ConcurrentChange() from error
 
 
 # --- revisions ------------------------------------------------------------------
@@ -151,9 +149,9 @@ def clean_content(data: dict) -> dict:
     for rich text, known tags and countries. Returns JSON values for the given keys only."""
     errors: dict[str, list[str]] = {}
     clean: dict = {}
-    for name in ("title", "summary"):
+    for name, clean_text in (("title", clean_line), ("summary", clean_plain_text)):
         if name in data:
-            clean[name] = clean_plain_text(data[name])
+            clean[name] = clean_text(data[name])
             if not clean[name]:
                 errors[name] = [_("This field is required.")]
     for name in ("body_html", "results_html"):
@@ -163,7 +161,7 @@ def clean_content(data: dict) -> dict:
         errors["body_html"] = [_("Write the text of the document.")]
     for name in ("implementing_bodies", "partners"):
         if name in data:
-            clean[name] = clean_plain_text(data[name] or "")
+            clean[name] = clean_line(data[name] or "")
     for name in ("doc_type", "language", "visibility", "implementation_status"):
         if name in data:
             clean[name] = data[name].value if data[name] is not None else None

@@ -26,13 +26,15 @@ def absolute_url(endpoint: str, **values) -> str:
 
 
 def password_link_url(token: str) -> str:
-    return absolute_url("auth.choose_password", token=token)
+    return absolute_url("auth.open_password_link", token=token)
 
 
 def send_password_reset(email: str) -> None:
     """Mail a reset link if an active account has this address; say nothing otherwise."""
+    from rcm_exchange.services.attempt_limits import allow_reset_mail
+
     user = accounts.user_by_email(email)
-    if user is None or not user.active:
+    if user is None or not user.active or not allow_reset_mail(user.email):
         return
     hours = current_app.config["RCM_PASSWORD_LINK_HOURS"]
     with unit_of_work():

@@ -227,7 +227,9 @@ def _as_text(name: str, value) -> str:
         return ""
     if isinstance(value, list):
         return ", ".join(value)
-    return html_to_text(value) if name in _HTML_FIELDS else str(value)
+    # Kept attributes are shown too: a revision that only retargets a link changes
+    # what approving publishes, so the moderator must see it.
+    return html_to_text(value, with_attributes=True) if name in _HTML_FIELDS else str(value)
 
 
 def _side_by_side(old: str, new: str) -> tuple[list[tuple[bool, str]], list[tuple[bool, str]]]:

@@ -21,8 +21,9 @@ class UploadStorage(Protocol):
     def scratch_dir(self) -> Path:
         """A folder for receiving an upload before its hash is known."""
 
-    def save(self, sha256: str, source: Path) -> None:
-        """Move the finished file ``source`` in under its hash (kept if already there)."""
+    def save(self, sha256: str, source: Path) -> bool:
+        """Move the finished file ``source`` in under its hash (kept if already there);
+        True when this call stored it, so a failed upload can remove what it alone added."""
 
     def exists(self, sha256: str) -> bool: ...
 
@@ -46,14 +47,15 @@ class LocalFolderStorage:
         directory.mkdir(parents=True, exist_ok=True)
         return directory
 
-    def save(self, sha256: str, source: Path) -> None:
+    def save(self, sha256: str, source: Path) -> bool:
         target = self._path(sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
             source.unlink()
-            return
+            return False
         os.replace(source, target)
         target.chmod(0o640)
+        return True
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).is_file()

@@ -11,6 +11,9 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.orm.exc import StaleDataError
+
+from rcm_exchange.errors import ConcurrentChange
 from rcm_exchange.extensions import db
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,14 @@ def unit_of_work() -> Iterator:
         yield session
         if depth == 0:
             session.commit()
+    except StaleDataError as error:
+        # A concurrent request changed a versioned row first, whenever the flush came
+        # (an autoflush, the commit): a 409 with its message, never a 500.
+        if depth == 0:
+            session.rollback()
+            session.info.pop(_CALLBACKS, None)
+            raise ConcurrentChange() from error
+        raise
     except BaseException:
         if depth == 0:
             session.rollback()

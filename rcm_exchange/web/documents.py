@@ -181,10 +181,14 @@ def too_large(error):
 
 @bp.errorhandler(CSRFError)
 def stale_form(error):
-    """An expired form (the page was open for long, or the session ended): the document
-    form comes back with everything that was typed, so the text can be sent again."""
+    """An expired form (the page was open for long): a signed-in author's document form
+    comes back with everything that was typed, so the text can be sent again."""
     message = _("This form has expired or was sent from another site. Check your text below "
                 "and save again.")
+    if not current_user.is_authenticated:
+        # Only a signed-in author's own form comes back filled in: for anyone else a
+        # cross-site page could stage a pre-filled form on the site.
+        return handle_csrf_error(error)
     values = _form_values(request.form)
     try:
         if request.endpoint == "documents.new":
@@ -236,9 +240,10 @@ def download_attachment(attachment_id: int):
 
 def send_attachment(attachment):
     """The file as a download; the API's download answers the same way."""
+    etag, last_modified = attachments.download_validators(attachment)
     response = send_file(attachments.open_file(attachment), mimetype=attachment.content_type,
                          as_attachment=True, download_name=attachment.filename, conditional=True,
-                         etag=attachment.sha256, last_modified=attachment.created_at, max_age=0)
+                         max_age=0, etag=etag, last_modified=last_modified)
     # Never rendered on the site's origin: a download, not sniffed, sandboxed if opened.
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

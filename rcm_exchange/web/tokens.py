@@ -29,7 +29,7 @@ def create():
     except ValidationFailed as error:
         return render_template("tokens/index.html", tokens=api_tokens.list_tokens(current_user),
                                errors=error.errors, values=values, issued=None), 422
-    issued = api_tokens.issue_token(current_user, name=data["name"])
+    issued = api_tokens.issue_token(current_user, name=data["name"], read_only=data["read_only"])
     # Shown in this answer only: it is not stored, so it cannot be shown again.
     response = render_template("tokens/index.html", tokens=api_tokens.list_tokens(current_user),
                                errors={}, values={}, issued=issued)

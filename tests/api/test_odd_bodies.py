@@ -17,7 +17,12 @@ BODIES = [b"", b"null", b"[]", b"\"text\"", b"123", b"{", b"{\"title\": 1}", b"\
           b"{\"period_start\": \"2024-02-30\"}", b"{\"period_start\": \"99999-01-01\"}",
           b"{\"action\": [\"approve\"], \"version\": 1}", b"{\"comment\": {}, \"version\": 1}",
           b"{\"email\": [], \"password\": {}}", b"{\"title\": \"\\ud800\"}",
-          b"{\"unknown\": 1, \"status\": \"published\"}", json.dumps({"title": "x" * 400000}).encode()]
+          b"{\"unknown\": 1, \"status\": \"published\"}", json.dumps({"title": "x" * 400000}).encode(),
+          # Nested deeper than the parser's recursion, nested less deep but in every field,
+          # and larger than any document could be.
+          b"[" * 100_000 + b"]" * 100_000, b"{\"tags\": " + b"[" * 900 + b"]" * 900 + b"}",
+          b"{\"title\": " + b"{\"a\": " * 500 + b"1" + b"}" * 501,
+          json.dumps({"body_html": "x" * 9_000_000}).encode()]
 
 
 @on_both_databases
@@ -34,3 +39,16 @@ def test_odd_json_bodies_are_refused_cleanly(app, api_client, body):
         response = getattr(api, method)(url, data=body, content_type="application/json")
         assert response.status_code < 500, (url, response.status_code)
         assert response.get_json()["code"] == response.status_code or response.status_code < 300
+
+
+def test_a_body_larger_than_any_document_is_refused_as_too_large(app, api_client):
+    api = api_client(make_user(org="MX"))
+    response = api.post("/api/v1/documents", data=json.dumps({"body_html": "x" * 9_000_000}),
+                        content_type="application/json")
+    assert response.status_code == 413 and response.get_json()["code"] == 413
+
+
+def test_a_body_nested_too_deeply_is_a_bad_request(app, api_client):
+    api = api_client(make_user(org="MX"))
+    response = api.post("/api/v1/documents", data=b"[" * 100_000 + b"]" * 100_000, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["code"] == 400

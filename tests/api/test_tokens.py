@@ -1,6 +1,7 @@
 """Getting, using and revoking API tokens, and who the API thinks is calling."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -106,3 +107,30 @@ def test_the_session_cookie_alone_is_not_a_signed_in_api_caller(app, login_as):
     assert response.status_code == 401
     response = browser.post("/api/v1/auth/tokens", data={"email": moderator.email, "password": PASSWORD})
     assert response.status_code == 415
+
+
+def test_a_read_only_token_reads_but_changes_nothing(app, api_client):
+    user = make_user(org="MX")
+    draft = make_document(author=user, org="MX", status=DocumentStatus.DRAFT)
+    client = api_client()
+    answer = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD, "read_only": True})
+    assert answer.status_code == 201
+    client.token = answer.get_json()["token"]
+    assert client.get("/api/v1/documents/mine").status_code == 200
+    refused = client.post(f"/api/v1/documents/{draft.id}/submit", json={"version": draft.version})
+    assert refused.status_code == 403 and "read-only" in refused.get_json()["message"]
+    assert client.post("/api/v1/documents", json={"title": "T", "summary": "S", "body_html": "<p>B</p>",
+                                                  "doc_type": "guidance", "language": "en"}).status_code == 403
+    assert client.delete("/api/v1/auth/tokens/current").status_code == 204
+
+
+def test_the_settings_page_makes_read_only_tokens(app, login_as, api_client):
+    user = make_user(org="MX")
+    browser = login_as(user)
+    page = browser.post_form("/settings/tokens", {"name": "reporting", "read_only": "true"}).get_data(as_text=True)
+    token = re.search(r'<code id="new-token">([^<]+)</code>', page).group(1)
+    assert "read-only" in page
+    client = api_client()
+    client.token = token
+    assert client.get("/api/v1/documents/mine").status_code == 200
+    assert client.post("/api/v1/documents", json={}).status_code == 403

@@ -195,3 +195,18 @@ def test_my_documents_pages_on_through_every_document_once(app, login_as):
     page = browser.get(f"/documents/mine?after={first.older}").get_data(as_text=True)
     assert "Draft 0" in page and f"Draft {len(made) - 1}" not in page and "Most recently changed" in page
     assert browser.get("/documents/mine?after=nonsense").status_code == 200
+
+
+def test_a_revision_that_only_retargets_a_link_shows_the_new_target_in_the_review_diff(app, login_as):
+    author, moderator = make_user(org="MX"), make_user(role=Role.MODERATOR)
+    document = make_document(org="MX", author=author, status=S.PUBLISHED,
+                             body_html='<p>Read <a href="https://www.gob.mx/guide">the guide</a>.</p>')
+    changes = load(DocumentPatchSchema(), {"body_html": '<p>Read <a href="https://evil.example/guide">the guide</a>.</p>',
+                                           "version": document.version})
+    documents.update_document(author, document, changes, changes["version"])
+    diff = review.revision_diff(moderator, document)
+    assert [d.field for d in diff] == ["body_html"]
+    assert any(changed and "evil.example" in text for changed, text in diff[0].new)
+    assert any(changed and "www.gob.mx" in text for changed, text in diff[0].old)
+    page = login_as(moderator).get(f"/review/{document.id}").get_data(as_text=True)
+    assert "https://evil.example/guide" in page

@@ -3,6 +3,7 @@ unpublished material: the page, the history and the attachment download."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 
@@ -178,3 +179,23 @@ def test_attachments_of_published_documents_follow_the_documents_visibility(
     if expected == 200:
         assert re.search(rf'href="/attachments/{attachment.id}"',
                          browser.get(f"/documents/{document.id}").get_data(as_text=True))
+
+
+def test_a_download_does_not_tell_that_the_same_file_was_uploaded_elsewhere_or_when(app, login_as):
+    mexico, guatemala = make_user(org="MX"), make_user(org="GT")
+    first = make_document(status=DocumentStatus.DRAFT, org="MX", author=mexico)
+    upload(login_as(mexico), first.id, PNG, "plan.png")
+    with storage.get_storage().readable_path(db.session.scalar(select(Attachment.sha256))) as stored:
+        os.utime(stored, (946684800, 946684800))  # the first upload, long ago (2000-01-01)
+    browser = login_as(guatemala)
+    second = make_document(status=DocumentStatus.DRAFT, org="GT", author=guatemala)
+    upload(browser, second.id, PNG, "same.png")
+    own = db.session.scalars(select(Attachment).where(Attachment.document_id == second.id)).one()
+    download = browser.get(f"/attachments/{own.id}")
+    assert download.status_code == 200 and download.data == PNG
+    assert "2000" not in download.headers["Last-Modified"]
+    first_id = db.session.scalars(select(Attachment.id).where(Attachment.document_id == first.id)).one()
+    other = login_as(mexico).get(f"/attachments/{first_id}")
+    assert other.data == PNG and download.headers["ETag"] != other.headers["ETag"]
+    download.close()
+    other.close()

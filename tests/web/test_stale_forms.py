@@ -12,7 +12,7 @@ POST_FORMS = ["/auth/sign-in", "/auth/reset", "/auth/password", "/auth/sign-out"
               "/documents/{id}/withdraw", "/documents/{id}/attachments", "/attachments/1/delete",
               "/review/{id}", "/review/bulk", "/review/{id}/reassign", "/notifications/read",
               "/settings/tokens", "/settings/tokens/1/revoke", "/admin/users/new",
-              "/admin/users/1", "/admin/users/1/password-link", "/auth/password/sometoken"]
+              "/admin/users/1", "/admin/users/1/password-link", "/auth/password/new"]
 
 
 @pytest.mark.parametrize("path", POST_FORMS)
@@ -54,3 +54,21 @@ def test_a_stale_edit_form_of_someone_elses_document_reveals_nothing(login_as):
         "csrf_token": "stale", "title": "x"})
     assert response.status_code == 400
     assert "Hidden draft title" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/documents/new", "/documents/{id}/edit"])
+def test_a_form_posted_without_a_session_does_not_come_back_filled_in(app, client, path):
+    document = make_document(status=DocumentStatus.DRAFT, org="MX")
+    response = client.post(path.replace("{id}", str(document.id)), data={
+        "title": "Staged by another site", "summary": "x", "body_html": "<p>x</p>",
+        "doc_type": "guidance", "language": "en"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Staged by another site" not in page and 'name="title"' not in page
+
+
+def test_another_organizations_edit_form_does_not_come_back_filled_in(login_as):
+    document = make_document(status=DocumentStatus.DRAFT, org="MX")
+    browser = login_as(make_user(org="GT"))
+    response = browser.post_form(f"/documents/{document.id}/edit", {"csrf_token": "stale", "title": "Staged"})
+    assert response.status_code in (400, 404) and "Staged" not in response.get_data(as_text=True)

@@ -1,0 +1,123 @@
+"""Plain one-line text (titles, names, filenames) keeps no control, line-separator,
+bidi-override or invisible character, whichever way it arrives."""
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from rcm_exchange.extensions import db
+from rcm_exchange.models import ApiToken, Attachment, Document, DocumentRevision, DocumentStatus, Role
+from rcm_exchange.services import review
+from tests.api.conftest import ApiClient
+from tests.builders import PASSWORD, make_document, make_user
+from tests.conftest import on_both_databases
+from tests.services.test_review import Inbox, free_port
+from tests.web.test_attachments_and_visibility import PNG
+from tests.web.test_document_pages import create
+
+# A header injection, a paragraph separator, a right-to-left override, a zero-width
+# space, a Hangul filler and a bell, all in one title.
+HOSTILE = "Return\r\nBcc: all@example.org\u2029desk \u202efdp.exe\u200b\u3164\x07 guide"
+CLEAN = "Return Bcc: all@example.org desk fdp.exe guide"
+DOCUMENT = {"title": HOSTILE, "summary": "Line one.\u2028Line two.", "body_html": "<p>Body</p>",
+            "doc_type": "practice_report", "language": "en", "partners": "IOM\nUNHCR"}
+
+
+def _api(app, user):
+    app.test_client_class = ApiClient
+    client = app.test_client(use_cookies=False)
+    answer = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
+    client.token = answer.get_json()["token"]
+    return client
+
+
+@on_both_databases
+def test_a_title_sent_through_the_api_is_kept_on_one_line_without_hidden_characters(app):
+    client = _api(app, make_user(org="MX"))
+    answer = client.post("/api/v1/documents", json=DOCUMENT)
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert body["title"] == CLEAN
+    assert body["partners"] == "IOM UNHCR"
+    assert body["summary"] == "Line one.\nLine two."
+
+
+def test_a_title_typed_in_the_form_is_kept_on_one_line(app, login_as):
+    browser = login_as(make_user(org="MX"))
+    document_id = create(browser, title=HOSTILE, implementing_bodies="Ministry\u2028of the Interior")
+    document = db.session.get(Document, document_id)
+    assert (document.title, document.implementing_bodies) == (CLEAN, "Ministry of the Interior")
+
+
+def test_a_revision_title_is_kept_on_one_line(app):
+    author = make_user(org="MX")
+    document = make_document(author=author, org="MX")
+    client = _api(app, author)
+    answer = client.patch(f"/api/v1/documents/{document.id}", json={"title": HOSTILE, "version": document.version})
+    assert answer.status_code == 200, answer.get_json()
+    revision = db.session.scalar(select(DocumentRevision).where(DocumentRevision.document_id == document.id))
+    assert revision.data["title"] == CLEAN
+
+
+def test_an_imported_title_is_kept_on_one_line(app, tmp_path):
+    line = {"id": 9, "title": HOSTILE, "summary": "S.", "body_html": "<p>T</p>", "doc_type": "guidance",
+            "language": "en", "visibility": "public", "organization": "GT",
+            "published_at": "2021-03-04T05:06:07+00:00"}
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["rcm", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Document.title)) == CLEAN
+
+
+def test_account_and_token_names_are_kept_on_one_line(app, login_as):
+    user = make_user(org="MX", name="Ana\nMaría \u202eLópez\u200d")
+    assert user.name == "Ana María López"
+    browser = login_as(user)
+    assert browser.post_form("/settings/tokens", {"name": "laptop\r\nX-Evil: 1"}).status_code == 201
+    assert db.session.scalar(select(ApiToken.name)) == "laptop X-Evil: 1"
+
+
+def test_an_uploaded_file_name_loses_its_reordering_and_invisible_characters(app, login_as):
+    author = make_user(org="MX")
+    document = make_document(author=author, org="MX", status=DocumentStatus.DRAFT)
+    browser = login_as(author)
+    response = browser.post_form(f"/documents/{document.id}/attachments",
+                                 {"file": (io.BytesIO(PNG), "photo\u202egnp.exe\u200b\u3164\u2028.png")},
+                                 content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert db.session.scalar(select(Attachment.filename)) == "photognp.exe.png"
+
+
+@pytest.fixture
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture
+def app_config(smtp_port):
+    return {"RCM_MAIL_URL": f"smtp://127.0.0.1:{smtp_port}"}
+
+
+def test_a_title_with_a_line_break_does_not_stop_the_mail_about_it(app, smtp_port):
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        moderator = make_user(role=Role.MODERATOR, email="mod@ts.example.org")
+        author = make_user(org="MX", email="author@mx.example.org")
+        client = _api(app, author)
+        created = client.post("/api/v1/documents", json=DOCUMENT).get_json()
+        client.post(f"/api/v1/documents/{created['id']}/submit", json={"version": created["version"]})
+        document = db.session.get(Document, created["id"])
+        review.claim(moderator, document, document.version)
+        review.approve(moderator, document, "", document.version)
+    finally:
+        controller.stop()
+    subjects = [message["Subject"] for message in handler.messages]
+    assert any(CLEAN in subject for subject in subjects), subjects
+    assert "author@mx.example.org" in [message["To"] for message in handler.messages]

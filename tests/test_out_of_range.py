@@ -1,0 +1,62 @@
+"""Every number, date and id in an address or a query, however far out of range,
+answers 4xx (or the page without that filter), never a server error."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rcm_exchange.models import DocumentStatus, Role
+from tests.builders import make_document, make_user
+from tests.conftest import on_both_databases
+
+EDGE_NUMBERS = ["0", "1899", "9999", "10000", "2147483648", "9223372036854775808", "1" + "0" * 40]
+EDGE_DATES = ["0001-01-01", "9999-12-31", "10000-01-01", "2024-02-30"]
+QUERY_VALUES = {**{name: EDGE_NUMBERS + ["-1"] for name in ("year", "page", "per_page", "organization", "id")},
+                **{name: EDGE_DATES for name in ("period_start", "since")}}
+PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def _addresses(app) -> list[str]:
+    addresses = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        converters = [converter for converter, _name in PARAMETER.findall(rule.rule)]
+        if not converters or any(converter not in ("int",) for converter in converters):
+            continue
+        for value in EDGE_NUMBERS:
+            addresses.append(PARAMETER.sub(value, rule.rule))
+    return addresses
+
+
+def _listings(app) -> list[str]:
+    named = ["/browse/topics/trafficking-in-persons", "/browse/countries/MX", "/browse/types/guidance",
+             "/browse/organizations/1", "/browse/years/2024"]
+    return named + [rule.rule for rule in app.url_map.iter_rules()
+                    if "GET" in rule.methods and "<" not in rule.rule and rule.endpoint != "static"]
+
+
+@on_both_databases
+@pytest.mark.parametrize("who", [None, Role.CONTRIBUTOR, Role.MODERATOR])
+def test_no_number_in_an_address_ends_in_a_server_error(app, client, login_as, who):
+    make_document(status=DocumentStatus.PUBLISHED)
+    browser = login_as(make_user(role=who)) if who else client
+    failures = [(url, status) for url in _addresses(app) + ["/browse/years/1899", "/browse/years/9999"]
+                if (status := browser.get(url).status_code) >= 500]
+    assert failures == []
+
+
+@on_both_databases
+@pytest.mark.parametrize("who", [None, Role.MODERATOR])
+def test_no_number_or_date_in_a_query_ends_in_a_server_error(app, client, login_as, who):
+    make_document(status=DocumentStatus.PUBLISHED)
+    browser = login_as(make_user(role=who)) if who else client
+    failures = []
+    for url in _listings(app):
+        for name, values in QUERY_VALUES.items():
+            for value in values:
+                status = browser.get(url, query_string={name: value}).status_code
+                if status >= 500:
+                    failures.append((url, name, value, status))
+    assert failures == []
