@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
-from .analysis import WORD_RE, is_stop_word
+from .analysis import WORD_RE, fold, is_stop_word, word_keys
 from .engine import (AccessFilter, FACET_NAMES, SearchHit, SearchQuery, SearchResult,
                      VISIBILITIES)
 from .highlight import Highlighter
@@ -135,32 +135,34 @@ class BaseEngine(ABC):
         plan = parse(query.text, self.thesaurus)
         if query.access.sees_nothing:
             return SearchResult([], 0, query.page, query.per_page, empty_facets(), None)
-        result = self._graded(plan, query)
-        if result.total or not plan.groups:
-            return result
-        suggestion = self._suggest(query)
-        if suggestion is None or not query.correct:
-            result.suggestion = suggestion
-            return result
-        # The text as typed finds nothing, its correction does: show the correction.
-        corrected = self._graded(parse(suggestion, self.thesaurus), query)
-        corrected.suggestion, corrected.corrected = suggestion, True
-        return corrected
+        by_relevance = query.sort == "relevance" and bool(plan.groups)
+        strict = self._execute(plan, query, by_relevance)
+        suggestion = self._suggest(query) if strict[1] == 0 and plan.groups else None
+        if suggestion is not None and query.correct:
+            # No document holds every word as typed and the correction finds some: show
+            # the correction's results (a misspelt word is worth more corrected than left out).
+            corrected = self._graded(parse(suggestion, self.thesaurus), query)
+            corrected.suggestion, corrected.corrected = suggestion, True
+            return corrected
+        result = self._graded(plan, query, strict)
+        result.suggestion = suggestion
+        return result
 
-    def _graded(self, plan: QueryPlan, query: SearchQuery) -> SearchResult:
+    def _graded(self, plan: QueryPlan, query: SearchQuery, strict=None) -> SearchResult:
         """The documents holding every word, then (when they fill less than a page)
         those holding most of them, each with the words it lacks."""
         by_relevance = query.sort == "relevance" and bool(plan.groups)
-        rows, total, facets = self._execute(plan, query, by_relevance)
-        relaxed = plan.relaxed() if total < query.per_page else None
+        rows, total, facets = strict if strict is not None else self._execute(plan, query, by_relevance)
         missing: dict[int, list[str]] = {}
-        if relaxed is not None:
-            more, more_total, more_facets = self._page_after(relaxed, query, by_relevance, total)
+        for tier in plan.tiers():
+            if total >= query.per_page:
+                break
+            more, more_total, more_facets = self._page_after(tier, query, by_relevance, total)
             if more_total:
                 rows = rows + more
                 total += more_total
                 facets = sorted_facets(_added(facets, more_facets))
-                missing = self._missing(relaxed, query, [row["id"] for row in more])
+                missing.update(self._missing(tier, query, [row["id"] for row in more]))
         highlight = Highlighter(plan)
         hits = [SearchHit(id=row["id"], score=float(row["score"]),
                           highlights=highlight([row["title"], row["summary"], row["stored_text"]]),
@@ -182,46 +184,53 @@ class BaseEngine(ABC):
             rows += self._execute(plan, replace(query, page=first_page + 1), by_relevance)[0]
         return rows[:wanted], total, facets
 
-    def _missing(self, relaxed: QueryPlan, query: SearchQuery, ids: list[int]) -> dict[int, list[str]]:
-        """For each of ``ids`` (found by the graded tier), the typed words it lacks."""
+    def _missing(self, tier: QueryPlan, query: SearchQuery, ids: list[int]) -> dict[int, list[str]]:
+        """For each of ``ids`` (found by a graded tier), the typed words it lacks."""
         if not ids:
             return {}
         missing: dict[int, list[str]] = {i: [] for i in ids}
-        for group in relaxed.optional_groups():
+        for group in tier.optional_groups():
             holding = self._among(QueryPlan(groups=[group]), query, ids)
             for document_id in ids:
                 if document_id not in holding:
                     missing[document_id].append(group_label(group))
         return missing
 
-    def _finds(self, text: str, query: SearchQuery) -> bool:
-        """Whether ``text`` (without the thesaurus) finds anything under ``query``'s
-        filters and access, all words or graded."""
-        plan = parse(text)
-        if self._count(plan, query) > 0:
-            return True
-        relaxed = plan.relaxed()
-        return relaxed is not None and self._count(relaxed, query) > 0
+    def _finds(self, plan: QueryPlan, query: SearchQuery) -> bool:
+        """Whether ``plan`` finds anything under ``query``'s filters and access, all
+        words or graded."""
+        return any(self._count(tier, query) > 0 for tier in [plan] + plan.tiers())
 
     def _suggest(self, query: SearchQuery) -> str | None:
         # Corrections are checked without the thesaurus: a suggested word must itself
         # occur in a document the caller may see, not merely translate into one.
         plain = parse(query.text)
-        # A word that visible documents hold is spelled right, even when the filters
-        # leave nothing: only the words no visible document holds get a correction.
-        everywhere = SearchQuery(access=query.access)
+        # When the words together find visible documents without the filters, the
+        # filters leave nothing, not the spelling.
+        if self._count(plain, SearchQuery(access=query.access)) > 0:
+            return None
         corrections = {}
         for word in plain.correctable_words():
-            if is_stop_word(word) or self._count(parse(word), everywhere) > 0:
+            if is_stop_word(word):
                 continue
-            for candidate in rank_corrections(word, self._spelling_candidates(word, query.access)):
+            candidates = list(self._spelling_candidates(word, query.access))
+            # A word a visible document spells so is right. One whose stem visible
+            # documents hold may still be a misspelling that happens to be a stem
+            # ("programm", the stem of "programme"): it is only replaced by a word of
+            # another stem, so a correct inflection is never "corrected".
+            if any(fold(term) == word and self._spelled(term, query.access) for term, _count in candidates):
+                continue
+            held = self._count(parse(word), SearchQuery(access=query.access)) > 0
+            for candidate in rank_corrections(word, candidates):
+                if held and word_keys(fold(candidate)) & word_keys(word):
+                    continue
                 if self._count(parse(candidate), query) > 0:
                     corrections[word] = candidate
                     break
         if not corrections:
             return None
         suggestion = replace_words(plain.text, corrections)
-        return suggestion if self._finds(suggestion, query) else None
+        return suggestion if self._finds(parse(suggestion), query) else None
 
     def related(self, document_id: int, access: AccessFilter, limit: int = 5) -> list[int]:
         stored = self._stored(int(document_id))
@@ -253,6 +262,10 @@ class BaseEngine(ABC):
     @abstractmethod
     def _among(self, plan: QueryPlan, query: SearchQuery, ids: list[int]) -> set[int]:
         """Which of ``ids`` ``plan`` finds under the access filter of ``query``."""
+
+    @abstractmethod
+    def _spelled(self, term: str, access: AccessFilter) -> bool:
+        """Whether a document the caller may see holds ``term`` exactly (as spelt)."""
 
     @abstractmethod
     def _spelling_candidates(self, word: str, access: AccessFilter) -> Iterable[tuple[str, int]]:

@@ -592,6 +592,14 @@ class PostgresEngine(BaseEngine):
                 "SELECT d.id FROM {} d WHERE {} AND d.id = ANY(%s)").format(
                 self._name("documents"), compiled[0]), ([int(i) for i in ids],))}
 
+    def _spelled(self, term, access):
+        with self._db() as connection:
+            visible = access_predicate(access)
+            return connection.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {} d WHERE d.spell @> ARRAY[%s]::text[]{})")
+                                      .format(self._name("documents"),
+                                              sql.SQL(" AND {}").format(visible) if visible is not None else sql.SQL("")),
+                                      (term,)).fetchone()[0]
+
     def _spelling_candidates(self, word, access):
         with self._db() as connection:
             prefix = word[:1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

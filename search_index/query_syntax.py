@@ -8,10 +8,10 @@ every engine adds as its own required clause. ``split_field_filters`` takes the
 ``tag:``-style filters out of a text for an application to turn into filters of
 its own (after checking them); what it leaves is parsed as words.
 
-When the words all together find fewer than a page, ``QueryPlan.relaxed`` gives
-the graded tier: documents holding most of the words (``graded_minimum``), without
-those that hold them all (they rank first, from the plain plan). Phrases,
-exclusions and filters stay strict in it.
+When the words all together find fewer than a page, ``QueryPlan.tiers`` gives the
+graded tiers that follow: documents holding most of the words (``graded_minimum``),
+then at least half of them, each without the documents an earlier tier finds.
+Phrases, exclusions and filters stay strict in every tier.
 
 Whatever the input, parsing never raises: control characters are dropped, the
 text is cut to ``MAX_QUERY_CHARS`` and ``MAX_TERMS`` words, and a stray quote or
@@ -84,16 +84,31 @@ def group_label(group: Group) -> str:
     return " OR ".join(labels)
 
 
-def graded_minimum(count: int) -> int:
-    """How many of ``count`` words a document of the graded tier must hold: all up
-    to two, then all but one, then about 70% (more when the ways to choose them
-    would exceed ``MAX_GRADED_COMBINATIONS``)."""
-    if count <= 2:
-        return count
-    needed = min(count - 1, math.ceil(0.7 * count))
+def _chooseable(count: int, needed: int) -> int:
+    """``needed``, raised until the ways to choose that many of ``count`` groups are
+    few enough to spell out (``MAX_GRADED_COMBINATIONS``)."""
     while needed < count and math.comb(count, needed) > MAX_GRADED_COMBINATIONS:
         needed += 1
     return needed
+
+
+def graded_minimum(count: int) -> int:
+    """How many of ``count`` words a document of the first graded tier must hold:
+    all up to two, then all but one, then about 70%."""
+    if count <= 2:
+        return count
+    return _chooseable(count, min(count - 1, math.ceil(0.7 * count)))
+
+
+def graded_tiers(count: int) -> list[int]:
+    """The tiers that follow the documents holding all ``count`` words, as the number
+    of words each must hold: most of them (``graded_minimum``), then at least half
+    (never fewer than two, so one common word alone finds nothing)."""
+    tiers: list[int] = []
+    for needed in (graded_minimum(count), _chooseable(count, max(2, math.ceil(count / 2)))):
+        if needed < (tiers[-1] if tiers else count):
+            tiers.append(needed)
+    return tiers
 
 
 @dataclass
@@ -101,9 +116,11 @@ class QueryPlan:
     groups: list[Group] = field(default_factory=list)    # all required
     excluded: list[Clause] = field(default_factory=list)
     text: str = ""                                       # the sanitized text
-    # The graded tier: this many of the optional groups suffice, and documents that
-    # hold every group are left out (the plain plan finds them). None: all required.
+    # A graded tier: this many of the optional groups suffice, and documents holding
+    # ``above`` of them or more are left out (an earlier tier finds them; None: all of
+    # them). ``min_optional`` None: every group is required.
     min_optional: int | None = None
+    above: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -112,15 +129,16 @@ class QueryPlan:
     def optional_groups(self) -> list[Group]:
         return [g for g in self.groups if not _is_strict(g)]
 
-    def relaxed(self) -> "QueryPlan | None":
-        """The graded tier of this plan, or None when every group stays required."""
+    def tiers(self) -> list["QueryPlan"]:
+        """The graded tiers of this plan, in the order they rank (none when every
+        group stays required, as with one or two words)."""
         if self.min_optional is not None:
-            return None
-        optional = len(self.optional_groups())
-        needed = graded_minimum(optional)
-        if needed >= optional:
-            return None
-        return replace(self, min_optional=needed)
+            return []
+        tiers, above = [], None
+        for needed in graded_tiers(len(self.optional_groups())):
+            tiers.append(replace(self, min_optional=needed, above=above))
+            above = needed
+        return tiers
 
     def positive_clauses(self) -> list[Clause]:
         return [c for g in self.groups for a in g.alternatives for c in a.clauses]
@@ -375,10 +393,15 @@ def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, l
             optional.append(query)
     if len(optional) < plan.min_optional:
         return None, [], False
-    choices = [conjunction(list(chosen)) for chosen in combinations(optional, plan.min_optional)]
-    positive = conjunction(strict + [choices[0] if len(choices) == 1 else builder.any_of(choices)])
-    if complete:
-        excluded.append(conjunction(strict + optional))
+
+    def at_least(needed: int) -> Q:
+        choices = [conjunction(list(chosen)) for chosen in combinations(optional, needed)]
+        return choices[0] if len(choices) == 1 else builder.any_of(choices)
+
+    positive = conjunction(strict + [at_least(plan.min_optional)])
+    above = plan.above if plan.above is not None else len(plan.optional_groups())
+    if above <= len(optional):  # else no document can hold that many: nothing to leave out
+        excluded.append(conjunction(strict + [at_least(above)]))
     return positive, excluded, True
 
 

@@ -354,6 +354,13 @@ class TantivyEngine(DirectoryEngine):
         hits = searcher.search(restricted(found, [among]), limit=len(ids)).hits
         return {_stored_fields(searcher.doc(address))["id"] for _score, address in hits}
 
+    def _spelled(self, term, access):
+        searcher = self._searcher()
+        visible = access_query(access)
+        spelled = Query.term_query(SCHEMA, "spell", term)
+        return searcher.search(restricted(spelled, [visible] if visible is not None else []),
+                               limit=1, count=True).count > 0
+
     def _spelling_candidates(self, word, access):
         searcher = self._searcher()
         visible = access_query(access)

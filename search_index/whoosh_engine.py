@@ -365,6 +365,13 @@ class WhooshEngine(DirectoryEngine):
             among = wq.And([found, wq.Or([wq.Term("id", str(i)) for i in ids])])
             return {int(hit["id"]) for hit in searcher.search(among, limit=len(ids), scored=False)}
 
+    def _spelled(self, term, access):
+        with self._searcher() as searcher:
+            visible = access_query(access)
+            spelled = wq.Term("spell", term)
+            return len(searcher.search(wq.And([spelled, visible]) if visible is not None else spelled,
+                                       limit=1, scored=False)) > 0
+
     def _spelling_candidates(self, word, access):
         with self._searcher() as searcher:
             reader = searcher.reader()
