@@ -34,7 +34,7 @@ MAX_QUERY_CHARS = 500
 MAX_TERMS = 30
 MIN_PREFIX_CHARS = 2          # shorter prefixes search the word itself
 MAX_PREFIX_EXPANSIONS = 50    # index terms a prefix may expand to, per field
-EXPANSION_BOOST = 0.4         # thesaurus equivalents rank below the words typed
+EXPANSION_BOOST = 0.25         # thesaurus equivalents rank below the words typed
 MAX_EXPANSIONS_PER_GROUP = 8
 # The graded tier is a disjunction of every way to hold the required number of
 # words; beyond this many ways the required number goes up.
