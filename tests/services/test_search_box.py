@@ -71,12 +71,6 @@ def test_the_search_page_explains_a_filter_that_names_nothing(client, consular):
     assert "No topic is called “no-such-topic”" in response.get_data(as_text=True)
 
 
-def test_the_api_refuses_a_typed_filter_that_names_nothing(app, api_client):
-    response = api_client().get("/api/v1/documents", query_string={"q": "country:Atlantis"})
-    assert response.status_code == 422
-    assert "Atlantis" in response.get_json()["errors"]["q"][0]
-
-
 def test_tag_country_and_organization_names_are_words_in_both_languages(app):
     document = make_document(title="Informe anual", body_html="<p>Casos atendidos.</p>", language=Language.ES,
                              tags=("migrant-smuggling",), countries=("CA",), org="GT")
@@ -109,9 +103,3 @@ def test_a_result_holding_most_of_the_words_says_which_it_lacks(client):
     assert [(i.document.id, i.missing) for i in page.items] == [(complete.id, []), (partial.id, ["migrantes", "sur"])]
     html = client.get("/search", query_string={"q": "albergues migrantes frontera sur"}).get_data(as_text=True)
     assert "Results without: migrantes, sur" in html
-
-
-def test_the_api_lists_the_words_a_result_lacks_and_whether_it_was_corrected(app, api_client):
-    make_document(title="Albergues en la frontera norte", language=Language.ES)
-    body = api_client().get("/api/v1/documents", query_string={"q": "albergues migrantes frontera sur"}).get_json()
-    assert (body["corrected"], body["items"][0]["missing_words"]) == (False, ["migrantes", "sur"])
