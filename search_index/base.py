@@ -19,11 +19,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .analysis import WORD_RE, is_stop_word
+from .analysis import WORD_RE, fold, is_stop_word, word_keys
 from .engine import (AccessFilter, FACET_NAMES, SearchHit, SearchQuery, SearchResult,
                      VISIBILITIES)
 from .highlight import Highlighter
-from .query_syntax import QueryPlan, parse, replace_words
+from .query_syntax import QueryPlan, group_label, parse, replace_words
 from .suggest import rank_corrections
 from .thesaurus import Thesaurus
 
@@ -33,6 +33,11 @@ STATE_FILE = "rcm_search_state.json"
 MAX_STORED_BODY_CHARS = 20_000
 MAX_STORED_ATTACHMENT_CHARS = 5_000
 MAX_INDEXED_CHARS = 1_000_000
+# The names a document is filed under (its tags, countries and organization, in
+# every language, and acronyms) are words it can be found by; a match there weighs
+# this much, below a match in the document's own text (body 1).
+NAMES_WEIGHT = 0.25
+MAX_NAMES_CHARS = 5_000
 
 
 class PreparedDocument(dict):
@@ -54,12 +59,16 @@ def prepare(doc: dict) -> PreparedDocument:
     body = (doc.get("body") or "")[:MAX_INDEXED_CHARS]
     attachments = (doc.get("attachments_text") or "")[:MAX_INDEXED_CHARS]
     organization_id = doc.get("organization_id")
+    names = doc.get("names") or ""
+    if not isinstance(names, str):
+        names = "\n".join(str(n) for n in names)
     return PreparedDocument(
         id=doc_id,
         title=doc.get("title") or "",
         summary=doc.get("summary") or "",
         body=body,
         attachments_text=attachments,
+        names=names[:MAX_NAMES_CHARS],
         stored_text=_stored_text(body, attachments),
         language=doc.get("language") or "",
         doc_type=doc.get("doc_type") or "",
@@ -134,34 +143,101 @@ class BaseEngine(ABC):
         if query.access.sees_nothing:
             return SearchResult([], 0, query.page, query.per_page, empty_facets(), None)
         by_relevance = query.sort == "relevance" and bool(plan.groups)
-        rows, total, facets = self._execute(plan, query, by_relevance)
+        strict = self._execute(plan, query, by_relevance)
+        suggestion = self._suggest(query) if strict[1] == 0 and plan.groups else None
+        if suggestion is not None and query.correct:
+            # No document holds every word as typed and the correction finds some: show
+            # the correction's results (a misspelt word is worth more corrected than left out).
+            corrected = self._graded(parse(suggestion, self.thesaurus), query)
+            corrected.suggestion, corrected.corrected = suggestion, True
+            return corrected
+        result = self._graded(plan, query, strict)
+        result.suggestion = suggestion
+        return result
+
+    def _graded(self, plan: QueryPlan, query: SearchQuery, strict=None) -> SearchResult:
+        """The documents holding every word, then (when they fill less than a page)
+        those holding most of them, each with the words it lacks."""
+        by_relevance = query.sort == "relevance" and bool(plan.groups)
+        rows, total, facets = strict if strict is not None else self._execute(plan, query, by_relevance)
+        missing: dict[int, list[str]] = {}
+        for tier in plan.tiers():
+            if total >= query.per_page:
+                break
+            more, more_total, more_facets = self._page_after(tier, query, by_relevance, total)
+            if more_total:
+                rows = rows + more
+                total += more_total
+                facets = sorted_facets(_added(facets, more_facets))
+                missing.update(self._missing(tier, query, [row["id"] for row in more]))
         highlight = Highlighter(plan)
         hits = [SearchHit(id=row["id"], score=float(row["score"]),
                           highlights=highlight([row["title"], row["summary"], row["stored_text"]]),
-                          listing=row["listing"])
+                          listing=row["listing"], missing=missing.get(row["id"], []))
                 for row in rows]
-        suggestion = self._suggest(query) if total == 0 and plan.groups else None
-        return SearchResult(hits, total, query.page, query.per_page, facets, suggestion)
+        return SearchResult(hits, total, query.page, query.per_page, facets, None)
+
+    def _page_after(self, plan: QueryPlan, query: SearchQuery, by_relevance: bool, before: int):
+        """The rows of ``plan`` that fill this page after ``before`` rows of a tier
+        that ranks first, with ``plan``'s total and facets."""
+        size = query.per_page
+        start = max(0, (query.page - 1) * size - before)
+        wanted = query.page * size - before - start
+        first_page = start // size + 1
+        rows, total, facets = self._execute(plan, replace(query, page=first_page), by_relevance)
+        skip = start - (first_page - 1) * size
+        rows = rows[skip:]
+        if len(rows) < wanted and skip and total > first_page * size:
+            rows += self._execute(plan, replace(query, page=first_page + 1), by_relevance)[0]
+        return rows[:wanted], total, facets
+
+    def _missing(self, tier: QueryPlan, query: SearchQuery, ids: list[int]) -> dict[int, list[str]]:
+        """For each of ``ids`` (found by a graded tier), the typed words it lacks."""
+        if not ids:
+            return {}
+        missing: dict[int, list[str]] = {i: [] for i in ids}
+        for group in tier.optional_groups():
+            holding = self._among(QueryPlan(groups=[group]), query, ids)
+            for document_id in ids:
+                if document_id not in holding:
+                    missing[document_id].append(group_label(group))
+        return missing
+
+    def _finds(self, plan: QueryPlan, query: SearchQuery) -> bool:
+        """Whether ``plan`` finds anything under ``query``'s filters and access, all
+        words or graded."""
+        return any(self._count(tier, query) > 0 for tier in [plan] + plan.tiers())
 
     def _suggest(self, query: SearchQuery) -> str | None:
         # Corrections are checked without the thesaurus: a suggested word must itself
         # occur in a document the caller may see, not merely translate into one.
         plain = parse(query.text)
-        # A word that visible documents hold is spelled right, even when the filters
-        # leave nothing: only the words no visible document holds get a correction.
-        everywhere = SearchQuery(access=query.access)
+        # When the words together find visible documents without the filters, the
+        # filters leave nothing, not the spelling.
+        if self._count(plain, SearchQuery(access=query.access)) > 0:
+            return None
         corrections = {}
         for word in plain.correctable_words():
-            if is_stop_word(word) or self._count(parse(word), everywhere) > 0:
+            if is_stop_word(word):
                 continue
-            for candidate in rank_corrections(word, self._spelling_candidates(word, query.access)):
+            candidates = list(self._spelling_candidates(word, query.access))
+            # A word a visible document spells so is right. One whose stem visible
+            # documents hold may still be a misspelling that happens to be a stem
+            # ("programm", the stem of "programme"): it is only replaced by a word of
+            # another stem, so a correct inflection is never "corrected".
+            if any(fold(term) == word and self._spelled(term, query.access) for term, _count in candidates):
+                continue
+            held = self._count(parse(word), SearchQuery(access=query.access)) > 0
+            for candidate in rank_corrections(word, candidates):
+                if held and word_keys(fold(candidate)) & word_keys(word):
+                    continue
                 if self._count(parse(candidate), query) > 0:
                     corrections[word] = candidate
                     break
         if not corrections:
             return None
         suggestion = replace_words(plain.text, corrections)
-        return suggestion if self._count(parse(suggestion), query) > 0 else None
+        return suggestion if self._finds(parse(suggestion), query) else None
 
     def related(self, document_id: int, access: AccessFilter, limit: int = 5) -> list[int]:
         stored = self._stored(int(document_id))
@@ -189,6 +265,14 @@ class BaseEngine(ABC):
     @abstractmethod
     def _count(self, plan: QueryPlan, query: SearchQuery) -> int:
         """How many documents ``plan`` finds under the filters of ``query``."""
+
+    @abstractmethod
+    def _among(self, plan: QueryPlan, query: SearchQuery, ids: list[int]) -> set[int]:
+        """Which of ``ids`` ``plan`` finds under the access filter of ``query``."""
+
+    @abstractmethod
+    def _spelled(self, term: str, access: AccessFilter) -> bool:
+        """Whether a document the caller may see holds ``term`` exactly (as spelt)."""
 
     @abstractmethod
     def _spelling_candidates(self, word: str, access: AccessFilter) -> Iterable[tuple[str, int]]:
@@ -289,6 +373,15 @@ def key_terms(tokens: list[str], doc_frequency, total_docs: int, limit: int = 12
         return []
     best = top[0][0]
     return [(term, score / best) for score, term in top]
+
+
+def _added(first: dict[str, dict[str, int]], second: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Facet counts of two disjoint sets of documents, together."""
+    total = {name: dict(values) for name, values in first.items()}
+    for name, values in second.items():
+        for key, count in values.items():
+            total.setdefault(name, {})[key] = total.get(name, {}).get(key, 0) + count
+    return total
 
 
 def empty_facets() -> dict[str, dict[str, int]]:

@@ -67,6 +67,10 @@ class SearchQuery:
     sort: str = "relevance"  # "relevance" | "newest"; relevance without text means newest
     page: int = 1
     per_page: int = 20
+    # When the text finds nothing and a spelling correction finds documents, search
+    # the correction instead (``SearchResult.corrected``); False searches the text
+    # exactly as typed and only offers the correction.
+    correct: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.access, AccessFilter):
@@ -89,6 +93,9 @@ class SearchHit:
     # The document's ``listing`` text as it was indexed, returned untouched: an
     # application can keep in it what it shows for a hit, and check it is current.
     listing: str = ""
+    # Typed words this document lacks: it was found by the graded rule (most of
+    # the words), after every document that holds them all.
+    missing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -99,6 +106,9 @@ class SearchResult:
     per_page: int
     facets: dict[str, dict[str, int]]
     suggestion: str | None = None
+    # True when the hits are those of ``suggestion``, searched because the text as
+    # typed found nothing; False when ``suggestion`` is only offered.
+    corrected: bool = False
 
 
 @runtime_checkable

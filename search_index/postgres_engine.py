@@ -46,12 +46,13 @@ from .base import (BaseEngine, PreparedDocument, empty_facets, key_term_candidat
 from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
-SCHEMA_VERSION = 2  # 2: the listing column
+SCHEMA_VERSION = 3  # 2: the listing column; 3: the document's names at weight D
 DEFAULT_SCHEMA = "rcm_search"
 WRITE_TIMEOUT = 10.0
 # Matches ranked on their full text; the rest follow in order of their title/summary rank.
 RANK_CANDIDATES = 200
-# ts_rank weights for D, C (body), B (summary), A (title): 1 : 1.5 : 3, as in the other engines.
+# ts_rank weights for D (names), C (body), B (summary), A (title): 0.3 : 1 : 1.5 : 3, as in
+# the other engines (names: ``base.NAMES_WEIGHT``, rounded).
 RANK_WEIGHTS = "{0.1, 0.333, 0.5, 1.0}"
 # A tsvector holds at most 1 MB; this many characters of words stay well below it.
 MAX_PG_INDEXED_CHARS = 500_000
@@ -484,7 +485,8 @@ class PostgresEngine(BaseEngine):
                 sql.Literal(self._config(language)), sql.Placeholder(parameter), sql.Literal(weight))
 
         per_language = {language: sql.SQL(" || ").join(
-            [vector(language, "title", "A"), vector(language, "summary", "B"), vector(language, "body", "C")])
+            [vector(language, "title", "A"), vector(language, "summary", "B"), vector(language, "body", "C"),
+             vector(language, "names", "D")])
             for language in STEM_LANGUAGES}
         head = sql.SQL(" || ").join(vector(language, part, weight) for language in STEM_LANGUAGES
                                     for part, weight in (("title", "A"), ("summary", "B")))
@@ -506,6 +508,7 @@ class PostgresEngine(BaseEngine):
                 "stored_text": doc["stored_text"], "listing": doc["listing"],
                 "title": words_for_index(doc["title"]), "summary": words_for_index(doc["summary"]),
                 "body": words_for_index(doc["body"] + "\n" + doc["attachments_text"]),
+                "names": words_for_index(doc["names"]),
                 # Lowercased like the other engines' spelling fields, accents kept.
                 "spell": sorted({w.lower() for w in doc["vocabulary"].split() if len(w) <= MAX_TOKEN_CHARS}),
             })
@@ -645,6 +648,23 @@ class PostgresEngine(BaseEngine):
                 return 0
             return connection.execute(sql.SQL("SELECT count(*) FROM {} d WHERE {}").format(
                 self._name("documents"), compiled[0])).fetchone()[0]
+
+    def _among(self, plan, query, ids):
+        with self._db() as connection:
+            compiled = self._compile(connection, plan, SearchQuery(access=query.access))
+            if compiled is None or not ids:
+                return set()
+            return {row[0] for row in connection.execute(sql.SQL(
+                "SELECT d.id FROM {} d WHERE {} AND d.id = ANY(%s)").format(
+                self._name("documents"), compiled[0]), ([int(i) for i in ids],))}
+
+    def _spelled(self, term, access):
+        with self._db() as connection:
+            visible = access_predicate(access)
+            return connection.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {} d WHERE d.spell @> ARRAY[%s]::text[]{})")
+                                      .format(self._name("documents"),
+                                              sql.SQL(" AND {}").format(visible) if visible is not None else sql.SQL("")),
+                                      (term,)).fetchone()[0]
 
     def _spelling_candidates(self, word, access):
         with self._db() as connection:

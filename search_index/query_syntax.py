@@ -2,9 +2,16 @@
 
 Supported syntax: words (all required), "quoted phrases", ``OR`` between two
 terms, ``-word`` / ``-"phrase"`` (or ``NOT word``) exclusions and a trailing ``*``
-for a prefix. Nothing else is syntax: ``visibility:members`` is two plain words,
-so no user text can name a field, let alone widen the access filter, which every
-engine adds as its own required clause.
+for a prefix. Nothing else is syntax here: ``visibility:members`` is two plain
+words, so no user text can name a field, let alone widen the access filter, which
+every engine adds as its own required clause. ``split_field_filters`` takes the
+``tag:``-style filters out of a text for an application to turn into filters of
+its own (after checking them); what it leaves is parsed as words.
+
+When the words all together find fewer than a page, ``QueryPlan.tiers`` gives the
+graded tiers that follow: documents holding most of the words (``graded_minimum``),
+then at least half of them, each without the documents an earlier tier finds.
+Phrases, exclusions and filters stay strict in every tier.
 
 Whatever the input, parsing never raises: control characters are dropped, the
 text is cut to ``MAX_QUERY_CHARS`` and ``MAX_TERMS`` words, and a stray quote or
@@ -12,9 +19,11 @@ parenthesis is simply ignored.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import combinations
 from typing import Generic, TypeVar
 
 from .analysis import (STEM_LANGUAGES, WORD_RE, fold, is_stop_word, phrase_languages, stem, word_variants,
@@ -25,8 +34,11 @@ MAX_QUERY_CHARS = 500
 MAX_TERMS = 30
 MIN_PREFIX_CHARS = 2          # shorter prefixes search the word itself
 MAX_PREFIX_EXPANSIONS = 50    # index terms a prefix may expand to, per field
-EXPANSION_BOOST = 0.4         # thesaurus equivalents rank below the words typed
+EXPANSION_BOOST = 0.25         # thesaurus equivalents rank below the words typed
 MAX_EXPANSIONS_PER_GROUP = 8
+# The graded tier is a disjunction of every way to hold the required number of
+# words; beyond this many ways the required number goes up.
+MAX_GRADED_COMBINATIONS = 64
 
 
 @dataclass(frozen=True)
@@ -58,15 +70,75 @@ class Group:
     alternatives: tuple[Alternative, ...]  # any one suffices
 
 
+def _is_strict(group: Group) -> bool:
+    """A quoted phrase (or a hyphenated word) is always required, even when graded."""
+    return any(isinstance(c, Phrase) for c in group.alternatives[0].clauses)
+
+
+def group_label(group: Group) -> str:
+    """The words of a group as typed (folded), for "results without …"."""
+    def typed(alternative: Alternative) -> str:
+        return " ".join(c.text + ("*" if c.prefix else "") if isinstance(c, Word) else '"' + " ".join(c.words) + '"'
+                        for c in alternative.clauses)
+    labels = [typed(a) for a in group.alternatives if a.boost == 1.0] or [typed(group.alternatives[0])]
+    return " OR ".join(labels)
+
+
+def _chooseable(count: int, needed: int) -> int:
+    """``needed``, raised until the ways to choose that many of ``count`` groups are
+    few enough to spell out (``MAX_GRADED_COMBINATIONS``)."""
+    while needed < count and math.comb(count, needed) > MAX_GRADED_COMBINATIONS:
+        needed += 1
+    return needed
+
+
+def graded_minimum(count: int) -> int:
+    """How many of ``count`` words a document of the first graded tier must hold:
+    all up to two, then all but one, then about 70%."""
+    if count <= 2:
+        return count
+    return _chooseable(count, min(count - 1, math.ceil(0.7 * count)))
+
+
+def graded_tiers(count: int) -> list[int]:
+    """The tiers that follow the documents holding all ``count`` words, as the number
+    of words each must hold: most of them (``graded_minimum``), then at least half
+    (never fewer than two, so one common word alone finds nothing)."""
+    tiers: list[int] = []
+    for needed in (graded_minimum(count), _chooseable(count, max(2, math.ceil(count / 2)))):
+        if needed < (tiers[-1] if tiers else count):
+            tiers.append(needed)
+    return tiers
+
+
 @dataclass
 class QueryPlan:
     groups: list[Group] = field(default_factory=list)    # all required
     excluded: list[Clause] = field(default_factory=list)
     text: str = ""                                       # the sanitized text
+    # A graded tier: this many of the optional groups suffice, and documents holding
+    # ``above`` of them or more are left out (an earlier tier finds them; None: all of
+    # them). ``min_optional`` None: every group is required.
+    min_optional: int | None = None
+    above: int | None = None
 
     @property
     def is_empty(self) -> bool:
         return not self.groups and not self.excluded
+
+    def optional_groups(self) -> list[Group]:
+        return [g for g in self.groups if not _is_strict(g)]
+
+    def tiers(self) -> list["QueryPlan"]:
+        """The graded tiers of this plan, in the order they rank (none when every
+        group stays required, as with one or two words)."""
+        if self.min_optional is not None:
+            return []
+        tiers, above = [], None
+        for needed in graded_tiers(len(self.optional_groups())):
+            tiers.append(replace(self, min_optional=needed, above=above))
+            above = needed
+        return tiers
 
     def positive_clauses(self) -> list[Clause]:
         return [c for g in self.groups for a in g.alternatives for c in a.clauses]
@@ -275,13 +347,16 @@ def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, l
     """Return (positive query or None, excluded queries, whether anything can match).
 
     A required group whose words are absent from the index compiles to nothing,
-    and then the whole query can match nothing.
+    and then the whole query can match nothing. In the graded tier
+    (``plan.min_optional``) such a group is one the documents lack; the tier is a
+    disjunction of every choice of ``min_optional`` optional groups (each a
+    conjunction, so the engines' own scoring ranks it), and the documents holding
+    every group are excluded.
     """
     def clause(c: Clause) -> Q | None:
         return builder.word(c) if isinstance(c, Word) else builder.phrase(c)
 
-    required = []
-    for group in plan.groups:
+    def compiled(group: Group) -> Q | None:
         options = []
         for alternative in group.alternatives:
             parts = [clause(c) for c in alternative.clauses]
@@ -290,11 +365,69 @@ def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, l
             query = parts[0] if len(parts) == 1 else builder.all_of(parts)
             options.append(query if alternative.boost == 1.0 else builder.boosted(query, alternative.boost))
         if not options:
-            return None, [], False
-        required.append(options[0] if len(options) == 1 else builder.any_of(options))
+            return None
+        return options[0] if len(options) == 1 else builder.any_of(options)
+
+    def conjunction(queries: list[Q]) -> Q:
+        return queries[0] if len(queries) == 1 else builder.all_of(queries)
+
     excluded = [q for q in map(clause, plan.excluded) if q is not None]
-    positive = None if not required else required[0] if len(required) == 1 else builder.all_of(required)
+    if plan.min_optional is None:
+        required = []
+        for group in plan.groups:
+            query = compiled(group)
+            if query is None:
+                return None, [], False
+            required.append(query)
+        return (conjunction(required) if required else None), excluded, True
+    strict, optional, complete = [], [], True
+    for group in plan.groups:
+        query = compiled(group)
+        if _is_strict(group):
+            if query is None:
+                return None, [], False
+            strict.append(query)
+        elif query is None:
+            complete = False
+        else:
+            optional.append(query)
+    if len(optional) < plan.min_optional:
+        return None, [], False
+
+    def at_least(needed: int) -> Q:
+        choices = [conjunction(list(chosen)) for chosen in combinations(optional, needed)]
+        return choices[0] if len(choices) == 1 else builder.any_of(choices)
+
+    positive = conjunction(strict + [at_least(plan.min_optional)])
+    above = plan.above if plan.above is not None else len(plan.optional_groups())
+    if above <= len(optional):  # else no document can hold that many: nothing to leave out
+        excluded.append(conjunction(strict + [at_least(above)]))
     return positive, excluded, True
+
+
+# ``field:value`` typed in the box; a value may be quoted ("country:"El Salvador"").
+_FIELD_FILTER_RE = re.compile(r'(?<![^\s(])(?P<field>[^\W\d_]+):(?:"(?P<quoted>[^"]*)"|(?P<value>[^\s"]+))')
+
+
+def split_field_filters(text: str | None) -> tuple[str, list[tuple[str, str]]]:
+    """Take ``field:value`` filters out of ``text``: (the rest, [(field, value)]).
+
+    Fields are returned folded and unchecked (the application knows which it
+    accepts and what their values mean); the rest is searched as words. A value
+    that starts with ``/`` (a web address) is left in the text.
+    """
+    clean = sanitize(text)
+    found: list[tuple[str, str]] = []
+
+    def take(match: re.Match) -> str:
+        value = match.group("quoted") if match.group("quoted") is not None else match.group("value")
+        if value.startswith("/"):
+            return match.group(0)
+        found.append((fold(match.group("field")), value.strip()))
+        return " "
+
+    rest = _FIELD_FILTER_RE.sub(take, clean)
+    return " ".join(rest.split()), found
 
 
 def replace_words(text: str, corrections: dict[str, str]) -> str:

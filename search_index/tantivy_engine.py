@@ -18,13 +18,13 @@ import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, stem, word_variants
-from .base import DirectoryEngine, PreparedDocument, empty_facets, key_terms, sorted_facets
+from .base import NAMES_WEIGHT, DirectoryEngine, PreparedDocument, empty_facets, key_terms, sorted_facets
 from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
 WRITE_TIMEOUT = 10.0
 WRITER_HEAP_BYTES = 50_000_000
-TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0}
+TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0, "names": NAMES_WEIGHT}
 FACET_FIELDS = {"tags": "tags", "countries": "countries", "doc_type": "doc_type",
                 "language": "language", "year": "year", "organization": "organization"}
 MAX_FACET_VALUES = 1000
@@ -294,7 +294,7 @@ class TantivyEngine(DirectoryEngine):
             document.add_text("countries", country)
         document.add_integer("published", doc["published"])
         texts = {"title": doc["title"], "summary": doc["summary"],
-                 "body": doc["body"] + "\n" + doc["attachments_text"]}
+                 "body": doc["body"] + "\n" + doc["attachments_text"], "names": doc["names"]}
         for name, text in texts.items():
             for language in STEM_LANGUAGES:
                 document.add_text(f"{name}_{language}", text)
@@ -344,6 +344,22 @@ class TantivyEngine(DirectoryEngine):
         if tantivy_query is None:
             return 0
         return searcher.search(tantivy_query, limit=1, count=True).count
+
+    def _among(self, plan, query, ids):
+        searcher = self._searcher()
+        found = self._compile(searcher, plan, SearchQuery(access=query.access))
+        if found is None or not ids:
+            return set()
+        among = Query.boolean_query([(Occur.Should, Query.term_query(SCHEMA, "id", int(i))) for i in ids])
+        hits = searcher.search(restricted(found, [among]), limit=len(ids)).hits
+        return {_stored_fields(searcher.doc(address))["id"] for _score, address in hits}
+
+    def _spelled(self, term, access):
+        searcher = self._searcher()
+        visible = access_query(access)
+        spelled = Query.term_query(SCHEMA, "spell", term)
+        return searcher.search(restricted(spelled, [visible] if visible is not None else []),
+                               limit=1, count=True).count > 0
 
     def _spelling_candidates(self, word, access):
         searcher = self._searcher()

@@ -24,7 +24,7 @@ from whoosh.index import EmptyIndexError, IndexError as WhooshIndexError, LockEr
 from whoosh.support.charset import accent_map
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_PATTERN, stem, word_variants
-from .base import DirectoryEngine, PreparedDocument, empty_facets, sorted_facets
+from .base import NAMES_WEIGHT, DirectoryEngine, PreparedDocument, empty_facets, sorted_facets
 from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
@@ -33,7 +33,7 @@ WRITE_TIMEOUT = 10.0
 
 # Text fields, each indexed once per stemming language, and how much a match in
 # them weighs: a word in the title says more than the same word in the body.
-TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0}
+TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0, "names": NAMES_WEIGHT}
 FACET_FIELDS = {"tags": "tags", "countries": "countries", "doc_type": "doc_type",
                 "language": "language", "year": "year", "organization": "organization"}
 
@@ -302,7 +302,7 @@ class WhooshEngine(DirectoryEngine):
             "listing": doc["listing"],
         }
         texts = {"title": doc["title"], "summary": doc["summary"],
-                 "body": doc["body"] + "\n" + doc["attachments_text"]}
+                 "body": doc["body"] + "\n" + doc["attachments_text"], "names": doc["names"]}
         for name, text in texts.items():
             for language in STEM_LANGUAGES:
                 fields[f"{name}_{language}"] = text
@@ -356,6 +356,21 @@ class WhooshEngine(DirectoryEngine):
             if whoosh_query is None:
                 return 0
             return len(searcher.search(whoosh_query, limit=1, scored=False))
+
+    def _among(self, plan, query, ids):
+        with self._searcher() as searcher:
+            found = self._compile(searcher, plan, SearchQuery(access=query.access))
+            if found is None or not ids:
+                return set()
+            among = wq.And([found, wq.Or([wq.Term("id", str(i)) for i in ids])])
+            return {int(hit["id"]) for hit in searcher.search(among, limit=len(ids), scored=False)}
+
+    def _spelled(self, term, access):
+        with self._searcher() as searcher:
+            visible = access_query(access)
+            spelled = wq.Term("spell", term)
+            return len(searcher.search(wq.And([spelled, visible]) if visible is not None else spelled,
+                                       limit=1, scored=False)) > 0
 
     def _spelling_candidates(self, word, access):
         with self._searcher() as searcher:

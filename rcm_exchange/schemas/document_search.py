@@ -16,7 +16,9 @@ LIST_PARAMETERS = frozenset({"tag", "country"})
 
 class DocumentSearchSchema(Schema):
     q = Text(load_default="", validate=validate.Length(max=MAX_QUERY_LENGTH),
-                      metadata={"description": "Words to look for (accents and case do not matter)."})
+                      metadata={"description": "Words to look for (accents and case do not matter). Filters may "
+                                            "be typed among them: `tag:`, `country:`, `type:`, `lang:`, "
+                                            "`year:`, `org:` (a name or code in either language)."})
     tag = fields.List(Text(validate=validate.Length(min=1, max=80)), load_default=list,
                       metadata={"description": "Tag slug; repeat for documents with all of them."})
     country = fields.List(Text(validate=validate.Length(equal=2)), load_default=list,
@@ -42,6 +44,9 @@ class DocumentSearchSchema(Schema):
         "description": "`relevance` (the default with `q`) or `newest` (the default without)."})
     page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, strict=False, validate=validate.Range(min=1, max=100))
+    exact = fields.Boolean(load_default=False, metadata={
+        "description": "Search `q` exactly as typed: when it finds nothing, a correction is offered in "
+                       "`suggestion` but not searched."})
 
 
 def _document_out_schema():
@@ -55,6 +60,9 @@ class DocumentHitSchema(_document_out_schema()):
 
     highlights = fields.List(Text(), required=True, metadata={
         "description": "HTML fragments with the matched words in <mark>; empty without `q`."})
+    missing_words = fields.List(Text(), required=True, metadata={
+        "description": "Words of `q` this document lacks: it holds most of them, and follows every "
+                       "document that holds them all."})
 
 
 class DocumentResultsSchema(Schema):
@@ -71,3 +79,5 @@ class DocumentResultsSchema(Schema):
                                 "documents the caller may see."})
     suggestion = Text(required=True, allow_none=True,
                                metadata={"description": "A corrected query to offer, or null."})
+    corrected = fields.Boolean(required=True, metadata={
+        "description": "True when `q` found nothing and the items are those of `suggestion`."})

@@ -19,7 +19,7 @@ bp = Blueprint("search", __name__)
 
 PAGE_SIZE = 20
 LIST_PARAMS = ("tag", "country")
-SINGLE_PARAMS = ("q", "doc_type", "language", "year", "organization", "sort", "page") + KEYWORD_PARAMETERS
+SINGLE_PARAMS = ("q", "doc_type", "language", "year", "organization", "sort", "page", "exact") + KEYWORD_PARAMETERS
 
 
 @dataclass
@@ -28,6 +28,12 @@ class FacetValue:
     count: int
     selected: bool
     url: str
+
+
+@dataclass
+class FilterChip:
+    label: str
+    remove_url: str
 
 
 @dataclass
@@ -100,6 +106,36 @@ def facet_groups(args: dict, page: search.SearchPage) -> list[FacetGroup]:
     return groups
 
 
+def searched_args(args: dict, params: search.SearchParams) -> dict:
+    """The page's parameters as searched: filters typed in the box become the
+    filters they name, and the box keeps the words."""
+    searched = {key: value for key, value in args.items() if key not in ("q", *LIST_PARAMS, "doc_type",
+                                                                          "language", "year", "organization")}
+    values = {"q": params.q, "tag": params.tag, "country": params.country, "doc_type": params.doc_type,
+              "language": params.language, "year": params.year, "organization": params.organization}
+    searched.update({key: value for key, value in values.items() if value})
+    return searched
+
+
+def filter_chips(args: dict, params: search.SearchParams) -> list[FilterChip]:
+    """One removable chip per filter in use, whether set by a facet or typed."""
+    labels = search.facet_labels({"tags": dict.fromkeys(params.tag, 0), "countries": dict.fromkeys(params.country, 0),
+                                  "organization": {str(params.organization): 0} if params.organization else {}})
+    language = current_language()
+    chips = [FilterChip(localized(labels.tags[t]) if t in labels.tags else t, _toggle(args, "tag", t)[1])
+             for t in params.tag]
+    chips += [FilterChip(localized(labels.countries[c]) if c in labels.countries else c,
+                         _toggle(args, "country", c)[1]) for c in params.country]
+    for param, value, label in (("doc_type", params.doc_type, doc_type_label),
+                                ("language", params.language, language_label), ("year", params.year, str),
+                                ("organization", params.organization,
+                                 lambda k: labels.organizations[str(k)].display_name(language)
+                                 if str(k) in labels.organizations else str(k))):
+        if value:
+            chips.append(FilterChip(label(value), search_url(args, **{param: None})))
+    return chips
+
+
 @bp.get("/search", endpoint="search")
 def index():
     args = _query_args()
@@ -110,8 +146,11 @@ def index():
         return render_template("search/index.html", args=args, page=None, errors=error.errors), 422
     try:
         result = search.search_documents(current_user, params)
+    except ValidationFailed as error:  # a filter typed in the box that names nothing
+        return render_template("search/index.html", args=args, page=None, errors=error.errors), 422
     except SearchUnavailable as error:
         return render_template("search/index.html", args=args, page=None,
                                unavailable=error.describe()), 503
-    return render_template("search/index.html", args=args, page=result,
+    args = searched_args(args, result.params)
+    return render_template("search/index.html", args=args, page=result, chips=filter_chips(args, result.params),
                            facets=facet_groups(args, result), search_url=search_url)

@@ -79,6 +79,7 @@ def test_a_listed_document_is_the_document_as_its_own_address_shows_it(app, api_
     client = api_client()
     item = client.get("/api/v1/documents", query_string={"q": "consular"}).get_json()["items"][0]
     assert "<mark>" in " ".join(item.pop("highlights"))
+    assert item.pop("missing_words") == []
     assert item == client.get(f"/api/v1/documents/{document.id}").get_json()
 
 
@@ -136,4 +137,5 @@ def test_a_hit_without_a_usable_listing_is_listed_from_the_database(app, api_cli
         search.get_engine().apply([entry], [])
     [item] = client.get("/api/v1/documents").get_json()["items"]
     item.pop("highlights")
+    assert item.pop("missing_words") == []
     assert item == client.get(f"/api/v1/documents/{document.id}").get_json()

@@ -327,11 +327,16 @@ def test_highlights_escape_everything_but_mark(corpus_engine):
     assert re.sub(r"</?mark>", "", text).count("<") == 0
 
 
-def test_a_misspelt_word_gets_a_suggestion_that_finds_documents(corpus_engine):
+def test_a_misspelt_word_shows_the_results_of_its_correction(corpus_engine):
     result = search(corpus_engine, "remitances")
-    assert result.total == 0
-    assert result.suggestion == "remittances"
-    assert search(corpus_engine, result.suggestion).total > 0
+    assert (result.suggestion, result.corrected) == ("remittances", True)
+    assert result.total == search(corpus_engine, "remittances").total > 0
+    assert result.hits[0].id in {22, 23}
+
+
+def test_the_exact_query_asked_for_finds_nothing_and_only_offers_the_correction(corpus_engine):
+    result = search(corpus_engine, "remitances", correct=False)
+    assert (result.total, result.hits, result.suggestion, result.corrected) == (0, [], "remittances", False)
 
 
 def test_a_query_with_results_gets_no_suggestion(corpus_engine):
@@ -430,3 +435,124 @@ def test_similar_to_text_respects_access(corpus_engine):
 def test_a_search_query_always_needs_an_access_filter():
     with pytest.raises(TypeError):
         SearchQuery(access=None)
+
+
+# -- graded matching, corrections that act, names, phrases with small words -------------------
+
+def graded_corpus():
+    """Four public documents on one subject and one restricted one."""
+    return [
+        a_document(1, "Protocolo consular para niñas, niños y adolescentes no acompañados",
+                   "Atención consular a la niñez migrante no acompañada en la frontera sur.", language="es"),
+        a_document(2, "Niños migrantes en la frontera sur",
+                   "Albergues para niños migrantes en la frontera sur de México.", language="es"),
+        a_document(3, "Frontera sur: cooperación aduanera", "Puestos fronterizos y comercio.", language="es"),
+        a_document(4, "Orientation for temporary foreign workers",
+                   "Pre-arrival sessions for seasonal agricultural workers.",
+                   tags=["labour-migration"], countries=["CA"], names=["Labour migration", "Migración laboral",
+                                                                       "Canada", "Canadá"]),
+        a_document(5, "Niños migrantes no acompañados: informe reservado",
+                   "Casos de niños migrantes no acompañados en la frontera sur, con nombres.",
+                   language="es", visibility="members", organization_id=2),
+        a_document(6, "Consular registration of nationals abroad", "Registration drives at consulates.",
+                   names=["Consular protection", "Protección consular", "International Organization for "
+                          "Migration", "IOM", "OIM"]),
+    ]
+
+
+def test_documents_holding_most_of_the_words_follow_those_holding_them_all(engine):
+    engine.apply(graded_corpus(), [])
+    result = search(engine, "ninos migrantes no acompanados frontera sur", access=ANONYMOUS)
+    # 1 holds every word (niñez migrante through the thesaurus); 2 lacks one; 3 holds
+    # half of them; 5 is not for this reader.
+    assert [(h.id, h.missing) for h in result.hits] == [
+        (1, []), (2, ["acompanados"]), (3, ["ninos migrantes", "acompanados"])]
+    assert result.total == 3
+
+
+def test_a_document_holding_one_word_of_several_is_not_found(engine):
+    engine.apply(graded_corpus(), [])
+    assert ids(engine, "albergues comercio cooperacion aduanera puestos", access=ANONYMOUS) == [3]
+
+
+def test_a_document_holding_every_word_ranks_above_those_holding_most(engine):
+    engine.apply(graded_corpus(), [])
+    result = search(engine, "albergues frontera sur", access=ANONYMOUS)
+    assert (result.hits[0].id, result.hits[0].missing) == (2, [])
+    assert {h.id: h.missing for h in result.hits[1:]} == {1: ["albergues"], 3: ["albergues"]}
+
+
+def test_two_words_stay_both_required(engine):
+    engine.apply(graded_corpus(), [])
+    assert ids(engine, "aduanera albergues", access=ANONYMOUS) == []
+
+
+def test_phrases_exclusions_and_filters_stay_strict_in_the_graded_tier(engine):
+    engine.apply(graded_corpus(), [])
+    result = search(engine, '"frontera sur" albergues comercio cooperacion', access=ANONYMOUS)
+    assert [(h.id, h.missing) for h in result.hits] == [(3, ["albergues"])]
+    assert ids(engine, '"sur frontera" albergues comercio cooperacion', access=ANONYMOUS) == []
+    assert set(ids(engine, "albergues frontera sur -mexico", access=ANONYMOUS)) == {1, 3}
+    assert ids(engine, "albergues frontera sur", access=ANONYMOUS, language="en") == []
+
+
+def test_the_graded_tier_counts_and_facets_only_what_the_reader_may_see(engine):
+    engine.apply(graded_corpus(), [])
+    anonymous = search(engine, "ninos migrantes no acompanados frontera sur", access=ANONYMOUS)
+    member = search(engine, "ninos migrantes no acompanados frontera sur",
+                    access=AccessFilter(frozenset({"public", "members"})))
+    assert 5 in {h.id for h in member.hits} and 5 not in {h.id for h in anonymous.hits}
+    assert member.total == anonymous.total + 1
+    assert sum(anonymous.facets["language"].values()) == anonymous.total
+
+
+def test_an_off_topic_query_still_finds_nothing(engine):
+    engine.apply(graded_corpus(), [])
+    for text in ("receta de pollo con arroz y frijoles", "football league results season",
+                 "software licence open source compatible"):
+        assert search(engine, text, access=ANONYMOUS).total == 0, text
+
+
+def test_a_correction_is_searched_only_within_what_the_reader_may_see(engine):
+    engine.apply(graded_corpus() + [
+        a_document(7, "Kestrelmigration", "kestrelmigration kestrelmigration", visibility="members")], [])
+    result = search(engine, "kestrelmigratoin", access=ANONYMOUS)
+    assert (result.total, result.suggestion, result.corrected) == (0, None, False)
+    member = search(engine, "kestrelmigratoin", access=AccessFilter(frozenset({"public", "members"})))
+    assert (member.suggestion, member.corrected, [h.id for h in member.hits]) == ("kestrelmigration", True, [7])
+
+
+NAME_QUERIES = {"labour migration": 4, "migracion laboral": 4, "canada": 4, "Canadá": 4,
+                "proteccion consular": 6, "OIM": 6, "IOM": 6, "International Organization for Migration": 6}
+
+
+def test_tag_country_and_organization_names_find_a_document_in_either_language(engine):
+    engine.apply(graded_corpus(), [])
+    for text, expected in NAME_QUERIES.items():
+        assert ids(engine, text, access=ANONYMOUS) == [expected], text
+
+
+def test_a_match_in_the_documents_own_text_ranks_above_a_name_match(engine):
+    engine.apply(graded_corpus() + [
+        a_document(8, "Canada's seasonal workers", "Workers travel to Canada each season.")], [])
+    assert ids(engine, "canada", access=ANONYMOUS)[:2] == [8, 4]
+
+
+def test_a_name_match_never_shows_a_document_the_reader_may_not_see(engine):
+    engine.apply([a_document(9, "Informe", "Texto.", visibility="members", names=["Smuggling of migrants"])], [])
+    result = search(engine, "smuggling", access=ANONYMOUS)
+    assert (result.total, result.hits, result.facets["tags"]) == (0, [], {})
+
+
+def test_a_quoted_phrase_with_small_words_matches_as_typed_with_or_without_accents(engine):
+    engine.apply([
+        a_document(1, "El interés superior del niño en los procedimientos migratorios", language="es"),
+        a_document(2, "Superior interés y niño", "Del interés superior, otro texto.", language="es"),
+        a_document(3, "The best interests of the child", "Assessing the best interests of the child."),
+    ], [])
+    # 2 holds the words, not the phrase; 3 holds the phrase's English equivalent in the
+    # thesaurus, and ranks after the phrase as typed.
+    for text in ('"interés superior del niño"', '"interes superior del nino"', '"INTERÉS SUPERIOR DEL NIÑO"'):
+        assert ids(engine, text, access=ANONYMOUS) == [1, 3], text
+    assert ids(engine, '"best interests of the child"', access=ANONYMOUS) == [3, 1]
+    assert ids(engine, '"superior del interés"', access=ANONYMOUS) == []

@@ -1,5 +1,5 @@
 """How typed text becomes a query plan: the thesaurus adds only what can find more."""
-from search_index.query_syntax import Phrase, Word, parse
+from search_index.query_syntax import EXPANSION_BOOST, Phrase, Word, parse
 from search_index.thesaurus import Thesaurus
 
 THESAURUS = Thesaurus.load()
@@ -16,12 +16,12 @@ def test_an_equivalent_that_only_repeats_the_typed_word_is_not_searched():
 
 def test_an_equivalent_in_the_other_language_is_kept():
     found = alternatives("trabajadores migrantes")
-    assert ((Phrase(("migrant", "workers")),), 0.4) in found
+    assert ((Phrase(("migrant", "workers")),), EXPANSION_BOOST) in found
     assert found[0] == ((Word("trabajadores"), Word("migrantes")), 1.0)
 
 
 def test_a_single_word_equivalent_is_kept():
-    assert ((Word("asylum"),), 0.4) in alternatives("asilo")
+    assert ((Word("asylum"),), EXPANSION_BOOST) in alternatives("asilo")
 
 
 def test_words_joined_by_or_are_both_kept():

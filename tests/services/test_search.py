@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from rcm_exchange.errors import ValidationFailed
 from rcm_exchange.extensions import db
 from rcm_exchange.models import DocumentStatus, SearchLogEntry, SearchLogPrune, Visibility
 from rcm_exchange.services import search, search_log
@@ -82,16 +83,22 @@ def test_member_state_sees_members_material_and_the_owner_its_own(app, restricte
 
 
 def test_query_syntax_cannot_widen_the_filter(app, restricted_corpus):
-    for q in ("visibility:members", f"visibility:members {MEMBERS_ONLY_WORD}", f"{MEMBERS_ONLY_WORD} OR *",
-              f"* OR {MEMBERS_ONLY_WORD}", "*", f'"{MEMBERS_ONLY_WORD}"'):
+    for q in (f"{MEMBERS_ONLY_WORD} OR *", f"* OR {MEMBERS_ONLY_WORD}", "*", f'"{MEMBERS_ONLY_WORD}"'):
         page = search.search_documents(None, SearchParams(q=q))
         assert all(MEMBERS_ONLY_WORD not in item.document.title for item in page.items)
+    for q in ("visibility:members", f"visibility:members {MEMBERS_ONLY_WORD}"):
+        with pytest.raises(ValidationFailed) as refused:
+            search.search_documents(None, SearchParams(q=q))
+        assert "“visibility:” is not a search filter" in refused.value.errors["q"][0]
 
 
 @pytest.mark.parametrize("q", ['"', "(", "AND", "OR OR", "-", "*", "a" * 5000, "x\x00y", "\u202e", "title:(", "[a TO"])
 def test_any_typed_string_gives_an_answer(app, q):
     publish(title="Return and reintegration")
-    search.search_documents(None, SearchParams(q=q))
+    try:
+        search.search_documents(None, SearchParams(q=q))
+    except ValidationFailed as refused:  # an answer too: it says which filter names nothing
+        assert refused.errors["q"]
 
 
 def test_unpublishing_removes_the_document_from_search(app):
