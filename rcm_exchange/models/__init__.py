@@ -9,6 +9,7 @@ from rcm_exchange.models.activity import (
     SearchOperation,
 )
 from rcm_exchange.models.base import Base, utcnow
+from rcm_exchange.models.conversation import DocumentComment, FormDraft
 from rcm_exchange.models.documents import (
     Attachment,
     DocType,
@@ -32,7 +33,7 @@ from rcm_exchange.models.taxonomy import Tag
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "Base", "Country", "DocType", "Document",
-    "DocumentRevision", "DocumentStatus", "ImplementationStatus", "Language", "Notification",
+    "DocumentComment", "DocumentRevision", "DocumentStatus", "FormDraft", "ImplementationStatus", "Language", "Notification",
     "Organization", "OrganizationKind", "OutgoingMail", "PasswordToken", "PasswordTokenPurpose",
     "PresidencyProTempore", "RcmStatus", "Role", "SearchLogEntry", "SearchLogPrune", "SearchOperation", "Tag",
     "User", "Visibility", "document_countries", "document_tags", "utcnow",
