@@ -40,6 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import gettext
+
+    from rcm_exchange.errors import SIGN_IN_REQUIRED
     from rcm_exchange.i18n import register_template_helpers, select_locale
     from rcm_exchange.services.accounts import load_session_user
 
@@ -50,6 +53,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Flask-Login's own English message, said in the page's language instead.
+    login_manager.login_message = SIGN_IN_REQUIRED
+    login_manager.localize_callback = gettext
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
     register_template_helpers(app)

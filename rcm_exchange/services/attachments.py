@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from rcm_exchange.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Attachment, Document
-from rcm_exchange.services import access, lifecycle, search_log
+from rcm_exchange.services import access, file_inspection, lifecycle, search_log
 from rcm_exchange.services.file_inspection import (
     HEAD_SIZE,
     detect_type,
@@ -33,6 +33,9 @@ from rcm_exchange.services.unit_of_work import after_commit, unit_of_work
 log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
+# The names the upload field offers; the server still judges each file by its content.
+ACCEPTED_EXTENSIONS = tuple(dict.fromkeys(
+    [kind.extension for kind in file_inspection.ALLOWED_TYPES] + ["jpeg"]))
 
 
 def upload_dir() -> Path:

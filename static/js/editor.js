@@ -9,7 +9,14 @@
   Trix.config.blockAttributes["default"].breakOnReturn = true;
   Trix.config.blockAttributes.heading1.tagName = "h2";
 
-  // Files are attached through the attachments form, where they are checked.
+  // The toolbar's words in the page's language (the page gives them as JSON).
+  var words = document.getElementById("editor-words");
+  if (words) {
+    try { Object.assign(Trix.config.lang, JSON.parse(words.textContent)); } catch (error) { /* English stays */ }
+  }
+
+  // Files are attached through the attachments form, where they are checked; the
+  // editor's own attach button is hidden (site.css) and a dropped file is refused.
   document.addEventListener("trix-file-accept", function (event) { event.preventDefault(); });
 
   document.querySelectorAll("textarea[data-rich-text]").forEach(function (textarea) {
