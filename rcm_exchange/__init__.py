@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from rcm_exchange.config import PROJECT_ROOT, load_settings, search_engine_options
-from rcm_exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
+from rcm_exchange.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from rcm_exchange.schemas import MAX_ID
 
 
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     register_blueprints(app)
+    register_static_files(app)
     register_errors(app)
     register_commands(app)
     register_security_headers(app)
@@ -51,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # Flask-Login's own English message, said in the page's language instead.
@@ -111,6 +113,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_reference.bp)
     register_api(app)
     app.register_blueprint(search.bp)
+
+
+def register_static_files(app: Flask) -> None:
+    from rcm_exchange.web.static_files import serve_static_with_digests
+
+    serve_static_with_digests(app)
 
 
 def register_errors(app: Flask) -> None:

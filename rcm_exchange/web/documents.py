@@ -227,7 +227,15 @@ def _draft_document_id(form_key: str) -> int:
 
 @bp.get("/documents/<int:document_id>")
 def detail(document_id: int):
-    return _detail(documents.get_document_for(current_user, document_id))
+    try:
+        document = documents.get_document_for(current_user, document_id)
+    except NotFound:
+        if access.is_signed_in(current_user):
+            raise
+        # The same page whether or not the document exists: some are only for
+        # signed-in participants, and signing in comes back here.
+        return render_template("documents/sign_in_to_read.html"), 404
+    return _detail(document)
 
 
 def _detail(document, comment_values=None, comment_errors=None, status: int = 200):
