@@ -19,7 +19,18 @@
   // editor's own attach button is hidden (site.css) and a dropped file is refused.
   document.addEventListener("trix-file-accept", function (event) { event.preventDefault(); });
 
-  document.querySelectorAll("textarea[data-rich-text]").forEach(function (textarea) {
+  // One editor per task: each is costly to lay out, and one long task for all of them
+  // keeps the page from answering the first keystrokes.
+  var queue = Array.prototype.slice.call(document.querySelectorAll("textarea[data-rich-text]"));
+  function enhanceNext() {
+    var textarea = queue.shift();
+    if (!textarea) { return; }
+    enhance(textarea);
+    window.setTimeout(enhanceNext, 0);
+  }
+  window.setTimeout(enhanceNext, 0);
+
+  function enhance(textarea) {
     var input = document.createElement("input");
     input.type = "hidden";
     input.name = textarea.name;
@@ -38,7 +49,7 @@
     if (label) { editor.setAttribute("aria-labelledby", label.id); }
     editor.className = "rich-text";
     textarea.replaceWith(input, editor);
-  });
+  }
 
   // Practice details apply to practice reports and experiences only.
   var type = document.getElementById("field-doc_type");
