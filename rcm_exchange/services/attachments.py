@@ -82,6 +82,13 @@ def add_attachment(user, document: Document, stream: BinaryIO, filename: str) ->
     access.require_submitting_organization(user, document)
     if not access.can_upload(user, document):
         raise Forbidden(_("Attachments can be added to drafts and to documents sent back for changes."))
+    return attach_file(document, stream, filename, uploaded_by=user)
+
+
+def attach_file(document: Document, stream: BinaryIO, filename: str, *, uploaded_by) -> Attachment:
+    """Check, store and attach a file, whoever may: ``add_attachment`` after its
+    permission check, and loaders acting for the Secretariat (the demo data)."""
+    user = uploaded_by
     limit = current_app.config["RCM_MAX_UPLOAD_BYTES"]
     temporary, sha256, size, head = _receive(stream, limit)
     try:
@@ -102,7 +109,8 @@ def add_attachment(user, document: Document, stream: BinaryIO, filename: str) ->
     with unit_of_work():
         attachment = Attachment(
             document=document, filename=safe_download_name(filename or "", kind.extension),
-            content_type=kind.content_type, size=size, sha256=sha256, uploaded_by_id=user.id,
+            content_type=kind.content_type, size=size, sha256=sha256,
+            uploaded_by_id=user.id if user is not None else None,
             extraction_status="pending")
         db.session.add(attachment)
         lifecycle.save_document(document)
