@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, UnicodeConverter
@@ -52,7 +52,12 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    # Pages and static files are compressed; the API answers as it always did (some API
+    # clients and test transports do not decode a Content-Encoding).
+    app.config.setdefault("COMPRESS_REGISTER", False)
     compress.init_app(app)
+    app.after_request(lambda response: response if request.path.startswith("/api/")
+                      else compress.after_request(response))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # Flask-Login's own English message, said in the page's language instead.
