@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from rcm_exchange.config import PROJECT_ROOT, load_settings, search_engine_options
-from rcm_exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
+from rcm_exchange.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from rcm_exchange.schemas import MAX_ID
 
 
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     register_blueprints(app)
+    register_static_files(app)
     register_errors(app)
     register_commands(app)
     register_security_headers(app)
@@ -39,6 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import gettext
+
+    from rcm_exchange.errors import SIGN_IN_REQUIRED
     from rcm_exchange.i18n import register_template_helpers, select_locale
     from rcm_exchange.services.sessions import load_session_user
 
@@ -47,8 +51,17 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    # Pages and static files are compressed; the API answers as it always did (some API
+    # clients and test transports do not decode a Content-Encoding).
+    app.config.setdefault("COMPRESS_REGISTER", False)
+    compress.init_app(app)
+    app.after_request(lambda response: response if request.path.startswith("/api/")
+                      else compress.after_request(response))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Flask-Login's own English message, said in the page's language instead.
+    login_manager.login_message = SIGN_IN_REQUIRED
+    login_manager.localize_callback = gettext
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
     register_template_helpers(app)
@@ -129,6 +142,12 @@ def register_following(app: Flask) -> None:
     app.register_blueprint(following.bp)
     app.register_blueprint(citations.bp)
     app.register_blueprint(harvest.bp)
+
+
+def register_static_files(app: Flask) -> None:
+    from rcm_exchange.web.static_files import serve_static_with_digests
+
+    serve_static_with_digests(app)
 
 
 def register_errors(app: Flask) -> None:

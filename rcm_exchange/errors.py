@@ -15,6 +15,15 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name the message extractor knows
+    """Mark a message for the catalog where it is translated later, when shown."""
+    return message
+
+
+# Flask-Login flashes this, through gettext, when a page needs a signed-in account.
+SIGN_IN_REQUIRED = N_("Please sign in to open this page. You will come back to it afterwards.")
+
+
 class DomainError(Exception):
     status_code = 400
     default_message = _l("The request could not be understood.")

@@ -2,7 +2,9 @@
 switch, else the browser's Accept-Language."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+
+from babel.dates import ParseError, get_date_format, parse_date
 
 from flask import has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, format_timedelta, get_locale
@@ -34,6 +36,44 @@ def localized(obj, attribute: str = "name") -> str:
     return value or getattr(obj, f"{attribute}_en", None) or getattr(obj, attribute, "")
 
 
+def date_input_pattern() -> str:
+    """How a date is typed in a form in the page's language: the locale's short date with
+    two-digit days and months and a four-digit year (31/03/2024, 03/31/2024).
+
+    A text field with this pattern instead of ``type="date"``: the browser's date picker
+    follows the browser's language, not the page's, and showed mm/dd/yyyy to Spanish pages.
+    """
+    order = [c for c in get_date_format("short", locale=current_language()).pattern if c in "dMy"]
+    parts = {"d": "dd", "M": "MM", "y": "yyyy"}
+    separator = "/" if "/" in get_date_format("short", locale=current_language()).pattern else "-"
+    return separator.join(parts[c] for c in dict.fromkeys(order))
+
+
+def format_form_date(value) -> str:
+    """A stored ISO date (or a date) as the form shows it; anything else as it was typed."""
+    if value in (None, ""):
+        return ""
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return format_date(day, date_input_pattern())
+
+
+def parse_form_date(value: str) -> str:
+    """A date typed in the page's format (or ISO) as ISO; unreadable text is returned as
+    it was, so that the schema refuses it with its message next to the field."""
+    text = (value or "").strip()
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    try:
+        return parse_date(text, locale=current_language(), format="short").isoformat()
+    except (ParseError, ValueError, IndexError):
+        return text
+
+
 def register_template_helpers(app) -> None:
     from rcm_exchange.labels import TEMPLATE_GLOBALS
     from rcm_exchange.web import current_path, document_url, has_endpoint, main_navigation
@@ -41,7 +81,9 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language,
                                  localized=localized, current_path=current_path,
                                  document_url=document_url, has_endpoint=has_endpoint,
-                                 main_navigation=main_navigation, **TEMPLATE_GLOBALS)
+                                 main_navigation=main_navigation, format_form_date=format_form_date,
+                                 date_example=lambda: format_form_date(date(2024, 3, 31)),
+                                 **TEMPLATE_GLOBALS)
 
     @app.template_filter("number")
     def _number(value) -> str:

@@ -147,6 +147,63 @@ MEETING_ROLES = {
 }
 
 
+# What each kind of audit event is called (history pages, the audit log and its filter).
+AUDIT_ACTIONS = {
+    "create": _l("Created"),
+    "edit": _l("Edited"),
+    "revise": _l("Revision submitted"),
+    "submit": _l("Submitted"),
+    "withdraw": _l("Withdrawn"),
+    "claim": _l("Claimed for review"),
+    "release": _l("Released to the queue"),
+    "reassign": _l("Reassigned"),
+    "approve": _l("Approved"),
+    "request_changes": _l("Changes requested"),
+    "reject": _l("Rejected"),
+    "archive": _l("Archived"),
+    "attach": _l("File attached"),
+    "remove_attachment": _l("File removed"),
+    "import": _l("Imported"),
+    "account_created": _l("Account created"),
+    "account_updated": _l("Account changed"),
+}
+
+
+def audit_action_label(action: str, details: dict | None = None) -> str:
+    if action == "submit" and details and details.get("resubmitted"):
+        return str(_l("Resubmitted"))
+    return str(AUDIT_ACTIONS.get(action, action))
+
+
+# The name of each document field as forms, error summaries and the revision diff show it.
+FIELD_LABELS = {
+    "title": _l("Title"),
+    "summary": _l("Summary"),
+    "body_html": _l("Text"),
+    "doc_type": _l("Type"),
+    "language": _l("Language"),
+    "visibility": _l("Who may read it"),
+    "tags": _l("Tags"),
+    "countries": _l("Countries"),
+    "implementation_status": _l("Implementation status"),
+    "period_start": _l("Period: from"),
+    "period_end": _l("Period: to"),
+    "implementing_bodies": _l("Implementing bodies"),
+    "partners": _l("Partners"),
+    "results_html": _l("Results"),
+    "comment": _l("Comment"),
+    "body": _l("Comment"),
+    "email": _l("Email"),
+    "password": _l("Password"),
+    "name": _l("Name"),
+}
+
+
+def field_label(name: str) -> str:
+    """The field's name for people, or "" for a field that has none (``_schema``)."""
+    return str(FIELD_LABELS.get(name, ""))
+
+
 def _label(table: dict, enum_class, value, default: str = "") -> str:
     if value is None or value == "":
         return default
@@ -238,4 +295,6 @@ TEMPLATE_GLOBALS = {
     "standing_label": standing_label,
     "body_kind_label": body_kind_label,
     "meeting_role_label": meeting_role_label,
+    "field_label": field_label,
+    "audit_action_label": audit_action_label,
 }

@@ -17,6 +17,7 @@ from rcm_exchange.models.activity import (
     WorkerHeartbeat,
 )
 from rcm_exchange.models.base import Base, utcnow
+from rcm_exchange.models.conversation import DocumentComment, FormDraft
 from rcm_exchange.models.documents import (
     Attachment,
     DocType,
@@ -63,7 +64,7 @@ from rcm_exchange.models.forum import (
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "Base", "Country", "DocType", "Document",
-    "DocumentRevision", "DocumentStatus", "ImplementationStatus", "Language", "Notification",
+    "DocumentComment", "DocumentRevision", "DocumentStatus", "FormDraft", "ImplementationStatus", "Language", "Notification",
     "Organization", "OrganizationKind", "OutgoingMail", "PasswordToken", "PasswordTokenPurpose",
     "PresidencyProTempore", "RcmStatus", "Role", "SearchLogEntry", "SearchLogPrune", "SearchOperation", "Tag",
     "User", "UserSession", "Visibility", "WorkerHeartbeat", "document_countries", "document_tags", "utcnow",

@@ -103,6 +103,9 @@ class Document(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Set when a document sent back for changes is submitted again (it keeps its place
+    # in the queue by ``submitted_at``, the first submission); cleared by a decision.
+    resubmitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from rcm_exchange.labels import AUDIT_ACTIONS
 from rcm_exchange.models import DocumentStatus
 from rcm_exchange.schemas import Id, Page, Text
 
@@ -119,6 +120,7 @@ class AuditFilterSchema(Schema):
 
     actor = Id(load_default=None)
     document = Id(load_default=None)
+    action = fields.String(load_default=None, validate=validate.OneOf(list(AUDIT_ACTIONS)))
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
     page = Page()

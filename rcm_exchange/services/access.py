@@ -170,6 +170,19 @@ def can_see_audit_log(user) -> bool:
     return is_admin(user)
 
 
+def can_take_part_in_conversation(user, document: Document) -> bool:
+    """The conversation about a document is between its organization and the Secretariat:
+    they read it and write in it; nobody else sees that it exists."""
+    return can_view_document(user, document) and (
+        is_moderator(user) or is_of_submitting_organization(user, document))
+
+
+def require_conversation(user, document: Document) -> None:
+    require_view_document(user, document)
+    if not can_take_part_in_conversation(user, document):
+        raise NotFound()
+
+
 def require_submitting_organization(user, document: Document) -> None:
     require_view_document(user, document)
     if not is_of_submitting_organization(user, document):

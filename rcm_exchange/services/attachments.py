@@ -23,7 +23,7 @@ from rcm_exchange.errors import Forbidden, NotFound, PayloadTooLarge, Unsupporte
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Attachment, Document, utcnow
 from rcm_exchange.queue import enqueue
-from rcm_exchange.services import access, lifecycle, search_log
+from rcm_exchange.services import access, file_inspection, lifecycle, search_log
 from rcm_exchange.services.file_inspection import (
     HEAD_SIZE,
     ExtractionResult,
@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
 MAX_EXTRACTION_ATTEMPTS = 3
+# The names the upload field offers; the server still judges each file by its content.
+ACCEPTED_EXTENSIONS = tuple(dict.fromkeys(
+    [kind.extension for kind in file_inspection.ALLOWED_TYPES] + ["jpeg"]))
 
 
 def download_validators(attachment: Attachment) -> tuple[str, datetime]:
@@ -84,6 +87,13 @@ def add_attachment(user, document: Document, stream: BinaryIO, filename: str) ->
     access.require_submitting_organization(user, document)
     if not access.can_upload(user, document):
         raise Forbidden(_("Attachments can be added to drafts and to documents sent back for changes."))
+    return attach_file(document, stream, filename, uploaded_by=user)
+
+
+def attach_file(document: Document, stream: BinaryIO, filename: str, *, uploaded_by) -> Attachment:
+    """Check, store and attach a file, whoever may: ``add_attachment`` after its
+    permission check, and loaders acting for the Secretariat (the demo data)."""
+    user = uploaded_by
     limit = current_app.config["RCM_MAX_UPLOAD_BYTES"]
     temporary, sha256, size, head = _receive(stream, limit)
     try:
@@ -109,7 +119,8 @@ def _record_attachment(user, document: Document, filename: str, kind, size: int,
     with unit_of_work():
         attachment = Attachment(
             document=document, filename=safe_download_name(filename or "", kind.extension),
-            content_type=kind.content_type, size=size, sha256=sha256, uploaded_by_id=user.id,
+            content_type=kind.content_type, size=size, sha256=sha256,
+            uploaded_by_id=user.id if user is not None else None,
             extraction_status="pending")
         db.session.add(attachment)
         lifecycle.save_document(document)

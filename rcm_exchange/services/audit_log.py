@@ -12,7 +12,7 @@ from rcm_exchange.extensions import db
 from rcm_exchange.models import AuditEvent
 from rcm_exchange.services import access
 
-PER_PAGE = 100
+PER_PAGE = 25
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class AuditPage:
 
 
 def audit_events(user, *, actor: int | None = None, document: int | None = None,
-                 date_from: date | None = None, date_to: date | None = None,
+                 action: str | None = None, date_from: date | None = None, date_to: date | None = None,
                  page: int = 1) -> AuditPage:
     """Newest first; ``date_to`` includes the whole day (UTC)."""
     if not access.can_see_audit_log(user):
@@ -34,6 +34,8 @@ def audit_events(user, *, actor: int | None = None, document: int | None = None,
         conditions.append(AuditEvent.actor_id == actor)
     if document:
         conditions.append(AuditEvent.document_id == document)
+    if action:
+        conditions.append(AuditEvent.action == action)
     if date_from:
         conditions.append(AuditEvent.at >= datetime.combine(date_from, time.min, timezone.utc))
     if date_to and date_to < date.max:  # the last day there is has no day after it

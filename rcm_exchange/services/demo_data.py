@@ -2,6 +2,8 @@
 forum, accounts of every kind and a few dozen documents across statuses and visibilities."""
 from __future__ import annotations
 
+import io
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -213,6 +215,7 @@ def load_demo_data(now: datetime | None = None) -> DemoResult:
         moderator = users["TS"]
         seen: dict[int, int] = {}
         created_documents: list[Document] = []
+        attached = 0
         for index, status, visibility, days_ago in PLAN:
             practice = PRACTICES[index]
             edition = seen.get(index, 0)
@@ -243,10 +246,32 @@ def load_demo_data(now: datetime | None = None) -> DemoResult:
             search_log.record_change(document)
             created_documents.append(document)
             result.documents += 1
+            if status == DocumentStatus.PUBLISHED and visibility == Visibility.PUBLIC \
+                    and edition == 0 and attached < DEMO_ATTACHMENTS:
+                _attach_demo_files(document, practice, author, attached)
+                attached += 1
+
         from rcm_exchange.services.demo_forum import load_demo_forum
 
         result.documents += load_demo_forum(now, users, created_documents)
     return result
+
+
+# How many public demo documents get a PDF (and every other one a DOCX too).
+DEMO_ATTACHMENTS = 6
+
+
+def _attach_demo_files(document: Document, practice, author: User | None, number: int) -> None:
+    from rcm_exchange.services import attachments
+    from rcm_exchange.services.demo_files import demo_docx, demo_pdf
+
+    stem = "-".join(practice.title.lower().split()[:4])
+    paragraphs = list(practice.paragraphs) + ([practice.results] if practice.results else [])
+    attachments.attach_file(document, io.BytesIO(demo_pdf(practice.title, paragraphs)),
+                            f"{stem}.pdf", uploaded_by=author)
+    if number % 2 == 0:
+        attachments.attach_file(document, io.BytesIO(demo_docx(practice.title, paragraphs)),
+                                f"{stem}.docx", uploaded_by=author)
 
 
 def _demo_history(document: Document, author: User | None, moderator: User, status: DocumentStatus) -> None:

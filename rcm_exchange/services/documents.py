@@ -24,7 +24,7 @@ from rcm_exchange.models import (
     Role,
     User,
 )
-from rcm_exchange.services import access, lifecycle
+from rcm_exchange.services import access, form_drafts, lifecycle
 from rcm_exchange.services.lifecycle import review_status
 from rcm_exchange.services.unit_of_work import unit_of_work
 
@@ -32,6 +32,7 @@ S = DocumentStatus
 
 __all__ = [
     "MyDocument", "create_draft", "document_by_idempotency_key", "get_document_for", "history",
+    "latest_change",
     "my_documents", "pending_revision", "proposed_content", "review_status", "submit",
     "update_document", "withdraw",
 ]
@@ -43,6 +44,22 @@ def country_choices() -> list[Country]:
     """Countries a document can cover, members and observers of the RCM first."""
     return list(db.session.scalars(
         select(Country).order_by(Country.rcm_status.is_(None), Country.code)))
+
+
+def country_groups(language: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """Countries for a chooser, as ``[(group, [(code, name, name in the other language)])]``:
+    RCM member states, then observer states, then every other country, each group by
+    name in ``language`` (the other name lets a search find a country in either)."""
+    from rcm_exchange.models import RcmStatus
+
+    other = "en" if language == "es" else "es"
+    groups = {RcmStatus.MEMBER: [], RcmStatus.OBSERVER: [], None: []}
+    for country in country_choices():
+        groups[country.rcm_status].append((country.code, country.name(language), country.name(other)))
+    names = {RcmStatus.MEMBER: _("RCM member states"), RcmStatus.OBSERVER: _("RCM observer states"),
+             None: _("Other countries")}
+    return [(names[status], sorted(items, key=lambda item: item[1].casefold()))
+            for status, items in groups.items() if items]
 
 
 def get_document_for(user, document_id: int) -> Document:
@@ -84,6 +101,7 @@ def create_draft(user, data: dict, *, idempotency_key: str | None = None) -> Doc
             db.session.add(document)
             db.session.flush()
             lifecycle.audit(user, document, "create", None, S.DRAFT)
+            form_drafts.discard_form_draft(user, None)
     except IntegrityError:
         # The same key raced in from a second request that committed first.
         existing = document_by_idempotency_key(user, idempotency_key) if idempotency_key else None
@@ -102,6 +120,7 @@ def update_document(user, document: Document, data: dict, version: int | None) -
     data = {key: value for key, value in data.items() if key != "version"}
     changes = lifecycle.clean_content(data)
     with unit_of_work():
+        form_drafts.discard_form_draft(user, document)
         if document.status in (S.DRAFT, S.CHANGES_REQUESTED):
             content = lifecycle.merged_content(lifecycle.snapshot(document), changes)
             lifecycle.apply_content(document, content)
@@ -126,16 +145,31 @@ def _propose_revision(user, document: Document, changes: dict) -> None:
     base = revision.data if revision is not None else lifecycle.snapshot(document)
     content = lifecycle.merged_content(base, changes)
     previous = revision.status if revision is not None else S.PUBLISHED
+    # Changes answering a request for changes go back to the moderator who asked, and
+    # keep the place in the queue of their first submission.
+    moderator = lifecycle.changes_requested_by(document) if previous == S.CHANGES_REQUESTED else None
+    target = S.IN_REVIEW if moderator is not None else S.SUBMITTED
     if revision is None:
         revision = DocumentRevision(document=document, author_id=user.id, data=content,
-                                    status=S.SUBMITTED)
+                                    status=target)
         db.session.add(revision)
     else:
-        revision.data, revision.author_id, revision.status = content, user.id, S.SUBMITTED
-    document.submitted_at = revision.updated_at = lifecycle.utcnow()
+        revision.data, revision.author_id, revision.status = content, user.id, target
+    revision.updated_at = lifecycle.utcnow()
+    if previous == S.CHANGES_REQUESTED:
+        document.resubmitted_at = revision.updated_at
+        document.claimed_by = moderator
+    else:
+        document.submitted_at = revision.updated_at
     lifecycle.save_document(document)
-    lifecycle.audit(user, document, "revise", previous, S.SUBMITTED, revision=revision.id)
-    notifications.document_event(document, "submit", actor=user)
+    details = {"revision": revision.id}
+    if previous == S.CHANGES_REQUESTED:
+        details["resubmitted"] = True
+    lifecycle.audit(user, document, "revise", previous, target, **details)
+    if moderator is not None:
+        notifications.document_event(document, "resubmit", actor=user, assignee=moderator)
+    else:
+        notifications.document_event(document, "submit", actor=user)
 
 
 def submit(user, document: Document, version: int | None) -> Document:
@@ -166,6 +200,17 @@ def history(user, document: Document) -> list[AuditEvent]:
         .options(selectinload(AuditEvent.actor))
         .order_by(AuditEvent.at, AuditEvent.id)
     ))
+
+
+def latest_change(user, document: Document) -> AuditEvent | None:
+    """The last thing that happened to the document, for a page that says what changed
+    while its form was open (a 409); only for those who may read its history."""
+    if not access.can_see_history(user, document):
+        return None
+    return db.session.scalar(
+        select(AuditEvent).where(AuditEvent.document_id == document.id)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1))
 
 
 @dataclass(frozen=True)

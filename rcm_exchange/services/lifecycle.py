@@ -249,6 +249,19 @@ def _check_claim(user, document: Document, action: str) -> None:
         name=claimant.name))
 
 
+def changes_requested_by(document: Document) -> User | None:
+    """The moderator whose request for changes the document is answering, if they can
+    still review it."""
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.document_id == document.id,
+                                 AuditEvent.action == "request_changes")
+        .order_by(AuditEvent.id.desc()).limit(1))
+    moderator = event.actor if event is not None else None
+    if moderator is None or not moderator.active or not access.can_review(moderator):
+        return None
+    return moderator
+
+
 def _refuse(document: Document, action: str, current: DocumentStatus) -> InvalidTransition:
     return InvalidTransition(_(
         "This document cannot be %(action)s: it is now %(status)s.",
@@ -276,6 +289,17 @@ def transition(user, document: Document, action: str, *, version: int | None,
         content_changed = False
         target = rule.target
 
+        resubmitted_to = None
+        if action == "submit" and current == S.CHANGES_REQUESTED:
+            # Back to the moderator who asked for the changes, in its old place.
+            resubmitted_to = changes_requested_by(document)
+            if resubmitted_to is not None:
+                target = S.IN_REVIEW
+                document.claimed_by = resubmitted_to
+            document.resubmitted_at = now
+        elif action in ("withdraw", "approve", "reject"):
+            document.resubmitted_at = None
+
         if action == "reassign":
             if assignee is None or not access.can_review(assignee) or not assignee.active:
                 raise ValidationFailed(errors={"moderator_id": [_("Choose an active moderator.")]})
@@ -298,7 +322,7 @@ def transition(user, document: Document, action: str, *, version: int | None,
                 revision.status = target
                 if target == S.REJECTED:
                     revision.decided_at = now
-            if action == "submit":
+            if action == "submit" and current != S.CHANGES_REQUESTED:
                 document.submitted_at = now
         else:
             if action == "archive":
@@ -306,7 +330,7 @@ def transition(user, document: Document, action: str, *, version: int | None,
                     if stale.status in PENDING_REVISION:
                         stale.status, stale.decided_at = S.DRAFT, now
             document.status = target
-            if action == "submit":
+            if action == "submit" and current != S.CHANGES_REQUESTED:
                 document.submitted_at = now
             elif action == "approve":
                 document.published_at = now
@@ -315,12 +339,17 @@ def transition(user, document: Document, action: str, *, version: int | None,
         details = {"revision": revision.id} if revision is not None else {}
         if assignee is not None:
             details["assignee"] = assignee.id
+        if action == "submit" and current == S.CHANGES_REQUESTED:
+            details["resubmitted"] = True
         audit(user, document, action, current, target, comment, **details)
         if was_published != (document.status == S.PUBLISHED) or content_changed:
             search_log.record_change(document)
-        notifications.document_event(document, action, actor=user, comment=comment,
-                                     author=revision.author if revision is not None else None,
-                                     assignee=assignee)
+        if resubmitted_to is not None:
+            notifications.document_event(document, "resubmit", actor=user, assignee=resubmitted_to)
+        else:
+            notifications.document_event(document, action, actor=user, comment=comment,
+                                         author=revision.author if revision is not None else None,
+                                         assignee=assignee)
     return document
 
 

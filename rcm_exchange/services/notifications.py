@@ -80,6 +80,8 @@ def _subject(kind: str, title: str) -> str:
         "rejected": _("Not accepted: “%(title)s”", title=title),
         "archived": _("Archived: “%(title)s”", title=title),
         "assigned": _("Assigned to you for review: “%(title)s”", title=title),
+        "resubmitted": _("Resubmitted to you: “%(title)s”", title=title),
+        "commented": _("New comment on “%(title)s”", title=title),
     }
     return subjects.get(kind, title)
 
@@ -103,10 +105,14 @@ def _document_mail(kind: str, user: User, document: Document, comment: str) -> t
         "rejected": _("The Technical Secretariat did not accept your document for publication."),
         "archived": _("Your document has been archived."),
         "assigned": _("A review item has been handed to you."),
+        "resubmitted": _("A document you sent back for changes has been submitted again. It "
+                         "is back with you, in its place in the queue."),
+        "commented": _("There is a new message in the conversation about this document."),
     }
     body = _("Hello %(name)s,", name=user.name) + "\n\n" + intros[kind] + "\n\n" + title + "\n"
     if comment:
-        body += "\n" + _("Comment from the moderator:") + "\n" + comment + "\n"
+        label = _("The message:") if kind == "commented" else _("Comment from the moderator:")
+        body += "\n" + label + "\n" + comment + "\n"
     body += "\n" + _("Open the document: %(url)s",
                       url=external_url("documents.detail", document_id=document.id)) + "\n"
     return _subject(kind, title), body
@@ -146,11 +152,20 @@ def document_event(document: Document, action: str, *, actor: User | None, comme
             recipients = [author]
     elif action == "reassign" and assignee is not None and assignee.id != actor_id:
         kind, recipients = "assigned", [assignee]
+    elif action == "resubmit" and assignee is not None:
+        kind, recipients = "resubmitted", [assignee]
     # The title and the moderator's comment go out in the message: only to those who may
     # still open the document (an author may have moved to another organization).
     recipients = [user for user in recipients if access.can_view_document(user, document)]
     if recipients:
         _notify(recipients, kind, document, comment)
+
+
+def comment_added(document: Document, comment, recipients: list[User]) -> None:
+    """Tell the other side of a document's conversation of a new message, each in their
+    own language, in the caller's unit of work."""
+    if recipients:
+        _notify(recipients, "commented", document, comment.body)
 
 
 @dataclass(frozen=True)

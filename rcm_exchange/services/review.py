@@ -9,14 +9,17 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import String, func, select, union
 from sqlalchemy.orm import selectinload
 
 from rcm_exchange.errors import DomainError, InvalidTransition, NotFound
+from rcm_exchange import labels
 from rcm_exchange.extensions import db
+from rcm_exchange.i18n import current_language, localized
 from rcm_exchange.models import (
     CallAnswer,
     Country,
@@ -220,16 +223,56 @@ class FieldDiff:
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
 _HTML_FIELDS = ("body_html", "results_html")
+# Fields whose stored value is a code: the diff shows the words a reader sees.
+_CODED_FIELDS = {
+    "doc_type": labels.doc_type_label, "language": labels.language_label,
+    "visibility": labels.visibility_label,
+    "implementation_status": labels.implementation_status_label,
+}
+_SET_FIELDS = ("tags", "countries")
 
 
 def _as_text(name: str, value) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
-        return ", ".join(value)
+    if name in _CODED_FIELDS:
+        return _CODED_FIELDS[name](value)
+    if name in ("period_start", "period_end"):
+        return format_date(date.fromisoformat(value)) if value else ""
     # Kept attributes are shown too: a revision that only retargets a link changes
     # what approving publishes, so the moderator must see it.
     return html_to_text(value, with_attributes=True) if name in _HTML_FIELDS else str(value)
+
+
+def _set_names(name: str, codes: set[str]) -> dict[str, str]:
+    """Tag slugs and country codes as the names readers see."""
+    if not codes:
+        return {}
+    if name == "tags":
+        return {tag.slug: localized(tag) for tag in db.session.scalars(
+            select(Tag).where(Tag.slug.in_(codes)))}
+    return {country.code: country.name(current_language()) for country in db.session.scalars(
+        select(Country).where(Country.code.in_(codes)))}
+
+
+def _set_diff(name: str, old: list[str], new: list[str]) -> FieldDiff | None:
+    """Tags and countries compared as sets: kept ones plain, removed ones struck on the
+    left, added ones marked on the right; their order does not count as a change."""
+    before, after = set(old or []), set(new or [])
+    if before == after:
+        return None
+    names = _set_names(name, before | after)
+
+    def side(codes: set[str], marked: set[str]) -> list[tuple[bool, str]]:
+        items = sorted(codes, key=lambda code: names.get(code, code).casefold())
+        segments: list[tuple[bool, str]] = []
+        for index, code in enumerate(items):
+            if index:
+                segments.append((False, ", "))
+            segments.append((code in marked, names.get(code, code)))
+        return segments
+
+    return FieldDiff(name, side(before, before - after), side(after, after - before))
 
 
 def _side_by_side(old: str, new: str) -> tuple[list[tuple[bool, str]], list[tuple[bool, str]]]:
@@ -259,6 +302,11 @@ def revision_diff(user, document: Document) -> list[FieldDiff]:
     current = lifecycle.snapshot(document)
     diffs = []
     for name in lifecycle.CONTENT_FIELDS:
+        if name in _SET_FIELDS:
+            change = _set_diff(name, current.get(name), revision.data.get(name))
+            if change is not None:
+                diffs.append(change)
+            continue
         old, new = _as_text(name, current.get(name)), _as_text(name, revision.data.get(name))
         if old != new:
             left, right = _side_by_side(old, new)

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import format_timedelta, ngettext
 from flask_login import current_user, login_required
 
-from rcm_exchange.errors import ValidationFailed
+from rcm_exchange.errors import Conflict, ValidationFailed
+from rcm_exchange.i18n import current_language
 from rcm_exchange.models import utcnow
 from rcm_exchange.schemas import form_data, load
 from rcm_exchange.schemas.review import (
@@ -16,7 +17,7 @@ from rcm_exchange.schemas.review import (
     QueueFilterSchema,
     ReassignSchema,
 )
-from rcm_exchange.services import access, accounts, browse, documents, review, search
+from rcm_exchange.services import access, accounts, browse, conversation, documents, review, search
 from rcm_exchange.services.lifecycle import action_label
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -40,7 +41,7 @@ def _render_queue(values=None, errors=None, status: int = 200):
     page = review.review_queue(current_user, **filters)
     return render_template(
         "review/queue.html", page=page, filters=filters, tags=browse.taxonomy(),
-        countries=documents.country_choices(), organizations=accounts.list_organizations(),
+        country_groups=documents.country_groups(current_language()), organizations=accounts.list_organizations(),
         age=_age, values=values or {}, errors=errors or {}), status
 
 
@@ -53,11 +54,15 @@ def item(document_id: int):
     return _render_item(documents.get_document_for(current_user, document_id))
 
 
-def _render_item(document, values=None, errors=None, status: int = 200):
-    """The review page: the document, what a revision changes, and the published
+def _render_item(document, values=None, errors=None, status: int = 200, *, change=None,
+                 comment_values=None, comment_errors=None):
+    """The review page: the document with every field that will be published, what a
+    revision changes, the conversation with its organization, and the published
     documents most like it, so that a repeat submission is caught before approval."""
     return render_template(
         "review/item.html", document=document, review_status=documents.review_status(document),
+        change=change, threads=conversation.conversation(current_user, document),
+        comment_values=comment_values or {}, comment_errors=comment_errors or {},
         revision=documents.pending_revision(document),
         diff=review.revision_diff(current_user, document), moderators=review.moderators(),
         similar=search.similar_published(current_user, document),
@@ -76,6 +81,11 @@ def act(document_id: int):
             review.act(current_user, document, data["action"], data["comment"], data["version"])
     except ValidationFailed as error:
         return _render_item(document, values, error.errors, 422)
+    except Conflict as error:
+        # Someone acted first: the decision page again, with the comment as typed and
+        # what happened meanwhile, so the moderator decides on what is there now.
+        return _render_item(document, values, {"_schema": [error.describe()]}, 409,
+                            change=documents.latest_change(current_user, document))
     flash(_("Done: the document was %(action)s.", action=action_label(data["action"])), "success")
     if data["action"] == "claim":
         return redirect(url_for("review.item", document_id=document.id))

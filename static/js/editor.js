@@ -9,10 +9,28 @@
   Trix.config.blockAttributes["default"].breakOnReturn = true;
   Trix.config.blockAttributes.heading1.tagName = "h2";
 
-  // Files are attached through the attachments form, where they are checked.
+  // The toolbar's words in the page's language (the page gives them as JSON).
+  var words = document.getElementById("editor-words");
+  if (words) {
+    try { Object.assign(Trix.config.lang, JSON.parse(words.textContent)); } catch (error) { /* English stays */ }
+  }
+
+  // Files are attached through the attachments form, where they are checked; the
+  // editor's own attach button is hidden (site.css) and a dropped file is refused.
   document.addEventListener("trix-file-accept", function (event) { event.preventDefault(); });
 
-  document.querySelectorAll("textarea[data-rich-text]").forEach(function (textarea) {
+  // One editor per task: each is costly to lay out, and one long task for all of them
+  // keeps the page from answering the first keystrokes.
+  var queue = Array.prototype.slice.call(document.querySelectorAll("textarea[data-rich-text]"));
+  function enhanceNext() {
+    var textarea = queue.shift();
+    if (!textarea) { return; }
+    enhance(textarea);
+    window.setTimeout(enhanceNext, 0);
+  }
+  window.setTimeout(enhanceNext, 0);
+
+  function enhance(textarea) {
     var input = document.createElement("input");
     input.type = "hidden";
     input.name = textarea.name;
@@ -31,7 +49,7 @@
     if (label) { editor.setAttribute("aria-labelledby", label.id); }
     editor.className = "rich-text";
     textarea.replaceWith(input, editor);
-  });
+  }
 
   // Practice details apply to practice reports and experiences only.
   var type = document.getElementById("field-doc_type");

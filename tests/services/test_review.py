@@ -129,7 +129,6 @@ def test_the_whole_lifecycle_with_a_changes_requested_round_is_audited(app):
     documents.update_document(author, document, {"title": "Return reception, with results"},
                               document.version)
     documents.submit(author, document, document.version)
-    review.claim(moderator, document, document.version)
     review.approve(moderator, document, "Thank you.", document.version)
     review.archive(moderator, document, document.version)
     assert events(document) == [
@@ -138,12 +137,35 @@ def test_the_whole_lifecycle_with_a_changes_requested_round_is_audited(app):
         ("claim", "submitted", "in_review", ""),
         ("request_changes", "in_review", "changes_requested", "Add the results."),
         ("edit", "changes_requested", "changes_requested", ""),
-        ("submit", "changes_requested", "submitted", ""),
-        ("claim", "submitted", "in_review", ""),
+        ("submit", "changes_requested", "in_review", ""),
         ("approve", "in_review", "published", "Thank you."),
         ("archive", "published", "archived", ""),
     ]
     assert document.published_at is not None
+
+
+def _submitted_guidance(author, title):
+    document = documents.create_draft(author, {
+        "title": title, "summary": "s", "body_html": "<p>b</p>",
+        "doc_type": DocType.GUIDANCE, "language": Language.ES})
+    return documents.submit(author, document, document.version)
+
+
+def test_a_resubmission_returns_to_the_moderator_who_asked_and_keeps_its_place(app):
+    author, moderator = make_user(org="MX"), make_user(role=Role.MODERATOR)
+    first = _submitted_guidance(author, "First in")
+    submitted_at = first.submitted_at
+    _submitted_guidance(author, "Second in")
+    review.claim(moderator, first, first.version)
+    review.request_changes(moderator, first, "Add the results.", first.version)
+    documents.submit(author, first, first.version)
+    assert first.status == S.IN_REVIEW and first.claimed_by == moderator
+    assert first.submitted_at == submitted_at and first.resubmitted_at is not None
+    queue = review.review_queue(moderator)
+    assert [item.document.title for item in queue.items][:2] == ["First in", "Second in"]
+    kinds = [n.kind for n in db.session.scalars(select(Notification).where(
+        Notification.user_id == moderator.id))]
+    assert "resubmitted" in kinds
 
 
 def test_bulk_decision_applies_one_comment_and_reports_what_was_left(app):

@@ -75,7 +75,7 @@ def test_a_form_with_problems_comes_back_with_every_value_and_each_message_by_it
     assert 'id="field-period_end-error"' in period.get_data(as_text=True)
     assert "Services in one place." in page and "National Migration Institute" in page
     assert "&lt;em&gt;every&lt;/em&gt;" in page  # the body, escaped inside its textarea
-    assert 'value="MX" checked' in page and 'value="return-and-reintegration" checked' in page
+    assert 'value="MX" data-other="México" selected' in page and 'value="return-and-reintegration" checked' in page
     assert KEY.search(page).group(1) == form["idempotency_key"]
     assert db.session.scalar(select(db.func.count(Document.id))) == 0
 
@@ -105,13 +105,15 @@ def test_lifecycle_through_the_pages_with_changes_requested_then_approval(app, l
     del form["idempotency_key"]
     assert author.post_form(f"/documents/{document_id}/edit", form).status_code == 302
     submit(author, document_id)
-    act(moderator, document_id, "claim")
+    # Back with the moderator who asked for the changes, marked as resubmitted.
+    queue = moderator.get("/review").get_data(as_text=True)
+    assert "resubmitted" in queue and moderator_account.name in queue
     act(moderator, document_id, "approve", "Thank you.")
 
     page = login_as(make_user(org="GT")).get(f"/documents/{document_id}").get_data(as_text=True)
     assert "Fewer returnees lost." in page and "National Migration Institute" in page
     assert [a for a, _, _ in trail(document_id)] == [
-        "create", "submit", "claim", "request_changes", "edit", "submit", "claim", "approve"]
+        "create", "submit", "claim", "request_changes", "edit", "submit", "approve"]
     history = author.get(f"/documents/{document_id}/history").get_data(as_text=True)
     assert "Please describe the results." in history and moderator_account.name in history
 

@@ -1,0 +1,35 @@
+"""The conversation about a document (a comment or a reply from the page's form), and
+the text of a document form saved while typing."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from rcm_exchange.schemas import Id, Text
+
+
+class CommentSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    body = Text(required=True)
+    parent_id = Id(load_default=None)
+
+
+# The fields of the document form a draft keeps (its content fields and the version read).
+DRAFT_FIELDS = ("title", "summary", "body_html", "doc_type", "language", "visibility",
+                "implementation_status", "period_start", "period_end", "implementing_bodies",
+                "partners", "results_html", "tags", "countries", "version")
+
+
+class FormDraftSchema(Schema):
+    """``{"values": {field: text or list of texts}}``: kept as typed, checked when saved."""
+
+    class Meta:
+        unknown = RAISE
+
+    values = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(DRAFT_FIELDS)),
+        values=fields.Raw(validate=lambda value: isinstance(value, str | list)
+                          and len(str(value)) <= 600_000),
+        required=True)
+
