@@ -1,9 +1,6 @@
-"""gunicorn reads this file when started from the repository root (`gunicorn wsgi:app`)."""
+"""gunicorn reads this file when started from the repository root (`gunicorn wsgi:app`):
+the settings are those of the deployment kit, `deploy/gunicorn.conf.py`."""
+import runpy
+from pathlib import Path
 
-
-def when_ready(server):
-    from rcm_exchange.config import limiter_storage_warning
-
-    warning = limiter_storage_warning(server.cfg.workers)
-    if warning:
-        server.log.warning(warning)
+globals().update(runpy.run_path(str(Path(__file__).parent / "deploy" / "gunicorn.conf.py")))

@@ -43,3 +43,12 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server):
+    # Several workers on memory:// count sign-in failures each on their own.
+    from rcm_exchange.config import limiter_storage_warning
+
+    warning = limiter_storage_warning(server.cfg.workers)
+    if warning:
+        server.log.warning(warning)

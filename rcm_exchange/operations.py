@@ -14,13 +14,11 @@ logs and Prometheus metrics.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
 import time
 import uuid
-from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
@@ -42,7 +40,6 @@ def init_app(app: Flask) -> None:
     metrics = RequestMetrics()
     app.extensions["rcm_metrics"] = metrics
     json_logs = app.config["RCM_LOG_FORMAT"] == "json"
-    register_static_versions(app)
 
     @app.errorhandler(SecurityError)
     def _untrusted_host(error):
@@ -70,28 +67,6 @@ def init_app(app: Flask) -> None:
                 "status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
                 "remote_addr": request.remote_addr})
         return response
-
-
-def register_static_versions(app: Flask) -> None:
-    """Every static address carries a hash of the file (``?v=...``), so a proxy may
-    cache static files for a year and a changed file still reaches every browser."""
-    versions: dict[str, str] = {}
-
-    def version_of(filename: str) -> str:
-        if filename not in versions:
-            try:
-                content = Path(app.static_folder, filename).read_bytes()
-            except OSError:
-                return ""
-            versions[filename] = hashlib.sha256(content).hexdigest()[:12]
-        return versions[filename]
-
-    @app.url_defaults
-    def _static_version(endpoint, values):
-        if endpoint == "static" and "filename" in values and "v" not in values:
-            version = version_of(values["filename"])
-            if version:
-                values["v"] = version
 
 
 class RequestIdFilter(logging.Filter):

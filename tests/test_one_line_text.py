@@ -15,7 +15,7 @@ from rcm_exchange.services import review
 from tests.api.conftest import ApiClient
 from tests.builders import PASSWORD, make_document, make_user
 from tests.conftest import on_both_databases
-from tests.services.test_review import Inbox, free_port
+from tests.local_servers import Inbox, free_test_port as free_port
 from tests.web.test_attachments_and_visibility import PNG
 from tests.web.test_document_pages import create
 

@@ -10,7 +10,7 @@ from rcm_exchange.models import OutgoingMail
 from tests.api.conftest import ApiClient
 from tests.builders import PASSWORD, make_user
 from tests.conftest import BrowserClient
-from tests.services.test_review import free_port
+from tests.local_servers import free_test_port as free_port
 
 
 def _from(address):

@@ -120,7 +120,6 @@ def update_document(user, document: Document, data: dict, version: int | None) -
     data = {key: value for key, value in data.items() if key != "version"}
     changes = lifecycle.clean_content(data)
     with unit_of_work():
-        form_drafts.discard_form_draft(user, document)
         if document.status in (S.DRAFT, S.CHANGES_REQUESTED):
             content = lifecycle.merged_content(lifecycle.snapshot(document), changes)
             lifecycle.apply_content(document, content)
@@ -132,6 +131,9 @@ def update_document(user, document: Document, data: dict, version: int | None) -
             raise InvalidTransition(_(
                 "A document that is %(status)s cannot be edited. Withdraw it first to change it.",
                 status=lifecycle.status_in_sentence(document.status)))
+        # The document is written first: a concurrent change to it is found before
+        # anything else of this unit of work takes a lock.
+        form_drafts.discard_form_draft(user, document)
     return document
 
 

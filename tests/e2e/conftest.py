@@ -35,6 +35,7 @@ else:
     pytestmark_reason = None
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason=pytestmark_reason) if pytestmark_reason else None
     # One browser, one live site and one artifacts folder: under pytest-xdist's

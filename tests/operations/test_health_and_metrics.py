@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 from datetime import timedelta
 
 import pytest
@@ -112,12 +111,3 @@ def test_a_request_without_a_usable_id_gets_a_new_one(json_app):
     assert len(ids) == 2 and "bad id\twith spaces" not in ids
     logged = {entry["request_id"] for entry in log_lines(json_app)}
     assert ids <= logged
-
-
-def test_static_addresses_carry_the_files_version_so_they_can_be_cached_long(client):
-    page = client.get("/").get_data(as_text=True)
-    [address] = re.findall(r'href="(/static/css/site\.css[^"]*)"', page)
-    assert re.search(r"\?v=[0-9a-f]{12}$", address)
-    response = client.get(address)
-    response.close()
-    assert response.status_code == 200

@@ -77,6 +77,7 @@ def render_site(tmp: Path, *, http: int, https: int, hosts: list[int], cert: Pat
         "server_name rcm.example.org;": "server_name localhost;",
         "/etc/letsencrypt/live/rcm.example.org/fullchain.pem": str(cert),
         "/etc/letsencrypt/live/rcm.example.org/privkey.pem": str(key),
+        "alias /srv/rcm-exchange/static/$static_file;": f"alias {ROOT_DIR / 'static'}/$static_file;",
         "alias /srv/rcm-exchange/static/;": f"alias {ROOT_DIR / 'static'}/;",
         "include /etc/nginx/rcm-exchange-proxy.conf;":
             f"include {ROOT_DIR / 'deploy/nginx/rcm-exchange-proxy.conf'};",
@@ -211,6 +212,11 @@ def test_two_hosts_behind_nginx_with_one_worker_serve_the_whole_journey(database
         # A contributor signs in, writes a practice, attaches a PDF and submits it.
         author = Site(base, cert).sign_in("lucia@mx.example.org")
         new = author.get("/documents/new").text
+        # nginx serves the stylesheet from the checkout under its content address, for a year.
+        [stylesheet] = re.findall(r'href="(/static/[0-9a-f]{12}/css/site\.css)"', new)
+        served = author.get(stylesheet)
+        assert served.status_code == 200 and "immutable" in served.headers["Cache-Control"]
+        assert served.content == (ROOT_DIR / "static" / "css" / "site.css").read_bytes()
         created = author.post_form("/documents/new", {
             "title": TITLE, "summary": "Un albergue para personas retornadas.",
             "body_html": "<p>Acogida y orientación.</p>", "doc_type": "practice_report",
