@@ -61,9 +61,10 @@ run: install-run
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-# Tests run in one worker per core; the browser tests stay together in one of them.
+# Tests run in one worker per core (each with its own browser and live site for the
+# browser tests).
 test: install
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.run --size 10000

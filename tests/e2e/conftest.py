@@ -35,24 +35,27 @@ else:
     pytestmark_reason = None
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_configure(config):
+    # Under pytest-xdist each worker has its own browser and live site; the artifacts
+    # folder is emptied once, by the process that runs them all (never by a worker, which
+    # could delete what another worker already wrote).
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)
+
+
 def pytest_collection_modifyitems(config, items):
-    skip = pytest.mark.skip(reason=pytestmark_reason) if pytestmark_reason else None
-    # One browser, one live site and one artifacts folder: under pytest-xdist's
-    # ``--dist loadgroup`` every browser test runs in the same worker.
-    in_one_worker = pytest.mark.xdist_group("e2e")
+    if pytestmark_reason is None:
+        return
+    skip = pytest.mark.skip(reason=pytestmark_reason)
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(in_one_worker)
-            if skip is not None:
-                item.add_marker(skip)
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     """The folder screenshots and the accessibility summary are written to."""
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
 
 
@@ -145,3 +148,13 @@ def sign_in(page, site: LiveSite, email: str, password: str) -> None:
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
     assert "/auth/sign-in" not in page.url, f"sign-in as {email} failed"
+
+
+def in_language(page, language: str) -> None:
+    """The account's own language wins over the browser's, and the browser tests share
+    one site: switch to the language under test rather than count on an earlier test."""
+    switch = page.locator(f".language-switch button[value={language}]")
+    if switch.count():
+        switch.click()
+        page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 
 from rcm_exchange.services.demo_data import DEMO_PASSWORD
-from tests.e2e.conftest import AXE_SCRIPT, sign_in
+from tests.e2e.conftest import AXE_SCRIPT, in_language, sign_in
 from tests.e2e.test_journey import _fill_rich_text
 
 MODERATOR = "moderator@ts.demo.rcm"
@@ -29,15 +29,6 @@ TEXTS = {
            "title": "Late birth registration for returned Guatemalan children",
            "summary": "Civil registry teams register returned children who have no birth certificate."},
 }
-
-
-def _in_language(page, language: str) -> None:
-    """The account's own language wins over the browser's; switch to the one under test."""
-    switch = page.locator(f".language-switch button[value={language}]")
-    if switch.count():
-        switch.click()
-        page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == language
 
 
 def _axe(page) -> list:
@@ -59,7 +50,7 @@ def test_a_call_is_opened_answered_approved_and_found(language, live_site, new_p
     # 1. The Secretariat opens the call.
     secretariat = new_page(language)
     sign_in(secretariat, site, MODERATOR, DEMO_PASSWORD)
-    _in_language(secretariat, language)
+    in_language(secretariat, language)
     secretariat.goto(site.url_for("curation.new_call"))
     assert _axe(secretariat) == []
     secretariat.locator("#field-theme_en").fill(TEXTS["en"]["theme"])
@@ -80,7 +71,7 @@ def test_a_call_is_opened_answered_approved_and_found(language, live_site, new_p
     # 2. A Guatemalan contributor answers it from the call's page with a new document.
     contributor = new_page(language)
     sign_in(contributor, site, GUATEMALA, DEMO_PASSWORD)
-    _in_language(contributor, language)
+    in_language(contributor, language)
     contributor.goto(site.url_for("calls.call", call_id=call_id))
     contributor.locator(f"main a[href*='/documents/new?call={call_id}']").click()
     contributor.wait_for_load_state()

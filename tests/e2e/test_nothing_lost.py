@@ -12,7 +12,7 @@ import re
 import pytest
 
 from rcm_exchange.services.demo_data import DEMO_PASSWORD
-from tests.e2e.conftest import PHONE, sign_in
+from tests.e2e.conftest import PHONE, in_language, sign_in
 from tests.e2e.test_journey import PDF
 
 CONTRIBUTOR = "contributor@mx.demo.rcm"   # her account speaks Spanish
@@ -93,6 +93,7 @@ def test_a_conflict_keeps_the_moderators_comment_and_says_what_changed(live_site
 
     moderator = new_page("en")
     sign_in(moderator, live_site, MODERATOR, DEMO_PASSWORD)
+    in_language(moderator, "es")  # the moderator's own language (the demo's is Spanish)
     moderator.goto(live_site.url_for("review.item", document_id=document_id))
     moderator.locator("button[name=action][value=claim]").click()
     moderator.wait_for_load_state()
