@@ -37,8 +37,29 @@ def _axe(page) -> list:
             for v in page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]]
 
 
+@pytest.fixture
+def account_languages_restored(live_site):
+    """The journey switches accounts to the language under test; the browser tests share
+    one site, so every account gets its own language back afterwards."""
+    from sqlalchemy import select
+
+    from rcm_exchange.extensions import db
+    from rcm_exchange.models import User
+
+    with live_site.app.app_context():
+        saved = dict(db.session.execute(select(User.id, User.preferred_language)).all())
+        db.session.remove()
+    yield
+    with live_site.app.app_context():
+        for user in db.session.scalars(select(User).where(User.id.in_(saved))):
+            user.preferred_language = saved[user.id]
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.mark.parametrize("language", ["es", "en"])
-def test_a_call_is_opened_answered_approved_and_found(language, live_site, new_page, artifacts):
+def test_a_call_is_opened_answered_approved_and_found(language, live_site, new_page, artifacts,
+                                                      account_languages_restored):
     site, text = live_site, TEXTS[language]
     folder = artifacts / f"call-{language}"
     folder.mkdir(exist_ok=True)

@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from rcm_exchange.services.demo_data import DEMO_PASSWORD
-from tests.e2e.conftest import AXE_SCRIPT, sign_in
+from tests.e2e.conftest import AXE_SCRIPT, in_language, sign_in
 from tests.e2e.test_accessibility import _first_public_document_id
 from tests.local_servers import Inbox, free_test_port
 
@@ -74,6 +74,7 @@ def test_follow_a_topic_from_its_listing_manage_it_and_unsubscribe_from_the_mail
         live_site, new_page, artifacts, mail_to_sink):
     page = new_page("es")
     sign_in(page, live_site, READER, DEMO_PASSWORD)
+    in_language(page, "es")
     page.goto(live_site.url(f"/browse/topics/{TOPIC}"))
     no_axe_violations(page, "topic-es", artifacts)
     page.get_by_role("button", name="Seguir").click()
@@ -130,10 +131,7 @@ def test_the_new_pages_have_no_accessibility_violations(live_site, new_page, art
     no_axe_violations(page, f"unsubscribe-{language}", artifacts)
     sign_in(page, live_site, "observer@co.demo.rcm", DEMO_PASSWORD)
     page.goto(live_site.url("/"))
-    switch = page.locator(f".language-switch button[value={language}]")
-    if switch.count():
-        switch.click()
-        page.wait_for_load_state()
+    in_language(page, language)
     document_id = _first_public_document_id(live_site)
     for name, path in (("manage", "/following"), ("search", "/search?q=trata"),
                        ("country", "/browse/countries/GT"), ("cite", f"/documents/{document_id}")):
