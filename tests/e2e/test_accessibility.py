@@ -3,6 +3,7 @@ every page reflows at a phone's width and at 200% zoom without sideways scrollin
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -131,15 +132,22 @@ def _open(site_page: SitePage, live_site, new_page, language: str, **options):
 def axe_summary(artifacts):
     summary: dict[str, dict] = {}
     yield summary
-    lines = ["axe-core summary (impact: violations) per page and language", ""]
+    rows = []
     for key in sorted(summary):
         counts = summary[key]
         detail = ", ".join(f"{impact}: {counts['impacts'].get(impact, 0)}"
                            for impact in ("critical", "serious", "moderate", "minor"))
-        lines.append(f"{key:32} {detail}; rules passed: {counts['passes']}"
-                     + (f"; rules: {', '.join(counts['rules'])}" if counts["rules"] else ""))
+        rows.append(f"{key:32} {detail}; rules passed: {counts['passes']}"
+                    + (f"; rules: {', '.join(counts['rules'])}" if counts["rules"] else ""))
+    # Under pytest-xdist the pages are shared among workers: each keeps its rows, and the
+    # summary is made again from every worker's rows, so the last one to finish lists all.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    (artifacts / f"axe-rows-{worker}.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    every_row = sorted(line for part in artifacts.glob("axe-rows-*.txt")
+                       for line in part.read_text(encoding="utf-8").splitlines() if line)
+    lines = ["axe-core summary (impact: violations) per page and language", "", *every_row]
     (artifacts / "axe-summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n" + "\n".join(lines))
+    print("\n" + "\n".join(rows))
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
