@@ -6,28 +6,34 @@ from pathlib import Path
 
 from flask import Flask, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from rcm_exchange.config import PROJECT_ROOT, load_settings, search_engine_options
 from rcm_exchange.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
-from rcm_exchange.schemas import MAX_ID
+from rcm_exchange.models.base import MAX_ID
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(settings: dict | None = None) -> Flask:
+    """A new application from the environment's ``RCM_*`` settings, then ``settings``.
+
+    Importing this package changes nothing outside it: logging and the database's
+    connection settings are steps of the factory below, and they act on this app (its
+    engines, the log format it was given) only.
+    """
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    settings = load_settings(config)
-    settings.update(config or {})
-    app.config.from_mapping(settings)
+    app.config.from_mapping(load_settings(settings))
+    app.config.update(settings or {})
     search_engine_options(app.config)  # a wrong search setting stops the start, not a request
     app.instance_path = app.config["INSTANCE_DIR"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    configure_logging(app)
     register_extensions(app)
+    install_sqlite_pragmas(app)
     register_operations(app)
     app.url_map.converters["int"] = IdConverter
     app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
@@ -37,6 +43,13 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     register_security_headers(app)
     return app
+
+
+def configure_logging(app: Flask) -> None:
+    """The root logger's format from ``RCM_LOG_FORMAT`` (plain text or JSON lines)."""
+    from rcm_exchange.operations import configure_logging as configure_root_logger
+
+    configure_root_logger(app.config["RCM_LOG_FORMAT"])
 
 
 def register_extensions(app: Flask) -> None:
@@ -76,16 +89,26 @@ def register_operations(app: Flask) -> None:
     operations.init_app(app)
 
 
-@event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, connection_record):
-    """WAL and a busy timeout let several server processes write to one SQLite file."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+def install_sqlite_pragmas(app: Flask) -> None:
+    """WAL and a busy timeout let several server processes write to one SQLite file.
+
+    Attached to this app's SQLite engines only: another app, or an engine made elsewhere
+    in the same process, keeps its own connection settings.
+    """
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", set_sqlite_pragmas)
+
+
+def set_sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 class IdConverter(IntegerConverter):
