@@ -88,7 +88,8 @@ _HEADING_TARGET = {"1": "2", "5": "4", "6": "4"}
 # C0/C1 controls except tab, newline and carriage return; lone surrogates
 # cannot be encoded and would make nh3 (and the database) fail.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_CHARS_PLAIN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# The same and carriage returns too: what text whose lines end in "\n" may not contain.
+PLAIN_TEXT_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def sanitize_html(html: str) -> str:
@@ -130,7 +131,7 @@ def clean_plain_text(text: str, *, max_length: int | None = None) -> str:
     if not text:
         return ""
     text = _LINE_BREAKS.sub("\n", text)
-    text = _visible(_CONTROL_CHARS_PLAIN.sub("", text))
+    text = _visible(PLAIN_TEXT_CONTROL_CHARS.sub("", text))
     text = unicodedata.normalize("NFC", text).strip()
     if max_length is not None and len(text) > max_length:
         text = text[:max_length].rstrip()

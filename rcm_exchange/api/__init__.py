@@ -18,12 +18,13 @@ from werkzeug.exceptions import BadRequest
 
 from rcm_exchange.errors import DomainError, Forbidden, PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationFailed
 from rcm_exchange.extensions import csrf
+from rcm_exchange.models.base import MAX_ID
 from rcm_exchange.schemas.errors import ErrorSchema
 from rcm_exchange.services import access
 
 API_PREFIX = "/api/v1"
 # Path parameter for ids: bounded, so an absurd id is a 404 and never reaches the database.
-ID = "int(min=1, max=2147483647)"
+ID = f"int(min=1, max={MAX_ID})"
 
 BEARER = "bearerAuth"
 # OpenAPI ``security`` of an operation: a token is needed, or it is optional (anonymous

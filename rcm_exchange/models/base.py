@@ -17,6 +17,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest value of the database's integer columns (PostgreSQL ``integer``): the
+# bound of every id the site accepts, in an address, a form, a body or a token.
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from rcm_exchange.errors import ValidationFailed
+from rcm_exchange.models.base import MAX_ID
 
 # marshmallow's own messages, marked so that they are in the catalogs and can be
 # shown in the user's language.
@@ -54,8 +55,6 @@ class Text(fields.String):
         return text
 
 
-# The largest value of the database's integer columns (PostgreSQL ``integer``).
-MAX_ID = 2**31 - 1
 # The years a document can be published or filtered by: a year outside is refused, never
 # turned into a date (``datetime(10000, 1, 1)`` raises).
 MIN_YEAR, MAX_YEAR = 1900, 2200

@@ -29,9 +29,7 @@ class DocumentSearchSchema(Schema):
                            error_messages={"unknown": _l("Choose the language of the document.")})
     year = fields.Integer(load_default=None, strict=False, validate=validate.Range(min=MIN_YEAR, max=MAX_YEAR),
                           metadata={"description": "Year of publication."})
-    organization = fields.Integer(load_default=None, strict=False,
-                                  validate=validate.Range(min=1, max=2**31 - 1),
-                                  metadata={"description": "Id of the submitting organization."})
+    organization = Id(load_default=None, metadata={"description": "Id of the submitting organization."})
     meeting = Id(load_default=None, metadata={"description": "Id of a meeting the document was presented or adopted at."})
     body = Text(load_default=None, validate=validate.Length(min=1, max=80),
                 metadata={"description": "Slug of an RCM body one of the document's meetings belongs to."})

@@ -7,14 +7,13 @@ from datetime import timezone
 from marshmallow import fields, validate
 
 from rcm_exchange.models import Standing
-from rcm_exchange.schemas import Text
+from rcm_exchange.schemas import Id, Text
 from rcm_exchange.schemas.documents import DocumentSchema
 from rcm_exchange.schemas.forum import MeetingLinkInSchema
 
 
 class ImportLineSchema(DocumentSchema):
-    id = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1, max=2**31 - 1),
-                        metadata={"description": "The document's id where it came from."})
+    id = Id(load_default=None, strict=True, metadata={"description": "The document's id where it came from."})
     organization = Text(required=True, validate=validate.Length(min=1, max=40),
                                  metadata={"description": "Acronym, e.g. MX, IOM, TS."})
     published_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)

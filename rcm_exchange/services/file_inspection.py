@@ -24,7 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
-from rcm_exchange.sanitize import clean_line
+from rcm_exchange.sanitize import PLAIN_TEXT_CONTROL_CHARS, clean_line
 
 __all__ = [
     "ALLOWED_TYPES",
@@ -203,8 +203,6 @@ MAX_XML_BYTES = 64 * 1024 * 1024
 _READ_CHUNK = 1024 * 1024
 _TEXT_BUFFER = 64 * 1024
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
 
 def extract_text(
     path: str | os.PathLike[str],
@@ -310,7 +308,7 @@ def _last_line(stderr: bytes) -> str:
 
 def _tidy(text: str) -> str:
     # PostgreSQL text cannot hold NUL, and PDFs often yield stray controls.
-    text = _CONTROL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = PLAIN_TEXT_CONTROL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 

@@ -34,11 +34,11 @@ from rcm_exchange.models import (
     Tag,
     utcnow,
 )
+from rcm_exchange.models.base import MAX_ID
 from rcm_exchange.services import access, citations
 from rcm_exchange.services.links import external_url
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
 PAGE_SIZE = 100
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 METADATA_FORMATS = {"oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", citations.OAI_DC)}
@@ -117,7 +117,7 @@ def identifier(document_id: int) -> str:
 def _document_id(oai_identifier: str) -> int:
     prefix = f"oai:{namespace()}:"
     local = oai_identifier[len(prefix):] if oai_identifier.startswith(prefix) else ""
-    if not (local.isascii() and local.isdigit() and 0 < int(local) < 2**31):
+    if not (local.isascii() and local.isdigit() and 0 < int(local) <= MAX_ID):
         raise OaiError("idDoesNotExist", "No item has this identifier.")
     return int(local)
 
@@ -235,9 +235,9 @@ class Response:
 
     def __init__(self, verb: str | None, arguments: dict[str, str], *, echo: bool):
         ET.register_namespace("", OAI)
-        ET.register_namespace("xsi", XSI)
+        ET.register_namespace("xsi", citations.XSI)
         self.root = ET.Element(f"{{{OAI}}}OAI-PMH", {
-            f"{{{XSI}}}schemaLocation": f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"})
+            f"{{{citations.XSI}}}schemaLocation": f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"})
         self.add(self.root, "responseDate", _datestamp(utcnow()))
         attributes = ({"verb": verb, **arguments} if echo and verb else {})
         self.add(self.root, "request", base_url(), **attributes)

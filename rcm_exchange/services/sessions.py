@@ -18,6 +18,7 @@ from sqlalchemy import update
 
 from rcm_exchange.extensions import db
 from rcm_exchange.models import User, UserSession, utcnow
+from rcm_exchange.models.base import MAX_ID
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 
@@ -52,7 +53,7 @@ def _row(session_id: str | None) -> UserSession | None:
         row_id = int(row_id)
     except (ValueError, AttributeError):
         return None
-    if not 0 < row_id < 2**31:
+    if not 0 < row_id <= MAX_ID:
         return None
     row = db.session.get(UserSession, row_id)
     if row is None or row.ended_at is not None or row.expires_at <= utcnow():

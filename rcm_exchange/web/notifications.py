@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from rcm_exchange.schemas import MAX_ID
+from rcm_exchange.models.base import MAX_ID
 from rcm_exchange.services import notifications
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

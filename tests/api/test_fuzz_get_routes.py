@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from rcm_exchange.models import DocumentStatus, Role, Visibility
+from rcm_exchange.models.base import MAX_ID
 from tests.builders import make_document, make_user
 from tests.conftest import on_both_databases
 
@@ -42,7 +43,7 @@ def _fill(pattern: str, values: dict) -> str:
     import re
 
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values.get(m.group(1).split(")")[-1].split(":")[-1], "1"),
-                  pattern).replace("(min=1, max=2147483647)", "")
+                  pattern).replace(f"(min=1, max={MAX_ID})", "")
 
 
 def _query_strings(rng: random.Random, count: int):
