@@ -130,11 +130,13 @@ class TextConverter(UnicodeConverter):
 
 def register_blueprints(app: Flask) -> None:
     from rcm_exchange.api import register_api
-    from rcm_exchange.web import admin, api_reference, audit, auth, browse, feeds, health, main, search, statistics, tokens
+    from rcm_exchange.web import (admin, api_reference, audit, auth, browse, feeds, health, main,
+                                  register_template_globals, search, statistics, tokens)
     from rcm_exchange.web import documents as documents_pages
     from rcm_exchange.web import notifications as notification_pages
     from rcm_exchange.web import review as review_pages
 
+    register_template_globals(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)

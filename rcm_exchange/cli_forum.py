@@ -147,4 +147,4 @@ def meeting_add_command(body, number, **options):
             None, load(MeetingSchema(), {"body": body, "number": number, **_given(**options)}))
     except DomainError as error:
         fail(error)
-    click.echo(f"Recorded meeting {meetings.meeting_slug(meeting)} (id {meeting.id}).")
+    click.echo(f"Recorded meeting {meeting.slug} (id {meeting.id}).")

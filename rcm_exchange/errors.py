@@ -6,8 +6,10 @@ body ``{"code", "message", "errors"}``. Nothing a client sends ends in a traceba
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -92,6 +94,21 @@ class UnsupportedMediaType(DomainError):
 class ValidationFailed(DomainError):
     status_code = 422
     default_message = _l("Some fields need attention.")
+
+
+# Where marshmallow's wording is not what a person filling a form should read.
+REWORDED = {"Missing data for required field.": _l("This field is required.")}
+
+
+def translate_messages(messages):
+    """Field messages (the schemas' or marshmallow's own) in the user's language, in
+    the shape they came: a dict by field, a list, or one message."""
+    if isinstance(messages, Mapping):
+        return {key: translate_messages(value) for key, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [translate_messages(message) for message in messages]
+    message = str(messages)
+    return str(REWORDED[message]) if message in REWORDED else gettext(message)
 
 
 class SearchUnavailable(DomainError):
@@ -185,8 +202,6 @@ def register_error_handlers(app: Flask) -> None:
         errors = None
         data = getattr(error, "data", None)
         if isinstance(data, dict) and "messages" in data:
-            from rcm_exchange.schemas import translate_messages
-
             errors = translate_messages(_flatten_locations(data["messages"]))
         return error_response(status, message, errors, headers)
 

@@ -9,6 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from rcm_exchange.api import API_PREFIX, ID, TOKEN_OPTIONAL, TOKEN_REQUIRED, error_responses
+from rcm_exchange.downloads import citation_response, send_attachment
 from rcm_exchange.schemas.document_search import DocumentResultsSchema, DocumentSearchSchema
 from rcm_exchange.schemas.documents import (
     AttachmentOutSchema,
@@ -148,8 +149,6 @@ def upload_attachment(files, document_id: int):
 }})
 def download_attachment(attachment_id: int):
     """Download an attachment"""
-    from rcm_exchange.web.documents import send_attachment
-
     return send_attachment(attachments.get_attachment_for(current_user, attachment_id))
 
 
@@ -168,8 +167,6 @@ class CitationQuerySchema(Schema):
 }})
 def document_citation(document_id: int, format: str):  # noqa: A002 - the parameter's name
     """Cite a published document: BibTeX, RIS, CSL-JSON or Dublin Core XML"""
-    from rcm_exchange.web.citations import citation_response
-
     return citation_response(current_user, document_id, format)
 
 

@@ -72,6 +72,11 @@ class Meeting(Base):
     body: Mapped[RcmBody] = relationship(lazy="joined")
     host_country: Mapped[Country | None] = relationship()
 
+    @property
+    def slug(self) -> str:
+        """How the API and the audit trail name a meeting, e.g. ``rcm-28``."""
+        return f"{self.body.slug}-{self.number}"
+
     def theme(self, locale: str) -> str:
         return (self.theme_es or self.theme_en) if locale == "es" else (self.theme_en or self.theme_es)
 
@@ -136,6 +141,11 @@ class Call(Base):
 
     def theme(self, locale: str) -> str:
         return self.theme_es if locale == "es" else self.theme_en
+
+    def is_open(self, on: date | None = None) -> bool:
+        """Whether answers are taken on ``on`` (today by default)."""
+        on = on or date.today()
+        return self.opens_on <= on <= self.closes_on
 
     def criteria(self, locale: str) -> str:
         return self.criteria_es if locale == "es" else self.criteria_en

@@ -6,14 +6,11 @@ API returns as ``errors``.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
-from rcm_exchange.errors import ValidationFailed
+from rcm_exchange.errors import ValidationFailed, translate_messages
 from rcm_exchange.models.base import MAX_ID
 
 # marshmallow's own messages, marked so that they are in the catalogs and can be
@@ -35,9 +32,6 @@ BUILT_IN_MESSAGES = (
     _l("Must be greater than or equal to {min} and less than or equal to {max}."),
     _l("Must be one of: {choices}."),
 )
-
-# Where marshmallow's wording is not what a person filling a form should read.
-REWORDED = {"Missing data for required field.": _l("This field is required.")}
 
 NUL_MESSAGE = _l("This contains a character that is not allowed.")
 
@@ -79,15 +73,6 @@ def Page(**kwargs) -> fields.Integer:  # noqa: N802 - a field, named like one
 
 # Fields a page's form carries that are not part of the resource.
 FORM_ONLY_FIELDS = frozenset({"csrf_token", "next"})
-
-
-def translate_messages(messages):
-    if isinstance(messages, Mapping):
-        return {key: translate_messages(value) for key, value in messages.items()}
-    if isinstance(messages, list | tuple):
-        return [translate_messages(message) for message in messages]
-    message = str(messages)
-    return str(REWORDED[message]) if message in REWORDED else gettext(message)
 
 
 def load(schema: Schema, data, *, partial: bool = False):

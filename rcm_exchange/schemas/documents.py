@@ -136,7 +136,7 @@ class AttachmentOutSchema(Schema):
     url = fields.Method("_url", required=True, metadata={"type": "string", "format": "uri"})
 
     def _url(self, attachment) -> str:
-        from rcm_exchange.services.links import external_url
+        from rcm_exchange.links import external_url
 
         return external_url("api_documents.download_attachment", attachment_id=attachment.id)
 
@@ -187,9 +187,7 @@ class DocumentOutSchema(Schema):
                                "description": "Id of the call for practices it answers."})
 
     def _meetings(self, document) -> list[dict]:
-        from rcm_exchange.services.meetings import meeting_slug
-
-        return [{"meeting": meeting_slug(link.meeting), "role": link.role.value}
+        return [{"meeting": link.meeting.slug, "role": link.role.value}
                 for link in sorted(document.meeting_links, key=lambda l: (l.meeting.starts_on, l.role.value))]
 
     def _tags(self, document) -> list[str]:
@@ -199,7 +197,7 @@ class DocumentOutSchema(Schema):
         return [country.code for country in document.countries]
 
     def _url(self, document) -> str:
-        from rcm_exchange.services.links import external_url
+        from rcm_exchange.links import external_url
 
         return external_url("documents.detail", document_id=document.id)
 

@@ -140,12 +140,10 @@ class MeetingOutSchema(Schema):
     url = fields.Method("_url", required=True, metadata={"type": "string", "format": "uri"})
 
     def _slug(self, meeting) -> str:
-        from rcm_exchange.services.meetings import meeting_slug
-
-        return meeting_slug(meeting)
+        return meeting.slug
 
     def _url(self, meeting) -> str:
-        from rcm_exchange.services.links import external_url
+        from rcm_exchange.links import external_url
 
         return external_url("meetings.meeting", meeting_id=meeting.id)
 
@@ -171,9 +169,7 @@ class MeetingLinkOutSchema(Schema):
     role = fields.Enum(MeetingRole, by_value=True, required=True)
 
     def _meeting(self, link) -> str:
-        from rcm_exchange.services.meetings import meeting_slug
-
-        return meeting_slug(link.meeting)
+        return link.meeting.slug
 
 
 class MeetingLinkInSchema(_Strict):
@@ -227,12 +223,10 @@ class CallOutSchema(Schema):
     url = fields.Method("_url", required=True, metadata={"type": "string", "format": "uri"})
 
     def _is_open(self, call) -> bool:
-        from rcm_exchange.services.calls import is_open
-
-        return is_open(call)
+        return call.is_open()
 
     def _url(self, call) -> str:
-        from rcm_exchange.services.links import external_url
+        from rcm_exchange.links import external_url
 
         return external_url("calls.call", call_id=call.id)
 

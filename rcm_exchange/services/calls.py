@@ -37,11 +37,6 @@ def today() -> date:
     return date.today()
 
 
-def is_open(call: Call, on: date | None = None) -> bool:
-    on = on or today()
-    return call.opens_on <= on <= call.closes_on
-
-
 def get_call(call_id: int) -> Call:
     call = db.session.get(Call, call_id)
     if call is None:
@@ -116,7 +111,7 @@ def closed_message(call: Call) -> str:
 def check_may_answer(user, call: Call) -> None:
     """Refuse an answer to a call that is not open, or from an organization it does not ask."""
     access.require_signed_in(user)
-    if not is_open(call):
+    if not call.is_open():
         raise Conflict(closed_message(call))
     if not access.may_answer_calls_of_kind(user, call.answerable_by):
         raise Forbidden(_("This call asks other kinds of organization for their practices."))
@@ -214,7 +209,7 @@ def call_counts(user, call: Call) -> CallCounts:
 
 def call_page(user, call_id: int, page: int = 1) -> CallPage:
     call = get_call(call_id)
-    may_answer = (access.is_signed_in(user) and is_open(call)
+    may_answer = (access.is_signed_in(user) and call.is_open()
                   and access.may_answer_calls_of_kind(user, call.answerable_by))
     own: list[Document] = []
     if may_answer:

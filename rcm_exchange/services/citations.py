@@ -18,7 +18,7 @@ import rispy
 from rcm_exchange.errors import NotFound
 from rcm_exchange.models import DocType, Document, DocumentStatus
 from rcm_exchange.services import access
-from rcm_exchange.services.links import external_url
+from rcm_exchange.links import external_url
 
 PUBLISHER = "Regional Conference on Migration (RCM)"
 DC = "http://purl.org/dc/elements/1.1/"

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from rcm_exchange.services import search
-from rcm_exchange.services.links import external_url
+from rcm_exchange.links import external_url
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50

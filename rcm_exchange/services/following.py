@@ -41,7 +41,7 @@ from rcm_exchange.models import (
     utcnow,
 )
 from rcm_exchange.services import access, browse, search
-from rcm_exchange.services.links import external_url
+from rcm_exchange.links import external_url
 from rcm_exchange.services.mail import queue_mail
 from rcm_exchange.services.unit_of_work import unit_of_work
 

@@ -36,7 +36,7 @@ from rcm_exchange.models import (
 )
 from rcm_exchange.models.base import MAX_ID
 from rcm_exchange.services import access, citations
-from rcm_exchange.services.links import external_url
+from rcm_exchange.links import external_url
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 PAGE_SIZE = 100

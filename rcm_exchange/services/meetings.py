@@ -64,10 +64,6 @@ def load_bodies() -> None:
                                    position=position * 10))
 
 
-def meeting_slug(meeting: Meeting) -> str:
-    return f"{meeting.body.slug}-{meeting.number}"
-
-
 def bodies() -> list[RcmBody]:
     return list(db.session.scalars(select(RcmBody).order_by(RcmBody.position, RcmBody.slug)))
 
@@ -142,7 +138,7 @@ def create_meeting(user, data: dict) -> Meeting:
         db.session.add(meeting)
         db.session.flush()
         db.session.add(AuditEvent(actor_id=getattr(user, "id", None), action="meeting_created",
-                                  details={"meeting": meeting_slug(meeting)}))
+                                  details={"meeting": meeting.slug}))
     return meeting
 
 
@@ -157,7 +153,7 @@ def update_meeting(user, meeting: Meeting, data: dict) -> Meeting:
         db.session.flush()
         db.session.expire(meeting, ["body"])
         db.session.add(AuditEvent(actor_id=user.id, action="meeting_updated",
-                                  details={"meeting": meeting_slug(meeting)}))
+                                  details={"meeting": meeting.slug}))
         if moves:
             # Search finds documents by their meetings' body and PPT year.
             for document in _linked_documents(meeting.id):
@@ -253,7 +249,7 @@ def export_record(document: Document) -> dict:
     """A document's standing and meeting links as an export line carries them."""
     record = forum_record(document)
     return {"standing": record.standing.value if record.standing else None,
-            "meetings": [{"meeting": meeting_slug(m), "role": role.value}
+            "meetings": [{"meeting": m.slug, "role": role.value}
                          for role, found in ((MeetingRole.PRESENTED_AT, record.presented_at),
                                              (MeetingRole.ADOPTED_AT, record.adopted_at)) for m in found]}
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Delivery, Document, Notification, PasswordTokenPurpose, Role, User, utcnow
 from rcm_exchange.services import access, accounts
-from rcm_exchange.services.links import external_url
+from rcm_exchange.links import external_url
 from rcm_exchange.services.mail import queue_mail
 from rcm_exchange.services.unit_of_work import unit_of_work
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from rcm_exchange.extensions import db
 from rcm_exchange.models import DocType, Document
 from rcm_exchange.services import access, browse
-from rcm_exchange.services.links import external_url
+from rcm_exchange.links import external_url
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 # The protocol's limit for one sitemap file.

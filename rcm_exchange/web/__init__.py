@@ -82,3 +82,9 @@ def main_navigation(user) -> list[NavLink]:
     return [NavLink(endpoint, str(label), endpoint.split(".")[0] == here)
             for endpoint, label, audience in NAVIGATION
             if allowed[audience] and has_endpoint(endpoint)]
+
+
+def register_template_globals(app) -> None:
+    """The pages' own helpers: where a page is, its links and the navigation."""
+    app.jinja_env.globals.update(current_path=current_path, document_url=document_url,
+                                 has_endpoint=has_endpoint, main_navigation=main_navigation)

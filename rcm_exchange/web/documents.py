@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from rcm_exchange.downloads import send_attachment
 from rcm_exchange.errors import DomainError, NotFound, ValidationFailed, handle_csrf_error
 from rcm_exchange.i18n import current_language, format_form_date, parse_form_date
 from rcm_exchange.models import DocType, DocumentStatus, ImplementationStatus, Language, Visibility
@@ -373,16 +373,3 @@ def delete_attachment(attachment_id: int):
 @bp.get("/attachments/<int:attachment_id>")
 def download_attachment(attachment_id: int):
     return send_attachment(attachments.get_attachment_for(current_user, attachment_id))
-
-
-def send_attachment(attachment):
-    """The file as a download; the API's download answers the same way."""
-    etag, last_modified = attachments.download_validators(attachment)
-    response = send_file(attachments.open_file(attachment), mimetype=attachment.content_type,
-                         as_attachment=True, download_name=attachment.filename, conditional=True,
-                         max_age=0, etag=etag, last_modified=last_modified)
-    # Never rendered on the site's origin: a download, not sniffed, sandboxed if opened.
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

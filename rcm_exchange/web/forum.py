@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from rcm_exchange.errors import ValidationFailed
 from rcm_exchange.i18n import current_language
 from rcm_exchange.labels import standing_label
-from rcm_exchange.models import Standing
+from rcm_exchange.models import Call, Standing
 from rcm_exchange.schemas import form_data, load
 from rcm_exchange.schemas.forum import LIST_FIELDS, CallAnswerSchema, DocumentForumSchema
 from rcm_exchange.services import access, calls, documents, forum_search, meetings
@@ -33,7 +33,7 @@ def forum_helpers():
             "open_calls": calls.open_calls, "all_calls": calls.list_calls,
             "answerable_calls": lambda: calls.answerable_calls(current_user),
             "can_curate_forum": lambda: access.can_curate_forum(current_user),
-            "all_meetings": meetings.meetings, "standings": list(Standing), "call_is_open": calls.is_open}
+            "all_meetings": meetings.meetings, "standings": list(Standing), "call_is_open": Call.is_open}
 
 
 def facet_describers(facets: dict) -> dict:

@@ -1,5 +1,5 @@
 """Absolute links in mail and API bodies follow RCM_BASE_URL."""
-from rcm_exchange.services.links import external_url
+from rcm_exchange.links import external_url
 
 
 def test_links_use_the_configured_base_address_even_after_it_changes(app):
