@@ -1,5 +1,6 @@
 """``create_app`` acts on the app it makes: importing the package changes nothing in the
 process, and each app's database settings stay on its own engines."""
+
 from __future__ import annotations
 
 import subprocess
@@ -30,8 +31,10 @@ def test_importing_the_package_changes_no_logging_and_no_engine_of_the_process()
 
 def _pragmas(engine) -> tuple:
     with engine.connect() as connection:
-        return (connection.execute(text("PRAGMA journal_mode")).scalar(),
-                connection.execute(text("PRAGMA foreign_keys")).scalar())
+        return (
+            connection.execute(text("PRAGMA journal_mode")).scalar(),
+            connection.execute(text("PRAGMA foreign_keys")).scalar(),
+        )
 
 
 def test_each_app_sets_its_sqlite_pragmas_on_its_own_engine_only(tmp_path):
