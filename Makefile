@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export FLASK_APP := wsgi
 PORT ?= 5000
 
-.PHONY: run test install install-run translations extract-messages lock audit bench bench-pages clean
+.PHONY: run test lint install install-run translations extract-messages lock audit bench bench-pages clean
 
 # uv installs from the lock; the venv needs no pip of its own when the interpreter's
 # pip can install into it (pip >= 22.3), which saves the slowest step of a fresh clone.
@@ -66,6 +66,14 @@ run: install-run
 test: install
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
+# Style, types and architecture: ruff's rules and formatting, mypy, and the import
+# contracts of pyproject.toml (layers and no import cycles).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
 bench: install
 	$(BIN)/python -m bench.run --size 10000
 
@@ -73,4 +81,4 @@ bench-pages: install
 	$(BIN)/python -m bench.pages --size 10000 $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
