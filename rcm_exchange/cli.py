@@ -9,20 +9,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from rcm_exchange import cli_forum  # noqa: F401 - its commands add themselves to the group
+from rcm_exchange.cli_group import fail, rcm
 from rcm_exchange.errors import DomainError
 from rcm_exchange.models import Role
-
-
-@click.group()
-def rcm():
-    """RCM Exchange administration."""
-
-
-def fail(error: DomainError) -> None:
-    message = error.describe()
-    for field, messages in (error.errors or {}).items():
-        message += f"\n  {field}: {' '.join(map(str, messages))}"
-    raise click.ClickException(message)
 
 
 @rcm.command("init")
@@ -236,7 +226,3 @@ def prune_search_log_command():
     from rcm_exchange.services import search
 
     click.echo(f"Pruned {search.prune_search_log()} search-log entries.")
-
-
-# The forum structure commands register themselves on the group.
-from rcm_exchange import cli_forum  # noqa: E402,F401

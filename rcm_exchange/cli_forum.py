@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from rcm_exchange.cli import fail, rcm
+from rcm_exchange.cli_group import fail, rcm
 from rcm_exchange.errors import DomainError
 from rcm_exchange.models import OrganizationKind
 

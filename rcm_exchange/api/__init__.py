@@ -8,29 +8,17 @@ blueprints are exempt from the CSRF check the pages need.
 """
 from __future__ import annotations
 
-from http import HTTPStatus
-
 from flask import Flask, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from flask_smorest import Api
 from werkzeug.exceptions import BadRequest
 
+from rcm_exchange.api.spec import API_PREFIX, BEARER
 from rcm_exchange.errors import DomainError, Forbidden, PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationFailed
 from rcm_exchange.extensions import csrf
-from rcm_exchange.models.base import MAX_ID
 from rcm_exchange.schemas.errors import ErrorSchema
 from rcm_exchange.services import access
-
-API_PREFIX = "/api/v1"
-# Path parameter for ids: bounded, so an absurd id is a 404 and never reaches the database.
-ID = f"int(min=1, max={MAX_ID})"
-
-BEARER = "bearerAuth"
-# OpenAPI ``security`` of an operation: a token is needed, or it is optional (anonymous
-# callers see public material only).
-TOKEN_REQUIRED = [{BEARER: []}]
-TOKEN_OPTIONAL = [{BEARER: []}, {}]
 
 # Endpoints an anonymous caller may call with a body (asking for a token).
 ANONYMOUS_WRITES = frozenset({"api_tokens.create_token"})
@@ -66,15 +54,6 @@ class BoundedJSONProvider(DefaultJSONProvider):
                     raise ValueError("JSON nested too deeply")
                 stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
         return value
-
-
-def error_responses(blp, *codes: int):
-    """Document the errors an operation answers with, each with the contract's body."""
-    def decorate(function):
-        for code in codes:
-            function = blp.alt_response(code, response=HTTPStatus(code).name)(function)
-        return function
-    return decorate
 
 
 class RcmApi(Api):

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from rcm_exchange.api import API_PREFIX, ID, TOKEN_OPTIONAL, TOKEN_REQUIRED, error_responses
+from rcm_exchange.api.spec import API_PREFIX, ID, TOKEN_OPTIONAL, TOKEN_REQUIRED, error_responses
 from rcm_exchange.downloads import citation_response, send_attachment
 from rcm_exchange.schemas.document_search import DocumentResultsSchema, DocumentSearchSchema
 from rcm_exchange.schemas.documents import (

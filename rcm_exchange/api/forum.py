@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from rcm_exchange.api import API_PREFIX, ID, TOKEN_OPTIONAL, TOKEN_REQUIRED, error_responses
+from rcm_exchange.api.spec import API_PREFIX, ID, TOKEN_OPTIONAL, TOKEN_REQUIRED, error_responses
 from rcm_exchange.models import DocumentStatus
 from rcm_exchange.schemas.documents import DocumentOutSchema
 from rcm_exchange.schemas.forum import (

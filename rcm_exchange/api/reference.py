@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from rcm_exchange.api import API_PREFIX, TOKEN_OPTIONAL, error_responses
+from rcm_exchange.api.spec import API_PREFIX, TOKEN_OPTIONAL, error_responses
 from rcm_exchange.schemas.forum import TagListQuerySchema
 from rcm_exchange.schemas.reference import CountryOutSchema, OrganizationOutSchema, TagOutSchema
 from rcm_exchange.services import accounts, browse, taxonomy

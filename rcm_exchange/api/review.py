@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from rcm_exchange.api import API_PREFIX, ID, TOKEN_REQUIRED, error_responses
+from rcm_exchange.api.spec import API_PREFIX, ID, TOKEN_REQUIRED, error_responses
 from rcm_exchange.schemas.documents import DocumentOutSchema
 from rcm_exchange.schemas.review import QueueFilterSchema, ReviewActionSchema
 from rcm_exchange.services import documents, review

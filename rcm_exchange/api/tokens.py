@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, request
 from flask_smorest import Blueprint
 
-from rcm_exchange.api import API_PREFIX, TOKEN_REQUIRED, error_responses
+from rcm_exchange.api.spec import API_PREFIX, TOKEN_REQUIRED, error_responses
 from rcm_exchange.schemas.api_tokens import IssuedTokenSchema, TokenRequestSchema
 from rcm_exchange.services import accounts, api_tokens
 from rcm_exchange.services.attempt_limits import SignInAttempt
@@ -26,8 +26,8 @@ def create_token(data):
     Failed tries count against the same limits as the site's sign-in page.
     """
     attempt = SignInAttempt(email=accounts.normalize_email(data["email"]), address=request.remote_addr or "")
-    issued = api_tokens.issue_token_for_credentials(attempt, data["password"], name="API",
-                                                    read_only=data["read_only"])
+    issued = accounts.issue_token_for_credentials(attempt, data["password"], name="API",
+                                                  read_only=data["read_only"])
     return {"token": issued.token, "expires_at": issued.expires_at}
 
 

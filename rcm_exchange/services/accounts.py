@@ -1,7 +1,6 @@
 """Accounts: creation by admins, sign-in, passwords and single-use password links."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
-from rcm_exchange.errors import NotFound, ValidationFailed
+from rcm_exchange.errors import NotFound, Unauthorized, ValidationFailed
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
     AuditEvent,
@@ -24,7 +23,8 @@ from rcm_exchange.models import (
     utcnow,
 )
 from rcm_exchange.sanitize import clean_line
-from rcm_exchange.services import access
+from rcm_exchange.services import access, api_tokens, sessions
+from rcm_exchange.services.token_hashes import hash_token
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 
@@ -45,10 +45,6 @@ def _dummy_hash() -> str:
     return current_app.extensions["rcm_password_hasher"][1]
 
 MIN_PASSWORD_LENGTH = 10
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalize_email(email: str) -> str:
@@ -199,6 +195,19 @@ def sign_in(attempt, password: str) -> User | None:
     return user
 
 
+def issue_token_for_credentials(attempt, password: str, name: str = "", *,
+                                read_only: bool = False) -> api_tokens.IssuedToken:
+    """POST /auth/tokens: a new token for the account with these credentials, counted
+    against the same sign-in limits as the sign-in page."""
+    from flask_babel import gettext as _
+
+    user = sign_in(attempt, password)
+    if user is None:
+        # One answer for an unknown email and a wrong password.
+        raise Unauthorized(_("The email or password is not right."))
+    return api_tokens.issue_token(user, name=name, read_only=read_only)
+
+
 def change_password(user: User, current_password: str, password: str) -> None:
     """A new password, given the current one (a stolen session or remember-me cookie is
     not enough to take the account over). Every session and API token of the account
@@ -218,8 +227,6 @@ def change_password(user: User, current_password: str, password: str) -> None:
 
 def _end_everything(user: User) -> None:
     """A new password ends every session and revokes every API token of the account."""
-    from rcm_exchange.services import api_tokens, sessions
-
     sessions.end_all_sessions(user)
     api_tokens.revoke_all_tokens(user)
 

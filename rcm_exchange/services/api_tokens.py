@@ -18,7 +18,8 @@ from rcm_exchange.errors import NotFound, Unauthorized
 from rcm_exchange.extensions import db
 from rcm_exchange.models import ApiToken, User, utcnow
 from rcm_exchange.sanitize import clean_line
-from rcm_exchange.services import access, accounts
+from rcm_exchange.services import access
+from rcm_exchange.services.token_hashes import hash_token
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 # Recording each use would write on every API call; once in a while is enough to
@@ -37,26 +38,13 @@ class IssuedToken:
         return self.record.expires_at
 
 
-def issue_token_for_credentials(attempt, password: str, name: str = "", *,
-                                read_only: bool = False) -> IssuedToken:
-    """POST /auth/tokens: a new token for the account with these credentials, counted
-    against the same sign-in limits as the sign-in page."""
-    from flask_babel import gettext as _
-
-    user = accounts.sign_in(attempt, password)
-    if user is None:
-        # One answer for an unknown email and a wrong password.
-        raise Unauthorized(_("The email or password is not right."))
-    return issue_token(user, name=name, read_only=read_only)
-
-
 def issue_token(user: User, *, name: str = "", read_only: bool = False) -> IssuedToken:
     if not access.is_signed_in(user):
         raise Unauthorized()
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     hours = current_app.config["RCM_TOKEN_LIFETIME_HOURS"]
     with unit_of_work():
-        record = ApiToken(user_id=user.id, token_hash=accounts.hash_token(token), name=clean_line(name),
+        record = ApiToken(user_id=user.id, token_hash=hash_token(token), name=clean_line(name),
                           read_only=read_only, expires_at=utcnow() + timedelta(hours=hours))
         db.session.add(record)
     return IssuedToken(token, record)
@@ -67,7 +55,7 @@ def find_token(token: str) -> ApiToken | None:
     if not token or len(token) > 200:
         return None
     record = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == accounts.hash_token(token))
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
     )
     if record is None or record.revoked_at is not None or record.expires_at <= utcnow():
         return None

@@ -19,13 +19,8 @@ from sqlalchemy import update
 from rcm_exchange.extensions import db
 from rcm_exchange.models import User, UserSession, utcnow
 from rcm_exchange.models.base import MAX_ID
+from rcm_exchange.services.token_hashes import hash_token
 from rcm_exchange.services.unit_of_work import unit_of_work
-
-
-def _hash(secret: str) -> str:
-    from rcm_exchange.services.accounts import hash_token
-
-    return hash_token(secret)
 
 
 def _lifetime(remember: bool) -> timedelta:
@@ -38,7 +33,7 @@ def start_session(user: User, *, remember: bool = False) -> User:
     """A new server-side session for ``user``; ``login_user`` then stores its id."""
     secret = secrets.token_urlsafe(32)
     with unit_of_work():
-        row = UserSession(user_id=user.id, secret_hash=_hash(secret), epoch=user.session_epoch,
+        row = UserSession(user_id=user.id, secret_hash=hash_token(secret), epoch=user.session_epoch,
                           remember=remember, expires_at=utcnow() + _lifetime(remember))
         db.session.add(row)
         db.session.flush()
@@ -58,7 +53,7 @@ def _row(session_id: str | None) -> UserSession | None:
     row = db.session.get(UserSession, row_id)
     if row is None or row.ended_at is not None or row.expires_at <= utcnow():
         return None
-    if not hmac.compare_digest(row.secret_hash, _hash(secret)):
+    if not hmac.compare_digest(row.secret_hash, hash_token(secret)):
         return None
     return row
 
@@ -88,7 +83,7 @@ def rotate_remembered_session(user: User) -> str:
         return user.sign_in_session
     secret = secrets.token_urlsafe(32)
     with unit_of_work():
-        row.secret_hash = _hash(secret)
+        row.secret_hash = hash_token(secret)
         row.expires_at = utcnow() + _lifetime(row.remember)
     user.sign_in_session = f"{row.id}.{secret}"
     return user.sign_in_session
