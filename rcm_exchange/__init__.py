@@ -78,9 +78,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
     register_template_helpers(app)
-    from rcm_exchange import queue
+    from rcm_exchange import tasks
 
-    queue.init_app(app)
+    tasks.init_app(app)
 
 
 def register_operations(app: Flask) -> None:

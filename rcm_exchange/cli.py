@@ -213,7 +213,7 @@ def worker_command(threads):
     """Run the background worker: mail, text extraction, index catch-up, search-log
     pruning and the sweep that re-enqueues what was left behind. Stops on SIGTERM or
     SIGINT once its running tasks finish."""
-    from rcm_exchange.queue import run_worker
+    from rcm_exchange.tasks import run_worker
 
     app = current_app._get_current_object()
     run_worker(app, threads=threads or app.config["RCM_WORKER_THREADS"])
