@@ -22,7 +22,9 @@ from rcm_exchange.models import (
     User,
     Visibility,
 )
-from rcm_exchange.services import accounts, harvest
+from rcm_exchange.services import accounts, harvest, search, search_log
+from rcm_exchange.services.search import SearchParams
+from rcm_exchange.services.unit_of_work import unit_of_work
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -143,3 +145,27 @@ def answer_call(document: Document, call, *, by: User | None = None) -> Document
     db.session.refresh(document)
     calls.answer_call(by, call, document)
     return document
+
+
+# Short names of the visibility tiers, for the tables of who sees what. ``SEC`` rather
+# than ``S``: ``S`` is ``DocumentStatus`` in the tests that use it.
+P, PA, M, SEC = Visibility.PUBLIC, Visibility.PARTICIPANTS, Visibility.MEMBERS, Visibility.SECRETARIAT
+
+
+def make_reader(spec: dict | None) -> User | None:
+    """The account a table row describes (the ``make_user`` keywords), or None for anonymous."""
+    return None if spec is None else make_user(**spec)
+
+
+def publish(**fields) -> Document:
+    """A published document, recorded in the search log as the workflow does."""
+    document = make_document(**fields)
+    with unit_of_work():
+        search_log.record_change(document)
+    return document
+
+
+def found(user: User | None, q: str = "", **params) -> list[int]:
+    """The ids of the documents ``user`` finds with the words ``q`` and the filters ``params``."""
+    return [item.document.id for item in search.search_documents(user, SearchParams(q=q, **params)).items]
+

@@ -3,26 +3,24 @@ that behaves like a browser (it sends the CSRF token from the page); builders.""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from rcm_exchange import create_app
 from rcm_exchange.extensions import db
+from tests.builders import PASSWORD
+from tests.clients import new_browser, sign_in
 
 POSTGRES_URL = os.environ.get("RCM_TEST_POSTGRES_URL")
 requires_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="RCM_TEST_POSTGRES_URL is not set")
 DATABASES = ["sqlite", pytest.param("postgresql", marks=requires_postgres)]
 # Apply to a test to run it on SQLite and, when available, on PostgreSQL.
 on_both_databases = pytest.mark.parametrize("database", DATABASES, indirect=True)
-
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def _postgres_url(database_name: str) -> str:
@@ -171,46 +169,20 @@ def app(database, tmp_path, app_config, seeded_templates):
             engine.close()
 
 
-class BrowserClient(FlaskClient):
-    """Posts forms the way a browser does: with the CSRF token the site handed out.
-
-    Each request runs in an application context of its own, as in production, so it
-    has its own database session and its own ``g`` (the signed-in user is loaded anew).
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-    def csrf_token(self) -> str:
-        page = self.get("/auth/sign-in")
-        return CSRF_FIELD.search(page.get_data(as_text=True)).group(1)
-
-    def post_form(self, url: str, data: dict | None = None, *, csrf: bool = True, **kwargs):
-        data = dict(data or {})
-        if csrf and "csrf_token" not in data:
-            data["csrf_token"] = self.csrf_token()
-        return self.post(url, data=data, **kwargs)
-
-
 @pytest.fixture
 def client(app):
-    app.test_client_class = BrowserClient
-    return app.test_client()
+    return new_browser(app)
 
 
 @pytest.fixture
 def login_as(app):
     """``login_as(user)`` → a signed-in client for that account (a new browser each call)."""
-    from tests.builders import PASSWORD
 
-    def sign_in(user, *, remember: bool = False):
-        app.test_client_class = BrowserClient
-        browser = app.test_client()
-        response = browser.post_form("/auth/sign-in", {"email": user.email, "password": PASSWORD,
-                                                       "remember": "true" if remember else ""})
+    def signed_in(user, *, remember: bool = False):
+        signed_in_browser = new_browser(app)
+        response = sign_in(signed_in_browser, user.email, PASSWORD, remember="true" if remember else "")
         assert response.status_code == 302, response.get_data(as_text=True)
-        browser.get("/")  # as a browser would, which also shows the welcome message once
-        return browser
+        signed_in_browser.get("/")  # as a browser would, which also shows the welcome message once
+        return signed_in_browser
 
-    return sign_in
+    return signed_in

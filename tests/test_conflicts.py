@@ -9,8 +9,8 @@ from sqlalchemy import create_engine, event, text
 
 from rcm_exchange.extensions import db
 from rcm_exchange.models import DocumentStatus, Role
-from tests.api.conftest import ApiClient
-from tests.builders import PASSWORD, make_document, make_user
+from tests.builders import make_document, make_user
+from tests.clients import api_client
 from tests.conftest import on_both_databases
 from tests.web.test_attachments_and_visibility import PNG
 
@@ -73,9 +73,7 @@ def test_a_double_clicked_submit_gets_409_with_its_message(app, login_as, meanwh
 def test_an_edit_racing_a_decision_gets_409_through_the_api(app, meanwhile):
     author = make_user(org="MX")
     document = make_document(status=S.DRAFT, author=author, org="MX")
-    app.test_client_class = ApiClient
-    client = app.test_client(use_cookies=False)
-    client.token = client.post("/api/v1/auth/tokens", json={"email": author.email, "password": PASSWORD}).get_json()["token"]
+    client = api_client(app, author)
     meanwhile(document.id)
     response = client.patch(f"/api/v1/documents/{document.id}", json={"title": "New", "version": document.version})
     assert response.status_code == 409 and "at the same moment" in response.get_json()["message"]

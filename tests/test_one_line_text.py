@@ -12,10 +12,10 @@ from sqlalchemy import select
 from rcm_exchange.extensions import db
 from rcm_exchange.models import ApiToken, Attachment, Document, DocumentRevision, DocumentStatus, Role
 from rcm_exchange.services import review
-from tests.api.conftest import ApiClient
-from tests.builders import PASSWORD, make_document, make_user
+from tests.builders import make_document, make_user
 from tests.conftest import on_both_databases
-from tests.local_servers import Inbox, free_test_port as free_port
+from tests.clients import api_client
+from tests.local_servers import Inbox, smtp_port  # noqa: F401 - fixture
 from tests.web.test_attachments_and_visibility import PNG
 from tests.web.test_document_pages import create
 
@@ -27,17 +27,9 @@ DOCUMENT = {"title": HOSTILE, "summary": "Line one.\u2028Line two.", "body_html"
             "doc_type": "practice_report", "language": "en", "partners": "IOM\nUNHCR"}
 
 
-def _api(app, user):
-    app.test_client_class = ApiClient
-    client = app.test_client(use_cookies=False)
-    answer = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
-    client.token = answer.get_json()["token"]
-    return client
-
-
 @on_both_databases
 def test_a_title_sent_through_the_api_is_kept_on_one_line_without_hidden_characters(app):
-    client = _api(app, make_user(org="MX"))
+    client = api_client(app, make_user(org="MX"))
     answer = client.post("/api/v1/documents", json=DOCUMENT)
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
@@ -56,7 +48,7 @@ def test_a_title_typed_in_the_form_is_kept_on_one_line(app, login_as):
 def test_a_revision_title_is_kept_on_one_line(app):
     author = make_user(org="MX")
     document = make_document(author=author, org="MX")
-    client = _api(app, author)
+    client = api_client(app, author)
     answer = client.patch(f"/api/v1/documents/{document.id}", json={"title": HOSTILE, "version": document.version})
     assert answer.status_code == 200, answer.get_json()
     revision = db.session.scalar(select(DocumentRevision).where(DocumentRevision.document_id == document.id))
@@ -94,11 +86,6 @@ def test_an_uploaded_file_name_loses_its_reordering_and_invisible_characters(app
 
 
 @pytest.fixture
-def smtp_port():
-    return free_port()
-
-
-@pytest.fixture
 def app_config(smtp_port):
     return {"RCM_MAIL_URL": f"smtp://127.0.0.1:{smtp_port}"}
 
@@ -110,7 +97,7 @@ def test_a_title_with_a_line_break_does_not_stop_the_mail_about_it(app, smtp_por
     try:
         moderator = make_user(role=Role.MODERATOR, email="mod@ts.example.org")
         author = make_user(org="MX", email="author@mx.example.org")
-        client = _api(app, author)
+        client = api_client(app, author)
         created = client.post("/api/v1/documents", json=DOCUMENT).get_json()
         client.post(f"/api/v1/documents/{created['id']}/submit", json={"version": created["version"]})
         document = db.session.get(Document, created["id"])

@@ -8,11 +8,9 @@ import pytest
 
 from rcm_exchange.errors import Conflict, Forbidden
 from rcm_exchange.extensions import db
-from rcm_exchange.models import DocumentStatus, OrganizationKind, Role, Visibility
+from rcm_exchange.models import DocumentStatus, OrganizationKind, Role
 from rcm_exchange.services import calls, documents, review, search
-from tests.builders import answer_call, make_call, make_document, make_user
-
-P, PA, M, S = Visibility.PUBLIC, Visibility.PARTICIPANTS, Visibility.MEMBERS, Visibility.SECRETARIAT
+from tests.builders import M, P, PA, SEC, answer_call, make_call, make_document, make_reader, make_user
 
 
 def test_the_secretariat_opens_a_call_and_the_home_page_shows_it_while_open(app, login_as, client):
@@ -97,7 +95,7 @@ READERS = {
     "secretariat": dict(role=Role.MODERATOR),
 }
 SEES = {"anonymous": {P}, "civil_society": {P, PA}, "observer_org": {P, PA}, "other_member": {P, PA, M},
-        "secretariat": {P, PA, M, S}}
+        "secretariat": {P, PA, M, SEC}}
 
 
 @pytest.fixture
@@ -106,7 +104,7 @@ def answered(app):
     submission waiting for review and a rejected one."""
     call = make_call()
     published = {v: answer_call(make_document(org="MX", visibility=v, title=f"Answer {v.value}"), call)
-                 for v in (P, PA, M, S)}
+                 for v in (P, PA, M, SEC)}
     answer_call(make_document(org="MX", status=DocumentStatus.SUBMITTED, title="Answer waiting"), call)
     answer_call(make_document(org="CO", status=DocumentStatus.REJECTED, title="Answer rejected"), call)
     return call, published
@@ -116,7 +114,7 @@ def answered(app):
 def test_a_calls_page_lists_counts_and_searches_only_the_answers_the_reader_may_see(
         app, answered, reader, login_as, client):
     call, published = answered
-    user = None if READERS[reader] is None else make_user(**READERS[reader])
+    user = make_reader(READERS[reader])
     page = calls.call_page(user, call.id)
     expected = {published[v].id for v in SEES[reader]}
     assert {d.id for d in page.answers.items} == expected and page.answers.total == len(expected)

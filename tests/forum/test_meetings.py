@@ -8,12 +8,10 @@ import pytest
 
 from rcm_exchange.errors import Forbidden, StaleVersion
 from rcm_exchange.extensions import db
-from rcm_exchange.models import DocumentStatus, OrganizationKind, Role, Standing, Visibility
+from rcm_exchange.models import DocumentStatus, OrganizationKind, Role, Standing
 from rcm_exchange.services import meetings, search
-from tests.builders import link_document, make_document, make_meeting, make_user
+from tests.builders import M, P, PA, SEC, link_document, make_document, make_meeting, make_reader, make_user
 from tests.conftest import on_both_databases
-
-P, PA, M, S = Visibility.PUBLIC, Visibility.PARTICIPANTS, Visibility.MEMBERS, Visibility.SECRETARIAT
 
 READERS = {
     "anonymous": None,
@@ -26,7 +24,7 @@ READERS = {
 # Which of a Mexican public, participants, members and secretariat document each reader sees.
 SEES = {
     "anonymous": {P}, "civil_society": {P, PA}, "observer_state": {P, PA}, "other_member": {P, PA, M},
-    "same_org": {P, PA, M, S}, "moderator": {P, PA, M, S},
+    "same_org": {P, PA, M, SEC}, "moderator": {P, PA, M, SEC},
 }
 
 
@@ -35,7 +33,7 @@ def linked(app):
     """A meeting with one published document of each visibility presented at it, a draft,
     and an RCM declaration adopted at it."""
     meeting = make_meeting(body="rcgm", number=31, ppt_year=2024)
-    presented = {v: make_document(visibility=v, org="MX", title=f"Presented {v.value}") for v in (P, PA, M, S)}
+    presented = {v: make_document(visibility=v, org="MX", title=f"Presented {v.value}") for v in (P, PA, M, SEC)}
     draft = make_document(status=DocumentStatus.DRAFT, visibility=P, org="MX", title="Presented draft")
     for document in [*presented.values(), draft]:
         link_document(document, standing=Standing.NATIONAL_PRACTICE, presented_at=[meeting])
@@ -44,14 +42,10 @@ def linked(app):
     return meeting, presented, declaration
 
 
-def _reader(name):
-    return None if READERS[name] is None else make_user(**READERS[name])
-
-
 @pytest.mark.parametrize("reader", READERS)
 def test_a_meeting_page_lists_and_counts_only_what_the_reader_may_see(app, linked, reader, login_as, client):
     meeting, presented, declaration = linked
-    user = _reader(reader)
+    user = make_reader(READERS[reader])
     browser = client if user is None else login_as(user)
     page = meetings.meeting_page(user, meeting.id)
     expected = {presented[v].id for v in SEES[reader]}
@@ -67,7 +61,7 @@ def test_a_meeting_page_lists_and_counts_only_what_the_reader_may_see(app, linke
 def test_search_facets_by_meeting_body_standing_and_year_count_only_what_the_reader_may_see(
         app, linked, reader, api_client):
     meeting, presented, _declaration = linked
-    user = _reader(reader)
+    user = make_reader(READERS[reader])
     visible = len(SEES[reader])
     result = search.search_documents(user, search.SearchParams(meeting=meeting.id))
     assert result.total == visible + 1  # and the declaration

@@ -6,27 +6,18 @@ import io
 
 import pytest
 from sqlalchemy import select, update
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Attachment, DocumentStatus, utcnow
 from rcm_exchange.services import attachments, background
 from tests.builders import make_document, make_user
+from tests.clients import upload
 from tests.operations.conftest import queued_config, run_queued_tasks
 from tests.services.test_file_inspection import build_pdf
 
 
 def pdf_saying(text: str) -> bytes:
     return build_pdf([b"BT /F1 12 Tf 72 712 Td (" + text.encode() + b") Tj ET"])
-
-
-def upload(browser, document_id, content: bytes, name: str):
-    boundary, body = encode_multipart({"csrf_token": browser.csrf_token(),
-                                       "file": FileStorage(io.BytesIO(content), filename=name)})
-    return browser.post(f"/documents/{document_id}/attachments", data=body,
-                        content_type=f"multipart/form-data; boundary={boundary}",
-                        follow_redirects=True)
 
 
 @pytest.fixture
@@ -47,7 +38,7 @@ def draft(author):
 def test_an_upload_answers_with_text_being_extracted_and_the_worker_fills_it_in(
         app, login_as, author, draft):
     browser = login_as(author)
-    page = upload(browser, draft.id, pdf_saying("Ventanilla de retorno"), "informe.pdf")
+    page = upload(browser, draft.id, pdf_saying("Ventanilla de retorno"), "informe.pdf", follow_redirects=True)
     assert page.status_code == 200
     assert "text being extracted" in page.get_data(as_text=True)
     attachment = db.session.scalar(select(Attachment))

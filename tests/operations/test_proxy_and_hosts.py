@@ -8,7 +8,8 @@ import pytest
 
 from rcm_exchange.config import trusted_hosts
 from rcm_exchange.extensions import db
-from tests.conftest import BrowserClient, make_app
+from tests.clients import BrowserClient
+from tests.conftest import make_app
 
 
 @pytest.fixture

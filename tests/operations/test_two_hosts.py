@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from tests.operations.workers import (
     queue_name,
     requires_postgres_and_redis,
     start_worker,
+    wait_for,
 )
 from tests.services.test_file_inspection import build_pdf
 
@@ -43,17 +43,6 @@ KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 TITLE = "Albergue de retorno seguro"
 PDF_WORD = "quetzalcoatlus"
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.3)
 
 
 def answers(url: str, **kwargs) -> bool:

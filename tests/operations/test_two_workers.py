@@ -2,7 +2,6 @@
 Redis, a real SMTP sink)."""
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 import pytest
@@ -13,7 +12,7 @@ from rcm_exchange.models import OutgoingMail
 from rcm_exchange.queue import enqueue
 from rcm_exchange.services import mail
 from rcm_exchange.services.unit_of_work import unit_of_work
-from tests.operations.workers import REDIS_URL, queue_name, requires_postgres_and_redis, start_worker
+from tests.operations.workers import REDIS_URL, queue_name, requires_postgres_and_redis, start_worker, wait_for
 
 pytestmark = [requires_postgres_and_redis,
               pytest.mark.parametrize("database", ["postgresql"], indirect=True)]
@@ -30,14 +29,6 @@ def name():
 def app_config(sink, name):
     return {"RCM_QUEUE_IMMEDIATE": False, "RCM_REDIS_URL": REDIS_URL, "RCM_QUEUE_NAME": name,
             "RCM_MAIL_URL": sink.url}
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.2)
 
 
 def test_two_workers_draining_200_queued_messages_deliver_each_exactly_once(

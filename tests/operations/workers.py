@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -67,3 +68,15 @@ class Process:
 
 def start_worker(env: dict[str, str], log: Path) -> Process:
     return Process([sys.executable, "-m", "flask", "rcm", "worker"], env, log)
+
+
+def wait_for(condition, timeout: float, what: str):
+    """``condition()``'s first true answer, asked every 0.2 s; fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.2)

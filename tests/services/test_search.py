@@ -18,19 +18,7 @@ from rcm_exchange.models import DocumentStatus, SearchLogEntry, SearchLogPrune, 
 from rcm_exchange.services import search, search_log
 from rcm_exchange.services.search import SearchParams
 from rcm_exchange.services.unit_of_work import unit_of_work
-from tests.builders import make_document, make_user
-
-
-def publish(**fields):
-    """A published document, recorded in the search log as the workflow does."""
-    document = make_document(**fields)
-    with unit_of_work():
-        search_log.record_change(document)
-    return document
-
-
-def found(user, q="", **params) -> list[int]:
-    return [item.document.id for item in search.search_documents(user, SearchParams(q=q, **params)).items]
+from tests.builders import found, make_document, make_user, publish
 
 
 def test_a_published_document_is_found_at_once_without_accents(app):

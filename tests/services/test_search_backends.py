@@ -9,7 +9,7 @@ from rcm_exchange.models import DocumentStatus, Visibility
 from rcm_exchange.services import search, search_log
 from rcm_exchange.services.search import SearchParams
 from rcm_exchange.services.unit_of_work import unit_of_work
-from tests.builders import make_document, make_user
+from tests.builders import found, make_user, publish
 from tests.conftest import make_app, requires_postgres
 
 ENGINES = [
@@ -17,17 +17,6 @@ ENGINES = [
     pytest.param("postgresql", {"RCM_SEARCH_BACKEND": "postgres"}, id="postgres", marks=requires_postgres),
 ]
 on_every_engine = pytest.mark.parametrize("database, app_config", ENGINES, indirect=["database"])
-
-
-def publish(**fields):
-    document = make_document(**fields)
-    with unit_of_work():
-        search_log.record_change(document)
-    return document
-
-
-def found(user, q="", **params) -> list[int]:
-    return [item.document.id for item in search.search_documents(user, SearchParams(q=q, **params)).items]
 
 
 @on_every_engine

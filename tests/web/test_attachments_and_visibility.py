@@ -9,13 +9,12 @@ import zipfile
 
 import pytest
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Attachment, Document, DocumentStatus, OrganizationKind, Role, Visibility
 from rcm_exchange.services import attachments, storage
 from tests.builders import make_document, make_user
+from tests.clients import upload
 
 S = DocumentStatus
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -32,14 +31,6 @@ def docx(text: str) -> bytes:
             '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
             f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"))
     return buffer.getvalue()
-
-
-def upload(browser, document_id, content: bytes, name: str):
-    # Encoded in memory: the test client would spool a large body to a file it never closes.
-    boundary, body = encode_multipart({"csrf_token": browser.csrf_token(),
-                                       "file": FileStorage(io.BytesIO(content), filename=name)})
-    return browser.post(f"/documents/{document_id}/attachments", data=body,
-                        content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def status_of(browser, url) -> int:

@@ -7,10 +7,7 @@ from rcm_exchange.extensions import db
 from rcm_exchange.models import Role
 from rcm_exchange.services import accounts
 from tests.builders import PASSWORD, make_user
-
-
-def sign_in(client, email, password, **extra):
-    return client.post_form("/auth/sign-in", {"email": email, "password": password, **extra})
+from tests.clients import is_signed_in, new_browser, sign_in
 
 
 def test_a_demo_style_account_can_sign_in_and_out(client, app):
@@ -84,19 +81,14 @@ def test_deactivated_account_cannot_sign_in(client, app):
     assert response.status_code == 401
 
 
-def _signed_in_name(browser, user) -> bool:
-    page = browser.get("/").get_data(as_text=True)
-    return user.name in page and "Sign out" in page
-
-
 def test_deactivation_ends_the_accounts_other_sessions_on_their_next_request(app, login_as):
     admin = make_user(role=Role.ADMIN)
     user = make_user()
     browser = login_as(user, remember=True)
-    assert _signed_in_name(browser, user)
+    assert is_signed_in(browser, user)
     accounts.update_user(admin, user, name=user.name, organization_id=user.organization_id,
                          role=user.role, active=False, preferred_language=None)
-    assert not _signed_in_name(browser, user)
+    assert not is_signed_in(browser, user)
 
 
 def test_role_change_ends_sessions_and_remember_me_cookies(app, login_as):
@@ -107,7 +99,7 @@ def test_role_change_ends_sessions_and_remember_me_cookies(app, login_as):
                          role=Role.MODERATOR, active=True, preferred_language=None)
     # Without the session cookie, only the remember-me cookie could sign the browser in.
     browser.delete_cookie("session")
-    assert not _signed_in_name(browser, user)
+    assert not is_signed_in(browser, user)
 
 
 def test_password_change_keeps_this_session_and_ends_the_others(app, login_as):
@@ -116,8 +108,8 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, login_as):
     response = here.post_form("/auth/password", {"current_password": PASSWORD, "password": "a brand new passphrase",
                                                  "confirm": "a brand new passphrase"})
     assert response.status_code == 302
-    assert _signed_in_name(here, user)
-    assert not _signed_in_name(elsewhere, user)
+    assert is_signed_in(here, user)
+    assert not is_signed_in(elsewhere, user)
 
 
 def test_session_and_remember_cookies_are_httponly_and_samesite_lax(client, app):
@@ -132,7 +124,7 @@ def test_session_and_remember_cookies_are_httponly_and_samesite_lax(client, app)
 
 
 def test_cookies_are_secure_when_served_over_https(monkeypatch, tmp_path, database):
-    from tests.conftest import BrowserClient, make_app
+    from tests.conftest import make_app
 
     monkeypatch.setenv("RCM_BASE_URL", "https://exchange.example.org")
     monkeypatch.setenv("RCM_TRUSTED_HOSTS", "localhost")  # the test client's host name
@@ -143,8 +135,7 @@ def test_cookies_are_secure_when_served_over_https(monkeypatch, tmp_path, databa
 
         load_reference_data()
         user = make_user()
-        app.test_client_class = BrowserClient
-        client = app.test_client()
+        client = new_browser(app)
         response = sign_in(client, user.email, PASSWORD, remember="true")
         assert all("Secure" in c for c in response.headers.getlist("Set-Cookie"))
         db.session.remove()

@@ -5,8 +5,8 @@ import pytest
 
 from rcm_exchange.models import PasswordTokenPurpose, Role
 from rcm_exchange.services import accounts
-from tests.api.conftest import ApiClient
-from tests.builders import PASSWORD, make_user
+from tests.builders import make_user
+from tests.clients import api_client
 from tests.conftest import make_app
 
 SIGNED_IN_PAGES = ["/documents/mine", "/notifications", "/review", "/statistics/", "/settings/tokens", "/"]
@@ -33,11 +33,10 @@ def test_password_link_pages_are_private_and_not_stored(app, client):
 
 def test_api_answers_vary_by_authorization_and_signed_in_ones_are_not_stored(app):
     user = make_user()
-    app.test_client_class = ApiClient
-    client = app.test_client(use_cookies=False)
+    client = api_client(app)
     anonymous = client.get("/api/v1/documents")
     assert "Authorization" in anonymous.headers.get("Vary", "")
-    client.token = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD}).get_json()["token"]
+    client.token = api_client(app, user).token
     assert _private(client.get("/api/v1/documents"), "Authorization")
     assert _private(client.get("/api/v1/documents/mine"), "Authorization")
 

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from rcm_exchange.extensions import db
 from rcm_exchange.models import ApiToken, PasswordTokenPurpose
 from rcm_exchange.services import accounts
-from tests.api.conftest import ApiClient
 from tests.builders import PASSWORD, make_user
-from tests.conftest import BrowserClient, on_both_databases
-from tests.test_auth import _signed_in_name, sign_in
+from tests.clients import BrowserClient, api_client, is_signed_in, new_browser, sign_in
+from tests.conftest import on_both_databases
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -23,24 +22,18 @@ def _cookie(browser, name):
 
 
 def _browser_with(app, **cookies) -> BrowserClient:
-    app.test_client_class = BrowserClient
-    browser = app.test_client()
+    browser = new_browser(app)
     for name, value in cookies.items():
         browser.set_cookie(name, value)
     return browser
 
 
 def _token(app, user) -> str:
-    app.test_client_class = ApiClient
-    answer = app.test_client(use_cookies=False).post(
-        "/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
-    return answer.get_json()["token"]
+    return api_client(app, user).token
 
 
 def _token_works(app, token) -> bool:
-    app.test_client_class = ApiClient
-    client = app.test_client(use_cookies=False)
-    return client.get("/api/v1/documents/mine", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    return api_client(app).get("/api/v1/documents/mine", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
 @on_both_databases
@@ -48,9 +41,9 @@ def test_a_session_cookie_copied_before_sign_out_stops_working_at_sign_out(app, 
     user = make_user()
     browser = login_as(user)
     copy = _browser_with(app, session=_cookie(browser, "session"))
-    assert _signed_in_name(copy, user)
+    assert is_signed_in(copy, user)
     browser.post_form("/auth/sign-out")
-    assert not _signed_in_name(copy, user)
+    assert not is_signed_in(copy, user)
 
 
 def test_a_remember_me_cookie_stops_working_at_sign_out(app, login_as):
@@ -58,7 +51,7 @@ def test_a_remember_me_cookie_stops_working_at_sign_out(app, login_as):
     browser = login_as(user, remember=True)
     remembered = _cookie(browser, "remember_token")
     browser.post_form("/auth/sign-out")
-    assert not _signed_in_name(_browser_with(app, remember_token=remembered), user)
+    assert not is_signed_in(_browser_with(app, remember_token=remembered), user)
 
 
 def test_each_sign_in_gets_its_own_remember_me_cookie_and_using_one_replaces_it(app, login_as):
@@ -67,12 +60,12 @@ def test_each_sign_in_gets_its_own_remember_me_cookie_and_using_one_replaces_it(
     assert _cookie(first, "remember_token") != _cookie(second, "remember_token")
     stolen = _cookie(first, "remember_token")
     returning = _browser_with(app, remember_token=stolen)
-    assert _signed_in_name(returning, user)
+    assert is_signed_in(returning, user)
     assert _cookie(returning, "remember_token") != stolen
     # The copy made before the owner came back is worth nothing now.
-    assert not _signed_in_name(_browser_with(app, remember_token=stolen), user)
+    assert not is_signed_in(_browser_with(app, remember_token=stolen), user)
     returning.delete_cookie("session")
-    assert _signed_in_name(returning, user)
+    assert is_signed_in(returning, user)
 
 
 def test_changing_the_password_needs_the_current_password(app, login_as):
@@ -106,9 +99,9 @@ def test_a_password_reset_ends_every_session_and_revokes_the_api_tokens(app, log
     assert "revokes its API tokens" in page
     client.post_form("/auth/password/new", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert not _token_works(app, token)
-    assert not _signed_in_name(elsewhere, user)
+    assert not is_signed_in(elsewhere, user)
     elsewhere.delete_cookie("session")
-    assert not _signed_in_name(elsewhere, user)
+    assert not is_signed_in(elsewhere, user)
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -5,11 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from rcm_exchange.extensions import db
-from rcm_exchange.models import Document, DocumentStatus, OrganizationKind, Role, Visibility
+from rcm_exchange.models import Document, DocumentStatus, OrganizationKind, Role
 from rcm_exchange.services import access
-from tests.builders import make_document, make_user
-
-P, PA, M, S = Visibility.PUBLIC, Visibility.PARTICIPANTS, Visibility.MEMBERS, Visibility.SECRETARIAT
+from tests.builders import M, P, PA, SEC, make_document, make_reader, make_user
 
 # Readers of a document written by Mexico (a member state).
 READERS = {
@@ -39,17 +37,12 @@ UNPUBLISHED = [s for s in DocumentStatus if s != DocumentStatus.PUBLISHED]
 UNPUBLISHED_READERS = {"same_org", "moderator"}
 
 
-def _reader(name):
-    spec = READERS[name]
-    return None if spec is None else make_user(**spec)
-
-
 @pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("visibility", [P, PA, M, S])
+@pytest.mark.parametrize("visibility", [P, PA, M, SEC])
 def test_published_document_visibility(app, reader, visibility):
-    expected = PUBLISHED_TABLE[reader][[P, PA, M, S].index(visibility)]
+    expected = PUBLISHED_TABLE[reader][[P, PA, M, SEC].index(visibility)]
     document = make_document(visibility=visibility, org="MX")
-    user = _reader(reader)
+    user = make_reader(READERS[reader])
     assert access.can_view_document(user, document) is expected
     listed = db.session.scalars(select(Document.id).where(access.visible_documents_clause(user))).all()
     assert (document.id in listed) is expected
@@ -59,7 +52,7 @@ def test_published_document_visibility(app, reader, visibility):
 @pytest.mark.parametrize("status", UNPUBLISHED)
 def test_unpublished_documents_are_seen_only_by_their_organization_and_moderators(app, reader, status):
     document = make_document(status=status, visibility=P, org="MX")
-    user = _reader(reader)
+    user = make_reader(READERS[reader])
     expected = reader in UNPUBLISHED_READERS
     assert access.can_view_document(user, document) is expected
     any_status = access.visible_documents_clause(user, published_only=False)
