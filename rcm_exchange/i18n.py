@@ -75,6 +75,7 @@ def parse_form_date(value: str) -> str:
 
 
 def register_template_helpers(app) -> None:
+    from rcm_exchange.content import has_practice_details
     from rcm_exchange.labels import TEMPLATE_GLOBALS
     from rcm_exchange.web import current_path, document_url, has_endpoint, main_navigation
 
@@ -83,6 +84,7 @@ def register_template_helpers(app) -> None:
                                  document_url=document_url, has_endpoint=has_endpoint,
                                  main_navigation=main_navigation, format_form_date=format_form_date,
                                  date_example=lambda: format_form_date(date(2024, 3, 31)),
+                                 has_practice_details=has_practice_details,
                                  **TEMPLATE_GLOBALS)
 
     @app.template_filter("number")
