@@ -75,11 +75,13 @@ def parse_form_date(value: str) -> str:
 
 
 def register_template_helpers(app) -> None:
+    from rcm_exchange.content import has_practice_details
     from rcm_exchange.labels import TEMPLATE_GLOBALS
 
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language,
                                  localized=localized, format_form_date=format_form_date,
                                  date_example=lambda: format_form_date(date(2024, 3, 31)),
+                                 has_practice_details=has_practice_details,
                                  **TEMPLATE_GLOBALS)
 
     @app.template_filter("number")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from rcm_exchange import content
 from rcm_exchange.models import (
     BodyKind,
     Delivery,
@@ -175,22 +176,10 @@ def audit_action_label(action: str, details: dict | None = None) -> str:
     return str(AUDIT_ACTIONS.get(action, action))
 
 
-# The name of each document field as forms, error summaries and the revision diff show it.
+# The name of each field as forms, error summaries and the revision diff show it: a
+# document's content fields are named in their definition.
 FIELD_LABELS = {
-    "title": _l("Title"),
-    "summary": _l("Summary"),
-    "body_html": _l("Text"),
-    "doc_type": _l("Type"),
-    "language": _l("Language"),
-    "visibility": _l("Who may read it"),
-    "tags": _l("Tags"),
-    "countries": _l("Countries"),
-    "implementation_status": _l("Implementation status"),
-    "period_start": _l("Period: from"),
-    "period_end": _l("Period: to"),
-    "implementing_bodies": _l("Implementing bodies"),
-    "partners": _l("Partners"),
-    "results_html": _l("Results"),
+    **{field.name: field.label for field in content.FIELDS},
     "comment": _l("Comment"),
     "body": _l("Comment"),
     "email": _l("Email"),
@@ -212,6 +201,16 @@ def _label(table: dict, enum_class, value, default: str = "") -> str:
     except ValueError:
         return str(value)
     return str(table.get(member, member.value))
+
+
+# The words for the values of each enum of a document's content (see ``value_label``).
+_VALUE_LABELS = {DocType: DOC_TYPES, Language: LANGUAGES, Visibility: VISIBILITIES,
+                 ImplementationStatus: IMPLEMENTATION_STATUSES}
+
+
+def value_label(enum_class, value) -> str:
+    """The words for a value of an enum field of a document's content."""
+    return _label(_VALUE_LABELS[enum_class], enum_class, value)
 
 
 def doc_type_label(value, *, plural: bool = False) -> str:

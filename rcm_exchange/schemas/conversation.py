@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from rcm_exchange import content
 from rcm_exchange.schemas import Id, Text
 
 
@@ -16,9 +17,7 @@ class CommentSchema(Schema):
 
 
 # The fields of the document form a draft keeps (its content fields and the version read).
-DRAFT_FIELDS = ("title", "summary", "body_html", "doc_type", "language", "visibility",
-                "implementation_status", "period_start", "period_end", "implementing_bodies",
-                "partners", "results_html", "tags", "countries", "version")
+DRAFT_FIELDS = (*content.NAMES, "version")
 
 
 class FormDraftSchema(Schema):

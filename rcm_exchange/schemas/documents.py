@@ -9,59 +9,45 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from rcm_exchange.models import (
-    DocType,
-    DocumentStatus,
-    ImplementationStatus,
-    Language,
-    OrganizationKind,
-    Visibility,
-)
+from rcm_exchange import content
+from rcm_exchange.content import ContentField, Kind
+from rcm_exchange.models import DocumentStatus, OrganizationKind
 from rcm_exchange.schemas import Text
 
-TITLE_MAX = 300
-SUMMARY_MAX = 4000
-BODY_MAX = 500_000
-SHORT_TEXT_MAX = 500
-
-PRACTICE_FIELDS = ("implementation_status", "period_start", "period_end", "implementing_bodies",
-                   "partners", "results_html")
-PRACTICE_TYPES = frozenset({DocType.PRACTICE_REPORT, DocType.EXPERIENCE})
 # Fields a form sends more than once (checkboxes and multiple selects).
-LIST_FIELDS = frozenset({"tags", "countries"})
+LIST_FIELDS = frozenset(content.names_of_kind(*content.LIST_KINDS))
 
 
 def _enum(enum_class, message, **kwargs):
     return fields.Enum(enum_class, by_value=True, error_messages={"unknown": message}, **kwargs)
 
 
+def _input_field(field: ContentField, **options) -> fields.Field:
+    if field.kind in content.TEXT_KINDS:
+        return Text(validate=validate.Length(min=1 if field.required else None, max=field.max_length),
+                    **options)
+    if field.kind is Kind.ENUM:
+        return _enum(field.enum, field.unknown_message, allow_none=field.nullable, **options)
+    if field.kind is Kind.DATE:
+        return fields.Date(allow_none=field.nullable, **options)
+    if field.kind is Kind.TAGS:
+        return fields.List(Text(validate=validate.Length(min=1, max=field.max_length)), **options)
+    return fields.List(Text(validate=validate.Length(equal=2)), **options)  # ISO alpha-2 codes
+
+
 def _document_fields(*, partial: bool) -> dict:
     """The editable fields; ``partial`` (PATCH) leaves out what is not sent instead of
     filling defaults, so a missing field means "unchanged"."""
-    required = not partial
 
-    def default(value):
-        return {} if partial else {"load_default": value}
+    def presence(field: ContentField) -> dict:
+        if field.required:
+            return {"required": not partial}
+        if partial:
+            return {}
+        default = field.default if field.default is not None else field.empty
+        return {"load_default": list if field.kind in content.LIST_KINDS else default}
 
-    return {
-        "title": Text(required=required, validate=validate.Length(min=1, max=TITLE_MAX)),
-        "summary": Text(required=required, validate=validate.Length(min=1, max=SUMMARY_MAX)),
-        "body_html": Text(required=required, validate=validate.Length(min=1, max=BODY_MAX)),
-        "doc_type": _enum(DocType, _l("Choose the type of document."), required=required),
-        "language": _enum(Language, _l("Choose the language of the document."), required=required),
-        "visibility": _enum(Visibility, _l("Choose who may read the document."),
-                            **default(Visibility.PARTICIPANTS)),
-        "tags": fields.List(Text(validate=validate.Length(min=1, max=80)), **default(list)),
-        "countries": fields.List(Text(validate=validate.Length(equal=2)), **default(list)),
-        "implementation_status": _enum(ImplementationStatus, _l("Choose an implementation status."),
-                                       allow_none=True, **default(None)),
-        "period_start": fields.Date(allow_none=True, **default(None)),
-        "period_end": fields.Date(allow_none=True, **default(None)),
-        "implementing_bodies": Text(validate=validate.Length(max=SHORT_TEXT_MAX),
-                                             **default("")),
-        "partners": Text(validate=validate.Length(max=SHORT_TEXT_MAX), **default("")),
-        "results_html": Text(validate=validate.Length(max=BODY_MAX), **default("")),
-    }
+    return {field.name: _input_field(field, **presence(field)) for field in content.FIELDS}
 
 
 class _DocumentRules(Schema):
@@ -77,9 +63,9 @@ class _DocumentRules(Schema):
     @validates_schema
     def _practice_fields_only_on_practices(self, data, **kwargs):
         doc_type = data.get("doc_type")
-        if doc_type is None or doc_type in PRACTICE_TYPES:
+        if doc_type is None or doc_type in content.PRACTICE_TYPES:
             return
-        given = [name for name in PRACTICE_FIELDS if data.get(name) not in (None, "")]
+        given = [field.name for field in content.PRACTICE_FIELDS if data.get(field.name) not in (None, field.empty)]
         if given:
             message = str(_l("Practice details belong to practice reports and experiences only."))
             raise ValidationError({name: [message] for name in given})
@@ -141,28 +127,33 @@ class AttachmentOutSchema(Schema):
         return external_url("api_documents.download_attachment", attachment_id=attachment.id)
 
 
-class DocumentOutSchema(Schema):
-    """A document as the API returns it (see API.md, "Documents")."""
+# What the API says of a list field's items.
+_LIST_DESCRIPTIONS = {Kind.TAGS: "Tag slugs.", Kind.COUNTRIES: "ISO alpha-2 codes."}
+
+
+def _output_field(field: ContentField) -> fields.Field:
+    if field.kind in content.TEXT_KINDS:
+        return Text(required=True)
+    if field.kind is Kind.ENUM:
+        return fields.Enum(field.enum, by_value=True, allow_none=field.nullable, required=True)
+    if field.kind is Kind.DATE:
+        return fields.Date(allow_none=field.nullable, required=True)
+    # The codes, as a revision stores them.
+    return fields.Function(lambda document: content.snapshot_value(document, field), required=True, metadata={
+        "type": "array", "items": {"type": "string"}, "description": _LIST_DESCRIPTIONS[field.kind]})
+
+
+_DocumentContentOutSchema = Schema.from_dict(
+    {field.name: _output_field(field) for field in content.FIELDS}, name="DocumentContentOutSchema")
+
+
+class DocumentOutSchema(_DocumentContentOutSchema):
+    """A document as the API returns it (see API.md, "Documents"): its content, then
+    what the site keeps of it."""
 
     id = fields.Integer(required=True)
-    title = Text(required=True)
-    summary = Text(required=True)
-    body_html = Text(required=True)
-    doc_type = fields.Enum(DocType, by_value=True, required=True)
-    language = fields.Enum(Language, by_value=True, required=True)
-    tags = fields.Method("_tags", required=True,
-                         metadata={"type": "array", "items": {"type": "string"}, "description": "Tag slugs."})
-    countries = fields.Method("_countries", required=True, metadata={
-        "type": "array", "items": {"type": "string"}, "description": "ISO alpha-2 codes."})
-    visibility = fields.Enum(Visibility, by_value=True, required=True)
     status = fields.Enum(DocumentStatus, by_value=True, required=True)
     version = fields.Integer(required=True)
-    implementation_status = fields.Enum(ImplementationStatus, by_value=True, allow_none=True, required=True)
-    period_start = fields.Date(allow_none=True, required=True)
-    period_end = fields.Date(allow_none=True, required=True)
-    implementing_bodies = Text(required=True)
-    partners = Text(required=True)
-    results_html = Text(required=True)
     organization = fields.Nested(OrganizationRefSchema, required=True)
     author = fields.Nested(AuthorRefSchema, allow_none=True, required=True)
     attachments = fields.List(fields.Nested(AttachmentOutSchema), required=True)
@@ -189,12 +180,6 @@ class DocumentOutSchema(Schema):
     def _meetings(self, document) -> list[dict]:
         return [{"meeting": link.meeting.slug, "role": link.role.value}
                 for link in sorted(document.meeting_links, key=lambda l: (l.meeting.starts_on, l.role.value))]
-
-    def _tags(self, document) -> list[str]:
-        return [tag.slug for tag in document.tags]
-
-    def _countries(self, document) -> list[str]:
-        return [country.code for country in document.countries]
 
     def _url(self, document) -> str:
         from rcm_exchange.links import external_url

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from rcm_exchange.content import apply_content, clean_content, merged_content, snapshot
 from rcm_exchange.errors import Conflict, Forbidden, InvalidTransition, NotFound
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
@@ -90,14 +91,14 @@ def create_draft(user, data: dict, *, idempotency_key: str | None = None) -> Doc
         existing = document_by_idempotency_key(user, idempotency_key)
         if existing is not None:
             return existing
-    content = lifecycle.clean_content(data)
+    content = clean_content(data)
     base = {"doc_type": content["doc_type"]}
-    content = lifecycle.merged_content(base, content)
+    content = merged_content(base, content)
     try:
         with unit_of_work():
             document = Document(organization_id=user.organization_id, author_id=user.id,
                                 status=S.DRAFT, idempotency_key=idempotency_key or None)
-            lifecycle.apply_content(document, content)
+            apply_content(document, content)
             db.session.add(document)
             db.session.flush()
             lifecycle.audit(user, document, "create", None, S.DRAFT)
@@ -118,11 +119,11 @@ def update_document(user, document: Document, data: dict, version: int | None) -
     access.require_submitting_organization(user, document)
     lifecycle.check_version(document, version)
     data = {key: value for key, value in data.items() if key != "version"}
-    changes = lifecycle.clean_content(data)
+    changes = clean_content(data)
     with unit_of_work():
         if document.status in (S.DRAFT, S.CHANGES_REQUESTED):
-            content = lifecycle.merged_content(lifecycle.snapshot(document), changes)
-            lifecycle.apply_content(document, content)
+            content = merged_content(snapshot(document), changes)
+            apply_content(document, content)
             lifecycle.save_document(document)
             lifecycle.audit(user, document, "edit", document.status, document.status)
         elif document.status == S.PUBLISHED:
@@ -144,8 +145,8 @@ def _propose_revision(user, document: Document, changes: dict) -> None:
     if revision is not None and revision.status == S.IN_REVIEW:
         raise InvalidTransition(_(
             "A moderator is reviewing your last changes. Withdraw them first to change them again."))
-    base = revision.data if revision is not None else lifecycle.snapshot(document)
-    content = lifecycle.merged_content(base, changes)
+    base = revision.data if revision is not None else snapshot(document)
+    content = merged_content(base, changes)
     previous = revision.status if revision is not None else S.PUBLISHED
     # Changes answering a request for changes go back to the moderator who asked, and
     # keep the place in the queue of their first submission.
@@ -188,7 +189,7 @@ def withdraw(user, document: Document, version: int | None) -> Document:
 def proposed_content(document: Document) -> dict:
     """What the document would read like: the pending revision, else the document."""
     revision = pending_revision(document)
-    return dict(revision.data) if revision is not None else lifecycle.snapshot(document)
+    return dict(revision.data) if revision is not None else snapshot(document)
 
 
 def history(user, document: Document) -> list[AuditEvent]:

@@ -16,29 +16,22 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from rcm_exchange.content import apply_content
 from rcm_exchange.errors import ConcurrentChange, Forbidden, InvalidTransition, StaleVersion, ValidationFailed
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
     AuditEvent,
-    Country,
-    DocType,
     Document,
     DocumentRevision,
     DocumentStatus,
-    ImplementationStatus,
-    Language,
-    Tag,
     User,
-    Visibility,
     utcnow,
 )
-from rcm_exchange.sanitize import clean_line, clean_plain_text, sanitize_html
 from rcm_exchange.services import access, search_log
 from rcm_exchange.services.unit_of_work import unit_of_work
 
@@ -77,13 +70,6 @@ TRANSITIONS: dict[str, Transition] = {
 # A revision is pending while it is in one of these.
 PENDING_REVISION = (S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED)
 
-CONTENT_FIELDS = ("title", "summary", "body_html", "doc_type", "language", "visibility",
-                  "implementation_status", "period_start", "period_end", "implementing_bodies",
-                  "partners", "results_html", "tags", "countries")
-PRACTICE_FIELDS = ("implementation_status", "period_start", "period_end", "implementing_bodies",
-                   "partners", "results_html")
-PRACTICE_TYPES = frozenset({DocType.PRACTICE_REPORT, DocType.EXPERIENCE})
-
 
 # --- the optimistic lock ------------------------------------------------------
 
@@ -121,100 +107,6 @@ def review_status(document: Document) -> DocumentStatus:
     """Where the document stands in review: its pending revision's status, if any."""
     revision = pending_revision(document)
     return revision.status if revision is not None else document.status
-
-
-def snapshot(document: Document) -> dict:
-    """The content of a document as plain JSON values (what a revision stores)."""
-    return {
-        "title": document.title,
-        "summary": document.summary,
-        "body_html": document.body_html,
-        "doc_type": document.doc_type.value,
-        "language": document.language.value,
-        "visibility": document.visibility.value,
-        "implementation_status": document.implementation_status.value
-        if document.implementation_status else None,
-        "period_start": document.period_start.isoformat() if document.period_start else None,
-        "period_end": document.period_end.isoformat() if document.period_end else None,
-        "implementing_bodies": document.implementing_bodies or "",
-        "partners": document.partners or "",
-        "results_html": document.results_html or "",
-        "tags": [tag.slug for tag in document.tags],
-        "countries": [country.code for country in document.countries],
-    }
-
-
-def clean_content(data: dict) -> dict:
-    """Validated input made safe: plain text for title and summary, the one allow-list
-    for rich text, known tags and countries. Returns JSON values for the given keys only."""
-    errors: dict[str, list[str]] = {}
-    clean: dict = {}
-    for name, clean_text in (("title", clean_line), ("summary", clean_plain_text)):
-        if name in data:
-            clean[name] = clean_text(data[name])
-            if not clean[name]:
-                errors[name] = [_("This field is required.")]
-    for name in ("body_html", "results_html"):
-        if name in data:
-            clean[name] = sanitize_html(data[name] or "")
-    if "body_html" in clean and not clean["body_html"]:
-        errors["body_html"] = [_("Write the text of the document.")]
-    for name in ("implementing_bodies", "partners"):
-        if name in data:
-            clean[name] = clean_line(data[name] or "")
-    for name in ("doc_type", "language", "visibility", "implementation_status"):
-        if name in data:
-            clean[name] = data[name].value if data[name] is not None else None
-    for name in ("period_start", "period_end"):
-        if name in data:
-            clean[name] = data[name].isoformat() if data[name] else None
-    if "tags" in data:
-        slugs = list(dict.fromkeys(data["tags"]))
-        known = set(db.session.scalars(select(Tag.slug).where(Tag.slug.in_(slugs))))
-        unknown = [slug for slug in slugs if slug not in known]
-        if unknown:
-            errors["tags"] = [_("Unknown tag: %(tags)s.", tags=", ".join(unknown))]
-        clean["tags"] = slugs
-    if "countries" in data:
-        codes = list(dict.fromkeys(code.upper() for code in data["countries"]))
-        known = set(db.session.scalars(select(Country.code).where(Country.code.in_(codes))))
-        unknown = [code for code in codes if code not in known]
-        if unknown:
-            errors["countries"] = [_("Unknown country code: %(codes)s.", codes=", ".join(unknown))]
-        clean["countries"] = codes
-    if errors:
-        raise ValidationFailed(errors=errors)
-    return clean
-
-
-def merged_content(base: dict, changes: dict) -> dict:
-    merged = {**base, **changes}
-    if DocType(merged["doc_type"]) not in PRACTICE_TYPES:
-        # Practice details mean nothing on guidance; a change of type drops them.
-        merged.update(implementation_status=None, period_start=None, period_end=None,
-                      implementing_bodies="", partners="", results_html="")
-    start, end = merged.get("period_start"), merged.get("period_end")
-    if start and end and end < start:
-        raise ValidationFailed(errors={"period_end": [_("The end of the period is before its start.")]})
-    return merged
-
-
-def apply_content(document: Document, content: dict) -> None:
-    """Set a document's fields from JSON values (a snapshot, a revision, cleaned input)."""
-    enums = {"doc_type": DocType, "language": Language, "visibility": Visibility,
-             "implementation_status": ImplementationStatus}
-    for name, value in content.items():
-        if name in enums:
-            setattr(document, name, enums[name](value) if value is not None else None)
-        elif name in ("period_start", "period_end"):
-            setattr(document, name, date.fromisoformat(value) if value else None)
-        elif name == "tags":
-            tags = {tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(value)))}
-            document.tags = [tags[slug] for slug in value if slug in tags]
-        elif name == "countries":
-            document.countries = list(db.session.scalars(select(Country).where(Country.code.in_(value))))
-        elif name in CONTENT_FIELDS:
-            setattr(document, name, value)
 
 
 # --- the one move ---------------------------------------------------------------

@@ -17,7 +17,8 @@ from sqlalchemy import String, func, select, union
 from sqlalchemy.orm import selectinload
 
 from rcm_exchange.errors import DomainError, InvalidTransition, NotFound
-from rcm_exchange import labels
+from rcm_exchange import content, labels
+from rcm_exchange.content import ContentField, Kind, snapshot
 from rcm_exchange.extensions import db
 from rcm_exchange.i18n import current_language, localized
 from rcm_exchange.models import (
@@ -222,46 +223,39 @@ class FieldDiff:
 
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
-_HTML_FIELDS = ("body_html", "results_html")
-# Fields whose stored value is a code: the diff shows the words a reader sees.
-_CODED_FIELDS = {
-    "doc_type": labels.doc_type_label, "language": labels.language_label,
-    "visibility": labels.visibility_label,
-    "implementation_status": labels.implementation_status_label,
-}
-_SET_FIELDS = ("tags", "countries")
 
 
-def _as_text(name: str, value) -> str:
+def _as_text(field: ContentField, value) -> str:
     if value is None:
         return ""
-    if name in _CODED_FIELDS:
-        return _CODED_FIELDS[name](value)
-    if name in ("period_start", "period_end"):
+    if field.kind is Kind.ENUM:
+        # A code: the diff shows the words a reader sees.
+        return labels.value_label(field.enum, value)
+    if field.kind is Kind.DATE:
         return format_date(date.fromisoformat(value)) if value else ""
     # Kept attributes are shown too: a revision that only retargets a link changes
     # what approving publishes, so the moderator must see it.
-    return html_to_text(value, with_attributes=True) if name in _HTML_FIELDS else str(value)
+    return html_to_text(value, with_attributes=True) if field.kind is Kind.HTML else str(value)
 
 
-def _set_names(name: str, codes: set[str]) -> dict[str, str]:
+def _set_names(field: ContentField, codes: set[str]) -> dict[str, str]:
     """Tag slugs and country codes as the names readers see."""
     if not codes:
         return {}
-    if name == "tags":
+    if field.kind is Kind.TAGS:
         return {tag.slug: localized(tag) for tag in db.session.scalars(
             select(Tag).where(Tag.slug.in_(codes)))}
     return {country.code: country.name(current_language()) for country in db.session.scalars(
         select(Country).where(Country.code.in_(codes)))}
 
 
-def _set_diff(name: str, old: list[str], new: list[str]) -> FieldDiff | None:
+def _set_diff(field: ContentField, old: list[str], new: list[str]) -> FieldDiff | None:
     """Tags and countries compared as sets: kept ones plain, removed ones struck on the
     left, added ones marked on the right; their order does not count as a change."""
     before, after = set(old or []), set(new or [])
     if before == after:
         return None
-    names = _set_names(name, before | after)
+    names = _set_names(field, before | after)
 
     def side(codes: set[str], marked: set[str]) -> list[tuple[bool, str]]:
         items = sorted(codes, key=lambda code: names.get(code, code).casefold())
@@ -272,7 +266,7 @@ def _set_diff(name: str, old: list[str], new: list[str]) -> FieldDiff | None:
             segments.append((code in marked, names.get(code, code)))
         return segments
 
-    return FieldDiff(name, side(before, before - after), side(after, after - before))
+    return FieldDiff(field.name, side(before, before - after), side(after, after - before))
 
 
 def _side_by_side(old: str, new: str) -> tuple[list[tuple[bool, str]], list[tuple[bool, str]]]:
@@ -299,16 +293,17 @@ def revision_diff(user, document: Document) -> list[FieldDiff]:
     revision = lifecycle.pending_revision(document)
     if revision is None:
         return []
-    current = lifecycle.snapshot(document)
+    current = snapshot(document)
     diffs = []
-    for name in lifecycle.CONTENT_FIELDS:
-        if name in _SET_FIELDS:
-            change = _set_diff(name, current.get(name), revision.data.get(name))
+    for content_field in content.FIELDS:
+        old, new = current.get(content_field.name), revision.data.get(content_field.name)
+        if content_field.kind in content.LIST_KINDS:
+            change = _set_diff(content_field, old, new)
             if change is not None:
                 diffs.append(change)
             continue
-        old, new = _as_text(name, current.get(name)), _as_text(name, revision.data.get(name))
+        old, new = _as_text(content_field, old), _as_text(content_field, new)
         if old != new:
             left, right = _side_by_side(old, new)
-            diffs.append(FieldDiff(name, left, right))
+            diffs.append(FieldDiff(content_field.name, left, right))
     return diffs

@@ -33,6 +33,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from rcm_exchange import errors
 from rcm_exchange.config import search_engine_options
+from rcm_exchange.content import search_text
 from rcm_exchange.extensions import db
 from rcm_exchange.labels import DOC_TYPES, LANGUAGES
 from rcm_exchange.models import (
@@ -50,7 +51,6 @@ from rcm_exchange.models import (
     utcnow,
 )
 from rcm_exchange.schemas.documents import AuthorRefSchema, DocumentOutSchema, OrganizationRefSchema
-from rcm_exchange.sanitize import html_to_text
 from rcm_exchange.services import access, forum_search
 
 log = logging.getLogger(__name__)
@@ -126,13 +126,11 @@ def _fingerprint(version: int, attachments: list[tuple[int, str]]) -> str:
 
 
 def index_entry(document: Document) -> dict:
-    practice = " ".join(filter(None, [document.implementing_bodies, document.partners,
-                                      html_to_text(document.results_html or "")]))
     return {
         "id": document.id,
-        "title": document.title,
-        "summary": document.summary,
-        "body": "\n".join(filter(None, [html_to_text(document.body_html), practice])),
+        "title": search_text(document, "title"),
+        "summary": search_text(document, "summary"),
+        "body": search_text(document, "body"),
         "attachments_text": "\n".join(a.text for a in document.attachments if a.text),
         "language": document.language.value,
         "doc_type": document.doc_type.value,

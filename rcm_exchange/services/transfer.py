@@ -18,6 +18,7 @@ from typing import TextIO
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
+from rcm_exchange.content import apply_content, clean_content, merged_content, snapshot
 from rcm_exchange.errors import ValidationFailed
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Document, DocumentStatus, Organization
@@ -66,7 +67,7 @@ def _published_documents() -> Iterator[Document]:
 def export_line(document: Document) -> dict:
     return {
         "id": document.id,
-        **lifecycle.snapshot(document),
+        **snapshot(document),
         "organization": document.organization.acronym,
         "published_at": document.published_at.isoformat(),
         **meetings.export_record(document),
@@ -116,7 +117,7 @@ def _parse(line: str, organizations: dict[str, Organization]) -> dict:
     forum = {"standing": data.pop("standing"), "links": data.pop("meetings")}
     meetings.check_import_links(forum["links"])
     # The same cleaning (sanitizing, known tags and countries) as a document written on the site.
-    content = lifecycle.merged_content({"doc_type": data["doc_type"].value}, lifecycle.clean_content(data))
+    content = merged_content({"doc_type": data["doc_type"].value}, clean_content(data))
     return {"source_id": source_id, "published_at": published_at, "organization": organization,
             "content": content, "forum": forum}
 
@@ -146,7 +147,7 @@ def _import_batch(batch: list[tuple[int, dict]], report: ImportReport) -> None:
                 taken_ids[source_id] = None
             if source_id:
                 existing_keys.add(_key(source_id))
-            lifecycle.apply_content(document, item["content"])
+            apply_content(document, item["content"])
             db.session.add(document)
             db.session.flush()
             meetings.import_record(document, item["forum"]["standing"], item["forum"]["links"])

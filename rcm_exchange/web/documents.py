@@ -23,9 +23,9 @@ from rcm_exchange.errors import DomainError, NotFound, ValidationFailed, handle_
 from rcm_exchange.i18n import current_language, format_form_date, parse_form_date
 from rcm_exchange.models import DocType, DocumentStatus, ImplementationStatus, Language, Visibility
 from rcm_exchange.schemas import form_data, load
+from rcm_exchange.content import TITLE_MAX, Kind, defaults, names_of_kind
 from rcm_exchange.schemas.documents import (
     LIST_FIELDS,
-    TITLE_MAX,
     DocumentEditSchema,
     DocumentSchema,
     VersionSchema,
@@ -46,7 +46,7 @@ from rcm_exchange.web import safe_next_url
 bp = Blueprint("documents", __name__)
 
 
-DATE_FIELDS = ("period_start", "period_end")
+DATE_FIELDS = names_of_kind(Kind.DATE)
 # The edit form's second button: save, then send for review.
 SUBMIT_AFTER_SAVE = "save_and_submit"
 
@@ -88,7 +88,7 @@ def _render_form(document, values, errors, status=200, *, idempotency_key=None, 
 @login_required
 def new():
     if request.method == "GET":
-        values = {"visibility": Visibility.PARTICIPANTS.value}
+        values = defaults()
         if request.args.get("restore"):
             values = _restored(None) or values
         return _render_form(None, values, {}, idempotency_key=str(uuid.uuid4()))
