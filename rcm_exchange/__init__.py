@@ -115,7 +115,7 @@ class IdConverter(IntegerConverter):
     """``<int:...>`` in every address: a number no row can have is a 404, never an
     integer overflow in the database driver (SQLite refuses ints beyond 64 bits)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002 - werkzeug's names
         super().__init__(map, fixed_digits, min, max, signed)
 
 
@@ -123,7 +123,7 @@ class TextConverter(UnicodeConverter):
     """The default ``<name>`` segment, without control characters: PostgreSQL cannot
     compare text containing NUL, so such an address is a 404 rather than a 500."""
 
-    def __init__(self, map, minlength=1, maxlength=None, length=None):
+    def __init__(self, map, minlength=1, maxlength=None, length=None):  # noqa: A002 - werkzeug's names
         super().__init__(map, minlength, maxlength, length)
         self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
 

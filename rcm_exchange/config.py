@@ -9,6 +9,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,6 +18,10 @@ class ConfigurationError(RuntimeError):
     """A setting is missing or wrong; raised at start-up, never mid-request."""
 
 
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(f"RCM_{name}")
     return value if value not in (None, "") else default

@@ -138,7 +138,9 @@ class _Codes:
         return [found[code] for code in codes if code in found]
 
     def unknown_among(self, codes: list[str]) -> list[str]:
-        known = set(db.session.scalars(select(self.column()).where(self.column().in_(codes)))) if codes else set()
+        if not codes:
+            return []
+        known = set(db.session.scalars(select(self.column()).where(self.column().in_(codes))))
         return [code for code in codes if code not in known]
 
 

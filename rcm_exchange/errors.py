@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -149,7 +149,7 @@ def error_response(status: int, message: str, errors: dict | None = None, header
         # The contract carries field messages on validation failures only.
         if errors and status == 422:
             body["errors"] = errors
-        response = jsonify(body)
+        response: Response | str = jsonify(body)
         if status == 401:
             headers.setdefault("WWW-Authenticate", 'Bearer realm="RCM Exchange"')
     else:
@@ -196,8 +196,9 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         message = str(HTTP_MESSAGES.get(status, error.description or ""))
         headers = {}
-        if status == 405 and getattr(error, "valid_methods", None):
-            headers["Allow"] = ", ".join(error.valid_methods)
+        valid_methods = getattr(error, "valid_methods", None)
+        if status == 405 and valid_methods:
+            headers["Allow"] = ", ".join(valid_methods)
         # flask-smorest (webargs) attaches marshmallow messages to 422 aborts.
         errors = None
         data = getattr(error, "data", None)

@@ -33,7 +33,7 @@ def localized(obj, attribute: str = "name") -> str:
     """``tag.name_es`` on a Spanish page, ``tag.name_en`` otherwise."""
     language = current_language()
     value = getattr(obj, f"{attribute}_{language}", None)
-    return value or getattr(obj, f"{attribute}_en", None) or getattr(obj, attribute, "")
+    return str(value or getattr(obj, f"{attribute}_en", None) or getattr(obj, attribute, ""))
 
 
 def date_input_pattern() -> str:

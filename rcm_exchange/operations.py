@@ -35,7 +35,8 @@ access_log = logging.getLogger("rcm_exchange.access")
 def init_app(app: Flask) -> None:
     hops = app.config["RCM_PROXY_HOPS"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     configure_logging(app.config["RCM_LOG_FORMAT"])
     metrics = RequestMetrics()
     app.extensions["rcm_metrics"] = metrics

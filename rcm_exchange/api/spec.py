@@ -14,8 +14,8 @@ ID = f"int(min=1, max={MAX_ID})"
 BEARER = "bearerAuth"
 # OpenAPI ``security`` of an operation: a token is needed, or it is optional (anonymous
 # callers see public material only).
-TOKEN_REQUIRED = [{BEARER: []}]
-TOKEN_OPTIONAL = [{BEARER: []}, {}]
+TOKEN_REQUIRED: list[dict[str, list[str]]] = [{BEARER: []}]
+TOKEN_OPTIONAL: list[dict[str, list[str]]] = [{BEARER: []}, {}]
 
 
 def error_responses(blp, *codes: int):

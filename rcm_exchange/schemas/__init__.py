@@ -87,7 +87,7 @@ def form_data(form: MultiDict, list_fields: frozenset[str] = frozenset()) -> dic
     """A submitted form as the dict a schema loads: repeated fields as lists, blank
     optional fields left out, page-only fields dropped."""
     data: dict = {}
-    for key in form.keys():
+    for key in form:
         if key in FORM_ONLY_FIELDS:
             continue
         if key in list_fields:

@@ -65,7 +65,8 @@ class _DocumentRules(Schema):
         doc_type = data.get("doc_type")
         if doc_type is None or doc_type in content.PRACTICE_TYPES:
             return
-        given = [field.name for field in content.PRACTICE_FIELDS if data.get(field.name) not in (None, field.empty)]
+        given = [field.name for field in content.PRACTICE_FIELDS
+                 if data.get(field.name) not in (None, field.empty)]
         if given:
             message = str(_l("Practice details belong to practice reports and experiences only."))
             raise ValidationError({name: [message] for name in given})

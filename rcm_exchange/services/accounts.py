@@ -217,7 +217,8 @@ def change_password(user: User, current_password: str, password: str) -> None:
     try:
         _password_hasher().verify(user.password_hash or _dummy_hash(), current_password)
     except (VerificationError, InvalidHashError):
-        raise ValidationFailed(errors={"current_password": [_("This is not your current password.")]})
+        raise ValidationFailed(
+            errors={"current_password": [_("This is not your current password.")]}) from None
     validate_password(password)
     with unit_of_work():
         user.password_hash = _password_hasher().hash(password)

@@ -153,7 +153,7 @@ def extract_claimed(attachment_id: int) -> str:
             .execution_options(synchronize_session=False)).rowcount
     if not claimed:
         return "skipped"
-    attachment = db.session.get(Attachment, attachment_id)
+    attachment = db.session.get_one(Attachment, attachment_id)  # claimed just above, so it exists
     if attachment.extraction_attempts > MAX_EXTRACTION_ATTEMPTS:
         result = ExtractionResult("failed", "", "extraction stopped its worker every time")
     else:

@@ -56,10 +56,12 @@ def _connect(url: str) -> smtplib.SMTP:
     parts = urlsplit(url)
     options = parse_qs(parts.query)
     timeout = current_app.config["RCM_MAIL_TIMEOUT"]
+    host = parts.hostname or ""
+    smtp: smtplib.SMTP
     if parts.scheme == "smtps":
-        smtp = smtplib.SMTP_SSL(parts.hostname, parts.port or 465, timeout=timeout)
+        smtp = smtplib.SMTP_SSL(host, parts.port or 465, timeout=timeout)
     else:
-        smtp = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=timeout)
+        smtp = smtplib.SMTP(host, parts.port or 25, timeout=timeout)
         if options.get("starttls", ["0"])[0] in {"1", "true", "yes"}:
             smtp.starttls()
     if parts.username:
@@ -118,7 +120,7 @@ def deliver(mail_id: int) -> str:
     url = current_app.config.get("RCM_MAIL_URL")
     if not url or not _claim(mail_id):
         return "skipped"
-    message = db.session.get(OutgoingMail, mail_id)
+    message = db.session.get_one(OutgoingMail, mail_id)  # claimed just above, so it exists
     sender = current_app.config["RCM_MAIL_SENDER"]
     with unit_of_work():
         message.message_id = message.message_id or _message_id(sender)

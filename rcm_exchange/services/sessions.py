@@ -44,8 +44,8 @@ def start_session(user: User, *, remember: bool = False) -> User:
 def _row(session_id: str | None) -> UserSession | None:
     """The live row that ``session_id`` names with its right secret, else None."""
     try:
-        row_id, secret = str(session_id).split(".", 1)
-        row_id = int(row_id)
+        row_number, secret = str(session_id).split(".", 1)
+        row_id = int(row_number)
     except (ValueError, AttributeError):
         return None
     if not 0 < row_id <= MAX_ID:

@@ -48,10 +48,10 @@ def sitemap_xml() -> bytes:
         select(Document.id, Document.updated_at).where(access.visible_documents_clause(None))
         .order_by(Document.published_at.desc(), Document.id.desc()).limit(MAX_URLS))
     for document_id, updated_at in rows:
-        url = ET.SubElement(root, f"{{{SITEMAP}}}url")
-        ET.SubElement(url, f"{{{SITEMAP}}}loc").text = external_url("documents.detail",
-                                                                   document_id=document_id)
-        ET.SubElement(url, f"{{{SITEMAP}}}lastmod").text = updated_at.date().isoformat()
+        entry = ET.SubElement(root, f"{{{SITEMAP}}}url")
+        ET.SubElement(entry, f"{{{SITEMAP}}}loc").text = external_url("documents.detail",
+                                                                     document_id=document_id)
+        ET.SubElement(entry, f"{{{SITEMAP}}}lastmod").text = updated_at.date().isoformat()
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 

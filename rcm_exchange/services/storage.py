@@ -73,7 +73,7 @@ class LocalFolderStorage:
 
 def get_storage() -> UploadStorage:
     """The configured store of this app (made once)."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     store = app.extensions.get("rcm_upload_storage")
     if store is None:
         store = app.extensions["rcm_upload_storage"] = LocalFolderStorage(app.config["RCM_UPLOAD_DIR"])

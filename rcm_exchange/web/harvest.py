@@ -15,7 +15,7 @@ bp = Blueprint("harvest", __name__)
 def oai():
     # The protocol allows both; POST carries the arguments form-encoded.
     source = request.form if request.method == "POST" else request.args
-    arguments = {key: source.getlist(key) for key in source.keys()}
+    arguments = {key: source.getlist(key) for key in source}
     return Response(harvest.answer(arguments), mimetype="text/xml")
 
 

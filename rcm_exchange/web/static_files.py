@@ -23,6 +23,7 @@ COMPRESSIBLE = frozenset({"application/javascript", "text/javascript", "image/sv
 
 
 def serve_static_with_digests(app: Flask) -> None:
+    assert app.static_folder is not None  # create_app always gives one
     folder = Path(app.static_folder)
     digests: dict[str, tuple[float, str]] = {}
 
@@ -46,7 +47,7 @@ def serve_static_with_digests(app: Flask) -> None:
         if digest:
             response.cache_control.public = True
             response.cache_control.immutable = True
-        if response.mimetype.startswith("text/") or response.mimetype in COMPRESSIBLE:
+        if (response.mimetype or "").startswith("text/") or response.mimetype in COMPRESSIBLE:
             # Read now (and close the file) so that Flask-Compress, which leaves streamed
             # files alone, compresses the stylesheets and scripts.
             response.direct_passthrough = False
