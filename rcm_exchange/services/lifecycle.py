@@ -325,10 +325,9 @@ def _answer_request(move: _Move) -> None:
         setattr(move.document, name, move.now)
 
 
-def _move_revision(move: _Move) -> None:
+def _move_revision(move: _Move, revision: DocumentRevision) -> None:
     """The published document stays as it is; the revision moves, and is published into
     it when approved."""
-    revision = move.revision
     revision.status = move.target
     for name in move.rule.revision_stamps:
         setattr(revision, name, move.now)
@@ -383,7 +382,7 @@ def transition(user, document: Document, action: str, *, version: int | None,
         for name in rule.clears:
             setattr(document, name, None)
         if move.revision is not None:
-            _move_revision(move)
+            _move_revision(move, move.revision)
         else:
             _move_document(move)
         save_document(document)

@@ -314,3 +314,17 @@ def test_an_author_who_moved_to_another_organization_is_not_told_of_its_document
     assert not any("officials" in body for body in mail_to_author)
     kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == author.id)).all()
     assert "rejected" not in kinds
+
+
+def test_every_message_the_transition_table_sends_has_a_subject_and_a_text_of_its_own(app):
+    author = make_user(org="MX")
+    document = make_document(status=S.PUBLISHED, org="MX", author=author, title="Ventanilla única")
+    notices = {rule.notice for rule in TRANSITIONS.values() if rule.notice is not None}
+    notices |= {rule.answer.notice for rule in TRANSITIONS.values() if rule.answer is not None}
+    assert {notice.kind for notice in notices} >= {"submitted", "resubmitted", "assigned", "approved"}
+    bodies = set()
+    for notice in notices:
+        subject, body = notifications._document_mail(notice.kind, author, document, "")
+        assert subject != document.title and "Ventanilla única" in subject
+        bodies.add(body)
+    assert len(bodies) == len(notices)
