@@ -25,6 +25,7 @@ from rcm_exchange.models import (
     SubscriptionKind,
     Visibility,
 )
+from rcm_exchange.services.transitions import TRANSITIONS
 
 DOC_TYPES = {
     DocType.PRACTICE_REPORT: _l("Practice report"),
@@ -153,15 +154,7 @@ AUDIT_ACTIONS = {
     "create": _l("Created"),
     "edit": _l("Edited"),
     "revise": _l("Revision submitted"),
-    "submit": _l("Submitted"),
-    "withdraw": _l("Withdrawn"),
-    "claim": _l("Claimed for review"),
-    "release": _l("Released to the queue"),
-    "reassign": _l("Reassigned"),
-    "approve": _l("Approved"),
-    "request_changes": _l("Changes requested"),
-    "reject": _l("Rejected"),
-    "archive": _l("Archived"),
+    **{name: rule.audit_label for name, rule in TRANSITIONS.items()},
     "attach": _l("File attached"),
     "remove_attachment": _l("File removed"),
     "import": _l("Imported"),
@@ -296,4 +289,5 @@ TEMPLATE_GLOBALS = {
     "meeting_role_label": meeting_role_label,
     "field_label": field_label,
     "audit_action_label": audit_action_label,
+    "transitions": TRANSITIONS,
 }

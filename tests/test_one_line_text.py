@@ -101,8 +101,8 @@ def test_a_title_with_a_line_break_does_not_stop_the_mail_about_it(app, smtp_por
         created = client.post("/api/v1/documents", json=DOCUMENT).get_json()
         client.post(f"/api/v1/documents/{created['id']}/submit", json={"version": created["version"]})
         document = db.session.get(Document, created["id"])
-        review.claim(moderator, document, document.version)
-        review.approve(moderator, document, "", document.version)
+        review.claim(moderator, document, version=document.version)
+        review.approve(moderator, document, version=document.version)
     finally:
         controller.stop()
     subjects = [message["Subject"] for message in handler.messages]

@@ -114,7 +114,7 @@ def edit_document(data, document_id: int):
 def submit_document(data, document_id: int):
     """Submit to the Secretariat for review"""
     document = documents.get_document_for(current_user, document_id)
-    return documents.submit(current_user, document, data["version"])
+    return documents.submit(current_user, document, version=data["version"])
 
 
 @blp.route(f"/documents/<{ID}:document_id>/withdraw", methods=["POST"])
@@ -125,7 +125,7 @@ def submit_document(data, document_id: int):
 def withdraw_document(data, document_id: int):
     """Take a submission back to draft"""
     document = documents.get_document_for(current_user, document_id)
-    return documents.withdraw(current_user, document, data["version"])
+    return documents.withdraw(current_user, document, version=data["version"])
 
 
 @blp.route(f"/documents/<{ID}:document_id>/attachments", methods=["POST"])

@@ -45,4 +45,4 @@ def act(data, document_id: int):
     from the current status, or a stale `version`, is 409; not a moderator is 403.
     """
     document = documents.get_document_for(current_user, document_id)
-    return review.act(current_user, document, data["action"], data["comment"], data["version"])
+    return review.act(current_user, document, data["action"], version=data["version"], comment=data["comment"])

@@ -8,13 +8,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from rcm_exchange.labels import AUDIT_ACTIONS
 from rcm_exchange.models import DocumentStatus
 from rcm_exchange.schemas import Id, Page, Text
+from rcm_exchange.services.transitions import COMMENT_MISSING, COMMENT_REQUIRED, PAGE_ACTIONS, REVIEW_ACTIONS
 
-# The actions of POST /documents/<id>/review, as the API contract names them.
-REVIEW_ACTIONS = ("claim", "approve", "request_changes", "reject", "archive")
-# The pages also let a moderator hand an item back to the queue.
-PAGE_ACTIONS = REVIEW_ACTIONS + ("release",)
-# Actions that must say why: the submitter reads the comment.
-COMMENT_REQUIRED = frozenset({"request_changes", "reject"})
 QUEUE_STATUSES = (DocumentStatus.SUBMITTED, DocumentStatus.IN_REVIEW,
                   DocumentStatus.CHANGES_REQUESTED)
 COMMENT_MAX = 5000
@@ -22,8 +17,7 @@ COMMENT_MAX = 5000
 
 def _require_comment(data) -> None:
     if data.get("action") in COMMENT_REQUIRED and not (data.get("comment") or "").strip():
-        raise ValidationError(str(_l("Say what should change: the submitter reads this comment.")),
-                              "comment")
+        raise ValidationError(str(COMMENT_MISSING), "comment")
 
 
 class ReviewActionSchema(Schema):

@@ -26,6 +26,7 @@ from rcm_exchange.models import (
     Visibility,
 )
 from rcm_exchange.services import accounts, reference_data, search_log
+from rcm_exchange.services.transitions import TRANSITIONS
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 DEMO_PASSWORD = "rcm-demo-2026"
@@ -275,30 +276,26 @@ def _attach_demo_files(document: Document, practice, author: User | None, number
 
 
 def _demo_history(document: Document, author: User | None, moderator: User, status: DocumentStatus) -> None:
-    """Audit events that tell how the document got to its status."""
+    """Audit events that tell how the document got to its status, each move as the
+    transition table makes it."""
+    into_review = [("submit", author, ""), ("claim", moderator, "")]
     steps = {
         DocumentStatus.DRAFT: [],
-        DocumentStatus.SUBMITTED: [("submit", author, "draft", "submitted", "")],
-        DocumentStatus.IN_REVIEW: [("submit", author, "draft", "submitted", ""),
-                                   ("claim", moderator, "submitted", "in_review", "")],
-        DocumentStatus.CHANGES_REQUESTED: [
-            ("submit", author, "draft", "submitted", ""), ("claim", moderator, "submitted", "in_review", ""),
-            ("request_changes", moderator, "in_review", "changes_requested",
+        DocumentStatus.SUBMITTED: into_review[:1],
+        DocumentStatus.IN_REVIEW: into_review,
+        DocumentStatus.CHANGES_REQUESTED: into_review + [
+            ("request_changes", moderator,
              "Please add the period of implementation and the partners involved.")],
-        DocumentStatus.REJECTED: [
-            ("submit", author, "draft", "submitted", ""), ("claim", moderator, "submitted", "in_review", ""),
-            ("reject", moderator, "in_review", "rejected", "This repeats a document already published.")],
-        DocumentStatus.PUBLISHED: [
-            ("submit", author, "draft", "submitted", ""), ("claim", moderator, "submitted", "in_review", ""),
-            ("approve", moderator, "in_review", "published", "")],
-        DocumentStatus.ARCHIVED: [
-            ("submit", author, "draft", "submitted", ""), ("claim", moderator, "submitted", "in_review", ""),
-            ("approve", moderator, "in_review", "published", ""),
-            ("archive", moderator, "published", "archived", "Superseded by a newer edition.")],
+        DocumentStatus.REJECTED: into_review + [
+            ("reject", moderator, "This repeats a document already published.")],
+        DocumentStatus.PUBLISHED: into_review + [("approve", moderator, "")],
+        DocumentStatus.ARCHIVED: into_review + [
+            ("approve", moderator, ""), ("archive", moderator, "Superseded by a newer edition.")],
     }[status]
-    at = document.created_at
-    for action, actor, from_status, to_status, comment in steps:
-        at = at + timedelta(days=1)
+    at, from_status = document.created_at, DocumentStatus.DRAFT
+    for action, actor, comment in steps:
+        at, to_status = at + timedelta(days=1), TRANSITIONS[action].target
         db.session.add(AuditEvent(at=at, actor_id=actor.id if actor else None, document_id=document.id,
-                                  action=action, from_status=from_status, to_status=to_status,
+                                  action=action, from_status=from_status.value, to_status=to_status.value,
                                   comment=comment))
+        from_status = to_status

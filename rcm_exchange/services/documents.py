@@ -169,18 +169,18 @@ def _propose_revision(user, document: Document, changes: dict) -> None:
     if previous == S.CHANGES_REQUESTED:
         details["resubmitted"] = True
     lifecycle.audit(user, document, "revise", previous, target, **details)
-    if moderator is not None:
-        notifications.document_event(document, "resubmit", actor=user, assignee=moderator)
-    else:
-        notifications.document_event(document, "submit", actor=user)
+    submitting = lifecycle.TRANSITIONS["submit"]
+    answer = submitting.answer
+    notice = answer.notice if moderator is not None and answer is not None else submitting.notice
+    notifications.document_event(document, notice, actor=user, assignee=moderator)
 
 
-def submit(user, document: Document, version: int | None) -> Document:
+def submit(user, document: Document, *, version: int | None) -> Document:
     """Send a draft (or a document sent back for changes) to the Secretariat's queue."""
     return lifecycle.transition(user, document, "submit", version=version)
 
 
-def withdraw(user, document: Document, version: int | None) -> Document:
+def withdraw(user, document: Document, *, version: int | None) -> Document:
     """Take a submission back: a document returns to draft; a revision is dropped and
     the published text stays."""
     return lifecycle.transition(user, document, "withdraw", version=version)

@@ -1,9 +1,5 @@
-"""The lifecycle of a document as one table, and the one function that moves a document
-(or its pending revision) along it.
-
-    draft ──submit──▶ submitted ──claim──▶ in_review ──approve──▶ published ──archive──▶ archived
-      ▲                   │                   │  │
-      └──── edit ◀── changes_requested ◀──────┘  └──reject──▶ rejected
+"""The one function that moves a document (or its pending revision) along the lifecycle
+that ``services.transitions`` declares, and what every move shares.
 
 A published document that is edited gets a pending revision; the revision walks the
 same table (submitted → in_review → published | changes_requested | rejected) while the
@@ -14,10 +10,11 @@ transaction.
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,39 +30,20 @@ from rcm_exchange.models import (
     utcnow,
 )
 from rcm_exchange.services import access, search_log
+from rcm_exchange.services.transitions import (
+    CHANGE_REQUESTS,
+    COMMENT_MISSING,
+    COMMENT_REQUIRED,
+    REVIEW,
+    SUBMIT,
+    TRANSITIONS,
+    Claim,
+    Notice,
+    Transition,
+)
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 S = DocumentStatus
-
-
-class Actor(enum.Enum):
-    ORGANIZATION = "organization"  # an account of the submitting organization
-    MODERATOR = "moderator"
-
-
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[DocumentStatus]
-    target: DocumentStatus
-    actor: Actor
-    # Once a moderator has claimed an item, only they (or a lead moderator) act on it.
-    claimant_only: bool = False
-
-
-TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(frozenset({S.DRAFT, S.CHANGES_REQUESTED}), S.SUBMITTED, Actor.ORGANIZATION),
-    "withdraw": Transition(frozenset({S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED}), S.DRAFT,
-                           Actor.ORGANIZATION),
-    "claim": Transition(frozenset({S.SUBMITTED}), S.IN_REVIEW, Actor.MODERATOR),
-    "release": Transition(frozenset({S.IN_REVIEW}), S.SUBMITTED, Actor.MODERATOR, claimant_only=True),
-    "reassign": Transition(frozenset({S.SUBMITTED, S.IN_REVIEW}), S.IN_REVIEW, Actor.MODERATOR,
-                           claimant_only=True),
-    "approve": Transition(frozenset({S.IN_REVIEW}), S.PUBLISHED, Actor.MODERATOR, claimant_only=True),
-    "request_changes": Transition(frozenset({S.IN_REVIEW}), S.CHANGES_REQUESTED, Actor.MODERATOR,
-                                  claimant_only=True),
-    "reject": Transition(frozenset({S.IN_REVIEW}), S.REJECTED, Actor.MODERATOR, claimant_only=True),
-    "archive": Transition(frozenset({S.PUBLISHED}), S.ARCHIVED, Actor.MODERATOR),
-}
 
 # A revision is pending while it is in one of these.
 PENDING_REVISION = (S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED)
@@ -123,16 +101,34 @@ def audit(actor: User | None, document: Document, action: str, from_status, to_s
     return event
 
 
-def _check_actor(user, document: Document, action: str, transition: Transition) -> None:
-    if transition.actor is Actor.MODERATOR:
-        if not access.can_review(user):
-            access.require_view_document(user, document)
-            raise Forbidden(_("Only moderators of the Secretariat can do this."))
-    else:
-        access.require_submitting_organization(user, document)
+# Who may make a move, by the capability its transition names: the one place where the
+# table meets the access policy.
+_CAPABILITIES = {
+    REVIEW: lambda user, document: access.can_review(user),
+    SUBMIT: access.is_of_submitting_organization,
+}
+_REFUSALS = {REVIEW: _l("Only moderators of the Secretariat can do this.")}
 
 
-def _check_claim(user, document: Document, action: str) -> None:
+def may(user, capability: str, document: Document) -> bool:
+    return _CAPABILITIES[capability](user, document)
+
+
+def _require_capability(user, document: Document, rule: Transition) -> None:
+    if may(user, rule.capability, document):
+        return
+    access.require_view_document(user, document)  # a hidden document is not there at all
+    refusal = _REFUSALS.get(rule.capability)
+    raise Forbidden(str(refusal) if refusal is not None else None)
+
+
+def require_comment(action: str, comment: str) -> None:
+    """A move that must say why is refused without a comment: the submitter reads it."""
+    if action in COMMENT_REQUIRED and not (comment or "").strip():
+        raise ValidationFailed(errors={"comment": [str(COMMENT_MISSING)]})
+
+
+def _check_claim(user, document: Document) -> None:
     claimant = document.claimed_by
     if claimant is None or claimant.id == user.id or access.is_lead_moderator(user):
         return
@@ -146,102 +142,144 @@ def changes_requested_by(document: Document) -> User | None:
     still review it."""
     event = db.session.scalar(
         select(AuditEvent).where(AuditEvent.document_id == document.id,
-                                 AuditEvent.action == "request_changes")
+                                 AuditEvent.action.in_(CHANGE_REQUESTS))
         .order_by(AuditEvent.id.desc()).limit(1))
     moderator = event.actor if event is not None else None
-    if moderator is None or not moderator.active or not access.can_review(moderator):
+    if moderator is None or not moderator.active or not may(moderator, REVIEW, document):
         return None
     return moderator
 
 
-def _refuse(document: Document, action: str, current: DocumentStatus) -> InvalidTransition:
+def _refuse(rule: Transition, current: DocumentStatus) -> InvalidTransition:
     return InvalidTransition(_(
         "This document cannot be %(action)s: it is now %(status)s.",
-        action=action_label(action), status=status_in_sentence(current)))
+        action=rule.done_label, status=status_in_sentence(current)))
+
+
+@dataclass
+class _Move:
+    """One move under way: what moves (the document, or its pending revision), from where
+    to where, and who is told."""
+
+    rule: Transition
+    document: Document
+    revision: DocumentRevision | None
+    current: DocumentStatus
+    target: DocumentStatus
+    now: datetime
+    notice: Notice | None
+    assignee: User | None = None
+    answering: bool = False  # a submission answering a request for changes
+    content_changed: bool = False
+
+    @property
+    def audited_target(self) -> DocumentStatus:
+        # A revision sent back to draft is dropped: readers see the published text again.
+        if self.revision is not None and self.revision.status == S.DRAFT:
+            return self.document.status
+        return self.target
+
+
+def _start(user, document: Document, rule: Transition, assignee: User | None) -> _Move:
+    """The move, once the status and the claim allow it."""
+    revision = None if rule.drops_revisions else pending_revision(document)
+    current = revision.status if revision is not None else document.status
+    if current not in rule.sources:
+        raise _refuse(rule, current)
+    if rule.claimant_only and current == S.IN_REVIEW:
+        _check_claim(user, document)
+    return _Move(rule, document, revision, current, rule.target, utcnow(), rule.notice, assignee)
+
+
+def _set_claim(user, move: _Move) -> None:
+    claim, document = move.rule.claim, move.document
+    if claim is Claim.TAKE:
+        document.claimed_by = user
+    elif claim is Claim.CLEAR:
+        document.claimed_by = None
+    elif claim is Claim.ASSIGN:
+        assignee = move.assignee
+        if assignee is None or not may(assignee, move.rule.capability, document) or not assignee.active:
+            raise ValidationFailed(errors={"moderator_id": [_("Choose an active moderator.")]})
+        document.claimed_by = assignee
+
+
+def _answer_request(move: _Move) -> None:
+    """Back to the moderator who asked for the changes, in its old place in the queue."""
+    answer = move.rule.answer
+    if answer is None or move.current != S.CHANGES_REQUESTED:
+        return
+    move.answering = True
+    requester = changes_requested_by(move.document)
+    if requester is not None:
+        move.target, move.notice, move.assignee = answer.target, answer.notice, requester
+        move.document.claimed_by = requester
+    for name in answer.stamps:
+        setattr(move.document, name, move.now)
+
+
+def _move_revision(move: _Move, revision: DocumentRevision) -> None:
+    """The published document stays as it is; the revision moves, and is published into
+    it when approved."""
+    revision.status = move.target
+    for name in move.rule.revision_stamps:
+        setattr(revision, name, move.now)
+    if move.target == S.PUBLISHED:
+        apply_content(move.document, revision.data)
+        move.content_changed = True
+
+
+def _move_document(move: _Move) -> None:
+    document = move.document
+    if move.rule.drops_revisions:
+        for stale in document.revisions:
+            if stale.status in PENDING_REVISION:
+                stale.status, stale.decided_at = S.DRAFT, move.now
+    document.status = move.target
+    if not move.answering:
+        for name in move.rule.stamps:
+            setattr(document, name, move.now)
+
+
+def _record(user, move: _Move, comment: str, was_published: bool) -> None:
+    """The audit event, the search log and the notifications of a move."""
+    from rcm_exchange.services import notifications
+
+    document, revision = move.document, move.revision
+    details = {"revision": revision.id} if revision is not None else {}
+    if move.assignee is not None and move.rule.claim is Claim.ASSIGN:
+        details["assignee"] = move.assignee.id
+    if move.answering:
+        details["resubmitted"] = True
+    audit(user, document, move.rule.name, move.current, move.audited_target, comment, **details)
+    if was_published != (document.status == S.PUBLISHED) or move.content_changed:
+        search_log.record_change(document)
+    notifications.document_event(document, move.notice, actor=user, comment=comment,
+                                 author=revision.author if revision is not None else None,
+                                 assignee=move.assignee)
 
 
 def transition(user, document: Document, action: str, *, version: int | None,
                comment: str = "", assignee: User | None = None) -> Document:
     """Move ``document`` (or its pending revision) by ``action``; see ``TRANSITIONS``."""
-    from rcm_exchange.services import notifications
-
     rule = TRANSITIONS[action]
+    require_comment(action, comment)
+    comment = (comment or "").strip()
     with unit_of_work():
-        _check_actor(user, document, action, rule)
+        _require_capability(user, document, rule)
         check_version(document, version)
-        revision = None if action == "archive" else pending_revision(document)
-        current = revision.status if revision is not None else document.status
-        if current not in rule.sources:
-            raise _refuse(document, action, current)
-        if rule.claimant_only and current == S.IN_REVIEW:
-            _check_claim(user, document, action)
-        comment = (comment or "").strip()
-        now = utcnow()
+        move = _start(user, document, rule, assignee)
         was_published = document.status == S.PUBLISHED
-        content_changed = False
-        target = rule.target
-
-        resubmitted_to = None
-        if action == "submit" and current == S.CHANGES_REQUESTED:
-            # Back to the moderator who asked for the changes, in its old place.
-            resubmitted_to = changes_requested_by(document)
-            if resubmitted_to is not None:
-                target = S.IN_REVIEW
-                document.claimed_by = resubmitted_to
-            document.resubmitted_at = now
-        elif action in ("withdraw", "approve", "reject"):
-            document.resubmitted_at = None
-
-        if action == "reassign":
-            if assignee is None or not access.can_review(assignee) or not assignee.active:
-                raise ValidationFailed(errors={"moderator_id": [_("Choose an active moderator.")]})
-            document.claimed_by = assignee
-        elif action == "claim":
-            document.claimed_by = user
-        elif action in ("release", "withdraw", "request_changes", "reject", "approve"):
-            document.claimed_by = None
-
-        if revision is not None:
-            # The published document stays as it is; the revision moves.
-            if action == "withdraw":
-                revision.status, revision.decided_at = S.DRAFT, now
-                target = S.PUBLISHED  # what the reader sees again: the published text only
-            elif action == "approve":
-                apply_content(document, revision.data)
-                revision.status, revision.decided_at = S.PUBLISHED, now
-                content_changed = True
-            else:
-                revision.status = target
-                if target == S.REJECTED:
-                    revision.decided_at = now
-            if action == "submit" and current != S.CHANGES_REQUESTED:
-                document.submitted_at = now
+        _answer_request(move)
+        _set_claim(user, move)
+        for name in rule.clears:
+            setattr(document, name, None)
+        if move.revision is not None:
+            _move_revision(move, move.revision)
         else:
-            if action == "archive":
-                for stale in document.revisions:
-                    if stale.status in PENDING_REVISION:
-                        stale.status, stale.decided_at = S.DRAFT, now
-            document.status = target
-            if action == "submit" and current != S.CHANGES_REQUESTED:
-                document.submitted_at = now
-            elif action == "approve":
-                document.published_at = now
-
+            _move_document(move)
         save_document(document)
-        details = {"revision": revision.id} if revision is not None else {}
-        if assignee is not None:
-            details["assignee"] = assignee.id
-        if action == "submit" and current == S.CHANGES_REQUESTED:
-            details["resubmitted"] = True
-        audit(user, document, action, current, target, comment, **details)
-        if was_published != (document.status == S.PUBLISHED) or content_changed:
-            search_log.record_change(document)
-        if resubmitted_to is not None:
-            notifications.document_event(document, "resubmit", actor=user, assignee=resubmitted_to)
-        else:
-            notifications.document_event(document, action, actor=user, comment=comment,
-                                         author=revision.author if revision is not None else None,
-                                         assignee=assignee)
+        _record(user, move, comment, was_published)
     return document
 
 
@@ -254,11 +292,3 @@ def status_in_sentence(status: DocumentStatus) -> str:
         S.REJECTED: _("rejected"), S.ARCHIVED: _("archived"),
     }[DocumentStatus(status)]
 
-
-def action_label(action: str) -> str:
-    return {
-        "submit": _("submitted"), "withdraw": _("withdrawn"), "claim": _("claimed"),
-        "release": _("released"), "reassign": _("reassigned"), "approve": _("approved"),
-        "request_changes": _("sent back for changes"), "reject": _("rejected"),
-        "archive": _("archived"),
-    }[action]

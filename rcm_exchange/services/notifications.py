@@ -14,6 +14,7 @@ from rcm_exchange.models import Delivery, Document, Notification, PasswordTokenP
 from rcm_exchange.services import access, accounts
 from rcm_exchange.links import external_url
 from rcm_exchange.services.mail import queue_mail
+from rcm_exchange.services.transitions import Audience, Notice
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 
@@ -63,12 +64,6 @@ def send_invitation(user: User) -> str:
 
 
 # --- documents ------------------------------------------------------------------
-
-# Which review action tells whom, under which notification kind.
-AUTHOR_KINDS = {"claim": "claimed", "request_changes": "changes_requested", "approve": "approved",
-                "reject": "rejected", "archive": "archived"}
-MODERATOR_KINDS = {"submit": "submitted"}
-
 
 def _subject(kind: str, title: str) -> str:
     """A notification in one line, in the current locale (a mail's subject, a digest's line)."""
@@ -134,31 +129,31 @@ def _notify(users, kind: str, document: Document, comment: str) -> None:
         queue_mail(user.email, subject, body)
 
 
-def document_event(document: Document, action: str, *, actor: User | None, comment: str = "",
-                   author: User | None = None, assignee: User | None = None) -> None:
-    """Tell the people concerned that ``action`` happened, in the caller's unit of work:
-    moderators hear of new submissions, the author of the Secretariat's decisions."""
-    actor_id = getattr(actor, "id", None)
-    recipients: list[User] = []
-    if action in MODERATOR_KINDS:
-        kind = MODERATOR_KINDS[action]
-        recipients = list(db.session.scalars(
-            select(User).where(User.active, User.role.in_([Role.MODERATOR, Role.ADMIN]),
-                               User.id != (actor_id or 0))))
-    elif action in AUTHOR_KINDS:
-        kind = AUTHOR_KINDS[action]
+def _audience(notice: Notice, document: Document, author: User | None,
+              assignee: User | None) -> list[User]:
+    if notice.audience is Audience.MODERATORS:
+        return list(db.session.scalars(
+            select(User).where(User.active, User.role.in_([Role.MODERATOR, Role.ADMIN]))))
+    if notice.audience is Audience.AUTHOR:
         author = author or document.author
-        if author is not None and author.active and author.id != actor_id:
-            recipients = [author]
-    elif action == "reassign" and assignee is not None and assignee.id != actor_id:
-        kind, recipients = "assigned", [assignee]
-    elif action == "resubmit" and assignee is not None:
-        kind, recipients = "resubmitted", [assignee]
+        return [author] if author is not None else []
+    return [assignee] if assignee is not None else []
+
+
+def document_event(document: Document, notice: Notice | None, *, actor: User | None,
+                   comment: str = "", author: User | None = None, assignee: User | None = None) -> None:
+    """Tell the people a move's ``notice`` names (see ``services.transitions``) that it
+    happened, in the caller's unit of work: moderators hear of new submissions, the
+    author of the Secretariat's decisions, a moderator of what is handed to them."""
+    if notice is None:
+        return
+    actor_id = getattr(actor, "id", None)
     # The title and the moderator's comment go out in the message: only to those who may
     # still open the document (an author may have moved to another organization).
-    recipients = [user for user in recipients if access.can_view_document(user, document)]
+    recipients = [user for user in _audience(notice, document, author, assignee)
+                  if user.active and user.id != actor_id and access.can_view_document(user, document)]
     if recipients:
-        _notify(recipients, kind, document, comment)
+        _notify(recipients, notice.kind, document, comment)
 
 
 def comment_added(document: Document, comment, recipients: list[User]) -> None:

@@ -1,7 +1,7 @@
 """The Secretariat's moderation: the review queue, every review action (one at a time
 or the same decision on several documents), and what a revision changes.
 
-The transition table itself lives in ``services.lifecycle`` (``TRANSITIONS``), shared
+The transition table itself lives in ``services.transitions`` (``TRANSITIONS``), shared
 with submitting and withdrawing; each action here is one move along it.
 """
 from __future__ import annotations
@@ -10,9 +10,9 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 from flask_babel import format_date
-from flask_babel import gettext as _
 from sqlalchemy import String, func, select, union
 from sqlalchemy.orm import selectinload
 
@@ -34,6 +34,7 @@ from rcm_exchange.models import (
 from rcm_exchange.sanitize import html_to_text
 from rcm_exchange.services import access, lifecycle
 from rcm_exchange.services.lifecycle import TRANSITIONS, transition
+from rcm_exchange.services.transitions import PAGE_ACTIONS
 
 S = DocumentStatus
 
@@ -46,15 +47,31 @@ __all__ = [
 DEFAULT_QUEUE_STATUSES = (S.SUBMITTED, S.IN_REVIEW)
 
 
-def claim(user, document: Document, version: int | None, comment: str = "") -> Document:
-    return transition(user, document, "claim", version=version, comment=comment)
+class ReviewMove(Protocol):
+    def __call__(self, user, document: Document, *, version: int | None,
+                 comment: str = "") -> Document: ...
 
 
-def release(user, document: Document, version: int | None, comment: str = "") -> Document:
-    return transition(user, document, "release", version=version, comment=comment)
+def _review_action(action: str) -> ReviewMove:
+    """A review page's action as a function of its own, e.g.
+    ``approve(user, document, version=3, comment="")``."""
+    def move(user, document: Document, *, version: int | None, comment: str = "") -> Document:
+        return transition(user, document, action, version=version, comment=comment)
+
+    move.__name__ = move.__qualname__ = action
+    move.__doc__ = f"The {action!r} move of ``services.transitions``."
+    return move
 
 
-def reassign(user, document: Document, moderator: User, version: int | None,
+claim = _review_action("claim")
+release = _review_action("release")
+approve = _review_action("approve")
+request_changes = _review_action("request_changes")
+reject = _review_action("reject")
+archive = _review_action("archive")
+
+
+def reassign(user, document: Document, *, moderator: User, version: int | None,
              comment: str = "") -> Document:
     """Hand an item to another moderator: its claimant may, and a lead moderator may take
     back an item stuck with someone else."""
@@ -62,41 +79,12 @@ def reassign(user, document: Document, moderator: User, version: int | None,
                       assignee=moderator)
 
 
-def approve(user, document: Document, comment: str, version: int | None) -> Document:
-    return transition(user, document, "approve", version=version, comment=comment)
-
-
-def request_changes(user, document: Document, comment: str, version: int | None) -> Document:
-    _require_comment(comment)
-    return transition(user, document, "request_changes", version=version, comment=comment)
-
-
-def reject(user, document: Document, comment: str, version: int | None) -> Document:
-    _require_comment(comment)
-    return transition(user, document, "reject", version=version, comment=comment)
-
-
-def archive(user, document: Document, version: int | None, comment: str = "") -> Document:
-    return transition(user, document, "archive", version=version, comment=comment)
-
-
-def act(user, document: Document, action: str, comment: str, version: int | None) -> Document:
+def act(user, document: Document, action: str, *, version: int | None, comment: str = "") -> Document:
     """One review action by name (``ReviewActionSchema`` data): the API's single endpoint
     and the review page's buttons."""
-    if action not in TRANSITIONS or TRANSITIONS[action].actor is not lifecycle.Actor.MODERATOR \
-            or action == "reassign":
+    if action not in PAGE_ACTIONS:
         raise InvalidTransition()
-    if action in ("request_changes", "reject"):
-        _require_comment(comment)
     return transition(user, document, action, version=version, comment=comment)
-
-
-def _require_comment(comment: str) -> None:
-    from rcm_exchange.errors import ValidationFailed
-
-    if not (comment or "").strip():
-        raise ValidationFailed(errors={"comment": [
-            _("Say what should change: the submitter reads this comment.")]})
 
 
 @dataclass
@@ -106,7 +94,7 @@ class BulkResult:
     failed: list[tuple[int, str]] = field(default_factory=list)
 
 
-def bulk_review(user, action: str, items: list[dict], comment: str = "") -> BulkResult:
+def bulk_review(user, action: str, *, items: list[dict], comment: str = "") -> BulkResult:
     """The same decision with one shared comment on several documents
     (``BulkReviewSchema`` data: items of ``{"id", "version"}``).
 
@@ -114,8 +102,7 @@ def bulk_review(user, action: str, items: list[dict], comment: str = "") -> Bulk
     changed meanwhile is reported and left as it is, and the others still go through.
     """
     access.require_moderator(user)
-    if action in ("request_changes", "reject"):
-        _require_comment(comment)
+    lifecycle.require_comment(action, comment)
     ids = [item["id"] for item in items]
     documents = {document.id: document for document in db.session.scalars(
         select(Document).where(Document.id.in_(ids)).options(selectinload(Document.revisions))
@@ -127,7 +114,7 @@ def bulk_review(user, action: str, items: list[dict], comment: str = "") -> Bulk
             result.failed.append((item["id"], str(NotFound.default_message)))
             continue
         try:
-            result.done.append(act(user, document, action, comment, item["version"]))
+            result.done.append(act(user, document, action, version=item["version"], comment=comment))
         except DomainError as error:
             result.failed.append((item["id"], error.describe()))
     return result

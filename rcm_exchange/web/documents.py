@@ -152,7 +152,7 @@ def edit(document_id: int):
         data = load(DocumentEditSchema(), values)
         documents.update_document(current_user, document, data, data["version"])
         if then_submit and document.status.value != "published":
-            documents.submit(current_user, document, document.version)
+            documents.submit(current_user, document, version=document.version)
     except ValidationFailed as error:
         return _render_form(document, values, error.errors or {}, 422)
     except DomainError as error:  # a stale version or a status that cannot be edited
@@ -177,7 +177,7 @@ def edit(document_id: int):
 def submit(document_id: int):
     document = documents.get_document_for(current_user, document_id)
     data = load(VersionSchema(), form_data(request.form))
-    documents.submit(current_user, document, data["version"])
+    documents.submit(current_user, document, version=data["version"])
     flash(_("Submitted for review. The Technical Secretariat has been told."), "success")
     return redirect(url_for("documents.detail", document_id=document.id))
 
@@ -187,7 +187,7 @@ def submit(document_id: int):
 def withdraw(document_id: int):
     document = documents.get_document_for(current_user, document_id)
     data = load(VersionSchema(), form_data(request.form))
-    documents.withdraw(current_user, document, data["version"])
+    documents.withdraw(current_user, document, version=data["version"])
     flash(_("The submission was withdrawn."), "success")
     return redirect(url_for("documents.detail", document_id=document.id))
 

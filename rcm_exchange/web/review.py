@@ -18,7 +18,7 @@ from rcm_exchange.schemas.review import (
     ReassignSchema,
 )
 from rcm_exchange.services import access, accounts, browse, conversation, documents, review, search
-from rcm_exchange.services.lifecycle import action_label
+from rcm_exchange.services.transitions import BULK_ACTIONS, PAGE_ACTIONS, TRANSITIONS, Claim
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -42,7 +42,8 @@ def _render_queue(values=None, errors=None, status: int = 200):
     return render_template(
         "review/queue.html", page=page, filters=filters, tags=browse.taxonomy(),
         country_groups=documents.country_groups(current_language()), organizations=accounts.list_organizations(),
-        age=_age, values=values or {}, errors=errors or {}), status
+        age=_age, bulk_actions=[TRANSITIONS[name] for name in BULK_ACTIONS],
+        values=values or {}, errors=errors or {}), status
 
 
 def _age(since) -> str:
@@ -66,6 +67,7 @@ def _render_item(document, values=None, errors=None, status: int = 200, *, chang
         revision=documents.pending_revision(document),
         diff=review.revision_diff(current_user, document), moderators=review.moderators(),
         similar=search.similar_published(current_user, document),
+        actions=[TRANSITIONS[name] for name in PAGE_ACTIONS], reassign=TRANSITIONS["reassign"],
         values=values or {}, errors=errors or {}), status
 
 
@@ -75,10 +77,7 @@ def act(document_id: int):
     values = form_data(request.form)
     try:
         data = load(PageReviewActionSchema(), values)
-        if data["action"] == "release":
-            review.release(current_user, document, data["version"], data["comment"])
-        else:
-            review.act(current_user, document, data["action"], data["comment"], data["version"])
+        review.act(current_user, document, data["action"], version=data["version"], comment=data["comment"])
     except ValidationFailed as error:
         return _render_item(document, values, error.errors, 422)
     except Conflict as error:
@@ -86,8 +85,9 @@ def act(document_id: int):
         # what happened meanwhile, so the moderator decides on what is there now.
         return _render_item(document, values, {"_schema": [error.describe()]}, 409,
                             change=documents.latest_change(current_user, document))
-    flash(_("Done: the document was %(action)s.", action=action_label(data["action"])), "success")
-    if data["action"] == "claim":
+    rule = TRANSITIONS[data["action"]]
+    flash(_("Done: the document was %(action)s.", action=rule.done_label), "success")
+    if rule.claim is Claim.TAKE:  # the moderator now holds it: on to the review
         return redirect(url_for("review.item", document_id=document.id))
     return redirect(url_for("review.queue"))
 
@@ -97,7 +97,8 @@ def reassign(document_id: int):
     document = documents.get_document_for(current_user, document_id)
     data = load(ReassignSchema(), form_data(request.form))
     moderator = accounts.get_user(data["moderator_id"])
-    review.reassign(current_user, document, moderator, data["version"], data["comment"])
+    review.reassign(current_user, document, moderator=moderator, version=data["version"],
+                    comment=data["comment"])
     flash(_("The document is now with %(name)s.", name=moderator.name), "success")
     return redirect(url_for("review.item", document_id=document.id))
 
@@ -110,12 +111,13 @@ def bulk():
     except ValidationFailed as error:
         return _render_queue(values, error.errors, 422)
     try:
-        result = review.bulk_review(current_user, data["action"], data["items"], data["comment"])
+        result = review.bulk_review(current_user, data["action"], items=data["items"],
+                                    comment=data["comment"])
     except ValidationFailed as error:  # e.g. a comment is required for this decision
         return _render_queue(values, error.errors, 422)
     if result.done:
         flash(ngettext("%(num)d document was %(action)s.", "%(num)d documents were %(action)s.",
-                       len(result.done), action=action_label(data["action"])), "success")
+                       len(result.done), action=TRANSITIONS[data["action"]].done_label), "success")
     for document_id, message in result.failed:
         flash(_("Document %(id)d was left as it was: %(message)s", id=document_id, message=message),
               "error")

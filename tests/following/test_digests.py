@@ -205,7 +205,7 @@ def test_moderators_choose_how_they_hear_of_new_submissions(app, inbox):
     following.set_preferences(in_digest, {"submission": Delivery.DIGEST})
     author = make_user(org="MX")
     draft = make_document(status=DocumentStatus.DRAFT, author=author, title="Border health")
-    documents.submit(author, draft, draft.version)
+    documents.submit(author, draft, version=draft.version)
 
     assert [m["To"] for m in inbox.messages] == [by_mail.email]
     for moderator in (on_site, in_digest):  # everyone sees it on the site

@@ -88,7 +88,7 @@ def test_a_document_archived_or_raised_in_tier_after_a_harvest_is_reported_delet
     assert len(first) == 3
     since = first_response_date(harvester)
 
-    review.archive(make_user(role=Role.MODERATOR), archived, archived.version, "Superseded.")
+    review.archive(make_user(role=Role.MODERATOR), archived, version=archived.version, comment="Superseded.")
     with unit_of_work():
         raised.visibility = Visibility.MEMBERS
         search_log.record_change(raised)
@@ -188,7 +188,7 @@ def test_each_protocol_error_is_answered_with_its_code(app, client, arguments, c
 
 def test_an_archived_document_that_was_never_public_is_never_mentioned(app, client):
     secret = make_document(title="Members only", visibility=Visibility.MEMBERS)
-    review.archive(make_user(role=Role.MODERATOR), secret, secret.version, "Old.")
+    review.archive(make_user(role=Role.MODERATOR), secret, version=secret.version, comment="Old.")
     body = client.get("/oai?verb=ListIdentifiers&metadataPrefix=oai_dc").get_data(as_text=True)
     assert "noRecordsMatch" in body and harvest.identifier(secret.id) not in body
 

@@ -49,7 +49,7 @@ def test_a_contributor_answers_from_the_document_form_and_the_queue_filters_by_c
     moderator = make_user(role=Role.MODERATOR)
     assert [i.document.id for i in review.review_queue(moderator, call=call.id, status=None).items] == []
     document = documents.get_document_for(contributor, document_id)
-    documents.submit(contributor, document, document.version)
+    documents.submit(contributor, document, version=document.version)
     queued = review.review_queue(moderator, call=call.id)
     assert [i.document.id for i in queued.items] == [document_id]
     assert review.review_queue(moderator, call=other.id).items == []

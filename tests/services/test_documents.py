@@ -96,7 +96,7 @@ def test_only_the_submitting_organization_edits_and_submits(app):
     colleague, other_member, moderator = make_user(org="MX"), make_user(org="GT"), make_user(role=Role.MODERATOR)
     documents.update_document(colleague, document, {"title": "By a colleague"}, document.version)
     with pytest.raises(NotFound):
-        documents.submit(other_member, document, document.version)
+        documents.submit(other_member, document, version=document.version)
     with pytest.raises(Forbidden):
         documents.update_document(moderator, document, {"title": "By a moderator"}, document.version)
 
@@ -104,13 +104,13 @@ def test_only_the_submitting_organization_edits_and_submits(app):
 def test_submit_then_withdraw_returns_to_draft_and_is_audited(app):
     author = make_user(org="MX")
     document = documents.create_draft(author, draft_data())
-    documents.submit(author, document, document.version)
+    documents.submit(author, document, version=document.version)
     assert document.status == S.SUBMITTED and document.submitted_at is not None
     with pytest.raises(InvalidTransition):
-        documents.submit(author, document, document.version)
+        documents.submit(author, document, version=document.version)
     with pytest.raises(InvalidTransition):
         documents.update_document(author, document, {"title": "x"}, document.version)
-    documents.withdraw(author, document, document.version)
+    documents.withdraw(author, document, version=document.version)
     assert document.status == S.DRAFT
     assert audit_trail(document) == [("create", None, "draft"), ("submit", "draft", "submitted"),
                                      ("withdraw", "submitted", "draft")]
@@ -131,10 +131,10 @@ def test_editing_a_published_document_keeps_the_published_text_until_approval(ap
     diff = review.revision_diff(moderator, document)
     assert [d.field for d in diff] == ["title"]
     assert (True, "Revised") in diff[0].new and (True, "Original") in diff[0].old
-    review.claim(moderator, document, document.version)
+    review.claim(moderator, document, version=document.version)
     assert document.title == "Original title"
     entries_before = db.session.scalar(select(db.func.count(SearchLogEntry.id)))
-    review.approve(moderator, document, "", document.version)
+    review.approve(moderator, document, version=document.version)
     assert document.title == "Revised title" and document.status == S.PUBLISHED
     assert documents.pending_revision(document) is None
     assert db.session.scalar(select(db.func.count(SearchLogEntry.id))) == entries_before + 1
@@ -145,7 +145,7 @@ def test_a_withdrawn_revision_leaves_the_published_document_alone(app):
     author = make_user(org="MX")
     document = make_document(org="MX", author=author, title="Live", status=S.PUBLISHED)
     documents.update_document(author, document, {"title": "Proposed"}, document.version)
-    documents.withdraw(author, document, document.version)
+    documents.withdraw(author, document, version=document.version)
     assert document.status == S.PUBLISHED and document.title == "Live"
     assert documents.pending_revision(document) is None
 
@@ -155,9 +155,9 @@ def test_my_documents_lists_the_organization_with_the_latest_moderator_comment(a
     mine = documents.create_draft(author, draft_data(title="Mine"))
     theirs = documents.create_draft(colleague, draft_data(title="A colleague's"))
     documents.create_draft(make_user(org="GT"), draft_data(title="Guatemala's"))
-    documents.submit(author, mine, mine.version)
-    review.claim(moderator, mine, mine.version)
-    review.request_changes(moderator, mine, "Add the results.", mine.version)
+    documents.submit(author, mine, version=mine.version)
+    review.claim(moderator, mine, version=mine.version)
+    review.request_changes(moderator, mine, version=mine.version, comment="Add the results.")
     rows = {row.document.title: row for row in documents.my_documents(colleague).rows}
     assert set(rows) == {"Mine", "A colleague's"}
     assert rows["Mine"].review_status == S.CHANGES_REQUESTED

@@ -36,12 +36,12 @@ S = DocumentStatus
 def submitted(org="MX", **kwargs) -> Document:
     author = kwargs.pop("author", None) or make_user(org=org)
     document = make_document(status=S.DRAFT, org=org, author=author, **kwargs)
-    return documents.submit(author, document, document.version)
+    return documents.submit(author, document, version=document.version)
 
 
 def claimed(moderator, **kwargs) -> Document:
     document = submitted(**kwargs)
-    return review.claim(moderator, document, document.version)
+    return review.claim(moderator, document, version=document.version)
 
 
 def events(document) -> list[tuple[str, str | None, str | None, str]]:
@@ -60,12 +60,12 @@ def test_a_review_action_is_allowed_only_from_the_statuses_of_the_table(app, sta
     version = document.version
     allowed = status in TRANSITIONS[action].sources
     if allowed:
-        review.act(moderator, document, action, "Because.", version)
+        review.act(moderator, document, action, version=version, comment="Because.")
         assert document.status == TRANSITIONS[action].target
         assert document.version == version + 1
     else:
         with pytest.raises(InvalidTransition):
-            review.act(moderator, document, action, "Because.", version)
+            review.act(moderator, document, action, version=version, comment="Because.")
         db.session.expire_all()
         assert db.session.get(Document, document.id).version == version
         assert events(document) == []
@@ -75,14 +75,14 @@ def test_contributors_cannot_review_even_their_own_documents(app):
     author = make_user(org="MX")
     document = submitted(author=author)
     with pytest.raises(Forbidden):
-        review.claim(author, document, document.version)
+        review.claim(author, document, version=document.version)
 
 
 def test_a_stale_version_is_refused(app):
     moderator = make_user(role=Role.MODERATOR)
     document = claimed(moderator)
     with pytest.raises(StaleVersion):
-        review.approve(moderator, document, "", document.version - 1)
+        review.approve(moderator, document, version=document.version - 1)
     assert document.status == S.IN_REVIEW
 
 
@@ -91,7 +91,7 @@ def test_changes_and_rejection_need_a_comment(app):
     document = claimed(moderator)
     for decide in (review.request_changes, review.reject):
         with pytest.raises(ValidationFailed) as caught:
-            decide(moderator, document, "  ", document.version)
+            decide(moderator, document, version=document.version, comment="  ")
         assert "comment" in caught.value.errors
     assert document.status == S.IN_REVIEW
 
@@ -101,12 +101,12 @@ def test_an_item_claimed_by_one_moderator_is_not_decided_by_another_but_a_lead_c
     lead = make_user(role=Role.ADMIN)
     document = claimed(first)
     with pytest.raises(InvalidTransition, match=first.name):
-        review.approve(second, document, "", document.version)
+        review.approve(second, document, version=document.version)
     with pytest.raises(InvalidTransition):
-        review.reassign(second, document, second, document.version)
-    review.reassign(lead, document, second, document.version, "First is on leave.")
+        review.reassign(second, document, moderator=second, version=document.version)
+    review.reassign(lead, document, moderator=second, version=document.version, comment="First is on leave.")
     assert document.claimed_by_id == second.id
-    review.approve(second, document, "", document.version)
+    review.approve(second, document, version=document.version)
     assert document.status == S.PUBLISHED
     assert [e[0] for e in events(document)] == ["submit", "claim", "reassign", "approve"]
 
@@ -114,7 +114,7 @@ def test_an_item_claimed_by_one_moderator_is_not_decided_by_another_but_a_lead_c
 def test_release_returns_an_item_to_the_queue(app):
     moderator = make_user(role=Role.MODERATOR)
     document = claimed(moderator)
-    review.release(moderator, document, document.version)
+    review.release(moderator, document, version=document.version)
     assert document.status == S.SUBMITTED and document.claimed_by_id is None
 
 
@@ -123,14 +123,14 @@ def test_the_whole_lifecycle_with_a_changes_requested_round_is_audited(app):
     document = documents.create_draft(author, {
         "title": "Return reception", "summary": "s", "body_html": "<p>b</p>",
         "doc_type": DocType.GUIDANCE, "language": Language.ES})
-    documents.submit(author, document, document.version)
-    review.claim(moderator, document, document.version)
-    review.request_changes(moderator, document, "Add the results.", document.version)
+    documents.submit(author, document, version=document.version)
+    review.claim(moderator, document, version=document.version)
+    review.request_changes(moderator, document, version=document.version, comment="Add the results.")
     documents.update_document(author, document, {"title": "Return reception, with results"},
                               document.version)
-    documents.submit(author, document, document.version)
-    review.approve(moderator, document, "Thank you.", document.version)
-    review.archive(moderator, document, document.version)
+    documents.submit(author, document, version=document.version)
+    review.approve(moderator, document, version=document.version, comment="Thank you.")
+    review.archive(moderator, document, version=document.version)
     assert events(document) == [
         ("create", None, "draft", ""),
         ("submit", "draft", "submitted", ""),
@@ -148,7 +148,7 @@ def _submitted_guidance(author, title):
     document = documents.create_draft(author, {
         "title": title, "summary": "s", "body_html": "<p>b</p>",
         "doc_type": DocType.GUIDANCE, "language": Language.ES})
-    return documents.submit(author, document, document.version)
+    return documents.submit(author, document, version=document.version)
 
 
 def test_a_resubmission_returns_to_the_moderator_who_asked_and_keeps_its_place(app):
@@ -156,9 +156,9 @@ def test_a_resubmission_returns_to_the_moderator_who_asked_and_keeps_its_place(a
     first = _submitted_guidance(author, "First in")
     submitted_at = first.submitted_at
     _submitted_guidance(author, "Second in")
-    review.claim(moderator, first, first.version)
-    review.request_changes(moderator, first, "Add the results.", first.version)
-    documents.submit(author, first, first.version)
+    review.claim(moderator, first, version=first.version)
+    review.request_changes(moderator, first, version=first.version, comment="Add the results.")
+    documents.submit(author, first, version=first.version)
     assert first.status == S.IN_REVIEW and first.claimed_by == moderator
     assert first.submitted_at == submitted_at and first.resubmitted_at is not None
     queue = review.review_queue(moderator)
@@ -171,10 +171,10 @@ def test_a_resubmission_returns_to_the_moderator_who_asked_and_keeps_its_place(a
 def test_bulk_decision_applies_one_comment_and_reports_what_was_left(app):
     moderator = make_user(role=Role.MODERATOR)
     first, second, stale = (claimed(moderator) for _ in range(3))
-    result = review.bulk_review(moderator, "request_changes", [
+    result = review.bulk_review(moderator, "request_changes", items=[
         {"id": first.id, "version": first.version}, {"id": second.id, "version": second.version},
         {"id": stale.id, "version": stale.version - 1}, {"id": 999999, "version": 1},
-    ], "Please add the period of implementation.")
+    ], comment="Please add the period of implementation.")
     assert {d.id for d in result.done} == {first.id, second.id}
     assert [failed_id for failed_id, _ in result.failed] == [stale.id, 999999]
     db.session.expire_all()
@@ -226,7 +226,7 @@ def test_two_moderators_approving_the_same_version_at_once_exactly_one_wins(app,
             assert mine.version == version
             barrier.wait()
             try:
-                review.approve(user, mine, "Approved.", version)
+                review.approve(user, mine, version=version, comment="Approved.")
                 outcomes.append("approved")
             except StaleVersion:
                 outcomes.append("409")
@@ -258,8 +258,8 @@ def test_moderators_hear_of_submissions_and_the_author_of_decisions_in_their_lan
     document = submitted(author=author, title="Ventanilla única")
     assert [m["To"] for m in inbox.messages] == ["diego@ts.example.org"]
     assert "Ventanilla única" in inbox.messages[0]["Subject"]
-    review.claim(moderator, document, document.version)
-    review.request_changes(moderator, document, "Añada los resultados.", document.version)
+    review.claim(moderator, document, version=document.version)
+    review.request_changes(moderator, document, version=document.version, comment="Añada los resultados.")
     mail = inbox.messages[-1]
     assert mail["To"] == "lucia@mx.example.org"
     assert mail["Subject"] == "Cambios solicitados en «Ventanilla única»"
@@ -278,7 +278,7 @@ def test_a_mail_server_that_is_down_does_not_undo_the_approval_and_mail_is_retri
     author = make_user(org="MX", email="author@mx.example.org")
     moderator = make_user(role=Role.MODERATOR)
     document = claimed(moderator, author=author)
-    review.approve(moderator, document, "Published.", document.version)
+    review.approve(moderator, document, version=document.version, comment="Published.")
     db.session.expire_all()
     assert db.session.get(Document, document.id).status == S.PUBLISHED
     waiting = db.session.scalars(select(OutgoingMail).where(OutgoingMail.sent_at.is_(None))).all()
@@ -308,9 +308,23 @@ def test_an_author_who_moved_to_another_organization_is_not_told_of_its_document
                        title="Confidential return protocol")
     author.organization_id = organization(kind=OrganizationKind.CIVIL_SOCIETY).id
     db.session.commit()
-    review.reject(moderator, document, "The annex names the officials.", document.version)
+    review.reject(moderator, document, version=document.version, comment="The annex names the officials.")
     mail_to_author = db.session.scalars(
         select(OutgoingMail.body).where(OutgoingMail.recipient == "moved@example.org")).all()
     assert not any("officials" in body for body in mail_to_author)
     kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == author.id)).all()
     assert "rejected" not in kinds
+
+
+def test_every_message_the_transition_table_sends_has_a_subject_and_a_text_of_its_own(app):
+    author = make_user(org="MX")
+    document = make_document(status=S.PUBLISHED, org="MX", author=author, title="Ventanilla única")
+    notices = {rule.notice for rule in TRANSITIONS.values() if rule.notice is not None}
+    notices |= {rule.answer.notice for rule in TRANSITIONS.values() if rule.answer is not None}
+    assert {notice.kind for notice in notices} >= {"submitted", "resubmitted", "assigned", "approved"}
+    bodies = set()
+    for notice in notices:
+        subject, body = notifications._document_mail(notice.kind, author, document, "")
+        assert subject != document.title and "Ventanilla única" in subject
+        bodies.add(body)
+    assert len(bodies) == len(notices)

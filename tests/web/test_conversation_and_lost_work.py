@@ -23,8 +23,8 @@ VERSION = re.compile(r'name="version" value="(\d+)"')
 
 def in_review(author, moderator, **fields) -> Document:
     document = make_document(status=S.DRAFT, author=author, org=author.organization.acronym, **fields)
-    documents.submit(author, document, document.version)
-    review.claim(moderator, document, document.version)
+    documents.submit(author, document, version=document.version)
+    review.claim(moderator, document, version=document.version)
     return document
 
 
@@ -79,7 +79,7 @@ def test_a_decision_on_a_withdrawn_document_keeps_the_comment_and_says_what_happ
     document = in_review(author, moderator)
     page = login_as(moderator)
     version = VERSION.search(page.get(f"/review/{document.id}").get_data(as_text=True)).group(1)
-    documents.withdraw(author, document, document.version)
+    documents.withdraw(author, document, version=document.version)
     response = page.post_form(f"/review/{document.id}", {
         "action": "request_changes", "version": version, "comment": "Add the results, please."})
     text = response.get_data(as_text=True)
