@@ -8,6 +8,7 @@ blueprints are exempt from the CSRF check the pages need.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from flask import Flask, current_app, g, request
@@ -26,20 +27,38 @@ API_PREFIX = "/api/v1"
 ID = "int(min=1, max=2147483647)"
 
 BEARER = "bearerAuth"
-# OpenAPI ``security`` of an operation: a token is needed, or it is optional (anonymous
-# callers see public material only).
-TOKEN_REQUIRED = [{BEARER: []}]
-TOKEN_OPTIONAL = [{BEARER: []}, {}]
+# OpenAPI ``security`` of an operation, by its ``token`` rule: a token is needed; it is
+# optional (anonymous callers see public material only); none is asked (getting one).
+SECURITY = {"required": [{BEARER: []}], "optional": [{BEARER: []}, {}], "none": []}
 
-# Endpoints an anonymous caller may call with a body (asking for a token).
-ANONYMOUS_WRITES = frozenset({"api_tokens.create_token"})
-# Endpoints whose body is a multipart upload rather than JSON.
-MULTIPART_ENDPOINTS = frozenset({"api_documents.upload_attachment"})
-# Writes a read-only token may still make: giving itself up.
-READ_ONLY_TOKEN_WRITES = frozenset({"api_tokens.revoke_current_token"})
-# Read endpoints about the caller's own work: meaningless without a token.
-TOKEN_ONLY_READS = frozenset({"api_documents.my_documents", "api_documents.document_history",
-                              "api_review.queue", "api_forum.call_counts"})
+
+@dataclass(frozen=True)
+class CallerRule:
+    """Who may call an endpoint, declared on it once with ``@caller``: the check every
+    request passes (``_check_request``) and the operation's OpenAPI ``security``."""
+
+    token: str = "optional"
+    # A write a read-only token may still make: giving itself up.
+    read_only_token_may_write: bool = False
+    # The body is a multipart upload rather than JSON.
+    multipart: bool = False
+
+
+CALLER_RULE = "api_caller_rule"
+# Endpoints with no rule of their own (the OpenAPI document) are read by anyone.
+DEFAULT_RULE = CallerRule()
+
+
+def caller(blp, *, token: str, read_only_token_may_write: bool = False, multipart: bool = False):
+    """Declare who may call the decorated endpoint (see ``CallerRule``)."""
+    rule = CallerRule(token, read_only_token_may_write, multipart)
+
+    def decorate(function):
+        function = blp.doc(security=SECURITY[token])(function)
+        # flask-smorest's outer decorators copy the function's attributes to the view.
+        setattr(function, CALLER_RULE, rule)
+        return function
+    return decorate
 
 
 # The largest JSON body: a document with its two rich-text fields at their limit, even
@@ -131,17 +150,21 @@ def authenticate_api_request() -> None:
     _check_request(request.endpoint, signed_in=g.api_token is not None)
 
 
+def caller_rule(endpoint: str) -> CallerRule:
+    return getattr(current_app.view_functions.get(endpoint), CALLER_RULE, DEFAULT_RULE)
+
+
 def _check_request(endpoint: str, *, signed_in: bool) -> None:
+    rule = caller_rule(endpoint)
     writes = request.method in ("POST", "PUT", "PATCH", "DELETE")
-    if not signed_in and (
-            (writes and endpoint not in ANONYMOUS_WRITES) or endpoint in TOKEN_ONLY_READS):
+    if not signed_in and (rule.token == "required" or (writes and rule.token != "none")):
         raise Unauthorized(_("This needs a token: send Authorization: Bearer <token>."))
-    if writes and endpoint not in READ_ONLY_TOKEN_WRITES and not access.token_may_change_things(g.api_token):
+    if writes and not rule.read_only_token_may_write and not access.token_may_change_things(g.api_token):
         raise Forbidden(_("This token is read-only: it cannot change anything. Use a token made for writing."))
     for name, value in request.args.items(multi=True):
         _refuse_nul_characters(value, name)
     if request.method in ("POST", "PUT", "PATCH"):
-        if endpoint in MULTIPART_ENDPOINTS:
+        if rule.multipart:
             if request.mimetype != "multipart/form-data":
                 raise UnsupportedMediaType(_("Send the file as multipart/form-data, in the field 'file'."))
         elif not request.is_json:
