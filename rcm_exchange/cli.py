@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from rcm_exchange.errors import DomainError
 from rcm_exchange.models import Role
+from rcm_exchange.services.access import SYSTEM
 
 
 @click.group()
@@ -63,7 +64,7 @@ def create_user_command(email, name, organization, role, language, password_stdi
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = accounts.create_user(None, email=email, name=name, organization_id=org.id,
+        user = accounts.create_user(SYSTEM, email=email, name=name, organization_id=org.id,
                                     role=Role(role), password=password, preferred_language=language)
     except DomainError as error:
         fail(error)

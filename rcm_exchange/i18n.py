@@ -76,12 +76,13 @@ def parse_form_date(value: str) -> str:
 
 def register_template_helpers(app) -> None:
     from rcm_exchange.labels import TEMPLATE_GLOBALS
+    from rcm_exchange.services.access import can
     from rcm_exchange.web import current_path, document_url, has_endpoint, main_navigation
 
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language,
                                  localized=localized, current_path=current_path,
                                  document_url=document_url, has_endpoint=has_endpoint,
-                                 main_navigation=main_navigation, format_form_date=format_form_date,
+                                 main_navigation=main_navigation, format_form_date=format_form_date, can=can,
                                  date_example=lambda: format_form_date(date(2024, 3, 31)),
                                  **TEMPLATE_GLOBALS)
 

@@ -37,7 +37,7 @@ class IssuedToken:
         return self.record.expires_at
 
 
-def issue_token_for_credentials(attempt, password: str, name: str = "", *,
+def issue_token_for_credentials(attempt, password: str, *, name: str = "",
                                 read_only: bool = False) -> IssuedToken:
     """POST /auth/tokens: a new token for the account with these credentials, counted
     against the same sign-in limits as the sign-in page."""
@@ -89,7 +89,7 @@ def use_token(token: str) -> ApiToken | None:
 
 def list_tokens(user: User) -> list[ApiToken]:
     """The account's tokens that still work, newest first."""
-    access.require_signed_in(user)
+    access.require(user, "hold_api_tokens")
     return list(db.session.scalars(
         select(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
@@ -100,7 +100,7 @@ def list_tokens(user: User) -> list[ApiToken]:
 
 def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the account's own tokens; anyone else's is not found."""
-    access.require_signed_in(user)
+    access.require(user, "hold_api_tokens")
     with unit_of_work():
         record = db.session.get(ApiToken, token_id)
         if record is None or record.user_id != user.id:

@@ -150,7 +150,7 @@ def _import_batch(batch: list[tuple[int, dict]], report: ImportReport) -> None:
             db.session.add(document)
             db.session.flush()
             meetings.import_record(document, item["forum"]["standing"], item["forum"]["links"])
-            lifecycle.audit(None, document, "import", None, DocumentStatus.PUBLISHED)
+            lifecycle.audit(access.SYSTEM, document, "import", None, DocumentStatus.PUBLISHED)
             search_log.record_change(document)
             report.created += 1
 
