@@ -76,6 +76,7 @@ class Audience:
 
 MODERATORS = frozenset({Role.MODERATOR, Role.ADMIN})
 ADMINISTRATORS = frozenset({Role.ADMIN})
+SECRETARIAT_STAFF = frozenset({OrganizationKind.SECRETARIAT})
 SIGNED_IN = Audience(signed_in=True)
 
 # Who reads published material, tier by tier. The submitting organization also reads its
@@ -84,10 +85,9 @@ SIGNED_IN = Audience(signed_in=True)
 TIER_READERS: dict[Visibility, Audience] = {
     Visibility.PUBLIC: Audience(anyone=True),
     Visibility.PARTICIPANTS: SIGNED_IN,
-    Visibility.MEMBERS: Audience(roles=MODERATORS, organization_kinds=frozenset(
-        {OrganizationKind.MEMBER_STATE, OrganizationKind.SECRETARIAT})),
-    Visibility.SECRETARIAT: Audience(roles=MODERATORS,
-                                     organization_kinds=frozenset({OrganizationKind.SECRETARIAT})),
+    Visibility.MEMBERS: Audience(roles=MODERATORS,
+                                 organization_kinds=SECRETARIAT_STAFF | {OrganizationKind.MEMBER_STATE}),
+    Visibility.SECRETARIAT: Audience(roles=MODERATORS, organization_kinds=SECRETARIAT_STAFF),
 }
 # Drafts, submissions, documents in review, sent back or withdrawn: besides the
 # submitting organization, only those who review them.
@@ -114,8 +114,7 @@ CAPABILITIES: dict[str, Audience] = {
     "manage_organizations": Audience(roles=ADMINISTRATORS),
     "see_audit_log": Audience(roles=ADMINISTRATORS),
     # The Secretariat's figures, a call's answers by status and organization among them.
-    "see_statistics": Audience(roles=MODERATORS,
-                               organization_kinds=frozenset({OrganizationKind.SECRETARIAT})),
+    "see_statistics": Audience(roles=MODERATORS, organization_kinds=SECRETARIAT_STAFF),
 }
 
 
@@ -174,12 +173,6 @@ def visible_documents_clause(user, *, published_only: bool = True) -> ColumnElem
     own = Document.organization_id == organization_id(user) if is_signed_in(user) else false()
     readable = or_(readable, own)
     return and_(published, readable) if published_only else readable
-
-
-def all_published_clause() -> ColumnElement[bool]:
-    """Every published document: what the command line's export, acting for the
-    Secretariat, writes out."""
-    return visible_documents_clause(SYSTEM)
 
 
 def require_view_document(user, document: Document | None) -> Document:

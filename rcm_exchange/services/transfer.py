@@ -51,7 +51,7 @@ def _published_documents() -> Iterator[Document]:
     while True:
         batch = list(db.session.scalars(
             select(Document)
-            .where(access.all_published_clause(), Document.id > last_id)
+            .where(access.visible_documents_clause(access.SYSTEM), Document.id > last_id)
             .options(selectinload(Document.tags), selectinload(Document.countries),
                      selectinload(Document.organization))
             .order_by(Document.id)
