@@ -142,12 +142,13 @@ class PagesBench(Bench):
         from rcm_exchange.extensions import db
         from rcm_exchange.models import Organization, Role
         from rcm_exchange.services import accounts
+        from rcm_exchange.services.access import SYSTEM
 
         app = self.make_app()
         with app.app_context():
             for email, acronym, role in ACCOUNTS.values():
                 organization = db.session.scalar(select(Organization).where(Organization.acronym == acronym))
-                accounts.create_user(None, email=email, name=role.title(), organization_id=organization.id,
+                accounts.create_user(SYSTEM, email=email, name=role.title(), organization_id=organization.id,
                                      role=Role(role), password=PASSWORD)
             if self.database == "postgres":  # the corpus was inserted with its own ids
                 db.session.execute(text("SELECT setval(pg_get_serial_sequence('documents', 'id'), "

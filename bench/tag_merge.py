@@ -50,8 +50,9 @@ def _add_duplicate_theme(share: float) -> str:
     from rcm_exchange.extensions import db
     from rcm_exchange.models import Document, SearchLogEntry, SearchOperation, document_tags
     from rcm_exchange.services import search, taxonomy
+    from rcm_exchange.services.access import SYSTEM
 
-    tag = taxonomy.create_tag(None, {"slug": "bench-duplicate-theme", "name_en": "Duplicate theme",
+    tag = taxonomy.create_tag(SYSTEM, {"slug": "bench-duplicate-theme", "name_en": "Duplicate theme",
                                      "name_es": "Tema duplicado", "position": None})
     step = max(1, round(1 / share))
     ids = list(db.session.scalars(select(Document.id).order_by(Document.id)))[::step]
@@ -73,6 +74,7 @@ def timed_merge(folder: Path, engine: str, source: str | None, target: str | Non
     from rcm_exchange.extensions import db
     from rcm_exchange.models import Document, DocumentStatus, Tag, document_tags
     from rcm_exchange.services import search, taxonomy
+    from rcm_exchange.services.access import SYSTEM
 
     run = folder.with_name(folder.name + "-run")
     shutil.rmtree(run, ignore_errors=True)
@@ -91,7 +93,7 @@ def timed_merge(folder: Path, engine: str, source: str | None, target: str | Non
             target = target or max(counts, key=counts.get)
             source_tag, target_tag = taxonomy.get_tag(source), taxonomy.get_tag(target)
             started = time.perf_counter()
-            moved = taxonomy.merge_tags(None, source_tag, target_tag)
+            moved = taxonomy.merge_tags(SYSTEM, source_tag, target_tag)
             merged = time.perf_counter() - started
             # merge_tags lets the index catch up once committed; finish it if a drainer was busy.
             search.catch_up(wait=True)

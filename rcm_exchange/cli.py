@@ -13,6 +13,7 @@ from rcm_exchange import cli_forum  # noqa: F401 - its commands add themselves t
 from rcm_exchange.cli_group import fail, rcm
 from rcm_exchange.errors import DomainError
 from rcm_exchange.models import Role
+from rcm_exchange.services.access import SYSTEM
 
 
 @rcm.command("init")
@@ -53,7 +54,7 @@ def create_user_command(email, name, organization, role, language, password_stdi
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = accounts.create_user(None, email=email, name=name, organization_id=org.id,
+        user = accounts.create_user(SYSTEM, email=email, name=name, organization_id=org.id,
                                     role=Role(role), password=password, preferred_language=language)
     except DomainError as error:
         fail(error)

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from rcm_exchange.cli_group import fail, rcm
 from rcm_exchange.errors import DomainError
 from rcm_exchange.models import OrganizationKind
+from rcm_exchange.services.access import SYSTEM
 
 
 def _given(**options) -> dict:
@@ -30,7 +31,7 @@ def tag_add_command(slug, **options):
     from rcm_exchange.services import taxonomy
 
     try:
-        tag = taxonomy.create_tag(None, load(TagSchema(), {"slug": slug, **_given(**options)}))
+        tag = taxonomy.create_tag(SYSTEM, load(TagSchema(), {"slug": slug, **_given(**options)}))
     except DomainError as error:
         fail(error)
     click.echo(f"Created tag {tag.slug} at position {tag.position}.")
@@ -52,7 +53,7 @@ def tag_edit_command(slug, **options):
     from rcm_exchange.services import taxonomy
 
     try:
-        taxonomy.update_tag(None, taxonomy.get_tag(slug), load(TagEditSchema(), _given(**options)))
+        taxonomy.update_tag(SYSTEM, taxonomy.get_tag(slug), load(TagEditSchema(), _given(**options)))
     except DomainError as error:
         fail(error)
     click.echo(f"Saved tag {slug}.")
@@ -67,7 +68,7 @@ def tag_merge_command(slug, into):
     from rcm_exchange.services import taxonomy
 
     try:
-        target, moved = taxonomy.merge_into(None, taxonomy.get_tag(slug), into)
+        target, moved = taxonomy.merge_into(SYSTEM, taxonomy.get_tag(slug), into)
     except DomainError as error:
         fail(error)
     click.echo(f"Merged {slug} into {target.slug}: {moved} documents moved.")
@@ -96,7 +97,7 @@ def org_add_command(acronym, **options):
 
     try:
         organization = organizations.create_organization(
-            None, load(OrganizationSchema(), {"acronym": acronym, **_given(**options)}))
+            SYSTEM, load(OrganizationSchema(), {"acronym": acronym, **_given(**options)}))
     except DomainError as error:
         fail(error)
     click.echo(f"Added {organization.acronym} ({organization.kind.value}).")
@@ -119,7 +120,8 @@ def org_edit_command(acronym, new_acronym, **options):
         if organization is None:
             raise NotFound()
         data = _given(acronym=new_acronym, **options)
-        organizations.update_organization(None, organization, load(OrganizationSchema(), data, partial=True))
+        organizations.update_organization(SYSTEM, organization,
+                                          load(OrganizationSchema(), data, partial=True))
     except DomainError as error:
         fail(error)
     click.echo(f"Saved {organization.acronym}.")
@@ -144,7 +146,7 @@ def meeting_add_command(body, number, **options):
 
     try:
         meeting = meetings.create_meeting(
-            None, load(MeetingSchema(), {"body": body, "number": number, **_given(**options)}))
+            SYSTEM, load(MeetingSchema(), {"body": body, "number": number, **_given(**options)}))
     except DomainError as error:
         fail(error)
     click.echo(f"Recorded meeting {meeting.slug} (id {meeting.id}).")

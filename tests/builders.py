@@ -25,6 +25,7 @@ from rcm_exchange.models import (
 from rcm_exchange.services import accounts, harvest, search, search_log
 from rcm_exchange.services.search import SearchParams
 from rcm_exchange.services.unit_of_work import unit_of_work
+from rcm_exchange.services.access import SYSTEM
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -58,7 +59,7 @@ def make_user(*, role: Role = Role.CONTRIBUTOR, org: str | None = None,
         org = "TS"
     organization_ = organization(org, kind=kind)
     number = next(_sequence)
-    user = accounts.create_user(None, email=email or f"user{number}@example.org",
+    user = accounts.create_user(SYSTEM, email=email or f"user{number}@example.org",
                                 name=name or f"Test User {number}", organization_id=organization_.id,
                                 role=role, password=PASSWORD, preferred_language=language)
     if not active:
@@ -104,7 +105,7 @@ def make_meeting(*, body: str = "rcgm", number: int | None = None, ppt_year: int
     from rcm_exchange.services import meetings
 
     starts_on = starts_on or date(ppt_year, 6, 12)
-    return meetings.create_meeting(None, {
+    return meetings.create_meeting(SYSTEM, {
         "body": body, "number": number or next(_sequence), "starts_on": starts_on, "ends_on": starts_on,
         "place": place, "host_country": host, "ppt_year": ppt_year, "theme_en": theme_en, "theme_es": theme_es})
 
@@ -118,7 +119,7 @@ def make_call(*, opens_in_days: int = -10, closes_in_days: int = 30, tags: tuple
     from rcm_exchange.services import calls
 
     today = date.today()
-    return calls.open_call(None, {
+    return calls.open_call(SYSTEM, {
         "theme_en": theme_en, "theme_es": theme_es, "criteria_en": "Programmes running for a year.",
         "criteria_es": "Programas en marcha desde hace un año.", "tags": list(tags),
         "opens_on": today + timedelta(days=opens_in_days), "closes_on": today + timedelta(days=closes_in_days),

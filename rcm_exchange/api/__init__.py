@@ -14,21 +14,12 @@ from flask_babel import gettext as _
 from flask_smorest import Api
 from werkzeug.exceptions import BadRequest
 
-from rcm_exchange.api.spec import API_PREFIX, BEARER
+from rcm_exchange.api.spec import API_PREFIX, BEARER, CALLER_RULE, DEFAULT_RULE, CallerRule
 from rcm_exchange.errors import DomainError, Forbidden, PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationFailed
 from rcm_exchange.extensions import csrf
 from rcm_exchange.schemas.errors import ErrorSchema
 from rcm_exchange.services import access
 
-# Endpoints an anonymous caller may call with a body (asking for a token).
-ANONYMOUS_WRITES = frozenset({"api_tokens.create_token"})
-# Endpoints whose body is a multipart upload rather than JSON.
-MULTIPART_ENDPOINTS = frozenset({"api_documents.upload_attachment"})
-# Writes a read-only token may still make: giving itself up.
-READ_ONLY_TOKEN_WRITES = frozenset({"api_tokens.revoke_current_token"})
-# Read endpoints about the caller's own work: meaningless without a token.
-TOKEN_ONLY_READS = frozenset({"api_documents.my_documents", "api_documents.document_history",
-                              "api_review.queue", "api_forum.call_counts"})
 
 
 # The largest JSON body: a document with its two rich-text fields at their limit, even
@@ -111,17 +102,21 @@ def authenticate_api_request() -> None:
     _check_request(request.endpoint, signed_in=g.api_token is not None)
 
 
+def caller_rule(endpoint: str) -> CallerRule:
+    return getattr(current_app.view_functions.get(endpoint), CALLER_RULE, DEFAULT_RULE)
+
+
 def _check_request(endpoint: str, *, signed_in: bool) -> None:
+    rule = caller_rule(endpoint)
     writes = request.method in ("POST", "PUT", "PATCH", "DELETE")
-    if not signed_in and (
-            (writes and endpoint not in ANONYMOUS_WRITES) or endpoint in TOKEN_ONLY_READS):
+    if not signed_in and (rule.token == "required" or (writes and rule.token != "none")):
         raise Unauthorized(_("This needs a token: send Authorization: Bearer <token>."))
-    if writes and endpoint not in READ_ONLY_TOKEN_WRITES and not access.token_may_change_things(g.api_token):
+    if writes and not rule.read_only_token_may_write and not access.token_may_change_things(g.api_token):
         raise Forbidden(_("This token is read-only: it cannot change anything. Use a token made for writing."))
     for name, value in request.args.items(multi=True):
         _refuse_nul_characters(value, name)
     if request.method in ("POST", "PUT", "PATCH"):
-        if endpoint in MULTIPART_ENDPOINTS:
+        if rule.multipart:
             if request.mimetype != "multipart/form-data":
                 raise UnsupportedMediaType(_("Send the file as multipart/form-data, in the field 'file'."))
         elif not request.is_json:

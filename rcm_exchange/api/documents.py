@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from rcm_exchange.api.spec import API_PREFIX, ID, TOKEN_OPTIONAL, TOKEN_REQUIRED, error_responses
+from rcm_exchange.api.spec import API_PREFIX, ID, caller, error_responses
 from rcm_exchange.downloads import citation_response, send_attachment
 from rcm_exchange.schemas.document_search import DocumentResultsSchema, DocumentSearchSchema
 from rcm_exchange.schemas.documents import (
@@ -47,7 +47,7 @@ class AttachmentUploadSchema(Schema):
 @blp.arguments(DocumentSearchSchema, location="query", as_kwargs=False)
 @blp.response(200, DocumentResultsSchema)
 @error_responses(blp, 401)
-@blp.doc(security=TOKEN_OPTIONAL)
+@caller(blp, token="optional")
 def list_documents(params):
     """Search published documents the caller may see
 
@@ -61,7 +61,7 @@ def list_documents(params):
 @blp.route("/documents/mine", methods=["GET"])
 @blp.response(200, MyDocumentsSchema)
 @error_responses(blp, 401)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def my_documents():
     """The caller's organization's documents, in any status, newest change first"""
     mine = documents.my_documents(current_user, limit=None).rows
@@ -73,7 +73,7 @@ def my_documents():
 @blp.arguments(DocumentSchema)
 @blp.response(201, DocumentOutSchema)
 @error_responses(blp, 401, 403, 409, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def create_document(headers, data):
     """Create a draft
 
@@ -86,7 +86,7 @@ def create_document(headers, data):
 @blp.route(f"/documents/<{ID}:document_id>", methods=["GET"])
 @blp.response(200, DocumentOutSchema)
 @error_responses(blp, 401, 404)
-@blp.doc(security=TOKEN_OPTIONAL)
+@caller(blp, token="optional")
 def get_document(document_id: int):
     """One document the caller may see"""
     return documents.get_document_for(current_user, document_id)
@@ -96,7 +96,7 @@ def get_document(document_id: int):
 @blp.arguments(DocumentPatchSchema)
 @blp.response(200, DocumentOutSchema)
 @error_responses(blp, 401, 403, 404, 409, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def edit_document(data, document_id: int):
     """Edit a draft, a document sent back for changes, or propose a revision of a published one
 
@@ -110,7 +110,7 @@ def edit_document(data, document_id: int):
 @blp.arguments(VersionSchema)
 @blp.response(200, DocumentOutSchema)
 @error_responses(blp, 401, 403, 404, 409, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def submit_document(data, document_id: int):
     """Submit to the Secretariat for review"""
     document = documents.get_document_for(current_user, document_id)
@@ -121,7 +121,7 @@ def submit_document(data, document_id: int):
 @blp.arguments(VersionSchema)
 @blp.response(200, DocumentOutSchema)
 @error_responses(blp, 401, 403, 404, 409, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def withdraw_document(data, document_id: int):
     """Take a submission back to draft"""
     document = documents.get_document_for(current_user, document_id)
@@ -132,7 +132,7 @@ def withdraw_document(data, document_id: int):
 @blp.arguments(AttachmentUploadSchema, location="files")
 @blp.response(201, AttachmentOutSchema)
 @error_responses(blp, 401, 403, 404, 413, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required", multipart=True)
 def upload_attachment(files, document_id: int):
     """Attach a file to a draft or a document sent back for changes"""
     document = documents.get_document_for(current_user, document_id)
@@ -142,7 +142,8 @@ def upload_attachment(files, document_id: int):
 
 @blp.route(f"/attachments/<{ID}:attachment_id>", methods=["GET"])
 @error_responses(blp, 401, 404)
-@blp.doc(security=TOKEN_OPTIONAL, responses={"200": {
+@caller(blp, token="optional")
+@blp.doc(responses={"200": {
     "description": "The file, to those who may see its document.",
     "content": {kind.content_type: {"schema": {"type": "string", "format": "binary"}}
                 for kind in ALLOWED_TYPES},
@@ -160,7 +161,8 @@ class CitationQuerySchema(Schema):
 @blp.route(f"/documents/<{ID}:document_id>/citation", methods=["GET"])
 @blp.arguments(CitationQuerySchema, location="query", as_kwargs=True)
 @error_responses(blp, 401, 404, 422)
-@blp.doc(security=TOKEN_OPTIONAL, responses={"200": {
+@caller(blp, token="optional")
+@blp.doc(responses={"200": {
     "description": "The citation of a published document, in the document's language.",
     "content": {media_type: {"schema": {"type": "string"}}
                 for _extension, media_type, _name in citations.FORMATS.values()},
@@ -173,7 +175,7 @@ def document_citation(document_id: int, format: str):  # noqa: A002 - the parame
 @blp.route(f"/documents/<{ID}:document_id>/history", methods=["GET"])
 @blp.response(200, AuditEventOutSchema(many=True))
 @error_responses(blp, 401, 404)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def document_history(document_id: int):
     """What happened to a document: for its organization and moderators"""
     document = documents.get_document_for(current_user, document_id)

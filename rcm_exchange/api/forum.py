@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from rcm_exchange.api.spec import API_PREFIX, ID, TOKEN_OPTIONAL, TOKEN_REQUIRED, error_responses
+from rcm_exchange.api.spec import API_PREFIX, ID, caller, error_responses
 from rcm_exchange.models import DocumentStatus
 from rcm_exchange.schemas.documents import DocumentOutSchema
 from rcm_exchange.schemas.forum import (
@@ -43,7 +43,7 @@ def _tag_out(tag) -> dict:
 @blp.arguments(TagSchema)
 @blp.response(201, TagOutSchema)
 @error_responses(blp, 401, 403, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def create_tag(data):
     """Create a theme (the Secretariat)"""
     return _tag_out(taxonomy.create_tag(current_user, data))
@@ -53,7 +53,7 @@ def create_tag(data):
 @blp.arguments(TagEditSchema)
 @blp.response(200, TagOutSchema)
 @error_responses(blp, 401, 403, 404, 409, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def update_tag(data, slug: str):
     """Rename, describe, reorder or retire a tag (the Secretariat)
 
@@ -71,7 +71,7 @@ class MergeResultSchema(Schema):
 @blp.arguments(TagMergeSchema)
 @blp.response(200, MergeResultSchema)
 @error_responses(blp, 401, 403, 404, 409, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def merge_tag(data, slug: str):
     """Merge a tag into another (the Secretariat)
 
@@ -86,7 +86,7 @@ def merge_tag(data, slug: str):
 @blp.arguments(OrganizationSchema)
 @blp.response(201, OrganizationOutSchema)
 @error_responses(blp, 401, 403, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def create_organization(data):
     """Add an organization (administrators)"""
     return organizations.create_organization(current_user, data)
@@ -96,7 +96,7 @@ def create_organization(data):
 @blp.arguments(OrganizationChangesSchema(partial=True))
 @blp.response(200, OrganizationOutSchema)
 @error_responses(blp, 401, 403, 404, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def update_organization(data, organization_id: int):
     """Change an organization (administrators)
 
@@ -109,7 +109,7 @@ def update_organization(data, organization_id: int):
 @blp.route("/bodies", methods=["GET"])
 @blp.response(200, BodyOutSchema(many=True))
 @error_responses(blp, 401)
-@blp.doc(security=TOKEN_OPTIONAL)
+@caller(blp, token="optional")
 def bodies():
     """The RCM's bodies: the Vice-Ministerial Meeting, the RCGM, networks, groups, workshops"""
     return meetings.bodies()
@@ -119,7 +119,7 @@ def bodies():
 @blp.arguments(MeetingListQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, MeetingOutSchema(many=True))
 @error_responses(blp, 401)
-@blp.doc(security=TOKEN_OPTIONAL)
+@caller(blp, token="optional")
 def list_meetings(**filters):
     """Meetings, newest first, of a body or a Presidency Pro-Tempore year
 
@@ -132,7 +132,7 @@ def list_meetings(**filters):
 @blp.arguments(MeetingSchema)
 @blp.response(201, MeetingOutSchema)
 @error_responses(blp, 401, 403, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def create_meeting(data):
     """Record a meeting (the Secretariat)"""
     return meetings.create_meeting(current_user, data)
@@ -141,7 +141,7 @@ def create_meeting(data):
 @blp.route(f"/meetings/<{ID}:meeting_id>", methods=["GET"])
 @blp.response(200, MeetingOutSchema)
 @error_responses(blp, 401, 404)
-@blp.doc(security=TOKEN_OPTIONAL)
+@caller(blp, token="optional")
 def get_meeting(meeting_id: int):
     """One meeting"""
     return meetings.get_meeting(meeting_id)
@@ -151,7 +151,7 @@ def get_meeting(meeting_id: int):
 @blp.arguments(DocumentForumSchema)
 @blp.response(200, DocumentOutSchema)
 @error_responses(blp, 401, 403, 404, 409, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def set_document_forum(data, document_id: int):
     """Record a document's standing and meetings (the Secretariat)
 
@@ -169,7 +169,7 @@ def set_document_forum(data, document_id: int):
 @blp.arguments(CallListQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, CallOutSchema(many=True))
 @error_responses(blp, 401)
-@blp.doc(security=TOKEN_OPTIONAL)
+@caller(blp, token="optional")
 def list_calls(**filters):
     """Calls for practices, latest closing first
 
@@ -182,7 +182,7 @@ def list_calls(**filters):
 @blp.arguments(CallSchema)
 @blp.response(201, CallOutSchema)
 @error_responses(blp, 401, 403, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def open_call(data):
     """Open a call for practices (the Secretariat)"""
     return calls.open_call(current_user, data)
@@ -191,7 +191,7 @@ def open_call(data):
 @blp.route(f"/calls/<{ID}:call_id>", methods=["GET"])
 @blp.response(200, CallOutSchema)
 @error_responses(blp, 401, 404)
-@blp.doc(security=TOKEN_OPTIONAL)
+@caller(blp, token="optional")
 def get_call(call_id: int):
     """One call for practices"""
     return calls.get_call(call_id)
@@ -201,7 +201,7 @@ def get_call(call_id: int):
 @blp.arguments(CallSchema)
 @blp.response(200, CallOutSchema)
 @error_responses(blp, 401, 403, 404, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def update_call(data, call_id: int):
     """Change a call for practices, its dates too (the Secretariat)"""
     return calls.update_call(current_user, calls.get_call(call_id), data)
@@ -211,7 +211,7 @@ def update_call(data, call_id: int):
 @blp.arguments(CallAnswerSchema)
 @blp.response(200, DocumentOutSchema)
 @error_responses(blp, 401, 403, 404, 409, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def answer_call(data, call_id: int):
     """Answer a call with one of the caller's organization's documents
 
@@ -234,7 +234,7 @@ class CallCountsSchema(Schema):
 @blp.route(f"/calls/<{ID}:call_id>/counts", methods=["GET"])
 @blp.response(200, CallCountsSchema)
 @error_responses(blp, 401, 403, 404)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def call_counts(call_id: int):
     """Answers to a call by status and by organization (the Secretariat)"""
     counts = calls.call_counts(current_user, calls.get_call(call_id))

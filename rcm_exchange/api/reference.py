@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from rcm_exchange.api.spec import API_PREFIX, TOKEN_OPTIONAL, error_responses
+from rcm_exchange.api.spec import API_PREFIX, caller, error_responses
 from rcm_exchange.schemas.forum import TagListQuerySchema
 from rcm_exchange.schemas.reference import CountryOutSchema, OrganizationOutSchema, TagOutSchema
 from rcm_exchange.services import accounts, browse, taxonomy
@@ -18,7 +18,7 @@ blp = Blueprint("api_reference", __name__, url_prefix=API_PREFIX,
 @blp.arguments(TagListQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, TagOutSchema(many=True))
 @error_responses(blp, 401)
-@blp.doc(security=TOKEN_OPTIONAL)
+@caller(blp, token="optional")
 def tags(changed_since):
     """The tag taxonomy, pillars first
 
@@ -32,7 +32,7 @@ def tags(changed_since):
 @blp.route("/organizations", methods=["GET"])
 @blp.response(200, OrganizationOutSchema(many=True))
 @error_responses(blp, 401)
-@blp.doc(security=TOKEN_OPTIONAL)
+@caller(blp, token="optional")
 def organizations():
     """Member and observer states, observer organizations, civil society and the Secretariat"""
     return accounts.list_organizations()
@@ -41,7 +41,7 @@ def organizations():
 @blp.route("/countries", methods=["GET"])
 @blp.response(200, CountryOutSchema(many=True))
 @error_responses(blp, 401)
-@blp.doc(security=TOKEN_OPTIONAL)
+@caller(blp, token="optional")
 def countries():
     """Countries, with their standing in the RCM"""
     return browse.countries()

@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from rcm_exchange.api.spec import API_PREFIX, ID, TOKEN_REQUIRED, error_responses
+from rcm_exchange.api.spec import API_PREFIX, ID, caller, error_responses
 from rcm_exchange.schemas.documents import DocumentOutSchema
 from rcm_exchange.schemas.review import QueueFilterSchema, ReviewActionSchema
 from rcm_exchange.services import documents, review
@@ -25,7 +25,7 @@ class ReviewQueueSchema(Schema):
 @blp.arguments(QueueFilterSchema, location="query", as_kwargs=True)
 @blp.response(200, ReviewQueueSchema)
 @error_responses(blp, 401, 403)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def queue(**filters):
     """Documents waiting for review, oldest submission first"""
     page = review.review_queue(current_user, **filters)
@@ -37,7 +37,7 @@ def queue(**filters):
 @blp.arguments(ReviewActionSchema)
 @blp.response(200, DocumentOutSchema)
 @error_responses(blp, 401, 403, 404, 409, 415)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def act(data, document_id: int):
     """Claim, approve, request changes, reject or archive
 

@@ -1,8 +1,9 @@
 """What every API module declares its operations with: the path prefix, the id path
-parameter, the security requirements and the documented error responses."""
+parameter, who may call each operation and the documented error responses."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from rcm_exchange.models.base import MAX_ID
@@ -12,10 +13,40 @@ API_PREFIX = "/api/v1"
 ID = f"int(min=1, max={MAX_ID})"
 
 BEARER = "bearerAuth"
-# OpenAPI ``security`` of an operation: a token is needed, or it is optional (anonymous
-# callers see public material only).
-TOKEN_REQUIRED: list[dict[str, list[str]]] = [{BEARER: []}]
-TOKEN_OPTIONAL: list[dict[str, list[str]]] = [{BEARER: []}, {}]
+# OpenAPI ``security`` of an operation, by its ``token`` rule: a token is needed; it is
+# optional (anonymous callers see public material only); none is asked (getting one).
+SECURITY: dict[str, list[dict[str, list[str]]]] = {
+    "required": [{BEARER: []}], "optional": [{BEARER: []}, {}], "none": []}
+
+
+@dataclass(frozen=True)
+class CallerRule:
+    """Who may call an endpoint, declared on it once with ``@caller``: the check every
+    request passes (``_check_request``) and the operation's OpenAPI ``security``."""
+
+    token: str = "optional"
+    # A write a read-only token may still make: giving itself up.
+    read_only_token_may_write: bool = False
+    # The body is a multipart upload rather than JSON.
+    multipart: bool = False
+
+
+CALLER_RULE = "api_caller_rule"
+# Endpoints with no rule of their own (the OpenAPI document) are read by anyone.
+DEFAULT_RULE = CallerRule()
+
+
+def caller(blp, *, token: str, read_only_token_may_write: bool = False, multipart: bool = False):
+    """Declare who may call the decorated endpoint (see ``CallerRule``)."""
+    rule = CallerRule(token, read_only_token_may_write, multipart)
+
+    def decorate(function):
+        function = blp.doc(security=SECURITY[token])(function)
+        # flask-smorest's outer decorators copy the function's attributes to the view.
+        setattr(function, CALLER_RULE, rule)
+        return function
+
+    return decorate
 
 
 def error_responses(blp, *codes: int):

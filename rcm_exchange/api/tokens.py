@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, request
 from flask_smorest import Blueprint
 
-from rcm_exchange.api.spec import API_PREFIX, TOKEN_REQUIRED, error_responses
+from rcm_exchange.api.spec import API_PREFIX, caller, error_responses
 from rcm_exchange.schemas.api_tokens import IssuedTokenSchema, TokenRequestSchema
 from rcm_exchange.services import accounts, api_tokens
 from rcm_exchange.services.attempt_limits import SignInAttempt
@@ -17,7 +17,7 @@ blp = Blueprint("api_tokens", __name__, url_prefix=f"{API_PREFIX}/auth/tokens",
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, IssuedTokenSchema)
 @error_responses(blp, 401, 415, 429)
-@blp.doc(security=[])
+@caller(blp, token="none")
 def create_token(data):
     """Get a token
 
@@ -34,7 +34,7 @@ def create_token(data):
 @blp.route("/current", methods=["DELETE"])
 @blp.response(204)
 @error_responses(blp, 401)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required", read_only_token_may_write=True)
 def revoke_current_token():
     """Revoke the token in use"""
     api_tokens.revoke_token(g._login_user, g.api_token.id)

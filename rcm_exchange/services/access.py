@@ -3,15 +3,18 @@
 Pages, the API, search (inside the query, before paging and counting), feeds,
 attachments, exports and notifications all ask here; nothing else decides.
 
-Published material is seen by visibility:
-    public        everyone, signed in or not
-    participants  any signed-in account
-    members       accounts of member states and of the Secretariat
-    secretariat   the submitting organization and the Secretariat
-Unpublished material is seen only by the submitting organization and moderators.
-The submitting organization always sees its own documents.
+Two tables declare it: ``TIER_READERS`` (with ``UNPUBLISHED_READERS``) says who reads
+each visibility of published material, and who reads unpublished material;
+``CAPABILITIES`` names what an account may do (``can(user, "review")``). Everything
+below reads them: the clauses for queries, the search engines' filter, the checks on one
+document, the navigation and the templates (``can`` is a template global).
+
+The callers are an account, ``None`` (an anonymous visitor) or ``SYSTEM`` (the command
+line, the worker and imports).
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from search_index import AccessFilter
 from sqlalchemy import ColumnElement, and_, false, or_, true
@@ -22,6 +25,22 @@ from rcm_exchange.models import Document, DocumentStatus, OrganizationKind, Role
 EDITABLE_STATUSES = frozenset(
     {DocumentStatus.DRAFT, DocumentStatus.CHANGES_REQUESTED, DocumentStatus.PUBLISHED}
 )
+
+
+class SystemActor:
+    """The command line, the worker and imports: the machine acting for the Secretariat
+    with no account. It holds every capability and reads everything; what it does is
+    audited with no actor (``actor_id`` NULL). ``None`` is always an anonymous caller."""
+
+    id = None
+    is_authenticated = False
+    active = False
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
 
 
 def is_signed_in(user) -> bool:
@@ -36,12 +55,85 @@ def organization_kind(user) -> OrganizationKind | None:
     return user.organization.kind if is_signed_in(user) else None
 
 
-def is_moderator(user) -> bool:
-    return is_signed_in(user) and user.role in (Role.MODERATOR, Role.ADMIN)
+@dataclass(frozen=True)
+class Audience:
+    """Who an entry of the tables below admits: anyone (signed out too), any signed-in
+    account, accounts of one of ``roles``, accounts whose organization is of one of
+    ``organization_kinds``. The system admits itself everywhere."""
+
+    anyone: bool = False
+    signed_in: bool = False
+    roles: frozenset[Role] = frozenset()
+    organization_kinds: frozenset[OrganizationKind] = frozenset()
+
+    def admits(self, user) -> bool:
+        if user is SYSTEM or self.anyone:
+            return True
+        if not is_signed_in(user):
+            return False
+        return self.signed_in or user.role in self.roles or organization_kind(user) in self.organization_kinds
 
 
-def is_admin(user) -> bool:
-    return is_signed_in(user) and user.role == Role.ADMIN
+MODERATORS = frozenset({Role.MODERATOR, Role.ADMIN})
+ADMINISTRATORS = frozenset({Role.ADMIN})
+SECRETARIAT_STAFF = frozenset({OrganizationKind.SECRETARIAT})
+SIGNED_IN = Audience(signed_in=True)
+
+# Who reads published material, tier by tier. The submitting organization also reads its
+# own documents, whatever their tier or status (search engines apply the same rule through
+# ``AccessFilter.organization_id``).
+TIER_READERS: dict[Visibility, Audience] = {
+    Visibility.PUBLIC: Audience(anyone=True),
+    Visibility.PARTICIPANTS: SIGNED_IN,
+    Visibility.MEMBERS: Audience(roles=MODERATORS,
+                                 organization_kinds=SECRETARIAT_STAFF | {OrganizationKind.MEMBER_STATE}),
+    Visibility.SECRETARIAT: Audience(roles=MODERATORS, organization_kinds=SECRETARIAT_STAFF),
+}
+# Drafts, submissions, documents in review, sent back or withdrawn: besides the
+# submitting organization, only those who review them.
+UNPUBLISHED_READERS = Audience(roles=MODERATORS)
+
+# What an account may do, by name: ``can(user, "review")``. Checks that need a document
+# (editing it, uploading to it, its conversation) are the functions further down.
+CAPABILITIES: dict[str, Audience] = {
+    "create_document": SIGNED_IN,
+    "see_own_documents": SIGNED_IN,
+    "keep_form_drafts": SIGNED_IN,
+    "answer_calls": SIGNED_IN,
+    "follow": SIGNED_IN,
+    "read_notifications": SIGNED_IN,
+    "hold_api_tokens": SIGNED_IN,
+    "review": Audience(roles=MODERATORS),
+    # Take back or hand on an item that another moderator has claimed.
+    "lead_review": Audience(roles=ADMINISTRATORS),
+    # The Technical Secretariat's curation: tags, meetings, documents' standing and
+    # meeting links, calls for practices.
+    "curate_forum": Audience(roles=MODERATORS),
+    # Accounts; organizations are managed with the accounts that belong to them.
+    "administer": Audience(roles=ADMINISTRATORS),
+    "manage_organizations": Audience(roles=ADMINISTRATORS),
+    "see_audit_log": Audience(roles=ADMINISTRATORS),
+    # The Secretariat's figures, a call's answers by status and organization among them.
+    "see_statistics": Audience(roles=MODERATORS, organization_kinds=SECRETARIAT_STAFF),
+}
+
+
+def can(user, capability: str) -> bool:
+    """Whether ``user`` (an account, ``None`` for anonymous, or ``SYSTEM``) may do it."""
+    return CAPABILITIES[capability].admits(user)
+
+
+def require(user, capability: str) -> None:
+    if not can(user, capability):
+        raise Forbidden()
+
+
+def roles_with(capability: str) -> frozenset[Role]:
+    """The roles holding a capability, for a query of the accounts to tell (moderators)."""
+    audience = CAPABILITIES[capability]
+    if audience.anyone or audience.signed_in or audience.organization_kinds:
+        raise ValueError(f"{capability!r} is not granted by role alone")
+    return audience.roles
 
 
 def token_may_change_things(token) -> bool:
@@ -49,26 +141,17 @@ def token_may_change_things(token) -> bool:
     return token is None or not token.read_only
 
 
-def sees_everything_published(user) -> bool:
-    return is_moderator(user) or organization_kind(user) == OrganizationKind.SECRETARIAT
-
-
 def visible_levels(user) -> frozenset[Visibility]:
     """The visibilities of published material this account may read."""
-    if not is_signed_in(user):
-        return frozenset({Visibility.PUBLIC})
-    if sees_everything_published(user):
-        return frozenset(Visibility)
-    levels = {Visibility.PUBLIC, Visibility.PARTICIPANTS}
-    if organization_kind(user) == OrganizationKind.MEMBER_STATE:
-        levels.add(Visibility.MEMBERS)
-    return frozenset(levels)
+    return frozenset(tier for tier, readers in TIER_READERS.items() if readers.admits(user))
 
 
 def can_view_document(user, document: Document) -> bool:
-    if is_moderator(user) or document.organization_id == organization_id(user):
+    if document.organization_id is not None and document.organization_id == organization_id(user):
         return True
-    return document.status == DocumentStatus.PUBLISHED and document.visibility in visible_levels(user)
+    if document.status == DocumentStatus.PUBLISHED:
+        return TIER_READERS[document.visibility].admits(user)
+    return UNPUBLISHED_READERS.admits(user)
 
 
 def visible_documents_clause(user, *, published_only: bool = True) -> ColumnElement[bool]:
@@ -78,19 +161,18 @@ def visible_documents_clause(user, *, published_only: bool = True) -> ColumnElem
     work is left out even though the caller may open it.
     """
     published = Document.status == DocumentStatus.PUBLISHED
-    if is_moderator(user):
-        return published if published_only else true()
+    levels = visible_levels(user)
+    every_tier = len(levels) == len(Visibility)
+    unpublished = not published_only and UNPUBLISHED_READERS.admits(user)
+    if every_tier:
+        readable = true() if unpublished or published_only else published
+    else:
+        readable = and_(true() if published_only else published, Document.visibility.in_(sorted(levels)))
+        if unpublished:
+            readable = or_(readable, Document.status != DocumentStatus.PUBLISHED)
     own = Document.organization_id == organization_id(user) if is_signed_in(user) else false()
-    by_level = and_(published, Document.visibility.in_(sorted(visible_levels(user))))
-    if published_only:
-        return and_(published, or_(by_level, own))
-    return or_(by_level, own)
-
-
-def all_published_clause() -> ColumnElement[bool]:
-    """Every published document: what the command line's export, acting for the
-    Secretariat, writes out."""
-    return Document.status == DocumentStatus.PUBLISHED
+    readable = or_(readable, own)
+    return and_(published, readable) if published_only else readable
 
 
 def require_view_document(user, document: Document | None) -> Document:
@@ -101,49 +183,16 @@ def require_view_document(user, document: Document | None) -> Document:
 
 
 def can_edit_document(user, document: Document) -> bool:
-    return (
-        is_signed_in(user)
-        and document.organization_id == user.organization_id
-        and document.status in EDITABLE_STATUSES
-    )
+    return is_of_submitting_organization(user, document) and document.status in EDITABLE_STATUSES
 
 
 def can_see_history(user, document: Document) -> bool:
-    return is_moderator(user) or document.organization_id == organization_id(user)
-
-
-def require_moderator(user) -> None:
-    if not is_moderator(user):
-        raise Forbidden()
-
-
-def require_admin(user) -> None:
-    if not is_admin(user):
-        raise Forbidden()
-
-
-def require_signed_in(user) -> None:
-    if not is_signed_in(user):
-        raise Forbidden()
-
-
-def can_see_statistics(user) -> bool:
-    """The Secretariat's figures: moderators, administrators and Secretariat staff."""
-    return is_moderator(user) or organization_kind(user) == OrganizationKind.SECRETARIAT
-
-
-def require_statistics(user) -> None:
-    if not can_see_statistics(user):
-        raise Forbidden()
+    return can(user, "review") or document.organization_id == organization_id(user)
 
 
 # --- submitting and reviewing ------------------------------------------------
 
 UPLOAD_STATUSES = frozenset({DocumentStatus.DRAFT, DocumentStatus.CHANGES_REQUESTED})
-
-
-def can_create_document(user) -> bool:
-    return is_signed_in(user)
 
 
 def is_of_submitting_organization(user, document: Document) -> bool:
@@ -157,24 +206,11 @@ def can_upload(user, document: Document) -> bool:
     return is_of_submitting_organization(user, document) and document.status in UPLOAD_STATUSES
 
 
-def can_review(user) -> bool:
-    return is_moderator(user)
-
-
-def is_lead_moderator(user) -> bool:
-    """May take back or hand on an item that another moderator has claimed."""
-    return is_admin(user)
-
-
-def can_see_audit_log(user) -> bool:
-    return is_admin(user)
-
-
 def can_take_part_in_conversation(user, document: Document) -> bool:
     """The conversation about a document is between its organization and the Secretariat:
     they read it and write in it; nobody else sees that it exists."""
     return can_view_document(user, document) and (
-        is_moderator(user) or is_of_submitting_organization(user, document))
+        can(user, "review") or is_of_submitting_organization(user, document))
 
 
 def require_conversation(user, document: Document) -> None:
@@ -189,11 +225,10 @@ def require_submitting_organization(user, document: Document) -> None:
         raise Forbidden()
 
 
-
 def search_access_filter(user) -> AccessFilter:
     """The same rule as ``visible_documents_clause``, in the search engine's terms; the
     engine applies it inside the query, before paging and counting."""
-    if sees_everything_published(user):
+    if visible_levels(user) == frozenset(Visibility):
         return AccessFilter(visibilities=frozenset(v.value for v in Visibility), everything=True)
     return AccessFilter(visibilities=frozenset(v.value for v in visible_levels(user)),
                         organization_id=organization_id(user))
@@ -223,33 +258,7 @@ def may_read_metrics(remote_addr: str | None, authorization: str, *, allowed: st
 
 # --- the forum's structure -----------------------------------------------------
 
-def can_curate_forum(user) -> bool:
-    """The Technical Secretariat's curation: tags, meetings, documents' standing and
-    meeting links, calls for practices. Its moderators and administrators do it."""
-    return is_moderator(user)
-
-
-def require_curator(user) -> None:
-    if not can_curate_forum(user):
-        raise Forbidden()
-
-
-def can_manage_organizations(user) -> bool:
-    """Organizations are managed with the accounts that belong to them."""
-    return is_admin(user)
-
-
-def require_organization_manager(user) -> None:
-    if not can_manage_organizations(user):
-        raise Forbidden()
-
-
 def may_answer_calls_of_kind(user, kinds) -> bool:
     """Whether the account's organization is of a kind a call asks to answer."""
     kind = organization_kind(user)
     return kind is not None and user.organization.active and kind.value in set(kinds)
-
-
-def can_see_call_counts(user) -> bool:
-    """A call's answers by status and organization: the Secretariat's figures."""
-    return can_see_statistics(user)

@@ -109,23 +109,22 @@ def list_organizations() -> list[Organization]:
     return list(db.session.scalars(select(Organization).order_by(Organization.kind, Organization.name)))
 
 
-def _audit(actor: User | None, action: str, subject: User, **details) -> None:
+def _audit(actor, action: str, subject: User, **details) -> None:
     db.session.add(AuditEvent(
-        actor_id=actor.id if actor is not None else None,
+        actor_id=actor.id,
         subject_user_id=subject.id,
         action=action,
         details=details or None,
     ))
 
 
-def create_user(actor: User | None, *, email: str, name: str, organization_id: int,
+def create_user(actor, *, email: str, name: str, organization_id: int,
                 role: Role = Role.CONTRIBUTOR, password: str | None = None,
                 preferred_language: str | None = None) -> User:
-    """Create an account. ``actor`` is an admin, or None for the command line."""
+    """Create an account. ``actor`` is an admin, or ``access.SYSTEM`` for the command line."""
     from flask_babel import gettext as _
 
-    if actor is not None:
-        access.require_admin(actor)
+    access.require(actor, "administer")
     email = checked_email(email)
     with unit_of_work():
         if user_by_email(email) is not None:
@@ -147,7 +146,7 @@ def update_user(actor: User, user: User, *, name: str, organization_id: int, rol
                 active: bool, preferred_language: str | None) -> User:
     from flask_babel import gettext as _
 
-    access.require_admin(actor)
+    access.require(actor, "administer")
     with unit_of_work():
         if db.session.get(Organization, organization_id) is None:
             raise ValidationFailed(errors={"organization_id": [_("Choose an organization.")]})
@@ -195,7 +194,7 @@ def sign_in(attempt, password: str) -> User | None:
     return user
 
 
-def issue_token_for_credentials(attempt, password: str, name: str = "", *,
+def issue_token_for_credentials(attempt, password: str, *, name: str = "",
                                 read_only: bool = False) -> api_tokens.IssuedToken:
     """POST /auth/tokens: a new token for the account with these credentials, counted
     against the same sign-in limits as the sign-in page."""
@@ -208,7 +207,7 @@ def issue_token_for_credentials(attempt, password: str, name: str = "", *,
     return api_tokens.issue_token(user, name=name, read_only=read_only)
 
 
-def change_password(user: User, current_password: str, password: str) -> None:
+def change_password(user: User, *, current_password: str, password: str) -> None:
     """A new password, given the current one (a stolen session or remember-me cookie is
     not enough to take the account over). Every session and API token of the account
     ends; the page then starts a new session for this browser."""
@@ -238,7 +237,7 @@ class PasswordLink:
     expires_at: datetime
 
 
-def create_password_link(user: User, purpose: PasswordTokenPurpose, hours: int) -> PasswordLink:
+def create_password_link(user: User, purpose: PasswordTokenPurpose, *, hours: int) -> PasswordLink:
     token = secrets.token_urlsafe(32)
     expires_at = datetime.now(timezone.utc) + timedelta(hours=hours)
     with unit_of_work():

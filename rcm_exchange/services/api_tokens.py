@@ -77,7 +77,7 @@ def use_token(token: str) -> ApiToken | None:
 
 def list_tokens(user: User) -> list[ApiToken]:
     """The account's tokens that still work, newest first."""
-    access.require_signed_in(user)
+    access.require(user, "hold_api_tokens")
     return list(db.session.scalars(
         select(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
@@ -88,7 +88,7 @@ def list_tokens(user: User) -> list[ApiToken]:
 
 def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the account's own tokens; anyone else's is not found."""
-    access.require_signed_in(user)
+    access.require(user, "hold_api_tokens")
     with unit_of_work():
         record = db.session.get(ApiToken, token_id)
         if record is None or record.user_id != user.id:

@@ -27,7 +27,7 @@ def audit_events(user, *, actor: int | None = None, document: int | None = None,
                  action: str | None = None, date_from: date | None = None, date_to: date | None = None,
                  page: int = 1) -> AuditPage:
     """Newest first; ``date_to`` includes the whole day (UTC)."""
-    if not access.can_see_audit_log(user):
+    if not access.can(user, "see_audit_log"):
         raise Forbidden()
     conditions = []
     if actor:

@@ -79,20 +79,19 @@ def _call_values(data: dict) -> dict:
 
 def open_call(user, data: dict) -> Call:
     """A new call from ``CallSchema`` data."""
-    if user is not None:
-        access.require_curator(user)
+    access.require(user, "curate_forum")
     with unit_of_work():
-        call = Call(created_by_id=getattr(user, "id", None), **_call_values(data))
+        call = Call(created_by_id=user.id, **_call_values(data))
         db.session.add(call)
         db.session.flush()
-        db.session.add(AuditEvent(actor_id=getattr(user, "id", None), action="call_opened",
+        db.session.add(AuditEvent(actor_id=user.id, action="call_opened",
                                   details={"call": call.id}))
     return call
 
 
 def update_call(user, call: Call, data: dict) -> Call:
     """Change a call (``CallSchema`` data): its dates too, to extend or end it."""
-    access.require_curator(user)
+    access.require(user, "curate_forum")
     with unit_of_work():
         for name, value in _call_values(data).items():
             setattr(call, name, value)
@@ -110,7 +109,7 @@ def closed_message(call: Call) -> str:
 
 def check_may_answer(user, call: Call) -> None:
     """Refuse an answer to a call that is not open, or from an organization it does not ask."""
-    access.require_signed_in(user)
+    access.require(user, "answer_calls")
     if not call.is_open():
         raise Conflict(closed_message(call))
     if not access.may_answer_calls_of_kind(user, call.answerable_by):
@@ -182,7 +181,7 @@ def _answers_clause(call: Call):
     return Document.id.in_(select(CallAnswer.document_id).where(CallAnswer.call_id == call.id))
 
 
-def call_answers(user, call: Call, page: int = 1) -> DocumentPage:
+def call_answers(user, call: Call, *, page: int = 1) -> DocumentPage:
     """Published answers the user may see, newest first, and how many there are."""
     page = max(1, page)
     where = (access.visible_documents_clause(user), _answers_clause(call))
@@ -196,7 +195,7 @@ def call_answers(user, call: Call, page: int = 1) -> DocumentPage:
 
 
 def call_counts(user, call: Call) -> CallCounts:
-    if not access.can_see_call_counts(user):
+    if not access.can(user, "see_statistics"):
         raise Forbidden()
     answers = _answers_clause(call)
     by_status = {DocumentStatus(status): count for status, count in db.session.execute(
@@ -207,9 +206,9 @@ def call_counts(user, call: Call) -> CallCounts:
     return CallCounts(total=sum(by_status.values()), by_status=by_status, by_organization=by_organization)
 
 
-def call_page(user, call_id: int, page: int = 1) -> CallPage:
+def call_page(user, call_id: int, *, page: int = 1) -> CallPage:
     call = get_call(call_id)
-    may_answer = (access.is_signed_in(user) and call.is_open()
+    may_answer = (access.can(user, "answer_calls") and call.is_open()
                   and access.may_answer_calls_of_kind(user, call.answerable_by))
     own: list[Document] = []
     if may_answer:
@@ -219,6 +218,6 @@ def call_page(user, call_id: int, page: int = 1) -> CallPage:
                                    ~Document.id.in_(select(CallAnswer.document_id)),
                                    Document.status.not_in([DocumentStatus.REJECTED, DocumentStatus.ARCHIVED]))
             .order_by(Document.updated_at.desc()).limit(50)))
-    counts = call_counts(user, call) if access.can_see_call_counts(user) else None
-    return CallPage(call=call, answers=call_answers(user, call, page), counts=counts,
+    counts = call_counts(user, call) if access.can(user, "see_statistics") else None
+    return CallPage(call=call, answers=call_answers(user, call, page=page), counts=counts,
                     may_answer=may_answer, own_documents=own)

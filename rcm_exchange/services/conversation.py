@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from rcm_exchange.errors import ValidationFailed
 from rcm_exchange.extensions import db
-from rcm_exchange.models import Document, DocumentComment, Role, User
+from rcm_exchange.models import Document, DocumentComment, User
 from rcm_exchange.sanitize import clean_plain_text
 from rcm_exchange.services import access
 from rcm_exchange.services.unit_of_work import unit_of_work
@@ -49,7 +49,7 @@ def conversation(user, document: Document) -> list[Thread]:
     return list(threads.values())
 
 
-def add_comment(user, document: Document, body: str, parent_id: int | None = None) -> DocumentComment:
+def add_comment(user, document: Document, body: str, *, parent_id: int | None = None) -> DocumentComment:
     """A comment (or, with ``parent_id``, a reply) by ``user``; the other side is told."""
     from rcm_exchange.services import notifications
 
@@ -82,7 +82,7 @@ def _recipients(user, document: Document, parent: DocumentComment | None) -> lis
     every moderator); the organization's author (and whoever wrote the answered comment)
     hears from the Secretariat."""
     people: dict[int, User] = {}
-    if access.is_moderator(user):
+    if access.can(user, "review"):
         for person in (document.author, parent.author if parent is not None else None):
             if person is not None:
                 people[person.id] = person
@@ -91,7 +91,7 @@ def _recipients(user, document: Document, parent: DocumentComment | None) -> lis
             people[document.claimed_by.id] = document.claimed_by
         else:
             for moderator in db.session.scalars(select(User).where(
-                    User.active, User.role.in_([Role.MODERATOR, Role.ADMIN]))):
+                    User.active, User.role.in_(sorted(access.roles_with("review"))))):
                 people[moderator.id] = moderator
         if parent is not None and parent.author is not None:
             people[parent.author.id] = parent.author

@@ -27,6 +27,7 @@ from rcm_exchange.models import (
 )
 from rcm_exchange.services import accounts, reference_data, search_log
 from rcm_exchange.services.transitions import TRANSITIONS
+from rcm_exchange.services.access import SYSTEM
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 DEMO_PASSWORD = "rcm-demo-2026"
@@ -207,7 +208,7 @@ def load_demo_data(now: datetime | None = None) -> DemoResult:
             db.session.flush()
         users: dict[str, User] = {}
         for email, name, org, role, language, description in DEMO_ACCOUNTS:
-            users[org] = accounts.create_user(None, email=email, name=name, organization_id=orgs[org].id,
+            users[org] = accounts.create_user(SYSTEM, email=email, name=name, organization_id=orgs[org].id,
                                               role=role, password=DEMO_PASSWORD, preferred_language=language)
             result.accounts.append((email, description))
         reference_data.set_presidency(now.year, "MX")

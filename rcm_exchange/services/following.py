@@ -111,7 +111,7 @@ def find_subscription(user, kind: SubscriptionKind, criteria: dict) -> Subscript
 def follow(user, loaded: dict) -> tuple[Subscription, bool]:
     """Follow what ``loaded`` (``FollowSchema`` data) names; returns the subscription and
     whether it is new (following the same thing twice keeps one)."""
-    access.require_signed_in(user)
+    access.require(user, "follow")
     kind = loaded["kind"]
     criteria = _criteria(kind, loaded)
     with unit_of_work():
@@ -130,13 +130,13 @@ def follow(user, loaded: dict) -> tuple[Subscription, bool]:
 
 
 def subscriptions_of(user) -> list[Subscription]:
-    access.require_signed_in(user)
+    access.require(user, "follow")
     return list(db.session.scalars(select(Subscription).where(Subscription.user_id == user.id)
                                    .order_by(Subscription.created_at, Subscription.id)))
 
 
 def _own_subscription(user, subscription_id: int) -> Subscription:
-    access.require_signed_in(user)
+    access.require(user, "follow")
     subscription = db.session.get(Subscription, subscription_id)
     if subscription is None or subscription.user_id != user.id:
         raise NotFound()
@@ -237,20 +237,20 @@ DEFAULT_DELIVERY = Delivery.MAIL
 def notification_kinds_for(user) -> list[NotificationKind]:
     """The kinds of notification this account can receive."""
     kinds = [NotificationKind.DECISION, NotificationKind.COMMENT]
-    if access.is_moderator(user):
+    if access.can(user, "review"):
         kinds.append(NotificationKind.SUBMISSION)
     return kinds
 
 
 def preferences(user) -> dict[NotificationKind, Delivery]:
-    access.require_signed_in(user)
+    access.require(user, "read_notifications")
     chosen = {p.kind: p.delivery for p in db.session.scalars(
         select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
     return {kind: chosen.get(kind, DEFAULT_DELIVERY) for kind in notification_kinds_for(user)}
 
 
 def set_preferences(user, loaded: dict) -> dict[NotificationKind, Delivery]:
-    access.require_signed_in(user)
+    access.require(user, "read_notifications")
     allowed = set(notification_kinds_for(user))
     with unit_of_work():
         for name, delivery in loaded.items():
@@ -279,7 +279,7 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
 
 
-def unsubscribe_token(user_id: int, subscription_ids: list[int], notifications: bool = False) -> str:
+def unsubscribe_token(user_id: int, subscription_ids: list[int], *, notifications: bool = False) -> str:
     """A link's token that stops exactly these subscriptions (and, with
     ``notifications``, the daily digest of notifications) of this account."""
     return _serializer().dumps({"u": user_id, "s": sorted(subscription_ids), "n": notifications})
@@ -462,7 +462,8 @@ def _send_digest(user_id: int, end: datetime) -> bool:
 
         with force_locale(language_of(user)):
             subject, body = _digest_text(user, sections, notifications, describe_notification)
-        token = unsubscribe_token(user.id, [s.subscription.id for s in sections], bool(notifications))
+        token = unsubscribe_token(user.id, [s.subscription.id for s in sections],
+                                  notifications=bool(notifications))
         unsubscribe_url = external_url("following.unsubscribe", token=token)
         queue_mail(user.email, subject, body, headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
@@ -503,7 +504,7 @@ def _digest_text(user, sections: list[Section], notifications, describe_notifica
             if document is not None:
                 lines.append(f"  {external_url('documents.detail', document_id=document.id)}")
         lines.append("")
-        token = unsubscribe_token(user.id, [], True)
+        token = unsubscribe_token(user.id, [], notifications=True)
         lines += [_("Stop the daily digest of notifications: %(url)s",
                     url=external_url("following.unsubscribe", token=token)), ""]
     lines.append(_("Choose what you follow and how often: %(url)s", url=external_url("following.index")))

@@ -24,7 +24,7 @@ def form_key(document) -> str:
 def save_form_draft(user, document, values: dict) -> FormDraft:
     """Keep ``values`` (``FormDraftSchema`` data) for ``user``'s form of ``document``
     (None: a new document), replacing what was kept before."""
-    access.require_signed_in(user)
+    access.require(user, "keep_form_drafts")
     if document is not None:
         access.require_submitting_organization(user, document)
     key = form_key(document)

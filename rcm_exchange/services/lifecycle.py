@@ -104,7 +104,7 @@ def audit(actor: User | None, document: Document, action: str, from_status, to_s
 # Who may make a move, by the capability its transition names: the one place where the
 # table meets the access policy.
 _CAPABILITIES = {
-    REVIEW: lambda user, document: access.can_review(user),
+    REVIEW: lambda user, document: access.can(user, REVIEW),
     SUBMIT: access.is_of_submitting_organization,
 }
 _REFUSALS = {REVIEW: _l("Only moderators of the Secretariat can do this.")}
@@ -130,7 +130,7 @@ def require_comment(action: str, comment: str) -> None:
 
 def _check_claim(user, document: Document) -> None:
     claimant = document.claimed_by
-    if claimant is None or claimant.id == user.id or access.is_lead_moderator(user):
+    if claimant is None or claimant.id == user.id or access.can(user, "lead_review"):
         return
     raise InvalidTransition(_(
         "%(name)s is reviewing this document. Ask them, or a lead moderator, to hand it over.",

@@ -1,7 +1,7 @@
 """RCM bodies and their meetings, and what each document is to the forum: its standing
 and the meetings it was presented at or adopted at.
 
-The Secretariat keeps this record (``access.can_curate_forum``); everyone reads it
+The Secretariat keeps this record (``access.can(user, "curate_forum")``); everyone reads it
 through the one access policy: a meeting's page lists only the documents the reader
 may see, and counts only those.
 """
@@ -128,22 +128,21 @@ def _check_unique(values: dict, meeting_id: int | None = None) -> None:
 
 
 def create_meeting(user, data: dict) -> Meeting:
-    """A meeting from ``MeetingSchema`` data; ``user`` None is the command line."""
-    if user is not None:
-        access.require_curator(user)
+    """A meeting from ``MeetingSchema`` data; ``user`` is ``access.SYSTEM`` on the command line."""
+    access.require(user, "curate_forum")
     with unit_of_work():
         values = _meeting_values(data)
         _check_unique(values)
         meeting = Meeting(**values)
         db.session.add(meeting)
         db.session.flush()
-        db.session.add(AuditEvent(actor_id=getattr(user, "id", None), action="meeting_created",
+        db.session.add(AuditEvent(actor_id=user.id, action="meeting_created",
                                   details={"meeting": meeting.slug}))
     return meeting
 
 
 def update_meeting(user, meeting: Meeting, data: dict) -> Meeting:
-    access.require_curator(user)
+    access.require(user, "curate_forum")
     with unit_of_work():
         values = _meeting_values(data)
         _check_unique(values, meeting.id)
@@ -196,7 +195,7 @@ def set_forum_record(user, document: Document, *, standing: Standing | None,
     """Record a document's standing and meetings (``DocumentForumSchema`` data); the
     document's version is checked and bumped, and search learns of the change."""
     access.require_view_document(user, document)
-    access.require_curator(user)
+    access.require(user, "curate_forum")
     lifecycle.check_version(document, version)
     with unit_of_work():
         _write_record(document, standing, {MeetingRole.PRESENTED_AT: presented_at,
@@ -263,7 +262,7 @@ class MeetingPage:
     presented: DocumentPage
 
 
-def meeting_page(user, meeting_id: int, page: int = 1) -> MeetingPage:
+def meeting_page(user, meeting_id: int, *, page: int = 1) -> MeetingPage:
     """The documents adopted at a meeting and, a page at a time, those presented at it:
     only published documents the user may see, counted under the same rule."""
     meeting = get_meeting(meeting_id)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from rcm_exchange.extensions import db
-from rcm_exchange.models import Delivery, Document, Notification, PasswordTokenPurpose, Role, User, utcnow
+from rcm_exchange.models import Delivery, Document, Notification, PasswordTokenPurpose, User, utcnow
 from rcm_exchange.services import access, accounts
 from rcm_exchange.links import external_url
 from rcm_exchange.services.mail import queue_mail
@@ -39,7 +39,7 @@ def send_password_reset(email: str) -> None:
         return
     hours = current_app.config["RCM_PASSWORD_LINK_HOURS"]
     with unit_of_work():
-        link = accounts.create_password_link(user, PasswordTokenPurpose.RESET, hours)
+        link = accounts.create_password_link(user, PasswordTokenPurpose.RESET, hours=hours)
         with force_locale(language_of(user)):
             queue_mail(user.email, _("Choose a new password for RCM Exchange"), _(
                 "Hello %(name)s,\n\nSomeone (we hope you) asked to choose a new password for "
@@ -53,7 +53,7 @@ def send_invitation(user: User) -> str:
     return it so the admin can pass it on another way."""
     hours = current_app.config["RCM_PASSWORD_LINK_HOURS"]
     with unit_of_work():
-        link = accounts.create_password_link(user, PasswordTokenPurpose.INVITE, hours)
+        link = accounts.create_password_link(user, PasswordTokenPurpose.INVITE, hours=hours)
         url = password_link_url(link.token)
         with force_locale(language_of(user)):
             queue_mail(user.email, _("Your RCM Exchange account"), _(
@@ -133,7 +133,7 @@ def _audience(notice: Notice, document: Document, author: User | None,
               assignee: User | None) -> list[User]:
     if notice.audience is Audience.MODERATORS:
         return list(db.session.scalars(
-            select(User).where(User.active, User.role.in_([Role.MODERATOR, Role.ADMIN]))))
+            select(User).where(User.active, User.role.in_(sorted(access.roles_with("review"))))))
     if notice.audience is Audience.AUTHOR:
         author = author or document.author
         return [author] if author is not None else []
@@ -181,7 +181,7 @@ def _visible_notifications(user):
 
 
 def list_notifications(user, *, limit: int = 100) -> list[NotificationItem]:
-    access.require_signed_in(user)
+    access.require(user, "read_notifications")
     rows = db.session.execute(
         _visible_notifications(user).order_by(Notification.id.desc()).limit(limit))
     return [NotificationItem(notification, document) for notification, document in rows]
@@ -194,9 +194,9 @@ def unread_count(user) -> int:
     return db.session.scalar(select(func.count()).select_from(query)) or 0
 
 
-def mark_read(user, notification_ids: list[int] | None = None) -> int:
+def mark_read(user, *, notification_ids: list[int] | None = None) -> int:
     """Mark the given notifications (or all) of ``user`` as read; returns how many."""
-    access.require_signed_in(user)
+    access.require(user, "read_notifications")
     with unit_of_work():
         statement = update(Notification).where(Notification.user_id == user.id,
                                                Notification.read_at.is_(None))

@@ -48,28 +48,26 @@ def _values(data: dict, current: Organization | None = None) -> dict:
 
 
 def create_organization(user, data: dict) -> Organization:
-    """From ``OrganizationSchema`` data; ``user`` None is the command line."""
-    if user is not None:
-        access.require_organization_manager(user)
+    """From ``OrganizationSchema`` data; ``user`` is ``access.SYSTEM`` on the command line."""
+    access.require(user, "manage_organizations")
     with unit_of_work():
         organization = Organization(**_values(data))
         db.session.add(organization)
         db.session.flush()
-        db.session.add(AuditEvent(actor_id=getattr(user, "id", None), action="organization_created",
+        db.session.add(AuditEvent(actor_id=user.id, action="organization_created",
                                   details={"organization": organization.acronym}))
     return organization
 
 
 def update_organization(user, organization: Organization, data: dict) -> Organization:
     """Any subset of the ``OrganizationSchema`` fields."""
-    if user is not None:
-        access.require_organization_manager(user)
+    access.require(user, "manage_organizations")
     with unit_of_work():
         values = _values(data, organization)
         changed = sorted(name for name, value in values.items() if getattr(organization, name) != value)
         for name, value in values.items():
             setattr(organization, name, value)
         if changed:
-            db.session.add(AuditEvent(actor_id=getattr(user, "id", None), action="organization_updated",
+            db.session.add(AuditEvent(actor_id=user.id, action="organization_updated",
                                       details={"organization": organization.acronym, "changes": changed}))
     return organization

@@ -101,7 +101,7 @@ def bulk_review(user, action: str, *, items: list[dict], comment: str = "") -> B
     Each document moves in a transaction of its own, so a document that someone else
     changed meanwhile is reported and left as it is, and the others still go through.
     """
-    access.require_moderator(user)
+    access.require(user, "review")
     lifecycle.require_comment(action, comment)
     ids = [item["id"] for item in items]
     documents = {document.id: document for document in db.session.scalars(
@@ -155,7 +155,7 @@ def review_queue(user, *, status: DocumentStatus | None = None, tag: str | None 
                  page: int = 1, per_page: int = 50) -> QueuePage:
     """Documents and revisions waiting for the Secretariat, oldest submission first
     (``QueueFilterSchema`` data)."""
-    access.require_moderator(user)
+    access.require(user, "review")
     statuses = [status] if status else list(DEFAULT_QUEUE_STATUSES)
     # The candidates come from two index ranges (documents by status, revisions by
     # status), and only they are checked for their effective status: never a pass over

@@ -69,7 +69,7 @@ class Statistics:
 
 
 def overview(user, now: datetime | None = None) -> Statistics:
-    access.require_statistics(user)
+    access.require(user, "see_statistics")
     now = now or datetime.now(timezone.utc)
     since = _month_start(now, MONTHS - 1)
     visible = access.visible_documents_clause(user)

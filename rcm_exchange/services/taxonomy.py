@@ -44,7 +44,7 @@ def ordered(query):
 
 def curated_tags(user) -> list[Tag]:
     """Every tag, retired and merged ones included, for the Secretariat's page."""
-    access.require_curator(user)
+    access.require(user, "curate_forum")
     return list(db.session.scalars(ordered(select(Tag))))
 
 
@@ -115,13 +115,12 @@ def _check_position(tag_is_pillar: bool, position: int | None) -> None:
 
 
 def _audit(user, action: str, **details) -> None:
-    db.session.add(AuditEvent(actor_id=getattr(user, "id", None), action=action, details=details))
+    db.session.add(AuditEvent(actor_id=user.id, action=action, details=details))
 
 
 def create_tag(user, data: dict) -> Tag:
-    """A new theme from ``TagSchema`` data. ``user`` None is the command line."""
-    if user is not None:
-        access.require_curator(user)
+    """A new theme from ``TagSchema`` data. ``user`` is ``access.SYSTEM`` on the command line."""
+    access.require(user, "curate_forum")
     with unit_of_work():
         if db.session.scalar(select(Tag.id).where(Tag.slug == data["slug"])) is not None:
             raise ValidationFailed(errors={"slug": [_("A tag with this address already exists.")]})
@@ -140,8 +139,7 @@ def create_tag(user, data: dict) -> Tag:
 
 def update_tag(user, tag: Tag, data: dict) -> Tag:
     """Rename, describe, move or retire a tag (``TagEditSchema`` data, any subset)."""
-    if user is not None:
-        access.require_curator(user)
+    access.require(user, "curate_forum")
     with unit_of_work():
         if tag.merged_into_id is not None:
             raise Conflict(_("This tag was merged into another; change that one instead."))
@@ -164,8 +162,7 @@ def update_tag(user, tag: Tag, data: dict) -> Tag:
 def merge_tags(user, source: Tag, target: Tag) -> int:
     """Move every document and call of ``source`` to ``target`` and retire ``source``,
     its address leading to ``target``. Returns how many documents moved."""
-    if user is not None:
-        access.require_curator(user)
+    access.require(user, "curate_forum")
     if source.id == target.id:
         raise ValidationFailed(errors={"into": [_("Choose another tag to merge into.")]})
     if source.is_pillar:

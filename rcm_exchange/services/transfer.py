@@ -52,7 +52,7 @@ def _published_documents() -> Iterator[Document]:
     while True:
         batch = list(db.session.scalars(
             select(Document)
-            .where(access.all_published_clause(), Document.id > last_id)
+            .where(access.visible_documents_clause(access.SYSTEM), Document.id > last_id)
             .options(selectinload(Document.tags), selectinload(Document.countries),
                      selectinload(Document.organization))
             .order_by(Document.id)
@@ -151,7 +151,7 @@ def _import_batch(batch: list[tuple[int, dict]], report: ImportReport) -> None:
             db.session.add(document)
             db.session.flush()
             meetings.import_record(document, item["forum"]["standing"], item["forum"]["links"])
-            lifecycle.audit(None, document, "import", None, DocumentStatus.PUBLISHED)
+            lifecycle.audit(access.SYSTEM, document, "import", None, DocumentStatus.PUBLISHED)
             search_log.record_change(document)
             report.created += 1
 

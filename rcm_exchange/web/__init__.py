@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from rcm_exchange.services import access
+
 
 def safe_next_url(target: str | None, fallback_endpoint: str = "main.home") -> str:
     """A redirect target on this site only: a path, never ``//host``, ``/\\host`` or a scheme."""
@@ -50,41 +52,34 @@ class NavLink:
     current: bool
 
 
-# (endpoint, label, who sees the link); a page that is not registered is left out.
+# (endpoint, label, the capability that shows the link: ``access.CAPABILITIES``); a page
+# that is not registered is left out.
 NAVIGATION = (
     ("browse.topics", _l("Browse"), None),
     ("search.search", _l("Search"), None),
     ("meetings.index", _l("Meetings"), None),
     ("calls.index", _l("Calls for practices"), None),
-    ("documents.mine", _l("My documents"), "signed_in"),
-    ("review.queue", _l("Review queue"), "moderator"),
-    ("notifications.index", _l("Notifications"), "signed_in"),
-    ("following.index", _l("Following"), "signed_in"),
-    ("statistics.overview", _l("Statistics"), "statistics"),
-    ("admin.users", _l("Accounts"), "admin"),
-    ("audit.index", _l("Audit log"), "admin"),
-    ("curation.tags", _l("Taxonomy"), "moderator"),
-    ("curation.organizations_index", _l("Organizations"), "admin"),
+    ("documents.mine", _l("My documents"), "see_own_documents"),
+    ("review.queue", _l("Review queue"), "review"),
+    ("notifications.index", _l("Notifications"), "read_notifications"),
+    ("following.index", _l("Following"), "follow"),
+    ("statistics.overview", _l("Statistics"), "see_statistics"),
+    ("admin.users", _l("Accounts"), "administer"),
+    ("audit.index", _l("Audit log"), "see_audit_log"),
+    ("curation.tags", _l("Taxonomy"), "curate_forum"),
+    ("curation.organizations_index", _l("Organizations"), "manage_organizations"),
 )
 
 
 def main_navigation(user) -> list[NavLink]:
-    from rcm_exchange.services import access
-
-    allowed = {
-        None: True,
-        "signed_in": access.is_signed_in(user),
-        "moderator": access.is_moderator(user),
-        "statistics": access.can_see_statistics(user),
-        "admin": access.is_admin(user),
-    }
     here = (request.endpoint or "").split(".")[0] if has_request_context() else ""
     return [NavLink(endpoint, str(label), endpoint.split(".")[0] == here)
-            for endpoint, label, audience in NAVIGATION
-            if allowed[audience] and has_endpoint(endpoint)]
+            for endpoint, label, capability in NAVIGATION
+            if (capability is None or access.can(user, capability)) and has_endpoint(endpoint)]
 
 
 def register_template_globals(app) -> None:
     """The pages' own helpers: where a page is, its links and the navigation."""
     app.jinja_env.globals.update(current_path=current_path, document_url=document_url,
-                                 has_endpoint=has_endpoint, main_navigation=main_navigation)
+                                 has_endpoint=has_endpoint, main_navigation=main_navigation,
+                                 can=access.can)

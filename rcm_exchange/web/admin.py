@@ -17,7 +17,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 @login_required
 def require_admin():
-    access.require_admin(current_user)
+    access.require(current_user, "administer")
 
 
 def _render_form(user, values, errors, status=200):

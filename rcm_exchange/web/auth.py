@@ -144,7 +144,8 @@ def change_password():
     values = form_data(request.form)
     try:
         data = load(ChangePasswordSchema(), values)
-        accounts.change_password(current_user, data["current_password"], data["password"])
+        accounts.change_password(current_user, current_password=data["current_password"],
+                                 password=data["password"])
     except ValidationFailed as error:
         return render_template("auth/change_password.html", errors=error.errors or {}), 422
     # This browser stays signed in with a new session; every other session has ended.

@@ -27,7 +27,7 @@ bp = Blueprint("curation", __name__, url_prefix="/secretariat")
 @bp.before_request
 @login_required
 def require_curator():
-    access.require_curator(current_user)
+    access.require(current_user, "curate_forum")
 
 
 # --- tags ------------------------------------------------------------------------
@@ -98,13 +98,13 @@ def _render_organization(organization, values, errors=None, status: int = 200):
 
 @bp.get("/organizations")
 def organizations_index():
-    access.require_organization_manager(current_user)
+    access.require(current_user, "manage_organizations")
     return render_template("curation/organizations.html", organizations=accounts.list_organizations())
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
 def new_organization():
-    access.require_organization_manager(current_user)
+    access.require(current_user, "manage_organizations")
     if request.method == "GET":
         return _render_organization(None, {"active": True})
     values = form_data(request.form)
@@ -118,7 +118,7 @@ def new_organization():
 
 @bp.route("/organizations/<int:organization_id>", methods=["GET", "POST"])
 def edit_organization(organization_id: int):
-    access.require_organization_manager(current_user)
+    access.require(current_user, "manage_organizations")
     organization = organizations.get_organization(organization_id)
     if request.method == "GET":
         return _render_organization(organization, {

@@ -141,8 +141,7 @@ def _restored(document) -> dict | None:
 @bp.route("/documents/<int:document_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(document_id: int):
-    document = documents.get_document_for(current_user, document_id)
-    access.require_submitting_organization(current_user, document)
+    document = documents.get_document_to_edit(current_user, document_id)
     if request.method == "GET":
         values = (_restored(document) if request.args.get("restore") else None) or _edit_values(document)
         return _render_form(document, values, {})
@@ -200,7 +199,7 @@ def add_comment(document_id: int):
     back = safe_next_url(request.form.get("next"), "main.home")
     try:
         data = load(CommentSchema(), values)
-        comment = conversation.add_comment(current_user, document, data["body"], data["parent_id"])
+        comment = conversation.add_comment(current_user, document, data["body"], parent_id=data["parent_id"])
     except ValidationFailed as error:
         return _detail(document, values, error.errors or {}, 422)
     flash(_("Your message was sent."), "success")
@@ -258,7 +257,6 @@ def _detail(document, comment_values=None, comment_errors=None, status: int = 20
         can_edit=access.can_edit_document(current_user, document),
         can_upload=access.can_upload(current_user, document),
         is_own=access.is_of_submitting_organization(current_user, document),
-        can_review=access.can_review(current_user),
         can_see_history=access.can_see_history(current_user, document),
         related=search.related_documents(current_user, document)
         if document.status == DocumentStatus.PUBLISHED else [],
@@ -323,8 +321,7 @@ def stale_form(error):
             document = None
             key = _idempotency_key(request.form.get("idempotency_key", "")) or str(uuid.uuid4())
         elif request.endpoint == "documents.edit":
-            document = documents.get_document_for(current_user, request.view_args["document_id"])
-            access.require_submitting_organization(current_user, document)
+            document = documents.get_document_to_edit(current_user, request.view_args["document_id"])
             key = None
         else:
             return handle_csrf_error(error)

@@ -14,7 +14,7 @@ from rcm_exchange.labels import standing_label
 from rcm_exchange.models import Call, Standing
 from rcm_exchange.schemas import form_data, load
 from rcm_exchange.schemas.forum import LIST_FIELDS, CallAnswerSchema, DocumentForumSchema
-from rcm_exchange.services import access, calls, documents, forum_search, meetings
+from rcm_exchange.services import calls, documents, forum_search, meetings
 
 # Two blueprints, so that the main navigation marks the meetings or the calls as current.
 meetings_bp = Blueprint("meetings", __name__)
@@ -32,7 +32,6 @@ def forum_helpers():
     return {"forum_record": meetings.forum_record, "answered_call": calls.answered_call,
             "open_calls": calls.open_calls, "all_calls": calls.list_calls,
             "answerable_calls": lambda: calls.answerable_calls(current_user),
-            "can_curate_forum": lambda: access.can_curate_forum(current_user),
             "all_meetings": meetings.meetings, "standings": list(Standing), "call_is_open": Call.is_open}
 
 

@@ -29,5 +29,5 @@ def mark_read():
     # Only ASCII digits of an id that can exist ("²".isdigit() is true, int("²") fails).
     ids = [int(value) for value in request.form.getlist("id")
            if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID]
-    notifications.mark_read(current_user, ids or None)
+    notifications.mark_read(current_user, notification_ids=ids or None)
     return redirect(url_for("notifications.index"))

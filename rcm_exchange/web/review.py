@@ -26,7 +26,7 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 @bp.before_request
 @login_required
 def require_moderator():
-    access.require_moderator(current_user)
+    access.require(current_user, "review")
 
 
 @bp.get("")
