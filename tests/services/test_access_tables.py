@@ -126,7 +126,7 @@ def test_none_is_an_anonymous_caller_and_the_system_is_audited_without_an_actor(
 
 
 def test_every_api_endpoint_declares_who_may_call_it(app):
-    from rcm_exchange.api import CALLER_RULE, SECURITY
+    from rcm_exchange.api.spec import CALLER_RULE, SECURITY
 
     api_endpoints = {endpoint: view for endpoint, view in app.view_functions.items()
                      if endpoint.split(".")[0] in {blueprint.name for blueprint in _api_blueprints()}}
