@@ -11,9 +11,11 @@ tantivy; a listing is joined into the answer as the text it already is.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 
 from flask import current_app
+from marshmallow import Schema, fields
 
 from rcm_exchange.models import Document
 from rcm_exchange.schemas.document_search import RESULT_FACETS
@@ -33,9 +35,36 @@ def listing(document: Document) -> str:
 
 
 def listing_stamp(version: int, updated_at) -> str:
-    """What a listing was made from: a change to the document (its row), or to the
-    site's address that its links start with, makes an older listing stale."""
-    return f"{version}|{updated_at.isoformat()}|{current_app.config['RCM_BASE_URL']}"
+    """What a listing was made from: a change to the document (its row), to the site's
+    address that its links start with, or to the fields the API lists (its format)
+    makes an older listing stale."""
+    return (f"{version}|{updated_at.isoformat()}|{current_app.config['RCM_BASE_URL']}"
+            f"|{format_fingerprint(DocumentOutSchema)}")
+
+
+@functools.cache
+def format_fingerprint(schema_class: type[Schema]) -> str:
+    """Changes whenever the fields ``schema_class`` dumps change: their names, keys and
+    kinds, nested schemas included (worked out once per schema class)."""
+    return hashlib.sha1(_fields_shape(_schema(schema_class)).encode()).hexdigest()[:12]
+
+
+def _fields_shape(schema: Schema, seen: frozenset = frozenset()) -> str:
+    if type(schema) in seen:
+        return type(schema).__name__  # a schema nested in itself: named, not walked again
+    seen |= {type(schema)}
+    return "{" + ",".join(f"{name}={_field_shape(field, seen)}"
+                          for name, field in sorted(schema.fields.items()) if not field.load_only) + "}"
+
+
+def _field_shape(field: fields.Field, seen: frozenset) -> str:
+    shape = f"{type(field).__name__}:{field.data_key or ''}"
+    if isinstance(field, fields.Nested):
+        shape += _fields_shape(field.schema, seen)
+    for inner in (getattr(field, "inner", None), getattr(field, "value_field", None)):
+        if isinstance(inner, fields.Field):
+            shape += "[" + _field_shape(inner, seen) + "]"
+    return shape
 
 
 def keep_listings(state) -> None:
