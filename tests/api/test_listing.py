@@ -144,7 +144,7 @@ def test_a_hit_without_a_usable_listing_is_listed_from_the_database(app, api_cli
     assert item == client.get(f"/api/v1/documents/{document.id}").get_json()
 
 
-def test_a_field_added_to_the_listed_format_is_listed_for_documents_indexed_before(app, api_client, monkeypatch):
+def test_a_field_added_to_the_api_format_is_listed_for_documents_indexed_before(app, api_client, monkeypatch):
     document = make_document(title="Retorno asistido")
     client = api_client()
     assert _ids(client.get("/api/v1/documents")) == [document.id]  # indexed, with its listing

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import search_index
+from search_index import MAX_QUERY_CHARS
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -42,7 +43,7 @@ class SearchPage:
 
 
 def _clean_query_text(text: str) -> str:
-    return "".join(ch for ch in (text or "") if ch >= " " or ch in "\t\n").strip()[:search_index.MAX_QUERY_CHARS]
+    return "".join(ch for ch in (text or "") if ch >= " " or ch in "\t\n").strip()[:MAX_QUERY_CHARS]
 
 
 def _engine_call(call):
