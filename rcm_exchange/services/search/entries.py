@@ -15,6 +15,7 @@ from rcm_exchange.models import Attachment, Document, DocumentStatus
 from rcm_exchange.sanitize import html_to_text
 from rcm_exchange.services import forum_search
 
+
 def _fingerprint(version: int, attachments: list[tuple[int, str]]) -> str:
     """Changes whenever what the index holds for a document must change."""
     raw = f"{version}|" + ",".join(f"{aid}:{status}" for aid, status in sorted(attachments))
@@ -94,8 +95,9 @@ def split_by_state(ids) -> tuple[list[dict], set[int]]:
     return upserts, set(ids) - indexed
 
 
-
 def database_fingerprints() -> dict[int, str]:
+    """The fingerprint of every published document, from the database alone: what the
+    index's ``fingerprints()`` holds when it is in step."""
     versions = dict(db.session.execute(select(Document.id, Document.version).where(
         Document.status == DocumentStatus.PUBLISHED)).all())
     attachments: dict[int, list[tuple[int, str]]] = {}
