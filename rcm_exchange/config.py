@@ -78,6 +78,7 @@ def load_settings(overrides: dict | None = None) -> dict:
     secure_cookies = _bool("SECURE_COOKIES", base_url.startswith("https://"))
     max_upload_mb = _int("MAX_UPLOAD_MB", 20)
     session_hours = _int("SESSION_HOURS", 12)
+    search_backend = overrides.get("RCM_SEARCH_BACKEND") or _env("SEARCH_BACKEND", "whoosh")
     return {
         **operations_settings(instance_dir, base_url),
         "RCM_PRODUCTION": production,
@@ -88,9 +89,8 @@ def load_settings(overrides: dict | None = None) -> dict:
         ),
         "RCM_INDEX_DIR": _env("INDEX_DIR", str(instance_dir / "index")),
         "RCM_UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_dir / "uploads")),
-        "RCM_SEARCH_BACKEND": _env("SEARCH_BACKEND", "whoosh"),
-        "RCM_SEARCH_DSN": _env("SEARCH_DSN"),
-        "RCM_SEARCH_SCHEMA": _env("SEARCH_SCHEMA", "rcm_search"),
+        "RCM_SEARCH_BACKEND": search_backend,
+        **_search_engine_settings(search_backend),
         "RCM_SEARCH_LOG_RETENTION_DAYS": _int("SEARCH_LOG_RETENTION_DAYS", 30),
         "RCM_BASE_URL": base_url.rstrip("/"),
         "RCM_MAIL_URL": _env("MAIL_URL"),
@@ -136,39 +136,32 @@ def limiter_storage_warning(workers: int) -> str | None:
     return None
 
 
-SEARCH_BACKENDS = ("whoosh", "tantivy", "postgres")
-
-
 def search_engine_options(config) -> dict:
-    """The ``search_index.open_engine`` options of the configured backend.
+    """The ``search_index.open_engine`` options of the configured backend, as its engine
+    reads them from the ``RCM_*`` settings (each engine names those it reads). A wrong
+    backend, or settings it cannot work with, is a start-up error."""
+    import search_index
 
-    ``postgres`` keeps the index in PostgreSQL: ``RCM_SEARCH_DSN``, or else the
-    application's own PostgreSQL database. The file engines keep it in
-    ``RCM_INDEX_DIR``. A wrong combination is a start-up error.
-    """
     backend = config["RCM_SEARCH_BACKEND"]
-    if backend not in SEARCH_BACKENDS:
-        raise ConfigurationError(
-            f"RCM_SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}, not {backend!r}")
-    if backend != "postgres":
-        return {"index_dir": config["RCM_INDEX_DIR"]}
-    dsn = config.get("RCM_SEARCH_DSN") or _libpq_dsn(config["SQLALCHEMY_DATABASE_URI"])
-    if not dsn:
-        raise ConfigurationError(
-            "RCM_SEARCH_BACKEND=postgres keeps the search index in PostgreSQL, but the database is "
-            "not PostgreSQL: set RCM_DATABASE_URL to a PostgreSQL database or RCM_SEARCH_DSN to "
-            "one for the index, or choose RCM_SEARCH_BACKEND=whoosh or tantivy")
-    return {"dsn": dsn, "schema": config.get("RCM_SEARCH_SCHEMA") or "rcm_search"}
+    if backend not in search_index.available_backends():
+        raise ConfigurationError(f"RCM_SEARCH_BACKEND must be one of "
+                                 f"{', '.join(search_index.available_backends())}, not {backend!r}")
+    settings = {**config, "RCM_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"]}
+    try:
+        return search_index.engine_options(backend, settings, prefix="RCM_")
+    except search_index.SettingsError as error:
+        raise ConfigurationError(f"RCM_SEARCH_BACKEND={backend}: {error}") from None
 
 
-def _libpq_dsn(database_url: str) -> str | None:
-    """``postgresql+psycopg://u:p@h/db?sslmode=require`` as libpq takes it, or None."""
-    from sqlalchemy.engine import make_url
+def _search_engine_settings(backend: str) -> dict:
+    """The settings the chosen search engine reads, from the environment (the engine's
+    defaults stand for those not set)."""
+    import search_index
 
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        return None
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    if backend not in search_index.available_backends():
+        return {}  # reported by ``search_engine_options``
+    names = search_index.engine_class(backend).SETTINGS
+    return {f"RCM_{name}": _env(name) for name in names if _env(name) is not None}
 
 
 LOG_FORMATS = ("text", "json")

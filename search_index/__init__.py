@@ -3,11 +3,13 @@
 The application hands in plain document dicts and an ``AccessFilter`` built by its
 access policy; engines return ids, hits and facet counts.
 """
-from .engine import (AccessFilter, IndexCorrupt, SearchEngine, SearchHit, SearchQuery,
-                     SearchResult, SearchUnavailable, available_backends, open_engine,
-                     register_backend)
+from .contract import (FACET_NAMES, SORTS, AccessFilter, IndexCorrupt, SearchEngine, SearchHit, SearchQuery,
+                       SearchResult, SearchUnavailable, SettingsError)
+from .query_syntax import MAX_QUERY_CHARS
+from .registry import available_backends, engine_class, engine_options, open_engine, register_backend
 
 __all__ = [
-    "AccessFilter", "IndexCorrupt", "SearchEngine", "SearchHit", "SearchQuery", "SearchResult",
-    "SearchUnavailable", "available_backends", "open_engine", "register_backend",
+    "FACET_NAMES", "MAX_QUERY_CHARS", "SORTS", "AccessFilter", "IndexCorrupt", "SearchEngine", "SearchHit",
+    "SearchQuery", "SearchResult", "SearchUnavailable", "SettingsError", "available_backends",
+    "engine_class", "engine_options", "open_engine", "register_backend",
 ]

@@ -8,6 +8,7 @@ once, so the backends cannot drift apart on what a query means or who sees what.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+import fcntl
 import json
 import math
 import os
@@ -17,11 +18,10 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from .analysis import WORD_RE, fold, is_stop_word, word_keys
-from .engine import (AccessFilter, FACET_NAMES, SearchHit, SearchQuery, SearchResult,
-                     VISIBILITIES)
+from .contract import AccessFilter, FACET_NAMES, SearchHit, SearchQuery, SearchResult, SettingsError
 from .highlight import Highlighter
 from .query_syntax import QueryPlan, group_label, parse, replace_words
 from .suggest import rank_corrections
@@ -50,8 +50,8 @@ def prepare(doc: dict) -> PreparedDocument:
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"document without an integer id: {doc.get('id')!r}") from None
     visibility = doc.get("visibility")
-    if visibility not in VISIBILITIES:
-        raise ValueError(f"document {doc_id}: unknown visibility {visibility!r}")
+    if not isinstance(visibility, str) or not visibility:
+        raise ValueError(f"document {doc_id}: visibility must name a tier, not {visibility!r}")
     published = doc.get("published_at")
     if not isinstance(published, datetime) or published.tzinfo is None:
         raise ValueError(f"document {doc_id}: published_at must be a timezone-aware datetime")
@@ -291,9 +291,38 @@ class DirectoryEngine(BaseEngine):
     """An engine whose index lives in files under ``index_dir``; the last applied
     log id is kept in a small JSON file beside them."""
 
+    SETTINGS = ("INDEX_DIR",)
+
     def __init__(self, index_dir: str | os.PathLike, thesaurus_path: str | os.PathLike | None = None):
         super().__init__(thesaurus_path)
         self.index_dir = Path(index_dir)
+
+    @classmethod
+    def options_from(cls, settings: Mapping[str, Any], prefix: str = "") -> dict:
+        index_dir = settings.get(prefix + "INDEX_DIR")
+        if not index_dir:
+            raise SettingsError(f"the index of this search backend lives in files: set {prefix}INDEX_DIR")
+        return {"index_dir": index_dir}
+
+    @property
+    def location(self) -> str:
+        return os.fspath(self.index_dir)
+
+    @contextmanager
+    def lock(self, name: str, wait: bool = False) -> Iterator[bool]:
+        """An ``flock`` on a file beside the index: the index belongs to this host.
+        Beside it, not in it: an engine treats unknown files in its folder as damage."""
+        self.index_dir.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.index_dir.with_name(f"{self.index_dir.name}.{name}.lock"), "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def last_applied_log_id(self) -> int:
         try:

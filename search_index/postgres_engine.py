@@ -35,6 +35,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -43,7 +44,7 @@ from psycopg import sql
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_RE, word_variants
 from .base import (BaseEngine, PreparedDocument, empty_facets, key_term_candidates, key_terms,
                    sorted_facets)
-from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
+from .contract import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable, SettingsError
 from .query_syntax import Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
 SCHEMA_VERSION = 3  # 2: the listing column; 3: the document's names at weight D
@@ -181,7 +182,31 @@ def _plan_words(plan: QueryPlan) -> set[str]:
     return found
 
 
+def libpq_dsn(database_url: str | None) -> str | None:
+    """``postgresql+psycopg://u:p@h/db?sslmode=require`` (a SQLAlchemy address) as
+    libpq takes it, or None when the address is not PostgreSQL's."""
+    found = _POSTGRES_URL.match(database_url or "")
+    return "postgresql://" + database_url[found.end():] if found else None
+
+
+_POSTGRES_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")
+
+
 class PostgresEngine(BaseEngine):
+    # The index's own database, else the application's (when it is PostgreSQL), and the
+    # schema the engine creates and owns there.
+    SETTINGS = ("SEARCH_DSN", "SEARCH_SCHEMA", "DATABASE_URL")
+
+    @classmethod
+    def options_from(cls, settings: Mapping[str, Any], prefix: str = "") -> dict:
+        dsn = settings.get(prefix + "SEARCH_DSN") or libpq_dsn(settings.get(prefix + "DATABASE_URL"))
+        if not dsn:
+            raise SettingsError(
+                f"the postgres search backend keeps the search index in PostgreSQL, but the database is "
+                f"not PostgreSQL: set {prefix}DATABASE_URL to a PostgreSQL database or {prefix}SEARCH_DSN to "
+                f"one for the index, or choose another backend")
+        return {"dsn": dsn, "schema": settings.get(prefix + "SEARCH_SCHEMA") or DEFAULT_SCHEMA}
+
     def __init__(self, dsn: str, schema: str = DEFAULT_SCHEMA, thesaurus_path=None, create: bool = True,
                  write_timeout: float = WRITE_TIMEOUT, rum: bool = True):
         super().__init__(thesaurus_path)
@@ -214,6 +239,14 @@ class PostgresEngine(BaseEngine):
     @property
     def write_lock_name(self) -> str:
         return f"rcm_search:{self.schema}:write"
+
+    @property
+    def location(self) -> str:
+        return f"PostgreSQL schema {self.schema}"
+
+    def lock(self, name: str, wait: bool = False):
+        """An advisory lock: the index in PostgreSQL is shared by every host."""
+        return advisory_lock(self.dsn, f"rcm_search:{self.schema}:{name}", wait)
 
     # -- connections -----------------------------------------------------------------
 

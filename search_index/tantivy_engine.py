@@ -19,7 +19,7 @@ from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, TextAnaly
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, stem, word_variants
 from .base import NAMES_WEIGHT, DirectoryEngine, PreparedDocument, empty_facets, key_terms, sorted_facets
-from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
+from .contract import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
 WRITE_TIMEOUT = 10.0

@@ -25,7 +25,7 @@ from whoosh.support.charset import accent_map
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_PATTERN, stem, word_variants
 from .base import NAMES_WEIGHT, DirectoryEngine, PreparedDocument, empty_facets, sorted_facets
-from .engine import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
+from .contract import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
 INDEX_NAME = "rcm_documents"

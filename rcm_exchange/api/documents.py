@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from rcm_exchange.api.spec import API_PREFIX, ID, caller, error_responses
 from rcm_exchange.downloads import citation_response, send_attachment
+from rcm_exchange.api import search_listing
 from rcm_exchange.schemas.document_search import DocumentResultsSchema, DocumentSearchSchema
 from rcm_exchange.schemas.documents import (
     AttachmentOutSchema,
@@ -24,6 +25,7 @@ from rcm_exchange.services.file_inspection import ALLOWED_TYPES
 
 blp = Blueprint("api_documents", __name__, url_prefix=API_PREFIX,
                 description="Documents: search, write, submit, attach, follow.")
+blp.record_once(search_listing.keep_listings)
 
 
 class MyDocumentsSchema(Schema):
@@ -53,7 +55,7 @@ def list_documents(params):
 
     Facet counts count only what the caller may see.
     """
-    page = search.listed_documents(current_user, search.SearchParams.from_loaded(params))
+    page = search_listing.listed_documents(current_user, search.SearchParams.from_loaded(params))
     # Already JSON in the schema's shape: most items are served as the index keeps them.
     return current_app.response_class(page, mimetype="application/json")
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
+from search_index import FACET_NAMES, MAX_QUERY_CHARS, SORTS
 
 from rcm_exchange.models import DocType, Language, Standing
 from rcm_exchange.schemas import MAX_PAGE, MAX_YEAR, MIN_YEAR, Id, Text
+from rcm_exchange.services.forum_search import FACETS as FORUM_FACETS
 
-SORTS = ("relevance", "newest")
-MAX_QUERY_LENGTH = 500
+# The facets a page of results counts: the index's, but organization (the search page
+# shows it; the contract does not name it), and the forum's.
+RESULT_FACETS = tuple(name for name in FACET_NAMES if name != "organization") + FORUM_FACETS
 # Repeated parameters (``?tag=a&tag=b``), for ``schemas.form_data``.
 LIST_PARAMETERS = frozenset({"tag", "country"})
 
 
 class DocumentSearchSchema(Schema):
-    q = Text(load_default="", validate=validate.Length(max=MAX_QUERY_LENGTH),
+    q = Text(load_default="", validate=validate.Length(max=MAX_QUERY_CHARS),
                       metadata={"description": "Words to look for (accents and case do not matter). Filters may "
                                             "be typed among them: `tag:`, `country:`, `type:`, `lang:`, "
                                             "`year:`, `org:` (a name or code in either language)."})
@@ -69,8 +72,7 @@ class DocumentResultsSchema(Schema):
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     facets = fields.Dict(
-        keys=Text(validate=validate.OneOf(("tags", "countries", "doc_type", "language", "year", "meeting",
-                                           "body", "standing", "ppt_year"))),
+        keys=Text(validate=validate.OneOf(RESULT_FACETS)),
         values=fields.Dict(keys=Text(), values=fields.Integer()), required=True,
         metadata={"description": "For each of tags, countries, doc_type, language, year, meeting (id), "
                                 "body (slug), standing and ppt_year: value → number of matching "

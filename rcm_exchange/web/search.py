@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from search_index import MAX_QUERY_CHARS
 
 from rcm_exchange.errors import SearchUnavailable, ValidationFailed
 from rcm_exchange.i18n import current_language, localized
 from rcm_exchange.labels import doc_type_label, language_label
 from rcm_exchange.schemas import load
-from rcm_exchange.schemas.document_search import MAX_QUERY_LENGTH, DocumentSearchSchema
+from rcm_exchange.schemas.document_search import DocumentSearchSchema
 from rcm_exchange.services import search
 from rcm_exchange.services.forum_search import KEYWORD_PARAMETERS
 
@@ -47,7 +48,7 @@ def _query_args() -> dict:
     """The page's own parameters; anything else in the address is ignored."""
     args: dict = {key: request.args[key] for key in SINGLE_PARAMS if request.args.get(key)}
     if "q" in args:
-        args["q"] = args["q"][:MAX_QUERY_LENGTH]  # an over-long query is cut, not refused
+        args["q"] = args["q"][:MAX_QUERY_CHARS]  # an over-long query is cut, not refused
     for key in LIST_PARAMS:
         values = [v for v in request.args.getlist(key) if v]
         if values:

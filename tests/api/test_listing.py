@@ -4,10 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from marshmallow import fields
 from sqlalchemy import event, update
 
+from rcm_exchange.api import search_listing
 from rcm_exchange.extensions import db
 from rcm_exchange.models import DocType, Document, DocumentStatus, Language, Organization, User, Visibility
+from rcm_exchange.schemas.documents import DocumentOutSchema
 from rcm_exchange.services import search
 from tests.builders import make_document, make_user
 from tests.conftest import on_both_databases
@@ -139,3 +142,16 @@ def test_a_hit_without_a_usable_listing_is_listed_from_the_database(app, api_cli
     item.pop("highlights")
     assert item.pop("missing_words") == []
     assert item == client.get(f"/api/v1/documents/{document.id}").get_json()
+
+
+def test_a_field_added_to_the_api_format_is_listed_for_documents_indexed_before(app, api_client, monkeypatch):
+    document = make_document(title="Retorno asistido")
+    client = api_client()
+    assert _ids(client.get("/api/v1/documents")) == [document.id]  # indexed, with its listing
+
+    class WithAnotherField(DocumentOutSchema):
+        reading_minutes = fields.Constant(7)
+
+    monkeypatch.setattr(search_listing, "DocumentOutSchema", WithAnotherField)
+    [item] = client.get("/api/v1/documents", query_string={"q": "retorno"}).get_json()["items"]
+    assert (item["id"], item["reading_minutes"]) == (document.id, 7)

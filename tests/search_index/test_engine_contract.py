@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+import search_index
 from search_index import (AccessFilter, IndexCorrupt, SearchQuery, SearchResult,
                           SearchUnavailable, open_engine)
 
@@ -435,6 +436,41 @@ def test_similar_to_text_respects_access(corpus_engine):
 def test_a_search_query_always_needs_an_access_filter():
     with pytest.raises(TypeError):
         SearchQuery(access=None)
+
+
+def test_tier_names_are_the_applications_own(engine):
+    engine.apply([a_document(1, "Informe de la asamblea", visibility="delegates")], [])
+    assert search(engine, "asamblea").total == 0
+    assert search(engine, "asamblea", access=AccessFilter(frozenset({"delegates"}))).total == 1
+    with pytest.raises(TypeError):
+        AccessFilter("delegates")
+
+
+def test_a_named_lock_of_an_index_has_one_holder_at_a_time(engine):
+    with engine.lock("drain") as held:
+        assert held
+        with engine.lock("drain") as second:
+            assert second is False
+        with engine.lock("another") as other:
+            assert other
+    with engine.lock("drain") as again:
+        assert again
+
+
+def test_each_engine_reads_its_options_from_settings_it_names(backend, tmp_path):
+    engine_class = search_index.engine_class(backend)
+    options = engine_options(backend, tmp_path)
+    settings = {"APP_INDEX_DIR": options.get("index_dir"), "APP_SEARCH_DSN": options.get("dsn"),
+                "APP_SEARCH_SCHEMA": options.get("schema")}
+    assert set(engine_class.SETTINGS) >= {name.removeprefix("APP_") for name, value in settings.items() if value}
+    assert search_index.engine_options(backend, settings, prefix="APP_") == options
+    with pytest.raises(search_index.SettingsError, match="APP_"):
+        search_index.engine_options(backend, {}, prefix="APP_")
+
+
+def test_an_unknown_backend_names_the_known_ones():
+    with pytest.raises(ValueError, match="tantivy"):
+        open_engine("elastic")
 
 
 # -- graded matching, corrections that act, names, phrases with small words -------------------

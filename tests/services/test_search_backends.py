@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rcm_exchange.config import ConfigurationError, search_engine_options
+from rcm_exchange.config import ConfigurationError, load_settings, search_engine_options
 from rcm_exchange.models import DocumentStatus, Visibility
 from rcm_exchange.services import search, search_log
 from rcm_exchange.services.search import SearchParams
@@ -64,3 +64,17 @@ def test_postgres_search_uses_the_application_database_unless_told_otherwise():
         "dsn": "postgresql://rcm:s3cret@db.example:5433/rcm?sslmode=require", "schema": "rcm_search"}
     config["RCM_SEARCH_DSN"] = "host=search.example dbname=index"
     assert search_engine_options(config)["dsn"] == "host=search.example dbname=index"
+
+
+def test_the_settings_the_chosen_engine_reads_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("RCM_INDEX_DIR", raising=False)
+    monkeypatch.setenv("RCM_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("RCM_SEARCH_DSN", "host=search.example dbname=index")
+    monkeypatch.setenv("RCM_SEARCH_SCHEMA", "site_search")
+    monkeypatch.setenv("RCM_SEARCH_BACKEND", "postgres")
+    assert search_engine_options(load_settings({"SECRET_KEY": "x"})) == {
+        "dsn": "host=search.example dbname=index", "schema": "site_search"}
+    monkeypatch.setenv("RCM_SEARCH_BACKEND", "tantivy")
+    settings = load_settings({"SECRET_KEY": "x"})
+    assert "RCM_SEARCH_DSN" not in settings
+    assert search_engine_options(settings) == {"index_dir": str(tmp_path / "index")}

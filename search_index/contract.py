@@ -1,18 +1,20 @@
-"""The search engine contract shared by every backend.
+"""The search engine contract shared by every backend: the data types, the errors and
+the ``SearchEngine`` protocol. Which backends exist is ``registry``'s business.
 
 The package takes plain dicts and returns ids, hits and facets; it knows nothing
 of the web application. The caller's rights arrive as an ``AccessFilter`` that the
 application's access policy builds; every backend applies it inside the query, so
 hits, totals, facet counts, suggestions and related documents never count
-anything the caller may not see.
+anything the caller may not see. The names of the tiers (visibilities) are the
+application's: a document's ``visibility`` and an ``AccessFilter``'s names are
+compared as they are, never checked against a list of this package's own.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from contextlib import AbstractContextManager
-from typing import Callable, Iterable, Protocol, runtime_checkable
+from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
 
-VISIBILITIES = ("public", "participants", "members", "secretariat")
 SORTS = ("relevance", "newest")
 FACET_NAMES = ("tags", "countries", "doc_type", "language", "year", "organization")
 
@@ -25,11 +27,16 @@ class IndexCorrupt(SearchUnavailable):
     """The index is missing or unreadable; rebuilding it from the database fixes it."""
 
 
+class SettingsError(ValueError):
+    """The settings given to a backend's ``options_from`` cannot open an index."""
+
+
 @dataclass(frozen=True)
 class AccessFilter:
     """What the caller may see.
 
-    ``visibilities`` lists the visibilities open to the caller; ``organization_id``
+    ``visibilities`` names the tiers open to the caller, in the application's own
+    names (those its documents carry as ``visibility``); ``organization_id``
     is the caller's organization, which always sees its own documents; and
     ``everything`` lifts every restriction (Secretariat staff and moderators).
     """
@@ -44,9 +51,8 @@ class AccessFilter:
         if isinstance(self.visibilities, str):
             raise TypeError("visibilities must be a collection of names, not a string")
         visibilities = frozenset(self.visibilities)
-        unknown = visibilities - set(VISIBILITIES)
-        if unknown:
-            raise ValueError(f"unknown visibilities: {sorted(unknown)}")
+        if not all(isinstance(name, str) and name for name in visibilities):
+            raise TypeError(f"visibilities must be non-empty names: {sorted(map(repr, visibilities))}")
         object.__setattr__(self, "visibilities", visibilities)
 
     @property
@@ -113,6 +119,27 @@ class SearchResult:
 
 @runtime_checkable
 class SearchEngine(Protocol):
+    # The settings ``options_from`` reads, by name (without the application's prefix).
+    SETTINGS: tuple[str, ...]
+
+    @classmethod
+    def options_from(cls, settings: Mapping[str, Any], prefix: str = "") -> dict:
+        """The constructor's options from an application's settings, each read as
+        ``settings[prefix + name]`` for a name in ``SETTINGS``; ``SettingsError`` when
+        they cannot work (its message names the settings with their prefix)."""
+        ...
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for people (a folder, a database schema)."""
+        ...
+
+    def lock(self, name: str, wait: bool = False) -> AbstractContextManager[bool]:
+        """Hold the lock ``name`` of this index, for every process that uses the index
+        (on every host, when the index is shared). Yields False at once when another
+        holds it and ``wait`` is not asked for."""
+        ...
+
     def apply(self, upserts: Iterable[dict], deletes: Iterable[int],
               through_log_id: int | None = None) -> None: ...
 
@@ -135,51 +162,3 @@ class SearchEngine(Protocol):
     def fingerprints(self) -> dict[int, str]: ...
 
     def close(self) -> None: ...
-
-
-_BACKENDS: dict[str, Callable[..., SearchEngine]] = {}
-
-
-def register_backend(name: str, factory: Callable[..., SearchEngine]) -> None:
-    """Make ``open_engine(name, ...)`` build engines with ``factory(**options)``."""
-    _BACKENDS[name] = factory
-
-
-def available_backends() -> list[str]:
-    _load_builtin_backends()
-    return sorted(_BACKENDS)
-
-
-def open_engine(backend: str, **options) -> SearchEngine:
-    """Open (creating when needed) the index of ``backend`` with its options.
-
-    ``whoosh`` and ``tantivy`` take ``index_dir`` and optionally ``thesaurus_path``
-    and ``create`` (default True: make a new index when the directory holds none).
-    ``postgres`` takes ``dsn`` (a libpq connection string) and optionally ``schema``
-    (default ``rcm_search``), ``thesaurus_path`` and ``create``.
-    """
-    _load_builtin_backends()
-    try:
-        factory = _BACKENDS[backend]
-    except KeyError:
-        raise ValueError(f"unknown search backend {backend!r}; known: {sorted(_BACKENDS)}") from None
-    return factory(**options)
-
-
-def _load_builtin_backends() -> None:
-    # Imported lazily so that a missing optional library only breaks its own backend.
-    if "whoosh" not in _BACKENDS:
-        def whoosh_factory(**options):
-            from .whoosh_engine import WhooshEngine
-            return WhooshEngine(**options)
-        register_backend("whoosh", whoosh_factory)
-    if "tantivy" not in _BACKENDS:
-        def tantivy_factory(**options):
-            from .tantivy_engine import TantivyEngine
-            return TantivyEngine(**options)
-        register_backend("tantivy", tantivy_factory)
-    if "postgres" not in _BACKENDS:
-        def postgres_factory(**options):
-            from .postgres_engine import PostgresEngine
-            return PostgresEngine(**options)
-        register_backend("postgres", postgres_factory)
