@@ -34,12 +34,12 @@ from rcm_exchange.schemas.conversation import CommentSchema, FormDraftSchema
 from rcm_exchange.services import (
     access,
     attachments,
-    browse,
     calls,
     conversation,
     documents,
     form_drafts,
     search,
+    taxonomy,
 )
 from rcm_exchange.web import safe_next_url
 
@@ -79,7 +79,8 @@ def _render_form(document, values, errors, status=200, *, idempotency_key=None, 
         upload_types=attachments.ACCEPTED_EXTENSIONS,
         idempotency_key=idempotency_key, doc_types=list(DocType), languages=list(Language),
         visibilities=list(Visibility), implementation_statuses=list(ImplementationStatus),
-        tags=browse.taxonomy(), country_groups=documents.country_groups(current_language()),
+        tags=taxonomy.form_tags(documents.proposed_content(document)["tags"] if document is not None else ()),
+        country_groups=documents.country_groups(current_language()),
         max_upload_mb=current_app.config["RCM_MAX_UPLOAD_BYTES"] // (1024 * 1024),
     ), status
 
