@@ -140,13 +140,11 @@ def answer_call(user, call: Call, document: Document) -> CallAnswer:
     return answer
 
 
-def create_answer_draft(user, call_id: int | None, data: dict, *, idempotency_key: str | None = None) -> Document:
-    """The document form: a new draft that, when a call is chosen, answers it. A call that
-    closed meanwhile is reported next to its field and nothing is saved."""
-    from rcm_exchange.services import documents
-
+def _chosen_call(user, call_id: int | None) -> Call | None:
+    """The call a document form chose (None: no call), or the reason it cannot be
+    answered, next to the form's call field."""
     if call_id is None:
-        return documents.create_draft(user, data, idempotency_key=idempotency_key)
+        return None
     call = db.session.get(Call, call_id)
     if call is None:
         raise ValidationFailed(errors={"call": [_("Choose one of the open calls.")]})
@@ -154,9 +152,67 @@ def create_answer_draft(user, call_id: int | None, data: dict, *, idempotency_ke
         check_may_answer(user, call)
     except (Conflict, Forbidden) as error:
         raise ValidationFailed(errors={"call": [error.describe()]}) from None
+    return call
+
+
+def create_answer_draft(user, call_id: int | None, data: dict, *, idempotency_key: str | None = None) -> Document:
+    """The document form: a new draft that, when a call is chosen, answers it. A call that
+    closed meanwhile is reported next to its field and nothing is saved."""
+    from rcm_exchange.services import documents
+
+    call = _chosen_call(user, call_id)
+    if call is None:
+        return documents.create_draft(user, data, idempotency_key=idempotency_key)
     with unit_of_work():
         document = documents.create_draft(user, data, idempotency_key=idempotency_key)
         answer_call(user, call, document)
+    return document
+
+
+def check_answer_may_change(answer: CallAnswer) -> None:
+    """A call's answers are settled when it closes: none is withdrawn or moved after that."""
+    if not is_open(answer.call):
+        raise Conflict(_("This document answers a call for practices that closed on %(date)s; "
+                         "the answer can no longer change.", date=format_date(answer.call.closes_on, "long")))
+
+
+def withdraw_answer(user, document: Document) -> None:
+    """The document no longer answers the call it answered (while that call is open)."""
+    access.require_submitting_organization(user, document)
+    answer = db.session.get(CallAnswer, document.id)
+    if answer is None:
+        return
+    check_answer_may_change(answer)
+    with unit_of_work():
+        call_id = answer.call_id
+        document.call_answer = None
+        db.session.delete(answer)
+        lifecycle.save_document(document)
+        lifecycle.audit(user, document, "withdraw_answer", document.status, document.status, call=call_id)
+        search_log.record_change(document)
+
+
+def update_answer_document(user, document: Document, call_id: int | None, data: dict,
+                           version: int | None) -> Document:
+    """The edit form: save the document and, when another call (or none) is chosen,
+    answer it instead, with the rules of a first answer. A refused call is reported
+    next to its field and nothing is saved."""
+    from rcm_exchange.services import documents
+
+    current = db.session.get(CallAnswer, document.id)
+    if call_id == (current.call_id if current is not None else None):
+        return documents.update_document(user, document, data, version)
+    if current is not None:
+        try:
+            check_answer_may_change(current)
+        except Conflict as error:
+            raise ValidationFailed(errors={"call": [error.describe()]}) from None
+    call = _chosen_call(user, call_id)
+    with unit_of_work():
+        documents.update_document(user, document, data, version)
+        withdraw_answer(user, document)
+        if call is not None:
+            answer_call(user, call, document)
     return document
 
 

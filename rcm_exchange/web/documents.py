@@ -122,9 +122,15 @@ def _idempotency_key(value: str) -> str | None:
         return None
 
 
+def _with_call(values: dict, call: str | None) -> dict:
+    return values if call is None else values | {"call": call}
+
+
 def _edit_values(document) -> dict:
     values = documents.proposed_content(document)
     values["version"] = document.version
+    answered = calls.answered_call(document)
+    values["call"] = str(answered.id) if answered is not None else ""
     return values
 
 
@@ -149,18 +155,24 @@ def edit(document_id: int):
         return _render_form(document, values, {})
     values = _form_values(request.form)
     then_submit = SUBMIT_AFTER_SAVE in request.form
+    # The call it answers ("": none); a form without the field leaves the answer as it is.
+    call = request.form.get("call")
+    values.pop("call", None)
     try:
         data = load(DocumentEditSchema(), values)
-        documents.update_document(current_user, document, data, data["version"])
+        if call is None:
+            documents.update_document(current_user, document, data, data["version"])
+        else:
+            calls.update_answer_document(current_user, document, _call_id(call), data, data["version"])
         if then_submit and document.status.value != "published":
             documents.submit(current_user, document, document.version)
     except ValidationFailed as error:
-        return _render_form(document, values, error.errors or {}, 422)
+        return _render_form(document, _with_call(values, call), error.errors or {}, 422)
     except DomainError as error:  # a stale version or a status that cannot be edited
         if error.status_code != 409:
             raise
         flash(error.describe(), "error")
-        return _render_form(document, values, {}, error.status_code,
+        return _render_form(document, _with_call(values, call), {}, error.status_code,
                             change=documents.latest_change(current_user, document))
     if then_submit and document.status.value != "published":
         flash(_("Submitted for review. The Technical Secretariat has been told."), "success")

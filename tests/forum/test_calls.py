@@ -153,3 +153,106 @@ def test_a_contributor_answers_with_an_existing_document_from_the_calls_page(app
     assert calls.answered_call(document).id == call.id
     someone_elses = make_document(org="MX", status=DocumentStatus.DRAFT)
     assert browser.post_form(f"/calls/{call.id}/answers", {"document_id": str(someone_elses.id)}).status_code == 404
+
+
+def _edit_form(browser, document) -> tuple[str, dict]:
+    """The edit form's page, and what sending it back unchanged would send."""
+    form = browser.get(f"/documents/{document.id}/edit").get_data(as_text=True)
+    values = {"title": document.title, "summary": document.summary, "body_html": document.body_html,
+              "doc_type": document.doc_type.value, "language": document.language.value,
+              "visibility": document.visibility.value,
+              "version": re.search(r'name="version" value="(\d+)"', form).group(1)}
+    chosen = re.search(r'<option value="(\d+)" selected>', form) or re.search(
+        r'<input type="hidden" name="call" value="(\d+)">', form)
+    if 'name="call"' in form:
+        values["call"] = chosen.group(1) if chosen else ""
+    return form, values
+
+
+def _answered(document):
+    db.session.expire_all()
+    return calls.answered_call(document)
+
+
+def test_the_edit_form_shows_the_call_answered_and_changes_or_withdraws_it(app, login_as):
+    first, second = make_call(theme_en="First call"), make_call(theme_en="Second call")
+    contributor = make_user(org="GT")
+    document = make_document(org="GT", status=DocumentStatus.DRAFT, title="Our programme")
+    browser = login_as(contributor)
+    form, values = _edit_form(browser, document)
+    assert values["call"] == ""
+    # Answered from the edit form, then shown there as the call it answers.
+    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "call": str(first.id)}).status_code == 302
+    assert _answered(document).id == first.id
+    form, values = _edit_form(browser, document)
+    assert f'<option value="{first.id}" selected>First call</option>' in form and values["call"] == str(first.id)
+    # Saving with the same call keeps it; choosing another moves the answer there.
+    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "title": "Renamed"}).status_code == 302
+    assert _answered(document).id == first.id and document.title == "Renamed"
+    form, values = _edit_form(browser, document)
+    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "call": str(second.id)}).status_code == 302
+    assert _answered(document).id == second.id
+    assert calls.call_counts(make_user(role=Role.MODERATOR), first).total == 0
+    # "No call" withdraws the answer; a form without the call field leaves it alone.
+    form, values = _edit_form(browser, document)
+    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "call": ""}).status_code == 302
+    assert _answered(document) is None
+    calls.answer_call(contributor, first, document)
+    form, values = _edit_form(browser, document)
+    values.pop("call")
+    assert browser.post_form(f"/documents/{document.id}/edit", values).status_code == 302
+    assert _answered(document).id == first.id
+    actions = [event.action for event in documents.history(contributor, document)]
+    assert actions.count("answer_call") == 3 and actions.count("withdraw_answer") == 2
+
+
+def test_a_closed_call_refused_on_the_edit_form_keeps_what_was_typed_in_the_users_language(app, login_as):
+    closed = make_call(theme_en="Closed call", opens_in_days=-60, closes_in_days=-1)
+    document = make_document(org="GT", status=DocumentStatus.DRAFT, title="Before")
+    browser = login_as(make_user(org="GT", language="es"))
+    _form, values = _edit_form(browser, document)
+    refused = browser.post_form(f"/documents/{document.id}/edit", {
+        **values, "call": str(closed.id), "title": "Texto escrito que no se pierde"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "ya no recibe respuestas" in page and 'id="field-call-error"' in page
+    assert 'value="Texto escrito que no se pierde"' in page
+    db.session.expire_all()
+    assert document.title == "Before" and _answered(document) is None
+
+
+def test_an_answer_is_settled_when_its_call_closes(app, login_as, api_client):
+    call = make_call(theme_en="Settled call")
+    other = make_call(theme_en="Still open")
+    contributor = make_user(org="GT")
+    document = answer_call(make_document(org="GT", status=DocumentStatus.DRAFT, title="Before"), call,
+                           by=contributor)
+    call.opens_on, call.closes_on = date.today() - timedelta(days=60), date.today() - timedelta(days=1)
+    db.session.commit()
+    browser = login_as(contributor)
+    form, values = _edit_form(browser, document)
+    assert "Settled call" in form and "the answer can no longer change" in form
+    assert values["call"] == str(call.id) and 'id="field-call"' in form
+    # Saving the form keeps the answer; withdrawing or moving it is refused, nothing saved.
+    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "title": "Renamed"}).status_code == 302
+    assert _answered(document).id == call.id and document.title == "Renamed"
+    _form, values = _edit_form(browser, document)
+    for chosen in ("", str(other.id)):
+        refused = browser.post_form(f"/documents/{document.id}/edit", {**values, "call": chosen, "title": "Lost?"})
+        assert refused.status_code == 422 and "can no longer change" in refused.get_data(as_text=True)
+        assert 'value="Lost?"' in refused.get_data(as_text=True)
+        assert _answered(document).id == call.id and document.title == "Renamed"
+    with pytest.raises(Conflict):
+        calls.withdraw_answer(contributor, document)
+    response = api_client(contributor).post(f"/api/v1/calls/{other.id}/answers", json={"document_id": document.id})
+    assert response.status_code == 409
+
+
+def test_the_edit_form_answers_only_calls_that_ask_the_users_kind_of_organization(app, login_as):
+    states_only = make_call(answerable_by=("member_state",))
+    document = make_document(org="IOM", status=DocumentStatus.DRAFT)
+    browser = login_as(make_user(org="IOM"))
+    _form, values = _edit_form(browser, document)
+    refused = browser.post_form(f"/documents/{document.id}/edit", {**values, "call": str(states_only.id)})
+    assert refused.status_code == 422 and "other kinds of organization" in refused.get_data(as_text=True)
+    assert _answered(document) is None
