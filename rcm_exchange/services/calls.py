@@ -8,6 +8,8 @@ are by status and by organization. After the closing date no answer is accepted.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,6 +33,8 @@ from rcm_exchange.models import (
 from rcm_exchange.services import access, lifecycle, search_log
 from rcm_exchange.services.browse import PAGE_SIZE, DocumentPage
 from rcm_exchange.services.unit_of_work import unit_of_work
+
+SLUG_MAX = 80
 
 
 def today() -> date:
@@ -69,6 +73,33 @@ def answerable_calls(user) -> list[Call]:
     return [call for call in open_calls() if access.may_answer_calls_of_kind(user, call.answerable_by)]
 
 
+def call_by_slug(slug: str) -> Call | None:
+    return db.session.scalar(select(Call).where(Call.slug == slug))
+
+
+def call_slug(ppt_year: int, theme_en: str, *, taken: set[str] | None = None) -> str:
+    """A new call's slug when the Secretariat gives none: its Presidency Pro-Tempore year
+    and the words of its English theme (``2026-labour-integration-practices``), so that
+    installations that open the same call name it alike; a number follows if taken."""
+    words = unicodedata.normalize("NFKD", theme_en).encode("ascii", "ignore").decode().lower()
+    base = "-".join([str(ppt_year), *re.findall(r"[a-z0-9]+", words)])
+    if len(base) > SLUG_MAX - 4:  # room for the number
+        base = base[:SLUG_MAX - 4].rsplit("-", 1)[0]
+    if taken is None:
+        taken = set(db.session.scalars(select(Call.slug).where(Call.slug.startswith(base))))
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def _check_slug_free(slug: str, call: Call | None = None) -> None:
+    other = call_by_slug(slug)
+    if other is not None and other is not call:
+        raise ValidationFailed(errors={"slug": [_("Another call for practices has this key.")]})
+
+
 def _call_values(data: dict) -> dict:
     slugs = list(dict.fromkeys(data.get("tags") or []))
     tags = {t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(slugs), ~Tag.retired))}
@@ -86,8 +117,12 @@ def open_call(user, data: dict) -> Call:
     """A new call from ``CallSchema`` data."""
     if user is not None:
         access.require_curator(user)
+    values = _call_values(data)
+    if data.get("slug"):
+        _check_slug_free(data["slug"])
+    slug = data.get("slug") or call_slug(values["ppt_year"], values["theme_en"])
     with unit_of_work():
-        call = Call(created_by_id=getattr(user, "id", None), **_call_values(data))
+        call = Call(created_by_id=getattr(user, "id", None), slug=slug, **values)
         db.session.add(call)
         db.session.flush()
         db.session.add(AuditEvent(actor_id=getattr(user, "id", None), action="call_opened",
@@ -96,10 +131,15 @@ def open_call(user, data: dict) -> Call:
 
 
 def update_call(user, call: Call, data: dict) -> Call:
-    """Change a call (``CallSchema`` data): its dates too, to extend or end it."""
+    """Change a call (``CallSchema`` data): its dates too, to extend or end it, and its
+    slug when one is given (to name it as another installation does)."""
     access.require_curator(user)
+    values = _call_values(data)
+    if data.get("slug"):  # without one the call keeps its slug
+        _check_slug_free(data["slug"], call)
+        values["slug"] = data["slug"]
     with unit_of_work():
-        for name, value in _call_values(data).items():
+        for name, value in values.items():
             setattr(call, name, value)
         db.session.add(AuditEvent(actor_id=user.id, action="call_updated", details={"call": call.id}))
     return call
@@ -214,6 +254,33 @@ def update_answer_document(user, document: Document, call_id: int | None, data: 
         if call is not None:
             answer_call(user, call, document)
     return document
+
+
+# --- import and export (``flask rcm import`` / ``export``) ------------------------------
+
+def export_answer(document: Document) -> dict:
+    """The call a document answers as an export line carries it: by slug."""
+    return {"call": document.call_answer.call.slug if document.call_answer is not None else None}
+
+
+def call_ids_by_slug() -> dict[str, int]:
+    return dict(db.session.execute(select(Call.slug, Call.id)).all())
+
+
+def check_import_answer(slug: str | None, known: dict[str, int]) -> int | None:
+    """The id of the call an import line names, which this database must have."""
+    if slug is None:
+        return None
+    if slug not in known:
+        raise ValidationFailed(errors={"call": [_("Unknown call for practices: %(slug)s.", slug=slug)]})
+    return known[slug]
+
+
+def import_answer(document: Document, call_id: int | None) -> None:
+    """An imported document answers the call it answered where it came from, whatever
+    the call's dates: the file records what was (inside the import's unit of work)."""
+    if call_id is not None:
+        db.session.add(CallAnswer(document_id=document.id, call_id=call_id))
 
 
 def answered_call(document: Document) -> Call | None:

@@ -1,6 +1,7 @@
 """Calls for practices: opening one, answering it, its page and counts, and after it closes."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -11,6 +12,7 @@ from rcm_exchange.extensions import db
 from rcm_exchange.models import DocumentStatus, OrganizationKind, Role, Visibility
 from rcm_exchange.services import calls, documents, review, search
 from tests.builders import answer_call, make_call, make_document, make_user
+from tests.conftest import on_both_databases
 
 P, PA, M, S = Visibility.PUBLIC, Visibility.PARTICIPANTS, Visibility.MEMBERS, Visibility.SECRETARIAT
 
@@ -256,3 +258,90 @@ def test_the_edit_form_answers_only_calls_that_ask_the_users_kind_of_organizatio
     refused = browser.post_form(f"/documents/{document.id}/edit", {**values, "call": str(states_only.id)})
     assert refused.status_code == 422 and "other kinds of organization" in refused.get_data(as_text=True)
     assert _answered(document) is None
+
+
+def test_a_call_gets_a_slug_from_its_year_and_theme_or_the_one_given(app, login_as, api_client):
+    first = make_call(theme_en="Labour integration: práctica ¡nueva!", ppt_year=2026)
+    second = make_call(theme_en="Labour integration: práctica ¡nueva!", ppt_year=2026)
+    assert (first.slug, second.slug) == ("2026-labour-integration-practica-nueva",
+                                         "2026-labour-integration-practica-nueva-2")
+    long = make_call(theme_en="word " * 100)
+    assert len(long.slug) <= 80 and not long.slug.endswith("-")
+    given = make_call(slug="children-2025")
+    assert given.slug == "children-2025"
+    assert api_client().get(f"/api/v1/calls/{given.id}").get_json()["slug"] == "children-2025"
+    browser = login_as(make_user(role=Role.MODERATOR))
+    form = browser.get(f"/secretariat/calls/{first.id}").get_data(as_text=True)
+    assert 'value="2026-labour-integration-practica-nueva"' in form
+    values = {"theme_en": "Renamed", "theme_es": "Renombrada", "criteria_en": "C", "criteria_es": "C",
+              "opens_on": first.opens_on.isoformat(), "closes_on": first.closes_on.isoformat(),
+              "ppt_year": "2026", "answerable_by": "member_state"}
+    # A change without a slug keeps it; another call's slug is refused.
+    assert browser.post_form(f"/secretariat/calls/{first.id}", values).status_code == 302
+    db.session.expire_all()
+    assert first.slug == "2026-labour-integration-practica-nueva" and first.theme_en == "Renamed"
+    taken = browser.post_form(f"/secretariat/calls/{first.id}", {**values, "slug": "children-2025"})
+    assert taken.status_code == 422 and "Another call for practices has this key." in taken.get_data(as_text=True)
+    assert api_client(make_user(role=Role.MODERATOR)).post("/api/v1/calls", json={
+        **values, "answerable_by": ["member_state"], "slug": "Not A Slug"}).status_code == 422
+
+
+def _run(app, *args):
+    return app.test_cli_runner().invoke(args=["rcm", *args])
+
+
+@on_both_databases
+def test_export_and_import_carry_the_call_a_document_answers_by_its_slug(app, tmp_path, database):
+    call = make_call(theme_en="Labour integration", ppt_year=2026)
+    answer_call(make_document(org="GT", title="Answer"), call)
+    make_document(org="MX", title="Not an answer")
+    first = tmp_path / "first.jsonl"
+    assert _run(app, "export", str(first)).exit_code == 0
+    lines = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
+    assert [line["call"] for line in lines] == ["2026-labour-integration", None]
+
+    # Another installation: the same call opened there, under another id, and closed since.
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+    from rcm_exchange.services.reference_data import load_reference_data
+
+    load_reference_data()
+    make_call(theme_en="Something else")
+    there = make_call(theme_en="Labour integration", ppt_year=2026, opens_in_days=-90, closes_in_days=-30)
+    assert there.slug == "2026-labour-integration" and there.id != call.id
+    unknown = {**lines[0], "id": 90, "title": "Unknown call", "call": "2019-no-such-call"}
+    incoming = tmp_path / "in.jsonl"
+    incoming.write_text(first.read_text(encoding="utf-8") + json.dumps(unknown) + "\n", encoding="utf-8")
+    result = _run(app, "import", str(incoming))
+    assert result.exit_code == 1
+    assert "in.jsonl:3: call: Unknown call for practices: 2019-no-such-call." in result.output
+    assert "Imported 2 document(s)" in result.output
+    answers = calls.call_answers(make_user(role=Role.MODERATOR), there)
+    assert [document.title for document in answers.items] == ["Answer"]
+    second = tmp_path / "second.jsonl"
+    assert _run(app, "export", str(second)).exit_code == 0
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+
+
+@on_both_databases
+def test_the_migration_gives_existing_calls_a_slug_from_their_year_and_theme(database, tmp_path):
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from tests.conftest import make_app
+
+    app = make_app(database, tmp_path)
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as connection:
+            for theme in ("Trabajo decente", "Trabajo decente", "Niñez migrante"):
+                connection.execute(text(
+                    "INSERT INTO calls (theme_en, theme_es, criteria_en, criteria_es, opens_on, closes_on, "
+                    "ppt_year, answerable_by, created_at) VALUES (:theme, :theme, '', '', '2025-01-01', "
+                    "'2025-02-01', 2025, '[]', '2025-01-01 00:00:00+00:00')"), {"theme": theme})
+        upgrade()
+        with db.engine.connect() as connection:
+            slugs = list(connection.scalars(text("SELECT slug FROM calls ORDER BY id")))
+        assert slugs == ["2025-trabajo-decente", "2025-trabajo-decente-2", "2025-ninez-migrante"]
+        db.engine.dispose()
