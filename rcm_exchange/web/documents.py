@@ -55,6 +55,8 @@ def _form_values(form) -> dict:
     values = form_data(form, LIST_FIELDS)
     values.pop("idempotency_key", None)
     values.pop(SUBMIT_AFTER_SAVE, None)
+    if "call" in form:  # blank is a choice too: no call, or the answer withdrawn
+        values["call"] = form["call"]
     for name in DATE_FIELDS:
         if name in values:
             values[name] = parse_form_date(values[name])
@@ -156,8 +158,7 @@ def edit(document_id: int):
     values = _form_values(request.form)
     then_submit = SUBMIT_AFTER_SAVE in request.form
     # The call it answers ("": none); a form without the field leaves the answer as it is.
-    call = request.form.get("call")
-    values.pop("call", None)
+    call = values.pop("call", None)
     try:
         data = load(DocumentEditSchema(), values)
         if call is None:

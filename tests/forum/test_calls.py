@@ -345,3 +345,17 @@ def test_the_migration_gives_existing_calls_a_slug_from_their_year_and_theme(dat
             slugs = list(connection.scalars(text("SELECT slug FROM calls ORDER BY id")))
         assert slugs == ["2025-trabajo-decente", "2025-trabajo-decente-2", "2025-ninez-migrante"]
         db.engine.dispose()
+
+
+def test_an_expired_edit_form_comes_back_with_the_call_choice_that_was_made(app, login_as):
+    call = make_call(theme_en="Answered call")
+    contributor = make_user(org="GT")
+    document = answer_call(make_document(org="GT", status=DocumentStatus.DRAFT), call, by=contributor)
+    browser = login_as(contributor)
+    _form, values = _edit_form(browser, document)
+    expired = browser.post_form(f"/documents/{document.id}/edit", {**values, "call": "", "title": "Typed"},
+                                csrf=False)
+    page = expired.get_data(as_text=True)
+    assert expired.status_code == 400 and 'value="Typed"' in page
+    assert f'<option value="{call.id}" >Answered call' in page  # offered, not chosen
+    assert _answered(document).id == call.id
