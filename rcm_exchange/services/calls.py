@@ -216,10 +216,13 @@ def check_answer_may_change(answer: CallAnswer) -> None:
                          "the answer can no longer change.", date=format_date(answer.call.closes_on, "long")))
 
 
-def withdraw_answer(user, document: Document) -> None:
-    """The document no longer answers the call it answered (while that call is open)."""
+def withdraw_answer(user, document: Document, call: Call | None = None) -> None:
+    """The document no longer answers the call it answered (while that call is open);
+    given ``call``, a document that does not answer it is not found."""
     access.require_submitting_organization(user, document)
     answer = db.session.get(CallAnswer, document.id)
+    if call is not None and (answer is None or answer.call_id != call.id):
+        raise NotFound()
     if answer is None:
         return
     check_answer_may_change(answer)

@@ -359,3 +359,23 @@ def test_an_expired_edit_form_comes_back_with_the_call_choice_that_was_made(app,
     assert expired.status_code == 400 and 'value="Typed"' in page
     assert f'<option value="{call.id}" >Answered call' in page  # offered, not chosen
     assert _answered(document).id == call.id
+
+
+def test_the_api_withdraws_an_answer_while_the_call_is_open(app, api_client):
+    call, closing = make_call(), make_call(theme_en="Closing call")
+    contributor = make_user(org="GT")
+    document = answer_call(make_document(org="GT", status=DocumentStatus.DRAFT), call, by=contributor)
+    settled = answer_call(make_document(org="GT", status=DocumentStatus.DRAFT), closing, by=contributor)
+    closing.opens_on, closing.closes_on = date.today() - timedelta(days=60), date.today() - timedelta(days=1)
+    db.session.commit()
+    api = api_client(contributor)
+    assert api_client(make_user(org="MX")).delete(
+        f"/api/v1/calls/{call.id}/answers/{document.id}").status_code == 404
+    assert api.delete(f"/api/v1/calls/{closing.id}/answers/{document.id}").status_code == 404
+    assert api.delete(f"/api/v1/calls/{call.id}/answers/{document.id}").status_code == 204
+    assert _answered(document) is None
+    assert api.delete(f"/api/v1/calls/{call.id}/answers/{document.id}").status_code == 404
+    refused = api.delete(f"/api/v1/calls/{closing.id}/answers/{settled.id}")
+    assert refused.status_code == 409 and "can no longer change" in refused.get_json()["message"]
+    assert _answered(settled).id == closing.id
+    assert api_client().delete(f"/api/v1/calls/{closing.id}/answers/{settled.id}").status_code == 401
