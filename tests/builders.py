@@ -117,7 +117,8 @@ def make_call(*, opens_in_days: int = -10, closes_in_days: int = 30, tags: tuple
 
     today = date.today()
     return calls.open_call(None, {
-        "slug": slug, "theme_en": theme_en, "theme_es": theme_es, "criteria_en": "Programmes running for a year.",
+        "slug": slug, "theme_en": theme_en, "theme_es": theme_es,
+        "criteria_en": "Programmes running for a year.",
         "criteria_es": "Programas en marcha desde hace un año.", "tags": list(tags),
         "opens_on": today + timedelta(days=opens_in_days), "closes_on": today + timedelta(days=closes_in_days),
         "ppt_year": ppt_year, "answerable_by": list(answerable_by)})

@@ -44,7 +44,8 @@ def upgrade():
     calls = sa.table('calls', sa.column('id', sa.Integer), sa.column('slug', sa.String),
                      sa.column('ppt_year', sa.Integer), sa.column('theme_en', sa.String))
     taken = set()
-    for row in connection.execute(sa.select(calls.c.id, calls.c.ppt_year, calls.c.theme_en).order_by(calls.c.id)):
+    rows = connection.execute(sa.select(calls.c.id, calls.c.ppt_year, calls.c.theme_en).order_by(calls.c.id))
+    for row in rows.all():
         connection.execute(calls.update().where(calls.c.id == row.id)
                            .values(slug=_slug(row.ppt_year, row.theme_en, taken)))
     with op.batch_alter_table('calls', schema=None) as batch_op:

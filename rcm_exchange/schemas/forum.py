@@ -30,7 +30,8 @@ def _year(**kwargs):
 
 def _slug(**kwargs):
     return Text(validate=[validate.Length(min=2, max=80), validate.Regexp(
-        SLUG_PATTERN, error=_l("Use lowercase letters, digits and single hyphens, e.g. labour-rights."))], **kwargs)
+        SLUG_PATTERN, error=_l("Use lowercase letters, digits and single hyphens, e.g. labour-rights."))],
+        **kwargs)
 
 
 class _Strict(Schema):

@@ -171,6 +171,10 @@ def _edit_form(browser, document) -> tuple[str, dict]:
     return form, values
 
 
+def edit(browser, document, values, **kwargs):
+    return browser.post_form(f"/documents/{document.id}/edit", values, **kwargs)
+
+
 def _answered(document):
     db.session.expire_all()
     return calls.answered_call(document)
@@ -184,20 +188,21 @@ def test_the_edit_form_shows_the_call_answered_and_changes_or_withdraws_it(app, 
     form, values = _edit_form(browser, document)
     assert values["call"] == ""
     # Answered from the edit form, then shown there as the call it answers.
-    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "call": str(first.id)}).status_code == 302
+    assert edit(browser, document, {**values, "call": str(first.id)}).status_code == 302
     assert _answered(document).id == first.id
     form, values = _edit_form(browser, document)
-    assert f'<option value="{first.id}" selected>First call</option>' in form and values["call"] == str(first.id)
+    assert f'<option value="{first.id}" selected>First call</option>' in form
+    assert values["call"] == str(first.id)
     # Saving with the same call keeps it; choosing another moves the answer there.
-    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "title": "Renamed"}).status_code == 302
+    assert edit(browser, document, {**values, "title": "Renamed"}).status_code == 302
     assert _answered(document).id == first.id and document.title == "Renamed"
     form, values = _edit_form(browser, document)
-    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "call": str(second.id)}).status_code == 302
+    assert edit(browser, document, {**values, "call": str(second.id)}).status_code == 302
     assert _answered(document).id == second.id
     assert calls.call_counts(make_user(role=Role.MODERATOR), first).total == 0
     # "No call" withdraws the answer; a form without the call field leaves it alone.
     form, values = _edit_form(browser, document)
-    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "call": ""}).status_code == 302
+    assert edit(browser, document, {**values, "call": ""}).status_code == 302
     assert _answered(document) is None
     calls.answer_call(contributor, first, document)
     form, values = _edit_form(browser, document)
@@ -213,7 +218,7 @@ def test_a_closed_call_refused_on_the_edit_form_keeps_what_was_typed_in_the_user
     document = make_document(org="GT", status=DocumentStatus.DRAFT, title="Before")
     browser = login_as(make_user(org="GT", language="es"))
     _form, values = _edit_form(browser, document)
-    refused = browser.post_form(f"/documents/{document.id}/edit", {
+    refused = edit(browser, document, {
         **values, "call": str(closed.id), "title": "Texto escrito que no se pierde"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
@@ -236,17 +241,18 @@ def test_an_answer_is_settled_when_its_call_closes(app, login_as, api_client):
     assert "Settled call" in form and "the answer can no longer change" in form
     assert values["call"] == str(call.id) and 'id="field-call"' in form
     # Saving the form keeps the answer; withdrawing or moving it is refused, nothing saved.
-    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "title": "Renamed"}).status_code == 302
+    assert edit(browser, document, {**values, "title": "Renamed"}).status_code == 302
     assert _answered(document).id == call.id and document.title == "Renamed"
     _form, values = _edit_form(browser, document)
     for chosen in ("", str(other.id)):
-        refused = browser.post_form(f"/documents/{document.id}/edit", {**values, "call": chosen, "title": "Lost?"})
+        refused = edit(browser, document, {**values, "call": chosen, "title": "Lost?"})
         assert refused.status_code == 422 and "can no longer change" in refused.get_data(as_text=True)
         assert 'value="Lost?"' in refused.get_data(as_text=True)
         assert _answered(document).id == call.id and document.title == "Renamed"
     with pytest.raises(Conflict):
         calls.withdraw_answer(contributor, document)
-    response = api_client(contributor).post(f"/api/v1/calls/{other.id}/answers", json={"document_id": document.id})
+    response = api_client(contributor).post(f"/api/v1/calls/{other.id}/answers",
+                                            json={"document_id": document.id})
     assert response.status_code == 409
 
 
@@ -255,7 +261,7 @@ def test_the_edit_form_answers_only_calls_that_ask_the_users_kind_of_organizatio
     document = make_document(org="IOM", status=DocumentStatus.DRAFT)
     browser = login_as(make_user(org="IOM"))
     _form, values = _edit_form(browser, document)
-    refused = browser.post_form(f"/documents/{document.id}/edit", {**values, "call": str(states_only.id)})
+    refused = edit(browser, document, {**values, "call": str(states_only.id)})
     assert refused.status_code == 422 and "other kinds of organization" in refused.get_data(as_text=True)
     assert _answered(document) is None
 
@@ -281,7 +287,8 @@ def test_a_call_gets_a_slug_from_its_year_and_theme_or_the_one_given(app, login_
     db.session.expire_all()
     assert first.slug == "2026-labour-integration-practica-nueva" and first.theme_en == "Renamed"
     taken = browser.post_form(f"/secretariat/calls/{first.id}", {**values, "slug": "children-2025"})
-    assert taken.status_code == 422 and "Another call for practices has this key." in taken.get_data(as_text=True)
+    assert taken.status_code == 422
+    assert "Another call for practices has this key." in taken.get_data(as_text=True)
     assert api_client(make_user(role=Role.MODERATOR)).post("/api/v1/calls", json={
         **values, "answerable_by": ["member_state"], "slug": "Not A Slug"}).status_code == 422
 
@@ -353,7 +360,7 @@ def test_an_expired_edit_form_comes_back_with_the_call_choice_that_was_made(app,
     document = answer_call(make_document(org="GT", status=DocumentStatus.DRAFT), call, by=contributor)
     browser = login_as(contributor)
     _form, values = _edit_form(browser, document)
-    expired = browser.post_form(f"/documents/{document.id}/edit", {**values, "call": "", "title": "Typed"},
+    expired = edit(browser, document, {**values, "call": "", "title": "Typed"},
                                 csrf=False)
     page = expired.get_data(as_text=True)
     assert expired.status_code == 400 and 'value="Typed"' in page

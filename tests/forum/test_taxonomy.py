@@ -110,7 +110,8 @@ def test_saving_the_edit_form_keeps_a_retired_tag_the_document_has(app, secretar
     assert re.search(r'name="tags" value="labour-rights" checked> Labour rights \(retired\)', form)
     values = _form_values(form)
     assert values["tags"] == ["gender", "labour-rights"]
-    assert browser.post_form(f"/documents/{document.id}/edit", {**values, "title": "Renamed"}).status_code == 302
+    saved = browser.post_form(f"/documents/{document.id}/edit", {**values, "title": "Renamed"})
+    assert saved.status_code == 302
     db.session.refresh(document)
     assert document.title == "Renamed" and {t.slug for t in document.tags} == {"labour-rights", "gender"}
     # Unticked, it goes, and is no longer offered to this document either.
