@@ -158,6 +158,8 @@ AUDIT_ACTIONS = {
     "attach": _l("File attached"),
     "remove_attachment": _l("File removed"),
     "import": _l("Imported"),
+    "answer_call": _l("Sent in answer to a call for practices"),
+    "withdraw_answer": _l("Answer to a call for practices withdrawn"),
     "account_created": _l("Account created"),
     "account_updated": _l("Account changed"),
 }

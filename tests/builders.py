@@ -113,14 +113,15 @@ def make_meeting(*, body: str = "rcgm", number: int | None = None, ppt_year: int
 def make_call(*, opens_in_days: int = -10, closes_in_days: int = 30, tags: tuple[str, ...] = (),
               answerable_by: tuple[str, ...] = ("member_state", "observer_state", "observer_org", "civil_society"),
               theme_en: str = "Labour integration practices", theme_es: str = "Prácticas de integración laboral",
-              ppt_year: int = 2026):
+              ppt_year: int = 2026, slug: str | None = None):
     from datetime import date
 
     from rcm_exchange.services import calls
 
     today = date.today()
     return calls.open_call(SYSTEM, {
-        "theme_en": theme_en, "theme_es": theme_es, "criteria_en": "Programmes running for a year.",
+        "slug": slug, "theme_en": theme_en, "theme_es": theme_es,
+        "criteria_en": "Programmes running for a year.",
         "criteria_es": "Programas en marcha desde hace un año.", "tags": list(tags),
         "opens_on": today + timedelta(days=opens_in_days), "closes_on": today + timedelta(days=closes_in_days),
         "ppt_year": ppt_year, "answerable_by": list(answerable_by)})

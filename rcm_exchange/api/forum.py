@@ -224,6 +224,20 @@ def answer_call(data, call_id: int):
     return document
 
 
+@blp.route(f"/calls/<{ID}:call_id>/answers/<{ID}:document_id>", methods=["DELETE"])
+@blp.response(204)
+@error_responses(blp, 401, 403, 404, 409)
+@blp.doc(security=TOKEN_REQUIRED)
+def withdraw_answer(call_id: int, document_id: int):
+    """Withdraw a document's answer to a call (the document's organization)
+
+    Once the call has closed its answers are settled: 409 with a message naming the
+    closing date. A document that does not answer this call is 404.
+    """
+    call = calls.get_call(call_id)
+    calls.withdraw_answer(current_user, documents.get_document_for(current_user, document_id), call)
+
+
 class CallCountsSchema(Schema):
     total = fields.Integer(required=True)
     by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)

@@ -125,6 +125,9 @@ class Call(Base):
     __tablename__ = "calls"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Names the call where its id means nothing: in import and export files of another
+    # installation (``services.calls.call_slug``).
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
     theme_en: Mapped[str] = mapped_column(String(300))
     theme_es: Mapped[str] = mapped_column(String(300))
     criteria_en: Mapped[str] = mapped_column(Text, default="")

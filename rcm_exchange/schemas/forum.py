@@ -28,6 +28,12 @@ def _year(**kwargs):
     return fields.Integer(strict=False, validate=validate.Range(min=MIN_YEAR, max=MAX_YEAR), **kwargs)
 
 
+def _slug(**kwargs):
+    return Text(validate=[validate.Length(min=2, max=80), validate.Regexp(
+        SLUG_PATTERN, error=_l("Use lowercase letters, digits and single hyphens, e.g. labour-rights."))],
+        **kwargs)
+
+
 class _Strict(Schema):
     class Meta:
         unknown = RAISE
@@ -38,8 +44,7 @@ class _Strict(Schema):
 class TagSchema(_Strict):
     """A new theme (POST /tags, the new-tag form)."""
 
-    slug = Text(required=True, validate=[validate.Length(min=2, max=80), validate.Regexp(
-        SLUG_PATTERN, error=_l("Use lowercase letters, digits and single hyphens, e.g. labour-rights."))])
+    slug = _slug(required=True)
     name_en = Text(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     name_es = Text(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     description_en = Text(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
@@ -188,6 +193,9 @@ ANSWERING_KINDS = (OrganizationKind.MEMBER_STATE, OrganizationKind.OBSERVER_STAT
 class CallSchema(_Strict):
     """POST /calls and the form that opens a call."""
 
+    slug = _slug(load_default=None, allow_none=True, metadata={
+        "description": "Its key in import and export files; without one, made from ppt_year and "
+                       "theme_en (e.g. 2026-labour-integration) on creation, and kept on a change."})
     theme_en = Text(required=True, validate=validate.Length(min=1, max=THEME_MAX))
     theme_es = Text(required=True, validate=validate.Length(min=1, max=THEME_MAX))
     criteria_en = Text(required=True, validate=validate.Length(min=1, max=CRITERIA_MAX))
@@ -209,6 +217,7 @@ class CallSchema(_Strict):
 
 class CallOutSchema(Schema):
     id = fields.Integer(required=True)
+    slug = Text(required=True)
     theme_en = Text(required=True)
     theme_es = Text(required=True)
     criteria_en = Text(required=True)

@@ -117,4 +117,4 @@ class AuditFilterSchema(Schema):
     action = fields.String(load_default=None, validate=validate.OneOf(list(AUDIT_ACTIONS)))
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
-    page = Page()
+    before = Id(load_default=None, metadata={"description": "Continue with the events older than this one."})

@@ -20,3 +20,5 @@ class ImportLineSchema(DocumentSchema):
     standing = fields.Enum(Standing, by_value=True, load_default=None, allow_none=True)
     meetings = fields.List(fields.Nested(MeetingLinkInSchema), load_default=list, metadata={
         "description": "Meetings it was presented at or adopted at: [{\"meeting\": \"rcgm-27\", \"role\": ...}]."})
+    call = Text(load_default=None, allow_none=True, validate=validate.Length(min=2, max=80), metadata={
+        "description": "Slug of the call for practices it answers, e.g. 2026-labour-integration."})

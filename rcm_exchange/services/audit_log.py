@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from rcm_exchange.errors import Forbidden
 from rcm_exchange.extensions import db
@@ -18,15 +18,20 @@ PER_PAGE = 25
 @dataclass(frozen=True)
 class AuditPage:
     events: list[AuditEvent]
-    total: int
-    page: int
-    per_page: int
+    # The event this page continues before (None on the newest page), and the last event
+    # shown when older ones follow (the "Older events" link continues before it).
+    before: int | None
+    older: int | None
 
 
 def audit_events(user, *, actor: int | None = None, document: int | None = None,
                  action: str | None = None, date_from: date | None = None, date_to: date | None = None,
-                 page: int = 1) -> AuditPage:
-    """Newest first; ``date_to`` includes the whole day (UTC)."""
+                 before: int | None = None) -> AuditPage:
+    """Newest first, a page at a time; ``date_to`` includes the whole day (UTC).
+
+    Pages continue before an event (keyset), not at an offset, and nothing counts the
+    log: it grows with every action, and a deep page must cost what the first does.
+    """
     if not access.can(user, "see_audit_log"):
         raise Forbidden()
     conditions = []
@@ -41,10 +46,17 @@ def audit_events(user, *, actor: int | None = None, document: int | None = None,
     if date_to and date_to < date.max:  # the last day there is has no day after it
         conditions.append(AuditEvent.at < datetime.combine(date_to + timedelta(days=1), time.min,
                                                            timezone.utc))
-    total = db.session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
+    if before:
+        # In the same statement, so that a deep page costs what the first does; ``at <=``
+        # lets the index on ``at`` start the scan at the event.
+        start = aliased(AuditEvent)
+        start_at = select(start.at).where(start.id == before).scalar_subquery()
+        conditions += [AuditEvent.at <= start_at, or_(AuditEvent.at < start_at, AuditEvent.id < before)]
     events = list(db.session.scalars(
         select(AuditEvent).where(*conditions)
         .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject_user))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
-    return AuditPage(events, total, page, PER_PAGE)
+        .limit(PER_PAGE + 1)))
+    more = len(events) > PER_PAGE
+    events = events[:PER_PAGE]
+    return AuditPage(events, before=before, older=events[-1].id if more else None)

@@ -8,6 +8,8 @@ are by status and by organization. After the closing date no answer is accepted.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,6 +33,8 @@ from rcm_exchange.models import (
 from rcm_exchange.services import access, lifecycle, search_log
 from rcm_exchange.services.browse import PAGE_SIZE, DocumentPage
 from rcm_exchange.services.unit_of_work import unit_of_work
+
+SLUG_MAX = 80
 
 
 def today() -> date:
@@ -64,6 +68,33 @@ def answerable_calls(user) -> list[Call]:
     return [call for call in open_calls() if access.may_answer_calls_of_kind(user, call.answerable_by)]
 
 
+def call_by_slug(slug: str) -> Call | None:
+    return db.session.scalar(select(Call).where(Call.slug == slug))
+
+
+def call_slug(ppt_year: int, theme_en: str, *, taken: set[str] | None = None) -> str:
+    """A new call's slug when the Secretariat gives none: its Presidency Pro-Tempore year
+    and the words of its English theme (``2026-labour-integration-practices``), so that
+    installations that open the same call name it alike; a number follows if taken."""
+    words = unicodedata.normalize("NFKD", theme_en).encode("ascii", "ignore").decode().lower()
+    base = "-".join([str(ppt_year), *re.findall(r"[a-z0-9]+", words)])
+    if len(base) > SLUG_MAX - 4:  # room for the number
+        base = base[:SLUG_MAX - 4].rsplit("-", 1)[0]
+    if taken is None:
+        taken = set(db.session.scalars(select(Call.slug).where(Call.slug.startswith(base))))
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def _check_slug_free(slug: str, call: Call | None = None) -> None:
+    other = call_by_slug(slug)
+    if other is not None and other is not call:
+        raise ValidationFailed(errors={"slug": [_("Another call for practices has this key.")]})
+
+
 def _call_values(data: dict) -> dict:
     slugs = list(dict.fromkeys(data.get("tags") or []))
     tags = {t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(slugs), ~Tag.retired))}
@@ -80,8 +111,12 @@ def _call_values(data: dict) -> dict:
 def open_call(user, data: dict) -> Call:
     """A new call from ``CallSchema`` data."""
     access.require(user, "curate_forum")
+    values = _call_values(data)
+    if data.get("slug"):
+        _check_slug_free(data["slug"])
+    slug = data.get("slug") or call_slug(values["ppt_year"], values["theme_en"])
     with unit_of_work():
-        call = Call(created_by_id=user.id, **_call_values(data))
+        call = Call(created_by_id=user.id, slug=slug, **values)
         db.session.add(call)
         db.session.flush()
         db.session.add(AuditEvent(actor_id=user.id, action="call_opened",
@@ -90,10 +125,15 @@ def open_call(user, data: dict) -> Call:
 
 
 def update_call(user, call: Call, data: dict) -> Call:
-    """Change a call (``CallSchema`` data): its dates too, to extend or end it."""
+    """Change a call (``CallSchema`` data): its dates too, to extend or end it, and its
+    slug when one is given (to name it as another installation does)."""
     access.require(user, "curate_forum")
+    values = _call_values(data)
+    if data.get("slug"):  # without one the call keeps its slug
+        _check_slug_free(data["slug"], call)
+        values["slug"] = data["slug"]
     with unit_of_work():
-        for name, value in _call_values(data).items():
+        for name, value in values.items():
             setattr(call, name, value)
         db.session.add(AuditEvent(actor_id=user.id, action="call_updated", details={"call": call.id}))
     return call
@@ -134,13 +174,11 @@ def answer_call(user, call: Call, document: Document) -> CallAnswer:
     return answer
 
 
-def create_answer_draft(user, call_id: int | None, data: dict, *, idempotency_key: str | None = None) -> Document:
-    """The document form: a new draft that, when a call is chosen, answers it. A call that
-    closed meanwhile is reported next to its field and nothing is saved."""
-    from rcm_exchange.services import documents
-
+def _chosen_call(user, call_id: int | None) -> Call | None:
+    """The call a document form chose (None: no call), or the reason it cannot be
+    answered, next to the form's call field."""
     if call_id is None:
-        return documents.create_draft(user, data, idempotency_key=idempotency_key)
+        return None
     call = db.session.get(Call, call_id)
     if call is None:
         raise ValidationFailed(errors={"call": [_("Choose one of the open calls.")]})
@@ -148,10 +186,98 @@ def create_answer_draft(user, call_id: int | None, data: dict, *, idempotency_ke
         check_may_answer(user, call)
     except (Conflict, Forbidden) as error:
         raise ValidationFailed(errors={"call": [error.describe()]}) from None
+    return call
+
+
+def create_answer_draft(user, call_id: int | None, data: dict, *, idempotency_key: str | None = None) -> Document:
+    """The document form: a new draft that, when a call is chosen, answers it. A call that
+    closed meanwhile is reported next to its field and nothing is saved."""
+    from rcm_exchange.services import documents
+
+    call = _chosen_call(user, call_id)
+    if call is None:
+        return documents.create_draft(user, data, idempotency_key=idempotency_key)
     with unit_of_work():
         document = documents.create_draft(user, data, idempotency_key=idempotency_key)
         answer_call(user, call, document)
     return document
+
+
+def check_answer_may_change(answer: CallAnswer) -> None:
+    """A call's answers are settled when it closes: none is withdrawn or moved after that."""
+    if not is_open(answer.call):
+        raise Conflict(_("This document answers a call for practices that closed on %(date)s; "
+                         "the answer can no longer change.", date=format_date(answer.call.closes_on, "long")))
+
+
+def withdraw_answer(user, document: Document, call: Call | None = None) -> None:
+    """The document no longer answers the call it answered (while that call is open);
+    given ``call``, a document that does not answer it is not found."""
+    access.require_submitting_organization(user, document)
+    answer = db.session.get(CallAnswer, document.id)
+    if call is not None and (answer is None or answer.call_id != call.id):
+        raise NotFound()
+    if answer is None:
+        return
+    check_answer_may_change(answer)
+    with unit_of_work():
+        call_id = answer.call_id
+        document.call_answer = None
+        db.session.delete(answer)
+        lifecycle.save_document(document)
+        lifecycle.audit(user, document, "withdraw_answer", document.status, document.status, call=call_id)
+        search_log.record_change(document)
+
+
+def update_answer_document(user, document: Document, call_id: int | None, data: dict,
+                           version: int | None) -> Document:
+    """The edit form: save the document and, when another call (or none) is chosen,
+    answer it instead, with the rules of a first answer. A refused call is reported
+    next to its field and nothing is saved."""
+    from rcm_exchange.services import documents
+
+    current = db.session.get(CallAnswer, document.id)
+    if call_id == (current.call_id if current is not None else None):
+        return documents.update_document(user, document, data, version)
+    if current is not None:
+        try:
+            check_answer_may_change(current)
+        except Conflict as error:
+            raise ValidationFailed(errors={"call": [error.describe()]}) from None
+    call = _chosen_call(user, call_id)
+    with unit_of_work():
+        documents.update_document(user, document, data, version)
+        withdraw_answer(user, document)
+        if call is not None:
+            answer_call(user, call, document)
+    return document
+
+
+# --- import and export (``flask rcm import`` / ``export``) ------------------------------
+
+def export_answer(document: Document) -> dict:
+    """The call a document answers as an export line carries it: by slug."""
+    return {"call": document.call_answer.call.slug if document.call_answer is not None else None}
+
+
+def call_ids_by_slug() -> dict[str, int]:
+    return dict(db.session.execute(select(Call.slug, Call.id)).all())
+
+
+def check_import_answer(slug: str | None, known: dict[str, int]) -> int | None:
+    """The id of the call an import line names, which this database must have."""
+    if slug is None:
+        return None
+    if slug not in known:
+        raise ValidationFailed(errors={"call": [_("Unknown call for practices: %(slug)s.", slug=slug)]})
+    return known[slug]
+
+
+def import_answer(document: Document, call_id: int | None) -> None:
+    """An imported document answers the call it answered where it came from, whatever
+    the call's dates: the file records what was (inside the import's unit of work)."""
+    if call_id is not None:
+        db.session.add(CallAnswer(document_id=document.id, call_id=call_id))
 
 
 def answered_call(document: Document) -> Call | None:

@@ -29,6 +29,7 @@ from rcm_exchange.models import (
     Visibility,
 )
 from rcm_exchange.services import search_log
+from rcm_exchange.services.calls import call_slug
 
 # (body, number, years before now, month, day, days, place, host, theme in English, in Spanish)
 MEETINGS = (
@@ -127,6 +128,7 @@ def _calls(now: datetime, secretariat: User, tags: dict[str, Tag], published: li
     answering = [k.value for k in (OrganizationKind.MEMBER_STATE, OrganizationKind.OBSERVER_STATE,
                                    OrganizationKind.OBSERVER_ORG, OrganizationKind.CIVIL_SOCIETY)]
     open_call = Call(
+        slug=call_slug(today.year, "Practices of labour integration of migrants"),
         theme_en="Practices of labour integration of migrants",
         theme_es="Prácticas de integración laboral de las personas migrantes",
         criteria_en="Programmes in place for at least a year that help migrants and returnees into decent work, with their results and the partners involved.",
@@ -135,6 +137,7 @@ def _calls(now: datetime, secretariat: User, tags: dict[str, Tag], published: li
         answerable_by=answering, created_by_id=secretariat.id,
         tags=[tags["labour-migration"], tags["integration"]])
     closed_call = Call(
+        slug=call_slug(today.year - 1, "Protection of migrant children and adolescents"),
         theme_en="Protection of migrant children and adolescents",
         theme_es="Protección de niñas, niños y adolescentes migrantes",
         criteria_en="Protocols and services of member and observer states for unaccompanied and separated children.",

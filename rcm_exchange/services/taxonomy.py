@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, insert, literal, select, update
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
 from rcm_exchange.errors import Conflict, NotFound, ValidationFailed
@@ -67,6 +67,15 @@ def tag_list(user, *, changed_since: date | None = None) -> list[dict]:
                      "retired": tag.retired, "merged_into": successors.get(tag.merged_into_id),
                      "updated_at": tag.updated_at, "count": count})
     return rows
+
+
+def form_tags(kept=()) -> list[Tag]:
+    """The tags a document form offers: those in use, and the retired ones among ``kept``
+    (the document's own), so that saving the form again keeps them; a retired tag is
+    never offered to a document that does not have it."""
+    kept = list(kept)
+    offered = or_(~Tag.retired, Tag.slug.in_(kept)) if kept else ~Tag.retired
+    return list(db.session.scalars(select(Tag).where(offered).order_by(Tag.position, Tag.slug)))
 
 
 def get_tag(slug: str) -> Tag:

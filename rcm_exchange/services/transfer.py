@@ -2,7 +2,8 @@
 ``flask rcm export``; see API.md, "Command line").
 
 Each line is one document: the API's document fields, the organization's acronym and
-``published_at``. Import validates every line with the same schema as the API, reports
+``published_at``; its meetings and the call it answers travel by slug, as ids differ
+from one installation to another. Import validates every line with the same schema as the API, reports
 bad lines by number and keeps the good ones. It is idempotent: a document remembers the
 id it had in the file (``idempotency_key`` ``import:<id>``) and keeps that id when it is
 free, so importing a file twice creates nothing new, and export → empty database →
@@ -24,7 +25,7 @@ from rcm_exchange.extensions import db
 from rcm_exchange.models import Document, DocumentStatus, Organization
 from rcm_exchange.schemas import load
 from rcm_exchange.schemas.transfer import ImportLineSchema
-from rcm_exchange.services import access, lifecycle, meetings, search_log
+from rcm_exchange.services import access, calls, lifecycle, meetings, search_log
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 BATCH_SIZE = 200
@@ -71,6 +72,7 @@ def export_line(document: Document) -> dict:
         "organization": document.organization.acronym,
         "published_at": document.published_at.isoformat(),
         **meetings.export_record(document),
+        **calls.export_answer(document),
     }
 
 
@@ -78,6 +80,7 @@ def import_documents(lines: Iterable[str], *, progress: Callable[[int], None] | 
     """Load published documents from JSON Lines; ``progress(n)`` is told of each line read."""
     report = ImportReport()
     organizations = {org.acronym.upper(): org for org in db.session.scalars(select(Organization))}
+    known_calls = calls.call_ids_by_slug()
     pending: list[tuple[int, dict]] = []
     for number, line in enumerate(lines, start=1):
         if progress is not None:
@@ -85,7 +88,7 @@ def import_documents(lines: Iterable[str], *, progress: Callable[[int], None] | 
         if not line.strip():
             continue
         try:
-            pending.append((number, _parse(line, organizations)))
+            pending.append((number, _parse(line, organizations, known_calls)))
         except ValidationFailed as error:
             report.errors.append((number, error.errors or {"_schema": [error.describe()]}))
             continue
@@ -98,7 +101,7 @@ def import_documents(lines: Iterable[str], *, progress: Callable[[int], None] | 
     return report
 
 
-def _parse(line: str, organizations: dict[str, Organization]) -> dict:
+def _parse(line: str, organizations: dict[str, Organization], known_calls: dict[str, int]) -> dict:
     from flask_babel import gettext as _
 
     try:
@@ -114,7 +117,8 @@ def _parse(line: str, organizations: dict[str, Organization]) -> dict:
     source_id = data.pop("id")
     published_at = data.pop("published_at")
     data.pop("organization")
-    forum = {"standing": data.pop("standing"), "links": data.pop("meetings")}
+    forum = {"standing": data.pop("standing"), "links": data.pop("meetings"),
+             "call": calls.check_import_answer(data.pop("call"), known_calls)}
     meetings.check_import_links(forum["links"])
     # The same cleaning (sanitizing, known tags and countries) as a document written on the site.
     content = merged_content({"doc_type": data["doc_type"].value}, clean_content(data))
@@ -151,6 +155,7 @@ def _import_batch(batch: list[tuple[int, dict]], report: ImportReport) -> None:
             db.session.add(document)
             db.session.flush()
             meetings.import_record(document, item["forum"]["standing"], item["forum"]["links"])
+            calls.import_answer(document, item["forum"]["call"])
             lifecycle.audit(access.SYSTEM, document, "import", None, DocumentStatus.PUBLISHED)
             search_log.record_change(document)
             report.created += 1

@@ -21,7 +21,7 @@ def index():
         filters = load(AuditFilterSchema(), values)
         errors = {}
     except ValidationFailed as error:
-        filters, errors = {"page": 1}, error.errors or {}
+        filters, errors = {}, error.errors or {}
     page = audit_log.audit_events(current_user, **filters)
     return render_template("review/audit.html", page=page, values=values, errors=errors,
                            users=accounts.list_users(), audit_actions=AUDIT_ACTIONS), 422 if errors else 200

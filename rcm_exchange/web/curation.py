@@ -201,7 +201,7 @@ def edit_call(call_id: int):
             "theme_en": call.theme_en, "theme_es": call.theme_es, "criteria_en": call.criteria_en,
             "criteria_es": call.criteria_es, "tags": [t.slug for t in call.tags],
             "opens_on": call.opens_on.isoformat(), "closes_on": call.closes_on.isoformat(),
-            "ppt_year": call.ppt_year, "answerable_by": list(call.answerable_by)})
+            "ppt_year": call.ppt_year, "answerable_by": list(call.answerable_by), "slug": call.slug})
     values = form_data(request.form, LIST_FIELDS)
     try:
         calls.update_call(current_user, call, load(CallSchema(), values))

@@ -34,12 +34,12 @@ from rcm_exchange.schemas.conversation import CommentSchema, FormDraftSchema
 from rcm_exchange.services import (
     access,
     attachments,
-    browse,
     calls,
     conversation,
     documents,
     form_drafts,
     search,
+    taxonomy,
 )
 from rcm_exchange.web import safe_next_url
 
@@ -55,6 +55,8 @@ def _form_values(form) -> dict:
     values = form_data(form, LIST_FIELDS)
     values.pop("idempotency_key", None)
     values.pop(SUBMIT_AFTER_SAVE, None)
+    if "call" in form:  # blank is a choice too: no call, or the answer withdrawn
+        values["call"] = form["call"]
     for name in DATE_FIELDS:
         if name in values:
             values[name] = parse_form_date(values[name])
@@ -79,7 +81,8 @@ def _render_form(document, values, errors, status=200, *, idempotency_key=None, 
         upload_types=attachments.ACCEPTED_EXTENSIONS,
         idempotency_key=idempotency_key, doc_types=list(DocType), languages=list(Language),
         visibilities=list(Visibility), implementation_statuses=list(ImplementationStatus),
-        tags=browse.taxonomy(), country_groups=documents.country_groups(current_language()),
+        tags=taxonomy.form_tags(documents.proposed_content(document)["tags"] if document is not None else ()),
+        country_groups=documents.country_groups(current_language()),
         max_upload_mb=current_app.config["RCM_MAX_UPLOAD_BYTES"] // (1024 * 1024),
     ), status
 
@@ -121,9 +124,15 @@ def _idempotency_key(value: str) -> str | None:
         return None
 
 
+def _with_call(values: dict, call: str | None) -> dict:
+    return values if call is None else values | {"call": call}
+
+
 def _edit_values(document) -> dict:
     values = documents.proposed_content(document)
     values["version"] = document.version
+    answered = calls.answered_call(document)
+    values["call"] = str(answered.id) if answered is not None else ""
     return values
 
 
@@ -147,18 +156,23 @@ def edit(document_id: int):
         return _render_form(document, values, {})
     values = _form_values(request.form)
     then_submit = SUBMIT_AFTER_SAVE in request.form
+    # The call it answers ("": none); a form without the field leaves the answer as it is.
+    call = values.pop("call", None)
     try:
         data = load(DocumentEditSchema(), values)
-        documents.update_document(current_user, document, data, data["version"])
+        if call is None:
+            documents.update_document(current_user, document, data, data["version"])
+        else:
+            calls.update_answer_document(current_user, document, _call_id(call), data, data["version"])
         if then_submit and document.status.value != "published":
             documents.submit(current_user, document, version=document.version)
     except ValidationFailed as error:
-        return _render_form(document, values, error.errors or {}, 422)
+        return _render_form(document, _with_call(values, call), error.errors or {}, 422)
     except DomainError as error:  # a stale version or a status that cannot be edited
         if error.status_code != 409:
             raise
         flash(error.describe(), "error")
-        return _render_form(document, values, {}, error.status_code,
+        return _render_form(document, _with_call(values, call), {}, error.status_code,
                             change=documents.latest_change(current_user, document))
     if then_submit and document.status.value != "published":
         flash(_("Submitted for review. The Technical Secretariat has been told."), "success")

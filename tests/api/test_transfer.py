@@ -110,5 +110,5 @@ def test_the_export_has_the_contract_fields(app, tmp_path):
     assert set(line) == {"id", "title", "summary", "body_html", "doc_type", "language", "tags", "countries",
                          "visibility", "implementation_status", "period_start", "period_end",
                          "implementing_bodies", "partners", "results_html", "organization", "published_at",
-                         "standing", "meetings"}
+                         "standing", "meetings", "call"}
     assert line["organization"] == "MX"

@@ -1,6 +1,8 @@
 """The Secretariat curates the taxonomy: create, rename, describe, order, retire, merge."""
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -85,6 +87,43 @@ def test_a_retired_tag_is_no_longer_offered_but_its_documents_keep_it(app, secre
     assert 'value="labour-rights"' not in form
     db.session.refresh(document)
     assert [t.slug for t in document.tags] == ["labour-rights"]
+
+
+def _form_values(form: str) -> dict:
+    """What a browser sends back from the edit form as it came (text fields, checked boxes)."""
+    values = {name: html.unescape(value) for name, value in re.findall(
+        r'<input[^>]*name="(title|implementing_bodies|partners|version)"[^>]*value="([^"]*)"', form)}
+    values.update({name: html.unescape(text) for name, text in re.findall(
+        r'<textarea[^>]*name="(summary|body_html|results_html)"[^>]*>(.*?)</textarea>', form, re.S)})
+    values["tags"] = re.findall(r'name="tags" value="([^"]+)" checked', form)
+    values.update(doc_type="guidance", language="en", visibility="public")
+    return values
+
+
+def test_saving_the_edit_form_keeps_a_retired_tag_the_document_has(app, secretariat, login_as):
+    tag = _create(secretariat)
+    contributor = make_user(org="MX")
+    document = make_document(org="MX", status=DocumentStatus.DRAFT, tags=("labour-rights", "gender"))
+    taxonomy.update_tag(secretariat, tag, {"retired": True})
+    browser = login_as(contributor)
+    form = browser.get(f"/documents/{document.id}/edit").get_data(as_text=True)
+    assert re.search(r'name="tags" value="labour-rights" checked> Labour rights \(retired\)', form)
+    values = _form_values(form)
+    assert values["tags"] == ["gender", "labour-rights"]
+    saved = browser.post_form(f"/documents/{document.id}/edit", {**values, "title": "Renamed"})
+    assert saved.status_code == 302
+    db.session.refresh(document)
+    assert document.title == "Renamed" and {t.slug for t in document.tags} == {"labour-rights", "gender"}
+    # Unticked, it goes, and is no longer offered to this document either.
+    form = browser.get(f"/documents/{document.id}/edit").get_data(as_text=True)
+    values = {**_form_values(form), "tags": ["gender"]}
+    assert browser.post_form(f"/documents/{document.id}/edit", values).status_code == 302
+    db.session.refresh(document)
+    assert [t.slug for t in document.tags] == ["gender"]
+    assert 'value="labour-rights"' not in browser.get(f"/documents/{document.id}/edit").get_data(as_text=True)
+    # Nor to another document's form.
+    other = make_document(org="MX", status=DocumentStatus.DRAFT)
+    assert 'value="labour-rights"' not in browser.get(f"/documents/{other.id}/edit").get_data(as_text=True)
 
 
 def test_only_the_secretariat_curates_tags(app, login_as):
