@@ -227,7 +227,7 @@ def answer_call(data, call_id: int):
 @blp.route(f"/calls/<{ID}:call_id>/answers/<{ID}:document_id>", methods=["DELETE"])
 @blp.response(204)
 @error_responses(blp, 401, 403, 404, 409)
-@blp.doc(security=TOKEN_REQUIRED)
+@caller(blp, token="required")
 def withdraw_answer(call_id: int, document_id: int):
     """Withdraw a document's answer to a call (the document's organization)
 

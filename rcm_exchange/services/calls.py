@@ -205,7 +205,7 @@ def create_answer_draft(user, call_id: int | None, data: dict, *, idempotency_ke
 
 def check_answer_may_change(answer: CallAnswer) -> None:
     """A call's answers are settled when it closes: none is withdrawn or moved after that."""
-    if not is_open(answer.call):
+    if not answer.call.is_open():
         raise Conflict(_("This document answers a call for practices that closed on %(date)s; "
                          "the answer can no longer change.", date=format_date(answer.call.closes_on, "long")))
 
