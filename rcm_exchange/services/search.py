@@ -226,7 +226,8 @@ def catch_up(*, wait: bool = False) -> int | None:
             log.warning("search index fell behind the pruned search log; rebuilding it")
             _rebuild_locked(engine)
             return 0
-        return _apply_pending(engine, last_applied)
+        with engine.bulk_update():
+            return _apply_pending(engine, last_applied)
 
 
 def _apply_pending(engine, last_applied: int) -> int:
