@@ -302,6 +302,11 @@ class TantivyEngine(DirectoryEngine):
                 self._bulk = None
         self._remember_log_id(bulk.through_log_id)
 
+    def bulk_load(self):
+        # A rebuild into an empty index gains the most: a commit per batch made it four
+        # times slower, merging hundreds of small segments meanwhile.
+        return self.bulk_update()
+
     def _commit(self, documents: list[PreparedDocument], delete_ids: set[int],
                 through_log_id: int | None) -> None:
         bulk = self._bulk

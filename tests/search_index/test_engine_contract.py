@@ -100,6 +100,17 @@ def test_the_batches_of_a_bulk_update_are_all_applied_with_the_last_log_position
     assert loaded.count() == len(DOCUMENTS) - 1
 
 
+def test_a_bulk_load_refills_a_cleared_index(loaded):
+    loaded.clear()
+    with loaded.bulk_load():
+        loaded.apply(DOCUMENTS[:5], [])
+        loaded.apply(DOCUMENTS[5:], [])
+    loaded.apply([], [], through_log_id=len(DOCUMENTS))
+    assert loaded.fingerprints() == {d["id"]: d["fingerprint"] for d in DOCUMENTS}
+    assert loaded.last_applied_log_id() == len(DOCUMENTS)
+    assert 38 in ids(loaded, "coyotaje")
+
+
 def test_a_bulk_update_that_writes_nothing_keeps_the_log_position(loaded):
     loaded.apply([], [], through_log_id=7)
     with loaded.bulk_update():
