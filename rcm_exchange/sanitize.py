@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from html.parser import HTMLParser
+from html import unescape
 
 import nh3
 
@@ -165,52 +165,30 @@ _CELL_TAGS = frozenset({"td", "th"})
 # because sanitize_html removes control characters.
 _PARAGRAPH = "\x00P"
 _LINE = "\x00L"
-_BOUNDARY_RUN = re.compile(r" ?(?:\x00[PL] ?)+")
+# A run of boundaries, with the space after it (the space before it is dropped
+# separately: a pattern that starts with an optional space is scanned for at every
+# character, which cost more than the rest of the conversion).
+_BOUNDARY_RUN = re.compile(r"\x00[PL](?: ?\x00[PL])* ?")
+# In sanitize_html's output "<" and ">" only open and close tags (text and attribute
+# values have them escaped) and every attribute value is double-quoted, so a pattern
+# finds its tags; an HTML parser took as long again for a typical body.
+_TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)([^>]*)>")
+_ATTRIBUTE = re.compile(r'([^\s="/]+)(?:="([^"]*)")?')
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self, *, with_attributes: bool = False) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._pre_depth = 0
-        self._with_attributes = with_attributes
+def _boundary(tag: str) -> str:
+    if tag in _BLOCK_TAGS:
+        return _PARAGRAPH
+    if tag in _LINE_TAGS:
+        return _LINE
+    return " " if tag in _CELL_TAGS else ""
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._boundary(tag)
-        self._attributes(tag, attrs)
-        if tag == "pre":
-            self._pre_depth += 1
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._boundary(tag)
-        self._attributes(tag, attrs)
-
-    def _attributes(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self._with_attributes:
-            return
-        kept = KEPT_ATTRIBUTES.get(tag, frozenset())
-        shown = " ".join(f'{name}="{value}"' for name, value in sorted(attrs) if name in kept)
-        if shown:
-            self.parts.append(f" \u27e8{shown}\u27e9 ")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._boundary(tag)
-        if tag == "pre" and self._pre_depth:
-            self._pre_depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self._pre_depth:
-            # Keep the line structure of preformatted text (code, addresses).
-            data = data.replace("\n", _LINE)
-        self.parts.append(data)
-
-    def _boundary(self, tag: str) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append(_PARAGRAPH)
-        elif tag in _LINE_TAGS:
-            self.parts.append(_LINE)
-        elif tag in _CELL_TAGS:
-            self.parts.append(" ")
+def _shown_attributes(tag: str, attributes: str) -> str:
+    kept = KEPT_ATTRIBUTES.get(tag, frozenset())
+    pairs = sorted((name.lower(), unescape(value or "")) for name, value in _ATTRIBUTE.findall(attributes))
+    shown = " ".join(f'{name}="{value}"' for name, value in pairs if name in kept)
+    return f" \u27e8{shown}\u27e9 " if shown else ""
 
 
 def html_to_text(html: str, *, with_attributes: bool = False) -> str:
@@ -228,13 +206,26 @@ def html_to_text(html: str, *, with_attributes: bool = False) -> str:
     safe = sanitize_html(html)
     if not safe:
         return ""
-    parser = _TextExtractor(with_attributes=with_attributes)
-    parser.feed(safe)
-    parser.close()
-    raw = re.sub(r"\s+", " ", "".join(parser.parts))
+    parts: list[str] = []
+    pre_depth = 0
+    position = 0
+    for tag in _TAG.finditer(safe):
+        data = unescape(safe[position:tag.start()])
+        # Keep the line structure of preformatted text (code, addresses).
+        parts.append(data.replace("\n", _LINE) if pre_depth else data)
+        closing, name, attributes = tag.groups()
+        parts.append(_boundary(name))
+        if with_attributes and not closing:
+            parts.append(_shown_attributes(name, attributes))
+        if name == "pre" and not attributes.endswith("/"):
+            pre_depth = max(0, pre_depth - 1) if closing else pre_depth + 1
+        position = tag.end()
+    parts.append(unescape(safe[position:]))
+    raw = " ".join("".join(parts).split())
     # A run of boundaries (</li><li>, </p><ul>) is one break: a blank line if
-    # any of them ends a paragraph-like block, else a line break.
+    # any of them ends a paragraph-like block, else a line break. Collapsing left
+    # no other line breaks, so a space before one is the space before a run.
     text = _BOUNDARY_RUN.sub(
         lambda m: "\n\n" if _PARAGRAPH in m[0] else "\n", raw
-    )
+    ).replace(" \n", "\n")
     return unicodedata.normalize("NFC", text).strip()

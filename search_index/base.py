@@ -136,6 +136,13 @@ class BaseEngine(ABC):
         may put off until the end work that is cheaper done once for everything."""
         yield
 
+    @contextmanager
+    def bulk_update(self) -> Iterator[None]:
+        """Around the batches of one catch-up: an engine may hold their writes back and
+        commit them together when the block ends, with the log position of the last
+        (an error in the block leaves them unapplied, to be applied again)."""
+        yield
+
     # -- search ------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResult:

@@ -86,6 +86,54 @@ def test_the_last_applied_log_id_is_remembered_across_reopening(make_engine):
     assert make_engine().last_applied_log_id() == 5
 
 
+def test_the_batches_of_a_bulk_update_are_all_applied_with_the_last_log_position(loaded):
+    changed = {**BY_ID[22], "title": "Remesas digitales y billeteras móviles", "fingerprint": "22-v2"}
+    again = {**changed, "title": "Remesas y monederos electrónicos", "fingerprint": "22-v3"}
+    with loaded.bulk_update():
+        loaded.apply([changed], [38], through_log_id=40)
+        loaded.apply([again], [], through_log_id=41)
+        loaded.apply([], [], through_log_id=None)
+    assert loaded.last_applied_log_id() == 41
+    assert 38 not in loaded.ids()
+    # Written twice in one update, a document keeps only its last version.
+    assert loaded.fingerprints()[22] == "22-v3"
+    assert ids(loaded, "billeteras") == [] and ids(loaded, "monederos") == [22]
+    assert loaded.count() == len(DOCUMENTS) - 1
+
+
+def test_a_bulk_load_refills_a_cleared_index(loaded):
+    loaded.clear()
+    with loaded.bulk_load():
+        loaded.apply(DOCUMENTS[:5], [])
+        loaded.apply(DOCUMENTS[5:], [])
+    loaded.apply([], [], through_log_id=len(DOCUMENTS))
+    assert loaded.fingerprints() == {d["id"]: d["fingerprint"] for d in DOCUMENTS}
+    assert loaded.last_applied_log_id() == len(DOCUMENTS)
+    assert 38 in ids(loaded, "coyotaje")
+
+
+def test_a_bulk_update_that_writes_nothing_keeps_the_log_position(loaded):
+    loaded.apply([], [], through_log_id=7)
+    with loaded.bulk_update():
+        loaded.apply([], [], through_log_id=None)
+    assert loaded.last_applied_log_id() == 7
+    assert loaded.count() == len(DOCUMENTS)
+
+
+def test_an_error_in_a_bulk_update_leaves_its_batches_to_be_applied_again(loaded):
+    loaded.apply([], [], through_log_id=7)
+    with pytest.raises(RuntimeError):
+        with loaded.bulk_update():
+            loaded.apply([], [38], through_log_id=8)
+            raise RuntimeError("the database went away")
+    # An engine may have applied the batch already or not; it never counts it applied
+    # without its writes, and applying it again gives the same index.
+    assert loaded.last_applied_log_id() in (7, 8)
+    assert (loaded.last_applied_log_id() == 8) <= (38 not in loaded.ids())
+    loaded.apply([], [38], through_log_id=8)
+    assert 38 not in loaded.ids() and loaded.last_applied_log_id() == 8
+
+
 def test_clear_empties_the_index_and_forgets_the_log(loaded):
     loaded.clear()
     assert loaded.count() == 0
