@@ -21,7 +21,14 @@ def _test_ports() -> range | None:
     if not value:
         return None
     first, _, last = value.partition("-")
-    return range(int(first), int(last or first) + 1)
+    ports = range(int(first), int(last or first) + 1)
+    # Each pytest-xdist worker takes its own share of the ports: two workers looking for a
+    # free port at the same moment would otherwise both pick the first one.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if worker.startswith("gw") and 1 < workers <= len(ports):
+        return ports[int(worker[2:]) % workers::workers]
+    return ports
 
 
 class Inbox:
