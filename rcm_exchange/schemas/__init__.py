@@ -41,6 +41,13 @@ class Text(fields.String):
     to the field, because PostgreSQL cannot store it in text (it would end in a 500)."""
 
     default_error_messages = {"nul": NUL_MESSAGE}
+    # The OpenAPI document says so, so that a client generated from it (or a fuzzer)
+    # knows a NUL is refused rather than finding out from a 422.
+    NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metadata = {"pattern": self.NO_NUL_PATTERN, **self.metadata}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
