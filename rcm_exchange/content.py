@@ -12,6 +12,7 @@ reports and experiences only.
 Adding a field is: its column on the model, a migration, one ``ContentField`` here, and
 the templates that show it.
 """
+
 from __future__ import annotations
 
 import enum
@@ -78,26 +79,64 @@ SHORT_TEXT_MAX = 500
 
 FIELDS: tuple[ContentField, ...] = (
     ContentField("title", Kind.LINE, _l("Title"), required=True, max_length=TITLE_MAX, search="title"),
-    ContentField("summary", Kind.TEXT, _l("Summary"), required=True, max_length=SUMMARY_MAX,
-                 search="summary"),
-    ContentField("body_html", Kind.HTML, _l("Text"), required=True, max_length=BODY_MAX,
-                 blank_message=_l("Write the text of the document."), search="body"),
-    ContentField("doc_type", Kind.ENUM, _l("Type"), required=True, enum=DocType,
-                 unknown_message=_l("Choose the type of document.")),
-    ContentField("language", Kind.ENUM, _l("Language"), required=True, enum=Language,
-                 unknown_message=_l("Choose the language of the document.")),
-    ContentField("visibility", Kind.ENUM, _l("Who may read it"), enum=Visibility,
-                 unknown_message=_l("Choose who may read the document."), default=Visibility.PARTICIPANTS),
-    ContentField("implementation_status", Kind.ENUM, _l("Implementation status"), enum=ImplementationStatus,
-                 unknown_message=_l("Choose an implementation status."), practice=True),
+    ContentField(
+        "summary", Kind.TEXT, _l("Summary"), required=True, max_length=SUMMARY_MAX, search="summary"
+    ),
+    ContentField(
+        "body_html",
+        Kind.HTML,
+        _l("Text"),
+        required=True,
+        max_length=BODY_MAX,
+        blank_message=_l("Write the text of the document."),
+        search="body",
+    ),
+    ContentField(
+        "doc_type",
+        Kind.ENUM,
+        _l("Type"),
+        required=True,
+        enum=DocType,
+        unknown_message=_l("Choose the type of document."),
+    ),
+    ContentField(
+        "language",
+        Kind.ENUM,
+        _l("Language"),
+        required=True,
+        enum=Language,
+        unknown_message=_l("Choose the language of the document."),
+    ),
+    ContentField(
+        "visibility",
+        Kind.ENUM,
+        _l("Who may read it"),
+        enum=Visibility,
+        unknown_message=_l("Choose who may read the document."),
+        default=Visibility.PARTICIPANTS,
+    ),
+    ContentField(
+        "implementation_status",
+        Kind.ENUM,
+        _l("Implementation status"),
+        enum=ImplementationStatus,
+        unknown_message=_l("Choose an implementation status."),
+        practice=True,
+    ),
     ContentField("period_start", Kind.DATE, _l("Period: from"), practice=True),
     ContentField("period_end", Kind.DATE, _l("Period: to"), practice=True),
-    ContentField("implementing_bodies", Kind.LINE, _l("Implementing bodies"), max_length=SHORT_TEXT_MAX,
-                 practice=True, search="body"),
-    ContentField("partners", Kind.LINE, _l("Partners"), max_length=SHORT_TEXT_MAX, practice=True,
-                 search="body"),
-    ContentField("results_html", Kind.HTML, _l("Results"), max_length=BODY_MAX, practice=True,
-                 search="body"),
+    ContentField(
+        "implementing_bodies",
+        Kind.LINE,
+        _l("Implementing bodies"),
+        max_length=SHORT_TEXT_MAX,
+        practice=True,
+        search="body",
+    ),
+    ContentField(
+        "partners", Kind.LINE, _l("Partners"), max_length=SHORT_TEXT_MAX, practice=True, search="body"
+    ),
+    ContentField("results_html", Kind.HTML, _l("Results"), max_length=BODY_MAX, practice=True, search="body"),
     ContentField("tags", Kind.TAGS, _l("Tags"), max_length=80),
     ContentField("countries", Kind.COUNTRIES, _l("Countries")),
 )
@@ -133,8 +172,14 @@ class _Codes:
 
     def rows(self, codes: list[str]) -> list:
         """The rows of ``codes``, in their order; an unknown code is left out."""
-        found = {getattr(row, self.key): row for row in db.session.scalars(
-            select(self.model).where(self.column().in_(codes)))} if codes else {}
+        found = (
+            {
+                getattr(row, self.key): row
+                for row in db.session.scalars(select(self.model).where(self.column().in_(codes)))
+            }
+            if codes
+            else {}
+        )
         return [found[code] for code in codes if code in found]
 
     def unknown_among(self, codes: list[str]) -> list[str]:
@@ -146,12 +191,17 @@ class _Codes:
 
 _CODES = {
     Kind.TAGS: _Codes(Tag, "slug", str, lambda unknown: _("Unknown tag: %(tags)s.", tags=", ".join(unknown))),
-    Kind.COUNTRIES: _Codes(Country, "code", str.upper, lambda unknown: _(
-        "Unknown country code: %(codes)s.", codes=", ".join(unknown))),
+    Kind.COUNTRIES: _Codes(
+        Country,
+        "code",
+        str.upper,
+        lambda unknown: _("Unknown country code: %(codes)s.", codes=", ".join(unknown)),
+    ),
 }
 
 
 # --- the model's values as JSON values (what a revision stores) and back ---------------
+
 
 def _stored_value(field: ContentField, value):
     if field.kind in TEXT_KINDS:
@@ -245,10 +295,12 @@ def merged_content(base: dict, changes: dict) -> dict:
 
 # --- what readers and search see --------------------------------------------------------
 
+
 def has_practice_details(document: Document) -> bool:
     """Whether the document's page has practice details to show."""
     return document.doc_type in PRACTICE_TYPES and any(
-        getattr(document, field.name) for field in PRACTICE_FIELDS)
+        getattr(document, field.name) for field in PRACTICE_FIELDS
+    )
 
 
 def search_text(document: Document, index_field: str) -> str:

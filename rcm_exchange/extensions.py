@@ -1,4 +1,5 @@
 """Flask extensions, created here and initialised in ``create_app``."""
+
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter

@@ -17,6 +17,7 @@ Whatever the input, parsing never raises: control characters are dropped, the
 text is cut to ``MAX_QUERY_CHARS`` and ``MAX_TERMS`` words, and a stray quote or
 parenthesis is simply ignored.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,15 +27,23 @@ from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Generic, TypeVar
 
-from .analysis import (STEM_LANGUAGES, WORD_RE, fold, is_stop_word, phrase_languages, stem, word_variants,
-                       words)
+from .analysis import (
+    STEM_LANGUAGES,
+    WORD_RE,
+    fold,
+    is_stop_word,
+    phrase_languages,
+    stem,
+    word_variants,
+    words,
+)
 from .thesaurus import Term, Thesaurus
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 30
-MIN_PREFIX_CHARS = 2          # shorter prefixes search the word itself
-MAX_PREFIX_EXPANSIONS = 50    # index terms a prefix may expand to, per field
-EXPANSION_BOOST = 0.25         # thesaurus equivalents rank below the words typed
+MIN_PREFIX_CHARS = 2  # shorter prefixes search the word itself
+MAX_PREFIX_EXPANSIONS = 50  # index terms a prefix may expand to, per field
+EXPANSION_BOOST = 0.25  # thesaurus equivalents rank below the words typed
 MAX_EXPANSIONS_PER_GROUP = 8
 # The graded tier is a disjunction of every way to hold the required number of
 # words; beyond this many ways the required number goes up.
@@ -43,7 +52,7 @@ MAX_GRADED_COMBINATIONS = 64
 
 @dataclass(frozen=True)
 class Word:
-    text: str             # folded
+    text: str  # folded
     prefix: bool = False
 
 
@@ -77,9 +86,13 @@ def _is_strict(group: Group) -> bool:
 
 def group_label(group: Group) -> str:
     """The words of a group as typed (folded), for "results without …"."""
+
     def typed(alternative: Alternative) -> str:
-        return " ".join(c.text + ("*" if c.prefix else "") if isinstance(c, Word) else '"' + " ".join(c.words) + '"'
-                        for c in alternative.clauses)
+        return " ".join(
+            c.text + ("*" if c.prefix else "") if isinstance(c, Word) else '"' + " ".join(c.words) + '"'
+            for c in alternative.clauses
+        )
+
     labels = [typed(a) for a in group.alternatives if a.boost == 1.0] or [typed(group.alternatives[0])]
     return " OR ".join(labels)
 
@@ -113,9 +126,9 @@ def graded_tiers(count: int) -> list[int]:
 
 @dataclass
 class QueryPlan:
-    groups: list[Group] = field(default_factory=list)    # all required
+    groups: list[Group] = field(default_factory=list)  # all required
     excluded: list[Clause] = field(default_factory=list)
-    text: str = ""                                       # the sanitized text
+    text: str = ""  # the sanitized text
     # A graded tier: this many of the optional groups suffice, and documents holding
     # ``above`` of them or more are left out (an earlier tier finds them; None: all of
     # them). ``min_optional`` None: every group is required.
@@ -129,7 +142,7 @@ class QueryPlan:
     def optional_groups(self) -> list[Group]:
         return [g for g in self.groups if not _is_strict(g)]
 
-    def tiers(self) -> list["QueryPlan"]:
+    def tiers(self) -> list[QueryPlan]:
         """The graded tiers of this plan, in the order they rank (none when every
         group stays required, as with one or two words)."""
         if self.min_optional is not None:
@@ -242,8 +255,7 @@ def _term_clause(term: Term) -> Clause:
 
 
 def _expansions(others: list[Term]) -> tuple[Alternative, ...]:
-    return tuple(Alternative((_term_clause(t),), EXPANSION_BOOST)
-                 for t in others[:MAX_EXPANSIONS_PER_GROUP])
+    return tuple(Alternative((_term_clause(t),), EXPANSION_BOOST) for t in others[:MAX_EXPANSIONS_PER_GROUP])
 
 
 def _expand(groups: list[Group], thesaurus: Thesaurus) -> list[Group]:
@@ -267,8 +279,11 @@ def _expand(groups: list[Group], thesaurus: Thesaurus) -> list[Group]:
             i += 1
             continue
         alternatives = group.alternatives
-        if len(alternatives) == 1 and len(alternatives[0].clauses) == 1 \
-                and isinstance(alternatives[0].clauses[0], Phrase):
+        if (
+            len(alternatives) == 1
+            and len(alternatives[0].clauses) == 1
+            and isinstance(alternatives[0].clauses[0], Phrase)
+        ):
             phrase_words = list(alternatives[0].clauses[0].words)
             match = thesaurus.match_at(phrase_words, 0)
             if match and match[0] == len(phrase_words):
@@ -280,8 +295,11 @@ def _expand(groups: list[Group], thesaurus: Thesaurus) -> list[Group]:
 
 def _without_stop_words(groups: list[Group]) -> list[Group]:
     def strip(alternative: Alternative) -> Alternative:
-        kept = tuple(c for c in alternative.clauses
-                     if not (isinstance(c, Word) and not c.prefix and is_stop_word(c.text)))
+        kept = tuple(
+            c
+            for c in alternative.clauses
+            if not (isinstance(c, Word) and not c.prefix and is_stop_word(c.text))
+        )
         return Alternative(kept, alternative.boost)
 
     stripped = []
@@ -303,8 +321,7 @@ def _without_subsumed(group: Group) -> Group:
     """
     kept: list[Alternative] = []
     for alternative in group.alternatives:
-        if not any(other.boost >= alternative.boost and _finds_all_of(other, alternative)
-                   for other in kept):
+        if not any(other.boost >= alternative.boost and _finds_all_of(other, alternative) for other in kept):
             kept.append(alternative)
     return Group(tuple(kept))
 
@@ -353,6 +370,7 @@ def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, l
     conjunction, so the engines' own scoring ranks it), and the documents holding
     every group are excluded.
     """
+
     def clause(c: Clause) -> Q | None:
         return builder.word(c) if isinstance(c, Word) else builder.phrase(c)
 
@@ -433,4 +451,3 @@ def split_field_filters(text: str | None) -> tuple[str, list[tuple[str, str]]]:
 def replace_words(text: str, corrections: dict[str, str]) -> str:
     """``text`` with every word whose folded form is a key replaced by its value."""
     return WORD_RE.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)
-

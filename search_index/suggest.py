@@ -5,9 +5,10 @@ picks the closest. An engine offers a corrected query only after running it
 under the caller's access filter and finding hits, so a suggestion never points
 at a word that only occurs in documents the caller cannot see.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .analysis import fold
 

@@ -5,6 +5,7 @@ so an English query also finds the Spanish report on the same practice. The
 expansion is boosted lower than the words typed, keeping exact-language matches
 first.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,12 +37,12 @@ class Thesaurus:
         self.max_words = max((len(t.words) for g in self.groups for t in g), default=0)
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Thesaurus":
+    def load(cls, path: str | Path | None = None) -> Thesaurus:
         text = Path(path or DEFAULT_THESAURUS_PATH).read_text(encoding="utf-8")
         return cls.parse(text)
 
     @classmethod
-    def parse(cls, text: str) -> "Thesaurus":
+    def parse(cls, text: str) -> Thesaurus:
         groups = []
         for line in text.splitlines():
             if not line.strip() or line.lstrip().startswith("#"):
@@ -71,7 +72,7 @@ class Thesaurus:
             length = len(term.words)
             if start + length > len(query_words) or length < best_length:
                 continue
-            span = query_words[start:start + length]
+            span = query_words[start : start + length]
             if not all(word_keys(w) & keys for w, keys in zip(span, term.keys)):
                 continue
             if length > best_length:
@@ -81,6 +82,7 @@ class Thesaurus:
                 if not _same_keys(other, term) and other not in others:
                     others.append(other)
         return (best_length, others) if best_length else None
+
 
 def _same_keys(a: Term, b: Term) -> bool:
     return len(a.words) == len(b.words) and all(x & y for x, y in zip(a.keys, b.keys))

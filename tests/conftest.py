@@ -1,5 +1,6 @@
 """Shared fixtures: an app with a temporary database, index and upload folder; a client
 that behaves like a browser (it sends the CSRF token from the page); builders."""
+
 from __future__ import annotations
 
 import functools
@@ -38,7 +39,7 @@ def pytest_configure(config):
 def _postgres_url(database_name: str) -> str:
     url = POSTGRES_URL
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/" + database_name))
 
@@ -46,8 +47,11 @@ def _postgres_url(database_name: str) -> str:
 @functools.cache
 def _admin_engine():
     """One pooled connection of this test process for creating and dropping databases."""
-    return create_engine(_postgres_url(urlsplit(POSTGRES_URL).path.lstrip("/") or "postgres"),
-                         isolation_level="AUTOCOMMIT", pool_size=1)
+    return create_engine(
+        _postgres_url(urlsplit(POSTGRES_URL).path.lstrip("/") or "postgres"),
+        isolation_level="AUTOCOMMIT",
+        pool_size=1,
+    )
 
 
 def _create_postgres_database(template: str | None = None) -> str:

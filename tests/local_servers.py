@@ -1,5 +1,6 @@
 """Real servers on this machine for tests: an SMTP server (aiosmtpd) that keeps what it
 receives, and the app served over HTTP for clients that speak to a real server."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,6 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
-
 
 
 def _test_ports() -> range | None:

@@ -1,4 +1,5 @@
 """Documents, their pending revisions and their attachments."""
+
 from __future__ import annotations
 
 import enum
@@ -74,9 +75,7 @@ class Document(Base):
     body_html: Mapped[str] = mapped_column(Text)
     doc_type: Mapped[DocType] = mapped_column(str_enum(DocType), index=True)
     language: Mapped[Language] = mapped_column(str_enum(Language, 5), index=True)
-    visibility: Mapped[Visibility] = mapped_column(
-        str_enum(Visibility, 16), default=Visibility.PARTICIPANTS
-    )
+    visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility, 16), default=Visibility.PARTICIPANTS)
     status: Mapped[DocumentStatus] = mapped_column(
         str_enum(DocumentStatus, 20), default=DocumentStatus.DRAFT, index=True
     )
@@ -111,9 +110,7 @@ class Document(Base):
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     tags: Mapped[list[Tag]] = relationship(secondary=document_tags, order_by=Tag.position)
-    countries: Mapped[list[Country]] = relationship(
-        secondary=document_countries, order_by=Country.code
-    )
+    countries: Mapped[list[Country]] = relationship(secondary=document_countries, order_by=Country.code)
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="document", order_by="Attachment.id", cascade="all, delete-orphan"
     )

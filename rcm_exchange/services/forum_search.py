@@ -9,6 +9,7 @@ in the same facet, under the same access filter, so no engine needed a field of 
 this module adds them to a document's entry and a query and splits them out of the
 counts again.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -34,8 +35,11 @@ def keywords(document: Document) -> list[str]:
         found.append(keyword("standing", document.standing_record.standing.value))
     for link in document.meeting_links:
         meeting = link.meeting
-        found += [keyword("meeting", meeting.id), keyword("body", meeting.body.slug),
-                  keyword("ppt_year", meeting.ppt_year)]
+        found += [
+            keyword("meeting", meeting.id),
+            keyword("body", meeting.body.slug),
+            keyword("ppt_year", meeting.ppt_year),
+        ]
     if document.call_answer is not None:
         found.append(keyword("call", document.call_answer.call_id))
     return list(dict.fromkeys(found))
@@ -43,8 +47,11 @@ def keywords(document: Document) -> list[str]:
 
 def filter_keywords(params) -> tuple[str, ...]:
     """The keywords a search's parameters require."""
-    return tuple(keyword(name, getattr(params, name)) for name in KEYWORD_PARAMETERS
-                 if getattr(params, name, None) not in (None, ""))
+    return tuple(
+        keyword(name, getattr(params, name))
+        for name in KEYWORD_PARAMETERS
+        if getattr(params, name, None) not in (None, "")
+    )
 
 
 def split_facets(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
@@ -64,6 +71,8 @@ def facet_labels(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, objec
     meeting_ids = [int(k) for k in facets.get("meeting", {}) if k.isdigit()]
     body_slugs = list(facets.get("body", {}))
     return {
-        "meeting": {str(m.id): m for m in db.session.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids)))},
+        "meeting": {
+            str(m.id): m for m in db.session.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids)))
+        },
         "body": {b.slug: b for b in db.session.scalars(select(RcmBody).where(RcmBody.slug.in_(body_slugs)))},
     }

@@ -1,6 +1,7 @@
 """Reference data loaded by ``flask rcm init``: countries, the forum's organizations and
 the starting tag taxonomy. Loading is idempotent: it adds what is missing and brings
 names up to date, and never deletes what the Secretariat added."""
+
 from __future__ import annotations
 
 import gettext
@@ -20,12 +21,21 @@ OBSERVER_STATES = ("AR", "CO", "EC", "JM", "PE")
 OBSERVER_ORGANIZATIONS = (
     ("IACHR", "Inter-American Commission on Human Rights", "Comisión Interamericana de Derechos Humanos"),
     ("IOM", "International Organization for Migration", "Organización Internacional para las Migraciones"),
-    ("ECLAC/CELADE", "Economic Commission for Latin America and the Caribbean – Latin American and Caribbean Demographic Centre",
-     "Comisión Económica para América Latina y el Caribe – Centro Latinoamericano y Caribeño de Demografía"),
-    ("UNHCR", "Office of the United Nations High Commissioner for Refugees",
-     "Oficina del Alto Comisionado de las Naciones Unidas para los Refugiados"),
-    ("OHCHR", "Office of the United Nations High Commissioner for Human Rights",
-     "Oficina del Alto Comisionado de las Naciones Unidas para los Derechos Humanos"),
+    (
+        "ECLAC/CELADE",
+        "Economic Commission for Latin America and the Caribbean – Latin American and Caribbean Demographic Centre",
+        "Comisión Económica para América Latina y el Caribe – Centro Latinoamericano y Caribeño de Demografía",
+    ),
+    (
+        "UNHCR",
+        "Office of the United Nations High Commissioner for Refugees",
+        "Oficina del Alto Comisionado de las Naciones Unidas para los Refugiados",
+    ),
+    (
+        "OHCHR",
+        "Office of the United Nations High Commissioner for Human Rights",
+        "Oficina del Alto Comisionado de las Naciones Unidas para los Derechos Humanos",
+    ),
     ("SICA", "Central American Integration System", "Sistema de la Integración Centroamericana"),
     ("UNFPA", "United Nations Population Fund", "Fondo de Población de las Naciones Unidas"),
     ("SEGIB", "Ibero-American General Secretariat", "Secretaría General Iberoamericana"),
@@ -35,8 +45,12 @@ OBSERVER_ORGANIZATIONS = (
     ("UNDP", "United Nations Development Programme", "Programa de las Naciones Unidas para el Desarrollo"),
 )
 
-SECRETARIAT = ("TS", "Technical Secretariat of the Regional Conference on Migration",
-               "Secretaría Técnica de la Conferencia Regional sobre Migración", "CR")
+SECRETARIAT = (
+    "TS",
+    "Technical Secretariat of the Regional Conference on Migration",
+    "Secretaría Técnica de la Conferencia Regional sobre Migración",
+    "CR",
+)
 
 
 @dataclass(frozen=True)
@@ -51,18 +65,30 @@ class TagSeed:
 
 # The forum's three pillars first, then common themes.
 TAXONOMY = (
-    TagSeed("human-rights-of-migrants", "Human rights of migrants", "Derechos humanos de las personas migrantes",
-            "Regional efforts to protect the human rights of migrants, whatever their status.",
-            "Esfuerzos regionales para proteger los derechos humanos de las personas migrantes, cualquiera sea su condición.",
-            True),
-    TagSeed("integrity-laws-borders-security", "Integrity of migration laws, borders and national security",
-            "Integridad de las leyes migratorias, fronteras y seguridad nacional",
-            "Strengthening the integrity of each member state's immigration laws, borders and national security.",
-            "Fortalecimiento de la integridad de las leyes migratorias, las fronteras y la seguridad nacional de cada país miembro.",
-            True),
-    TagSeed("migration-and-development", "Migration and development", "Migración y desarrollo",
-            "The links between migration and economic and social development.",
-            "Los vínculos entre la migración y el desarrollo económico y social.", True),
+    TagSeed(
+        "human-rights-of-migrants",
+        "Human rights of migrants",
+        "Derechos humanos de las personas migrantes",
+        "Regional efforts to protect the human rights of migrants, whatever their status.",
+        "Esfuerzos regionales para proteger los derechos humanos de las personas migrantes, cualquiera sea su condición.",
+        True,
+    ),
+    TagSeed(
+        "integrity-laws-borders-security",
+        "Integrity of migration laws, borders and national security",
+        "Integridad de las leyes migratorias, fronteras y seguridad nacional",
+        "Strengthening the integrity of each member state's immigration laws, borders and national security.",
+        "Fortalecimiento de la integridad de las leyes migratorias, las fronteras y la seguridad nacional de cada país miembro.",
+        True,
+    ),
+    TagSeed(
+        "migration-and-development",
+        "Migration and development",
+        "Migración y desarrollo",
+        "The links between migration and economic and social development.",
+        "Los vínculos entre la migración y el desarrollo económico y social.",
+        True,
+    ),
     TagSeed("trafficking-in-persons", "Trafficking in persons", "Trata de personas"),
     TagSeed("migrant-smuggling", "Migrant smuggling", "Tráfico ilícito de migrantes"),
     TagSeed("children-and-adolescents", "Children and adolescents", "Niñez y adolescencia"),
@@ -104,8 +130,14 @@ def load_countries() -> dict[str, Country]:
     return existing
 
 
-def _upsert_organization(existing: dict[str, Organization], acronym: str, name: str, name_es: str,
-                         kind: OrganizationKind, country_code: str | None) -> None:
+def _upsert_organization(
+    existing: dict[str, Organization],
+    acronym: str,
+    name: str,
+    name_es: str,
+    kind: OrganizationKind,
+    country_code: str | None,
+) -> None:
     # Seeded once: afterwards the Secretariat keeps organizations up to date on the site.
     if acronym in existing:
         return

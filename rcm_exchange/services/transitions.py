@@ -13,6 +13,7 @@ this table, so a new move is one entry here (plus its words in the catalogue).
 This module declares and derives only: it reads no database, so schemas and labels can
 import it.
 """
+
 from __future__ import annotations
 
 import enum
@@ -34,9 +35,9 @@ class Claim(enum.Enum):
     """What a move does to the moderator who holds the item."""
 
     KEEP = "keep"
-    TAKE = "take"      # the acting moderator holds it
+    TAKE = "take"  # the acting moderator holds it
     ASSIGN = "assign"  # the moderator it is handed to holds it
-    CLEAR = "clear"    # nobody holds it
+    CLEAR = "clear"  # nobody holds it
 
 
 class Audience(enum.Enum):
@@ -44,8 +45,8 @@ class Audience(enum.Enum):
     document they may no longer open."""
 
     MODERATORS = "moderators"  # every active moderator
-    AUTHOR = "author"          # whoever wrote the document, or the revision it decides
-    ASSIGNEE = "assignee"      # the moderator the item now goes to
+    AUTHOR = "author"  # whoever wrote the document, or the revision it decides
+    ASSIGNEE = "assignee"  # the moderator the item now goes to
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Answer:
 
     target: DocumentStatus
     stamps: tuple[str, ...]  # instead of the move's own stamps
-    notice: Notice           # to the moderator who asked, instead of the move's own notice
+    notice: Notice  # to the moderator who asked, instead of the move's own notice
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,9 @@ class Transition:
     sources: frozenset[DocumentStatus]
     target: DocumentStatus
     capability: str
-    done_label: LazyString    # past tense: "the document was %(action)s"
+    done_label: LazyString  # past tense: "the document was %(action)s"
     button_label: LazyString  # what the button that makes the move says
-    audit_label: LazyString   # what history pages and the audit log call the event
+    audit_label: LazyString  # what history pages and the audit log call the event
     # Once a moderator has claimed an item, only they (or a lead moderator) act on it.
     claimant_only: bool = False
     claim: Claim = Claim.KEEP
@@ -96,53 +97,152 @@ class Transition:
     button_class: str = ""
 
 
-TRANSITIONS: dict[str, Transition] = {rule.name: rule for rule in (
-    Transition("submit", frozenset({S.DRAFT, S.CHANGES_REQUESTED}), S.SUBMITTED, SUBMIT,
-               _l("submitted"), _l("Submit for review"), _l("Submitted"), stamps=("submitted_at",),
-               answer=Answer(S.IN_REVIEW, ("resubmitted_at",), Notice(Audience.ASSIGNEE, "resubmitted")),
-               notice=Notice(Audience.MODERATORS, "submitted")),
-    Transition("withdraw", frozenset({S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED}), S.DRAFT, SUBMIT,
-               _l("withdrawn"), _l("Withdraw"), _l("Withdrawn"), claim=Claim.CLEAR,
-               revision_stamps=("decided_at",), clears=("resubmitted_at",)),
-    Transition("claim", frozenset({S.SUBMITTED}), S.IN_REVIEW, REVIEW,
-               _l("claimed"), _l("Claim"), _l("Claimed for review"), claim=Claim.TAKE,
-               notice=Notice(Audience.AUTHOR, "claimed"), in_api=True, on_review_page=True,
-               in_bulk_choice=True),
-    Transition("release", frozenset({S.IN_REVIEW}), S.SUBMITTED, REVIEW,
-               _l("released"), _l("Release to the queue"), _l("Released to the queue"),
-               claimant_only=True, claim=Claim.CLEAR, on_review_page=True,
-               button_class="secondary outline"),
-    Transition("reassign", frozenset({S.SUBMITTED, S.IN_REVIEW}), S.IN_REVIEW, REVIEW,
-               _l("reassigned"), _l("Reassign"), _l("Reassigned"), claimant_only=True,
-               claim=Claim.ASSIGN, notice=Notice(Audience.ASSIGNEE, "assigned")),
-    Transition("approve", frozenset({S.IN_REVIEW}), S.PUBLISHED, REVIEW,
-               _l("approved"), _l("Approve"), _l("Approved"), claimant_only=True,
-               claim=Claim.CLEAR, stamps=("published_at",), revision_stamps=("decided_at",),
-               clears=("resubmitted_at",),
-               notice=Notice(Audience.AUTHOR, "approved"), decision=True, in_api=True,
-               on_review_page=True, in_bulk_choice=True),
-    Transition("request_changes", frozenset({S.IN_REVIEW}), S.CHANGES_REQUESTED, REVIEW,
-               _l("sent back for changes"), _l("Request changes"), _l("Changes requested"),
-               claimant_only=True, claim=Claim.CLEAR, comment_required=True,
-               notice=Notice(Audience.AUTHOR, "changes_requested"), decision=True, in_api=True,
-               on_review_page=True, in_bulk_choice=True, button_class="secondary"),
-    Transition("reject", frozenset({S.IN_REVIEW}), S.REJECTED, REVIEW,
-               _l("rejected"), _l("Reject"), _l("Rejected"), claimant_only=True,
-               claim=Claim.CLEAR, comment_required=True, revision_stamps=("decided_at",),
-               clears=("resubmitted_at",),
-               notice=Notice(Audience.AUTHOR, "rejected"), decision=True, in_api=True,
-               on_review_page=True, in_bulk_choice=True, button_class="secondary outline"),
-    Transition("archive", frozenset({S.PUBLISHED}), S.ARCHIVED, REVIEW,
-               _l("archived"), _l("Archive"), _l("Archived"), drops_revisions=True,
-               notice=Notice(Audience.AUTHOR, "archived"), in_api=True, on_review_page=True,
-               button_class="secondary"),
-)}
+TRANSITIONS: dict[str, Transition] = {
+    rule.name: rule
+    for rule in (
+        Transition(
+            "submit",
+            frozenset({S.DRAFT, S.CHANGES_REQUESTED}),
+            S.SUBMITTED,
+            SUBMIT,
+            _l("submitted"),
+            _l("Submit for review"),
+            _l("Submitted"),
+            stamps=("submitted_at",),
+            answer=Answer(S.IN_REVIEW, ("resubmitted_at",), Notice(Audience.ASSIGNEE, "resubmitted")),
+            notice=Notice(Audience.MODERATORS, "submitted"),
+        ),
+        Transition(
+            "withdraw",
+            frozenset({S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED}),
+            S.DRAFT,
+            SUBMIT,
+            _l("withdrawn"),
+            _l("Withdraw"),
+            _l("Withdrawn"),
+            claim=Claim.CLEAR,
+            revision_stamps=("decided_at",),
+            clears=("resubmitted_at",),
+        ),
+        Transition(
+            "claim",
+            frozenset({S.SUBMITTED}),
+            S.IN_REVIEW,
+            REVIEW,
+            _l("claimed"),
+            _l("Claim"),
+            _l("Claimed for review"),
+            claim=Claim.TAKE,
+            notice=Notice(Audience.AUTHOR, "claimed"),
+            in_api=True,
+            on_review_page=True,
+            in_bulk_choice=True,
+        ),
+        Transition(
+            "release",
+            frozenset({S.IN_REVIEW}),
+            S.SUBMITTED,
+            REVIEW,
+            _l("released"),
+            _l("Release to the queue"),
+            _l("Released to the queue"),
+            claimant_only=True,
+            claim=Claim.CLEAR,
+            on_review_page=True,
+            button_class="secondary outline",
+        ),
+        Transition(
+            "reassign",
+            frozenset({S.SUBMITTED, S.IN_REVIEW}),
+            S.IN_REVIEW,
+            REVIEW,
+            _l("reassigned"),
+            _l("Reassign"),
+            _l("Reassigned"),
+            claimant_only=True,
+            claim=Claim.ASSIGN,
+            notice=Notice(Audience.ASSIGNEE, "assigned"),
+        ),
+        Transition(
+            "approve",
+            frozenset({S.IN_REVIEW}),
+            S.PUBLISHED,
+            REVIEW,
+            _l("approved"),
+            _l("Approve"),
+            _l("Approved"),
+            claimant_only=True,
+            claim=Claim.CLEAR,
+            stamps=("published_at",),
+            revision_stamps=("decided_at",),
+            clears=("resubmitted_at",),
+            notice=Notice(Audience.AUTHOR, "approved"),
+            decision=True,
+            in_api=True,
+            on_review_page=True,
+            in_bulk_choice=True,
+        ),
+        Transition(
+            "request_changes",
+            frozenset({S.IN_REVIEW}),
+            S.CHANGES_REQUESTED,
+            REVIEW,
+            _l("sent back for changes"),
+            _l("Request changes"),
+            _l("Changes requested"),
+            claimant_only=True,
+            claim=Claim.CLEAR,
+            comment_required=True,
+            notice=Notice(Audience.AUTHOR, "changes_requested"),
+            decision=True,
+            in_api=True,
+            on_review_page=True,
+            in_bulk_choice=True,
+            button_class="secondary",
+        ),
+        Transition(
+            "reject",
+            frozenset({S.IN_REVIEW}),
+            S.REJECTED,
+            REVIEW,
+            _l("rejected"),
+            _l("Reject"),
+            _l("Rejected"),
+            claimant_only=True,
+            claim=Claim.CLEAR,
+            comment_required=True,
+            revision_stamps=("decided_at",),
+            clears=("resubmitted_at",),
+            notice=Notice(Audience.AUTHOR, "rejected"),
+            decision=True,
+            in_api=True,
+            on_review_page=True,
+            in_bulk_choice=True,
+            button_class="secondary outline",
+        ),
+        Transition(
+            "archive",
+            frozenset({S.PUBLISHED}),
+            S.ARCHIVED,
+            REVIEW,
+            _l("archived"),
+            _l("Archive"),
+            _l("Archived"),
+            drops_revisions=True,
+            notice=Notice(Audience.AUTHOR, "archived"),
+            in_api=True,
+            on_review_page=True,
+            button_class="secondary",
+        ),
+    )
+}
 
 # The actions of POST /documents/<id>/review, as the API contract names them.
 REVIEW_ACTIONS = tuple(name for name, rule in TRANSITIONS.items() if rule.in_api)
 # The review page's buttons: the API's actions, then those only the pages offer.
 PAGE_ACTIONS = REVIEW_ACTIONS + tuple(
-    name for name, rule in TRANSITIONS.items() if rule.on_review_page and not rule.in_api)
+    name for name, rule in TRANSITIONS.items() if rule.on_review_page and not rule.in_api
+)
 BULK_ACTIONS = tuple(name for name, rule in TRANSITIONS.items() if rule.in_bulk_choice)
 # Moves that must say why: the submitter reads the comment.
 COMMENT_REQUIRED = frozenset(name for name, rule in TRANSITIONS.items() if rule.comment_required)

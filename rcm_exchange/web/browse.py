@@ -1,4 +1,5 @@
 """Browsing besides search: by pillar and theme, country, organization, type and year."""
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -19,8 +20,9 @@ def _listing(kind: str, **names):
     narrowing = {"doc_type": request.args.get("type") or None, "year": _int_arg("year")}
     narrowing.update({key: value for key, value in names.items() if value is not None})
     result = browse.listing(current_user, page=_int_arg("page") or 1, **narrowing)
-    return render_template("browse/listing.html", kind=kind, listing=result,
-                           chosen=result.chosen, documents=result.documents)
+    return render_template(
+        "browse/listing.html", kind=kind, listing=result, chosen=result.chosen, documents=result.documents
+    )
 
 
 @bp.get("/")
@@ -30,14 +32,16 @@ def topics():
 
 @bp.get("/countries")
 def countries():
-    return render_template("browse/countries.html",
-                           overview=browse.country_overview(current_user, current_language()))
+    return render_template(
+        "browse/countries.html", overview=browse.country_overview(current_user, current_language())
+    )
 
 
 @bp.get("/organizations")
 def organizations():
-    return render_template("browse/organizations.html",
-                           groups=browse.organization_overview(current_user, current_language()))
+    return render_template(
+        "browse/organizations.html", groups=browse.organization_overview(current_user, current_language())
+    )
 
 
 @bp.get("/types")

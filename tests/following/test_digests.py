@@ -1,6 +1,7 @@
 """Digests by mail, through a real SMTP server: once per period even with two workers,
 never empty, checked against the recipient's access at send time, in their language,
 with an unsubscribe link that needs no sign-in."""
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,9 @@ def app_config(smtp_port):
 
 
 def follow_topic(user, slug=TOPIC, frequency=Frequency.DAILY) -> Subscription:
-    subscription, _ = following.follow(user, {"kind": SubscriptionKind.TOPIC, "tag": [slug],
-                                              "frequency": frequency})
+    subscription, _ = following.follow(
+        user, {"kind": SubscriptionKind.TOPIC, "tag": [slug], "frequency": frequency}
+    )
     return subscription
 
 
@@ -162,8 +164,9 @@ def test_a_mail_programs_one_click_unsubscribe_stops_the_digests_subscriptions(a
     published_now(tags=(TOPIC,))
     following.send_due_digests(a_day_later())
     header_url = inbox.messages[0]["List-Unsubscribe"].strip("<>")
-    response = client.post(header_url.removeprefix("https://rcm.example.org"),
-                           data={"List-Unsubscribe": "One-Click"})
+    response = client.post(
+        header_url.removeprefix("https://rcm.example.org"), data={"List-Unsubscribe": "One-Click"}
+    )
     assert response.status_code == 200
     assert db.session.scalar(select(Subscription.id)) is None
 

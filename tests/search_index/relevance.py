@@ -8,6 +8,7 @@ engine suggests a correction, the suggestion is followed, as the search page doe
 ``precision_at_5`` is the mean, over the queries, of the share of the (at most
 five) top results that are relevant; the benchmarks reuse it.
 """
+
 from dataclasses import dataclass
 
 from search_index import AccessFilter, SearchQuery

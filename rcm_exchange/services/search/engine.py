@@ -1,14 +1,15 @@
 """This process's search engine: opened once per backend and options, and the lock
 that lets one drainer at a time write to the index. What the options are, and what
 kind of lock an index takes, is the engine's own business (``search_index``)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import search_index
 from flask import current_app
 
+import search_index
 from rcm_exchange.config import search_engine_options
 
 
