@@ -231,13 +231,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default="-", help="JSON Lines file (default: standard output)")
     args = parser.parse_args()
-    out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
-    with out:
-        for doc in generate(args.size, args.seed):
-            out.write(
-                json.dumps({**doc, "published_at": doc["published_at"].isoformat()}, ensure_ascii=False)
-                + "\n"
-            )
+    if args.out == "-":
+        write_json_lines(sys.stdout, args.size, args.seed)
+    else:
+        with open(args.out, "w", encoding="utf-8") as out:
+            write_json_lines(out, args.size, args.seed)
+
+
+def write_json_lines(out, size: int, seed: int) -> None:
+    for doc in generate(size, seed):
+        out.write(
+            json.dumps({**doc, "published_at": doc["published_at"].isoformat()}, ensure_ascii=False) + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -182,9 +182,11 @@ class PagesBench(Bench):
         if self.database != "postgres":
             return
         app = self.make_app()
-        with app.app_context():
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(text("ANALYZE"))
+        with (
+            app.app_context(),
+            db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+        ):
+            connection.execute(text("ANALYZE"))
 
     # -- statements ----------------------------------------------------------------------
 

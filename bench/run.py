@@ -237,15 +237,25 @@ class Bench:
         )
         if engine == "postgres":
             env.update({"RCM_SEARCH_DSN": self.postgres_url, "RCM_SEARCH_SCHEMA": BENCH_SCHEMA})
-        log = open(self.workdir / f"gunicorn-{engine}.log", "w")
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        process = subprocess.Popen(
-            [str(gunicorn), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "120", "wsgi:app"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
+        # gunicorn writes to its own copy of the file handle; this process closes its copy.
+        with open(self.workdir / f"gunicorn-{engine}.log", "w") as log:
+            process = subprocess.Popen(
+                [
+                    str(gunicorn),
+                    "-w",
+                    str(WORKERS),
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "--timeout",
+                    "120",
+                    "wsgi:app",
+                ],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
@@ -254,7 +264,7 @@ class Bench:
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start; see {log.name}")
+                    raise RuntimeError(f"gunicorn did not start; see {log.name}") from None
                 time.sleep(0.3)
         return process, base
 
@@ -443,7 +453,8 @@ def _build_time(seconds: float) -> str:
 
 def render(rows: list[dict], path: str) -> str:
     lines = [
-        f"| engine | documents | build | index size | raw p50 / p95 | app p50 / p95 (`{path}`) | app / raw p95 "
+        "| engine | documents | build | index size | raw p50 / p95 "
+        f"| app p50 / p95 (`{path}`) | app / raw p95 "
         "| requests/s (2 workers) | approve → searchable | worker RSS | precision@5 |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]

@@ -85,7 +85,7 @@ class Browser:
         )[0]
 
     def sign_out(self) -> None:
-        status, page = self.request("GET", "/")
+        _status, page = self.request("GET", "/")
         self.request("POST", "/auth/sign-out", {"csrf_token": CSRF.search(page).group(1)})
 
 
@@ -225,8 +225,10 @@ def main() -> None:
     allowed = int(args.limit.split()[0]) * (60 if "second" in args.limit else 1)
     print(f"storage {args.storage}, {WORKERS} gunicorn workers, limit {args.limit} per account")
     print(
-        f"{attackers} attacker addresses, {result['elapsed']:.0f} s, {sum(answers.values())} wrong-password requests: "
-        f"{answers[401]} checked (401), {answers[429]} refused (429), others {sum(answers.values()) - answers[401] - answers[429]}"
+        f"{attackers} attacker addresses, {result['elapsed']:.0f} s, "
+        f"{sum(answers.values())} wrong-password requests: "
+        f"{answers[401]} checked (401), {answers[429]} refused (429), "
+        f"others {sum(answers.values()) - answers[401] - answers[429]}"
     )
     print(
         f"guessing rate achieved: {per_minute:.1f} per minute on average, at most {result['busiest_minute']} "

@@ -35,7 +35,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -319,20 +319,16 @@ class PostgresEngine(BaseEngine):
             raise IndexCorrupt(f"search index cannot be read: {error}") from None
         except psycopg.OperationalError as error:
             self._local.connection = None
-            try:
+            with suppress(psycopg.Error):
                 connection.close()
-            except psycopg.Error:
-                pass
             raise SearchUnavailable(f"search database unavailable: {error}") from None
 
     def close(self) -> None:
         with self._lock:
             connections, self._connections = self._connections, []
         for connection in connections:
-            try:
+            with suppress(psycopg.Error):
                 connection.close()
-            except psycopg.Error:
-                pass
         self._local = threading.local()
 
     # -- schema ------------------------------------------------------------------------
@@ -378,7 +374,8 @@ class PostgresEngine(BaseEngine):
     def _text_index_method(self, connection) -> str | None:
         """``rum`` or ``gin``: how the text columns are indexed (None before they are)."""
         row = connection.execute(
-            "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.oid = to_regclass(%s)",
+            "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+            "WHERE c.oid = to_regclass(%s)",
             (f"{self.schema}.documents_tsv_en_idx",),
         ).fetchone()
         return row[0] if row else None
@@ -685,8 +682,10 @@ class PostgresEngine(BaseEngine):
         connection.execute(
             sql.SQL("""
             INSERT INTO {vocabulary} (word, documents)
-            SELECT w, count(*) FROM {documents} d, unnest(d.spell) AS w WHERE d.id = ANY(%s) GROUP BY w
-            ON CONFLICT (word) DO UPDATE SET documents = {vocabulary}.documents + EXCLUDED.documents""").format(
+            SELECT w, count(*) FROM {documents} d, unnest(d.spell) AS w
+            WHERE d.id = ANY(%s) GROUP BY w
+            ON CONFLICT (word)
+            DO UPDATE SET documents = {vocabulary}.documents + EXCLUDED.documents""").format(
                 vocabulary=self._name("vocabulary"), documents=self._name("documents")
             ),
             ([d["id"] for d in documents],),
@@ -703,8 +702,10 @@ class PostgresEngine(BaseEngine):
             rows = connection.execute(
                 sql.SQL("""
                 SELECT w,
-                       ARRAY(SELECT lexeme FROM unnest(to_tsvector({en}::regconfig, w)) ORDER BY positions[1]),
-                       ARRAY(SELECT lexeme FROM unnest(to_tsvector({es}::regconfig, w)) ORDER BY positions[1])
+                       ARRAY(SELECT lexeme FROM unnest(to_tsvector({en}::regconfig, w))
+                             ORDER BY positions[1]),
+                       ARRAY(SELECT lexeme FROM unnest(to_tsvector({es}::regconfig, w))
+                             ORDER BY positions[1])
                 FROM unnest(%s::text[]) AS w""").format(
                     en=sql.Literal(self._config("en")), es=sql.Literal(self._config("es"))
                 ),
@@ -781,7 +782,8 @@ class PostgresEngine(BaseEngine):
                     c AS (SELECT id, published FROM m ORDER BY proxy DESC, published DESC, id
                           LIMIT {candidates}),
                     ordered AS (
-                        SELECT d.id, d.published, 0 AS tier, {rank}::float8 AS sort_key, {rank}::float8 AS score
+                        SELECT d.id, d.published, 0 AS tier,
+                               {rank}::float8 AS sort_key, {rank}::float8 AS score
                         FROM (SELECT c.id, c.published, t.tsv_en || ''::tsvector AS tsv_en,
                                      t.tsv_es || ''::tsvector AS tsv_es
                               FROM c JOIN {documents} t ON t.id = c.id OFFSET 0) AS d
@@ -935,7 +937,8 @@ class PostgresEngine(BaseEngine):
                     lexeme
                     for lexeme, count in connection.execute(
                         sql.SQL(
-                            "SELECT lexeme, coalesce(array_length(positions, 1), 1) FROM unnest(to_tsvector({}::regconfig, %s))"
+                            "SELECT lexeme, coalesce(array_length(positions, 1), 1) "
+                            "FROM unnest(to_tsvector({}::regconfig, %s))"
                         ).format(sql.Literal(self._config(language))),
                         (text,),
                     )
@@ -955,7 +958,7 @@ class PostgresEngine(BaseEngine):
                         (candidates, [tsquery_lexeme(t) for t in candidates]),
                     )
                 )
-                weighted = key_terms(tokens, lambda t: frequencies.get(t, 0), total)
+                weighted = key_terms(tokens, lambda t, counted=frequencies: counted.get(t, 0), total)
                 if weighted:
                     queries[language] = weighted
             if not queries:

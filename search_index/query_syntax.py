@@ -371,55 +371,72 @@ def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, l
     every group are excluded.
     """
 
-    def clause(c: Clause) -> Q | None:
-        return builder.word(c) if isinstance(c, Word) else builder.phrase(c)
-
-    def compiled(group: Group) -> Q | None:
-        options = []
-        for alternative in group.alternatives:
-            parts = [clause(c) for c in alternative.clauses]
-            if any(p is None for p in parts):
-                continue
-            query = parts[0] if len(parts) == 1 else builder.all_of(parts)
-            options.append(query if alternative.boost == 1.0 else builder.boosted(query, alternative.boost))
-        if not options:
-            return None
-        return options[0] if len(options) == 1 else builder.any_of(options)
-
-    def conjunction(queries: list[Q]) -> Q:
-        return queries[0] if len(queries) == 1 else builder.all_of(queries)
-
-    excluded = [q for q in map(clause, plan.excluded) if q is not None]
+    excluded = [q for q in (_compile_clause(builder, c) for c in plan.excluded) if q is not None]
     if plan.min_optional is None:
-        required = []
-        for group in plan.groups:
-            query = compiled(group)
-            if query is None:
-                return None, [], False
-            required.append(query)
-        return (conjunction(required) if required else None), excluded, True
-    strict, optional, complete = [], [], True
+        return _compile_required_groups(plan, builder, excluded)
+    return _compile_graded_tier(plan, plan.min_optional, builder, excluded)
+
+
+def _compile_clause(builder: QueryBuilder[Q], clause: Clause) -> Q | None:
+    return builder.word(clause) if isinstance(clause, Word) else builder.phrase(clause)
+
+
+def _compile_group(builder: QueryBuilder[Q], group: Group) -> Q | None:
+    """Any of the group's alternatives, each all of its clauses; None if none can match."""
+    options = []
+    for alternative in group.alternatives:
+        parts = [_compile_clause(builder, c) for c in alternative.clauses]
+        if any(p is None for p in parts):
+            continue
+        query = parts[0] if len(parts) == 1 else builder.all_of(parts)
+        options.append(query if alternative.boost == 1.0 else builder.boosted(query, alternative.boost))
+    if not options:
+        return None
+    return options[0] if len(options) == 1 else builder.any_of(options)
+
+
+def _conjunction(builder: QueryBuilder[Q], queries: list[Q]) -> Q:
+    return queries[0] if len(queries) == 1 else builder.all_of(queries)
+
+
+def _compile_required_groups(
+    plan: QueryPlan, builder: QueryBuilder[Q], excluded: list[Q]
+) -> tuple[Q | None, list[Q], bool]:
+    """Every group is required: a group that cannot match means nothing can."""
+    required = []
     for group in plan.groups:
-        query = compiled(group)
+        query = _compile_group(builder, group)
+        if query is None:
+            return None, [], False
+        required.append(query)
+    return (_conjunction(builder, required) if required else None), excluded, True
+
+
+def _compile_graded_tier(
+    plan: QueryPlan, min_optional: int, builder: QueryBuilder[Q], excluded: list[Q]
+) -> tuple[Q | None, list[Q], bool]:
+    """The strict groups and at least ``min_optional`` optional ones, without the documents
+    that hold ``plan.above`` (by default all) optional groups."""
+    strict, optional = [], []
+    for group in plan.groups:
+        query = _compile_group(builder, group)
         if _is_strict(group):
             if query is None:
                 return None, [], False
             strict.append(query)
-        elif query is None:
-            complete = False
-        else:
+        elif query is not None:  # an optional group the index lacks is one no document holds
             optional.append(query)
-    if len(optional) < plan.min_optional:
+    if len(optional) < min_optional:
         return None, [], False
 
     def at_least(needed: int) -> Q:
-        choices = [conjunction(list(chosen)) for chosen in combinations(optional, needed)]
+        choices = [_conjunction(builder, list(chosen)) for chosen in combinations(optional, needed)]
         return choices[0] if len(choices) == 1 else builder.any_of(choices)
 
-    positive = conjunction(strict + [at_least(plan.min_optional)])
+    positive = _conjunction(builder, strict + [at_least(min_optional)])
     above = plan.above if plan.above is not None else len(plan.optional_groups())
     if above <= len(optional):  # else no document can hold that many: nothing to leave out
-        excluded.append(conjunction(strict + [at_least(above)]))
+        excluded.append(_conjunction(builder, strict + [at_least(above)]))
     return positive, excluded, True
 
 

@@ -8,6 +8,7 @@ query built here; user text never goes through tantivy's query parser.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -484,7 +485,7 @@ class TantivyEngine(DirectoryEngine):
         for language in STEM_LANGUAGES:
             tokens = self.analyzers[ANALYZER[language]].analyze(text)
             field = f"body_{language}"
-            for term, weight in key_terms(tokens, lambda t: searcher.doc_freq(field, t), total):
+            for term, weight in key_terms(tokens, functools.partial(searcher.doc_freq, field), total):
                 for name, boost in (("body", 1.0), ("title", 2.0)):
                     should.append(
                         (

@@ -73,7 +73,7 @@ class Thesaurus:
             if start + length > len(query_words) or length < best_length:
                 continue
             span = query_words[start : start + length]
-            if not all(word_keys(w) & keys for w, keys in zip(span, term.keys)):
+            if not all(word_keys(w) & keys for w, keys in zip(span, term.keys, strict=True)):
                 continue
             if length > best_length:
                 best_length, others = length, []
@@ -85,4 +85,4 @@ class Thesaurus:
 
 
 def _same_keys(a: Term, b: Term) -> bool:
-    return len(a.words) == len(b.words) and all(x & y for x, y in zip(a.keys, b.keys))
+    return len(a.words) == len(b.words) and all(x & y for x, y in zip(a.keys, b.keys, strict=True))

@@ -14,7 +14,7 @@ import os
 import struct
 import threading
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -277,17 +277,13 @@ class WhooshEngine(DirectoryEngine):
     def _forget_index(self) -> None:
         with self._lock:
             for searcher in self._searchers:
-                try:
+                with suppress(_BROKEN):
                     searcher.close()
-                except _BROKEN:
-                    pass
             self._searchers = []
             self._local = threading.local()
             if self._ix is not None:
-                try:
+                with suppress(_BROKEN):
                     self._ix.close()
-                except _BROKEN:
-                    pass
             self._ix = None
 
     def _create_empty_index(self) -> None:

@@ -10,6 +10,7 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from aiosmtpd.controller import Controller
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -18,6 +19,7 @@ from rcm_exchange import create_app
 from rcm_exchange.extensions import db
 from tests.builders import PASSWORD
 from tests.clients import new_browser, sign_in
+from tests.local_servers import Inbox, free_test_port
 
 POSTGRES_URL = os.environ.get("RCM_TEST_POSTGRES_URL")
 RAM_DISK = "/dev/shm"
@@ -242,3 +244,18 @@ def login_as(app):
         return signed_in_browser
 
     return signed_in
+
+
+@pytest.fixture
+def smtp_port():
+    return free_test_port()
+
+
+@pytest.fixture
+def inbox(smtp_port):
+    """A local SMTP server on ``smtp_port`` that keeps what it receives."""
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield handler
+    controller.stop()

@@ -16,7 +16,7 @@ from rcm_exchange.services import review
 from tests.builders import make_document, make_user
 from tests.clients import api_client
 from tests.conftest import on_both_databases
-from tests.local_servers import Inbox, smtp_port  # noqa: F401 - fixture
+from tests.local_servers import Inbox
 from tests.web.test_attachments_and_visibility import PNG
 from tests.web.test_document_pages import create
 

@@ -163,7 +163,7 @@ def _refuse_nul_characters(value, path: str = "") -> None:
             )
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_nul_characters(item, str(key) if not path else path)
+            _refuse_nul_characters(item, path or str(key))
     elif isinstance(value, list):
         for item in value:
             _refuse_nul_characters(item, path)

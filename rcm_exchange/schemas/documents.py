@@ -220,7 +220,9 @@ class DocumentOutSchema(_DocumentContentOutSchema):
     def _meetings(self, document) -> list[dict]:
         return [
             {"meeting": link.meeting.slug, "role": link.role.value}
-            for link in sorted(document.meeting_links, key=lambda l: (l.meeting.starts_on, l.role.value))
+            for link in sorted(
+                document.meeting_links, key=lambda each: (each.meeting.starts_on, each.role.value)
+            )
         ]
 
     def _url(self, document) -> str:

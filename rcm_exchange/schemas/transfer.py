@@ -26,7 +26,8 @@ class ImportLineSchema(DocumentSchema):
         fields.Nested(MeetingLinkInSchema),
         load_default=list,
         metadata={
-            "description": 'Meetings it was presented at or adopted at: [{"meeting": "rcgm-27", "role": ...}].'
+            "description": "Meetings it was presented at or adopted at: "
+            '[{"meeting": "rcgm-27", "role": ...}].'
         },
     )
     call = Text(

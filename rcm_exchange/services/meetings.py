@@ -72,7 +72,8 @@ BODIES = (
         "trafficking-smuggling-network",
         BodyKind.LIAISON_NETWORK,
         "Liaison Officers Network to Combat Migrant Smuggling and Trafficking in Persons",
-        "Red de Funcionarios de Enlace para el Combate al Tráfico Ilícito de Migrantes y la Trata de Personas",
+        "Red de Funcionarios de Enlace para el Combate al Tráfico Ilícito de Migrantes "
+        "y la Trata de Personas",
     ),
     ("ad-hoc-group", BodyKind.AD_HOC_GROUP, "Ad hoc groups", "Grupos ad hoc"),
     ("workshops", BodyKind.WORKSHOP, "Workshops and seminars", "Talleres y seminarios"),

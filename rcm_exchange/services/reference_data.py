@@ -23,8 +23,10 @@ OBSERVER_ORGANIZATIONS = (
     ("IOM", "International Organization for Migration", "Organización Internacional para las Migraciones"),
     (
         "ECLAC/CELADE",
-        "Economic Commission for Latin America and the Caribbean – Latin American and Caribbean Demographic Centre",
-        "Comisión Económica para América Latina y el Caribe – Centro Latinoamericano y Caribeño de Demografía",
+        "Economic Commission for Latin America and the Caribbean – "
+        "Latin American and Caribbean Demographic Centre",
+        "Comisión Económica para América Latina y el Caribe – "
+        "Centro Latinoamericano y Caribeño de Demografía",
     ),
     (
         "UNHCR",
@@ -70,7 +72,8 @@ TAXONOMY = (
         "Human rights of migrants",
         "Derechos humanos de las personas migrantes",
         "Regional efforts to protect the human rights of migrants, whatever their status.",
-        "Esfuerzos regionales para proteger los derechos humanos de las personas migrantes, cualquiera sea su condición.",
+        "Esfuerzos regionales para proteger los derechos humanos de las personas migrantes, "
+        "cualquiera sea su condición.",
         True,
     ),
     TagSeed(
@@ -78,7 +81,8 @@ TAXONOMY = (
         "Integrity of migration laws, borders and national security",
         "Integridad de las leyes migratorias, fronteras y seguridad nacional",
         "Strengthening the integrity of each member state's immigration laws, borders and national security.",
-        "Fortalecimiento de la integridad de las leyes migratorias, las fronteras y la seguridad nacional de cada país miembro.",
+        "Fortalecimiento de la integridad de las leyes migratorias, las fronteras "
+        "y la seguridad nacional de cada país miembro.",
         True,
     ),
     TagSeed(

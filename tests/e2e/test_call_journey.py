@@ -26,7 +26,9 @@ TEXTS = {
     "es": {
         "theme": "Prácticas de registro civil de personas migrantes",
         "title": "Registro tardío de nacimientos de niñez guatemalteca retornada",
-        "summary": "Brigadas del registro civil inscriben a niñas y niños retornados sin partida de nacimiento.",
+        "summary": (
+            "Brigadas del registro civil inscriben a niñas y niños retornados sin partida de nacimiento."
+        ),
     },
     "en": {
         "theme": "Practices of civil registration of migrants",

@@ -30,7 +30,6 @@ from rcm_exchange.services.mail import deliver_due
 from rcm_exchange.services.unit_of_work import unit_of_work
 from tests.builders import make_document, make_user, organization
 from tests.conftest import DATABASES, requires_postgres
-from tests.local_servers import inbox, smtp_port  # noqa: F401 - fixtures
 
 TOPIC = "trafficking-in-persons"
 

@@ -418,8 +418,9 @@ def test_the_migration_gives_existing_calls_a_slug_from_their_year_and_theme(dat
             for theme in ("Trabajo decente", "Trabajo decente", "Niñez migrante"):
                 connection.execute(
                     text(
-                        "INSERT INTO calls (theme_en, theme_es, criteria_en, criteria_es, opens_on, closes_on, "
-                        "ppt_year, answerable_by, created_at) VALUES (:theme, :theme, '', '', '2025-01-01', "
+                        "INSERT INTO calls (theme_en, theme_es, criteria_en, criteria_es, opens_on, "
+                        "closes_on, ppt_year, answerable_by, created_at) "
+                        "VALUES (:theme, :theme, '', '', '2025-01-01', "
                         "'2025-02-01', 2025, '[]', '2025-01-01 00:00:00+00:00')"
                     ),
                     {"theme": theme},

@@ -71,7 +71,7 @@ def test_a_meeting_page_lists_and_counts_only_what_the_reader_may_see(app, linke
 def test_search_facets_by_meeting_body_standing_and_year_count_only_what_the_reader_may_see(
     app, linked, reader, api_client
 ):
-    meeting, presented, _declaration = linked
+    meeting, _presented, _declaration = linked
     user = make_reader(READERS[reader])
     visible = len(SEES[reader])
     result = search.search_documents(user, search.SearchParams(meeting=meeting.id))
@@ -91,7 +91,7 @@ def test_search_facets_by_meeting_body_standing_and_year_count_only_what_the_rea
 def test_a_document_shows_its_standing_and_meetings_on_its_page_and_in_the_api(
     app, linked, client, api_client
 ):
-    meeting, presented, declaration = linked
+    meeting, _presented, declaration = linked
     html = client.get(f"/documents/{declaration.id}").get_data(as_text=True)
     assert "RCM declaration" in html and "Adopted at" in html and f"/meetings/{meeting.id}" in html
     item = api_client().get(f"/api/v1/documents/{declaration.id}").get_json()

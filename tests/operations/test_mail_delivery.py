@@ -83,7 +83,7 @@ def test_a_message_is_claimed_once_so_a_task_enqueued_twice_sends_it_once(app, s
 
 
 def test_the_sweep_finds_mail_whose_task_was_lost_and_skips_mail_being_sent(app, sink):
-    lost, busy = queue(("a@mx.example.org", "Lost", "x"), ("b@mx.example.org", "Busy", "x"))
+    _lost, busy = queue(("a@mx.example.org", "Lost", "x"), ("b@mx.example.org", "Busy", "x"))
     app.extensions["rcm_queue"].flush()  # the queue lost both tasks
     db.session.execute(
         update(OutgoingMail).where(OutgoingMail.id == busy).values(claimed_until=utcnow() + mail.CLAIM_TIME)

@@ -72,7 +72,9 @@ def render_site(tmp: Path, *, http: int, https: int, hosts: list[int], cert: Pat
         "/etc/letsencrypt/live/rcm.example.org/privkey.pem": str(key),
         "alias /srv/rcm-exchange/static/$static_file;": f"alias {ROOT_DIR / 'static'}/$static_file;",
         "alias /srv/rcm-exchange/static/;": f"alias {ROOT_DIR / 'static'}/;",
-        "include /etc/nginx/rcm-exchange-proxy.conf;": f"include {ROOT_DIR / 'deploy/nginx/rcm-exchange-proxy.conf'};",
+        "include /etc/nginx/rcm-exchange-proxy.conf;": (
+            f"include {ROOT_DIR / 'deploy/nginx/rcm-exchange-proxy.conf'};"
+        ),
     }
     for old, new in replacements.items():
         assert old in site, f"deploy/nginx/rcm-exchange.conf no longer has {old!r}"
@@ -264,7 +266,7 @@ def test_two_hosts_behind_nginx_with_one_worker_serve_the_whole_journey(database
         )
         processes.append((nginx, signal.SIGQUIT))
         for port in (host_a, host_b):
-            wait_for(lambda: answers(f"http://127.0.0.1:{port}/healthz"), 60, f"the host on {port}")
+            wait_for(lambda port=port: answers(f"http://127.0.0.1:{port}/healthz"), 60, f"the host on {port}")
         wait_for(lambda: answers(base + "/healthz", verify=str(cert)), 30, "nginx")
 
         # Plain HTTP is sent to the HTTPS address; a forged Host gets nothing.

@@ -19,8 +19,20 @@ SECRETARIAT_DOC_OWNER = 3
 SCRIPT_TITLE_DOC_ID = 37
 
 
+# `id` is the document field it fills.
 def _doc(
-    id, language, doc_type, org, visibility, date, tags, countries, title, summary, body, attachments_text=""
+    id,  # noqa: A002
+    language,
+    doc_type,
+    org,
+    visibility,
+    date,
+    tags,
+    countries,
+    title,
+    summary,
+    body,
+    attachments_text="",
 ):
     year, month, day = date
     return {

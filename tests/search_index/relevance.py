@@ -28,7 +28,7 @@ class Judgment:
         return self.expected | self.also_relevant
 
 
-def J(query, expected, also=(), kind=""):
+def J(query, expected, also=(), kind=""):  # noqa: N802 - one letter keeps the judgment table readable
     return Judgment(query, frozenset(expected), frozenset(also), kind)
 
 

@@ -43,7 +43,7 @@ def ids(engine, text="", access=PARTICIPANT, **options):
     return [h.id for h in search(engine, text, access, per_page=100, **options).hits]
 
 
-def a_document(id, title, body="", **fields):
+def a_document(id, title, body="", **fields):  # noqa: A002 - `id` is the document field it fills
     return {
         "id": id,
         "title": title,

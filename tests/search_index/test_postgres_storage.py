@@ -36,7 +36,7 @@ def schemas(tmp_path):
 
 def test_with_or_without_rum_the_engine_finds_and_ranks_the_same(schemas):
     found = {}
-    for schema, rum in zip(schemas, (True, False)):
+    for schema, rum in zip(schemas, (True, False), strict=True):
         engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schema, rum=rum)
         try:
             engine.apply(DOCUMENTS, [])

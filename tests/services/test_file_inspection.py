@@ -83,9 +83,12 @@ def build_zip(entries: dict[str, bytes | str]) -> bytes:
 
 def docx_entries(body_xml: str) -> dict[str, bytes | str]:
     return {
-        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-        "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>',
-        "word/document.xml": f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W_NS}"><w:body>{body_xml}</w:body></w:document>',
+        "[Content_Types].xml": '<?xml version="1.0"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "_rels/.rels": '<?xml version="1.0"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>',
+        "word/document.xml": '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<w:document xmlns:w="{W_NS}"><w:body>{body_xml}</w:body></w:document>',
     }
 
 
@@ -330,7 +333,8 @@ def test_output_is_capped(tmp_path) -> None:
             build_zip(
                 {
                     "word/document.xml": '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
-                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
                     "<d>&c;</d>"
                 }
             ),

@@ -29,7 +29,7 @@ from rcm_exchange.services import documents, notifications, review
 from rcm_exchange.services.lifecycle import TRANSITIONS
 from tests.builders import make_document, make_user, organization
 from tests.conftest import on_both_databases
-from tests.local_servers import Inbox, inbox, smtp_port  # noqa: F401 - fixtures
+from tests.local_servers import Inbox
 
 S = DocumentStatus
 
