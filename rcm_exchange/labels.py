@@ -26,7 +26,7 @@ from rcm_exchange.models import (
     SubscriptionKind,
     Visibility,
 )
-from rcm_exchange.services.transitions import TRANSITIONS
+from rcm_exchange.transitions import TRANSITIONS
 
 DOC_TYPES = {
     DocType.PRACTICE_REPORT: _l("Practice report"),

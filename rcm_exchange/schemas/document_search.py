@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from rcm_exchange.forum_facets import FACETS as FORUM_FACETS
 from rcm_exchange.models import DocType, Language, Standing
 from rcm_exchange.schemas import MAX_PAGE, MAX_YEAR, MIN_YEAR, Id, Text
-from rcm_exchange.services.forum_search import FACETS as FORUM_FACETS
 from search_index import FACET_NAMES, MAX_QUERY_CHARS, SORTS
 
 # The facets a page of results counts: the index's, but organization (the search page

@@ -9,7 +9,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from rcm_exchange.labels import AUDIT_ACTIONS
 from rcm_exchange.models import DocumentStatus
 from rcm_exchange.schemas import Id, Page, Text
-from rcm_exchange.services.transitions import COMMENT_MISSING, COMMENT_REQUIRED, PAGE_ACTIONS, REVIEW_ACTIONS
+from rcm_exchange.transitions import COMMENT_MISSING, COMMENT_REQUIRED, PAGE_ACTIONS, REVIEW_ACTIONS
 
 QUEUE_STATUSES = (DocumentStatus.SUBMITTED, DocumentStatus.IN_REVIEW, DocumentStatus.CHANGES_REQUESTED)
 COMMENT_MAX = 5000

@@ -27,8 +27,8 @@ from rcm_exchange.models import (
 )
 from rcm_exchange.services import accounts, reference_data, search_log
 from rcm_exchange.services.access import SYSTEM
-from rcm_exchange.services.transitions import TRANSITIONS
 from rcm_exchange.services.unit_of_work import unit_of_work
+from rcm_exchange.transitions import TRANSITIONS
 
 DEMO_PASSWORD = "rcm-demo-2026"
 DEMO_MARKER = "contributor@mx.demo.rcm"

@@ -15,13 +15,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from rcm_exchange.extensions import db
+from rcm_exchange.forum_facets import FACETS, KEYWORD_PARAMETERS, SEPARATOR
 from rcm_exchange.models import Document, Meeting, RcmBody
-
-SEPARATOR = ":"
-# The search parameters that are keywords, in the order the facets are shown.
-KEYWORD_PARAMETERS = ("meeting", "body", "standing", "ppt_year", "call")
-# Those counted as facets (a call's answers are shown on the call's own page).
-FACETS = ("meeting", "body", "standing", "ppt_year")
 
 
 def keyword(kind: str, value) -> str:

@@ -1,5 +1,5 @@
 """The one function that moves a document (or its pending revision) along the lifecycle
-that ``services.transitions`` declares, and what every move shares.
+that ``rcm_exchange.transitions`` declares, and what every move shares.
 
 A published document that is edited gets a pending revision; the revision walks the
 same table (submitted → in_review → published | changes_requested | rejected) while the
@@ -31,7 +31,8 @@ from rcm_exchange.models import (
     utcnow,
 )
 from rcm_exchange.services import access, search_log
-from rcm_exchange.services.transitions import (
+from rcm_exchange.services.unit_of_work import unit_of_work
+from rcm_exchange.transitions import (
     CHANGE_REQUESTS,
     COMMENT_MISSING,
     COMMENT_REQUIRED,
@@ -42,7 +43,6 @@ from rcm_exchange.services.transitions import (
     Notice,
     Transition,
 )
-from rcm_exchange.services.unit_of_work import unit_of_work
 
 S = DocumentStatus
 

@@ -1,7 +1,7 @@
 """The Secretariat's moderation: the review queue, every review action (one at a time
 or the same decision on several documents), and what a revision changes.
 
-The transition table itself lives in ``services.transitions`` (``TRANSITIONS``), shared
+The transition table itself lives in ``rcm_exchange.transitions`` (``TRANSITIONS``), shared
 with submitting and withdrawing; each action here is one move along it.
 """
 
@@ -35,7 +35,7 @@ from rcm_exchange.models import (
 from rcm_exchange.sanitize import html_to_text
 from rcm_exchange.services import access, lifecycle
 from rcm_exchange.services.lifecycle import TRANSITIONS, transition
-from rcm_exchange.services.transitions import PAGE_ACTIONS
+from rcm_exchange.transitions import PAGE_ACTIONS
 
 S = DocumentStatus
 
@@ -74,7 +74,7 @@ def _review_action(action: str) -> ReviewMove:
         return transition(user, document, action, version=version, comment=comment)
 
     move.__name__ = move.__qualname__ = action
-    move.__doc__ = f"The {action!r} move of ``services.transitions``."
+    move.__doc__ = f"The {action!r} move of ``rcm_exchange.transitions``."
     return move
 
 

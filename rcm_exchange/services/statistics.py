@@ -26,7 +26,7 @@ from rcm_exchange.models import (
     Tag,
 )
 from rcm_exchange.services import access, search
-from rcm_exchange.services.transitions import DECISIONS
+from rcm_exchange.transitions import DECISIONS
 
 MONTHS = 24
 QUEUE_STATUSES = (DocumentStatus.SUBMITTED, DocumentStatus.IN_REVIEW, DocumentStatus.CHANGES_REQUESTED)

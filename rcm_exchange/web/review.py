@@ -19,7 +19,7 @@ from rcm_exchange.schemas.review import (
     ReassignSchema,
 )
 from rcm_exchange.services import access, accounts, browse, conversation, documents, review, search
-from rcm_exchange.services.transitions import BULK_ACTIONS, PAGE_ACTIONS, TRANSITIONS, Claim
+from rcm_exchange.transitions import BULK_ACTIONS, PAGE_ACTIONS, TRANSITIONS, Claim
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 

@@ -9,12 +9,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from rcm_exchange.errors import SearchUnavailable, ValidationFailed
+from rcm_exchange.forum_facets import KEYWORD_PARAMETERS
 from rcm_exchange.i18n import current_language, localized
 from rcm_exchange.labels import doc_type_label, language_label
 from rcm_exchange.schemas import load
 from rcm_exchange.schemas.document_search import DocumentSearchSchema
 from rcm_exchange.services import search
-from rcm_exchange.services.forum_search import KEYWORD_PARAMETERS
 from search_index import MAX_QUERY_CHARS
 
 bp = Blueprint("search", __name__)
