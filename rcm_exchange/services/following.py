@@ -43,6 +43,7 @@ from rcm_exchange.models import (
 )
 from rcm_exchange.services import access, browse, search
 from rcm_exchange.services.mail import queue_mail
+from rcm_exchange.services.notifications import DEFAULT_DELIVERY, describe_notification, language_of
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 MAX_SUBSCRIPTIONS = 100
@@ -252,18 +253,6 @@ def listing_url(subscription: Subscription) -> str:
 
 # --- notification preferences ------------------------------------------------------
 
-# Which notification (by the kind ``services.notifications`` records) is of which kind.
-NOTIFICATION_KIND_OF = {
-    "submitted": NotificationKind.SUBMISSION,
-    "assigned": NotificationKind.SUBMISSION,
-    "changes_requested": NotificationKind.COMMENT,
-    "claimed": NotificationKind.DECISION,
-    "approved": NotificationKind.DECISION,
-    "rejected": NotificationKind.DECISION,
-    "archived": NotificationKind.DECISION,
-}
-DEFAULT_DELIVERY = Delivery.MAIL
-
 
 def notification_kinds_for(user) -> list[NotificationKind]:
     """The kinds of notification this account can receive."""
@@ -298,12 +287,6 @@ def set_preferences(user, loaded: dict) -> dict[NotificationKind, Delivery]:
             else:
                 preference.delivery = delivery
     return preferences(user)
-
-
-def delivery_for(user: User, notification_kind: str) -> Delivery:
-    kind = NOTIFICATION_KIND_OF.get(notification_kind, NotificationKind.DECISION)
-    preference = db.session.get(NotificationPreference, (user.id, kind))
-    return preference.delivery if preference else DEFAULT_DELIVERY
 
 
 # --- unsubscribing without signing in -------------------------------------------------
@@ -529,8 +512,6 @@ def _send_digest(user_id: int, end: datetime) -> bool:
         sections = [Section(db.session.get(Subscription, i), *found[i]) for i in claimed if found[i][0]]
         if not sections and not notifications:
             return False  # never an empty digest
-        from rcm_exchange.services.notifications import describe_notification, language_of
-
         with force_locale(language_of(user)):
             subject, body = _digest_text(user, sections, notifications, describe_notification)
         token = unsubscribe_token(

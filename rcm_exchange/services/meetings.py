@@ -18,7 +18,6 @@ from rcm_exchange.errors import NotFound, ValidationFailed
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
     AuditEvent,
-    BodyKind,
     Country,
     Document,
     DocumentMeeting,
@@ -41,53 +40,6 @@ RCM_STANDINGS = frozenset(
         Standing.VICE_MINISTERIAL_DECISION,
     }
 )
-
-# The forum's bodies, as its brochure describes them (seeded by ``flask rcm init``).
-BODIES = (
-    (
-        "vice-ministerial-meeting",
-        BodyKind.VICE_MINISTERIAL,
-        "Vice-Ministerial Meeting",
-        "Reunión Viceministerial",
-    ),
-    (
-        "rcgm",
-        BodyKind.RCGM,
-        "Regional Consultation Group on Migration (RCGM)",
-        "Grupo Regional de Consulta sobre Migración (GRCM)",
-    ),
-    (
-        "consular-protection-network",
-        BodyKind.LIAISON_NETWORK,
-        "Liaison Officers Network for Consular Protection",
-        "Red de Funcionarios de Enlace para la Protección Consular",
-    ),
-    (
-        "children-protection-network",
-        BodyKind.LIAISON_NETWORK,
-        "Liaison Officers Network for the Protection of Children and Adolescents",
-        "Red de Funcionarios de Enlace para la Protección de Niñas, Niños y Adolescentes",
-    ),
-    (
-        "trafficking-smuggling-network",
-        BodyKind.LIAISON_NETWORK,
-        "Liaison Officers Network to Combat Migrant Smuggling and Trafficking in Persons",
-        "Red de Funcionarios de Enlace para el Combate al Tráfico Ilícito de Migrantes "
-        "y la Trata de Personas",
-    ),
-    ("ad-hoc-group", BodyKind.AD_HOC_GROUP, "Ad hoc groups", "Grupos ad hoc"),
-    ("workshops", BodyKind.WORKSHOP, "Workshops and seminars", "Talleres y seminarios"),
-)
-
-
-def load_bodies() -> None:
-    """Seed the bodies that are missing (inside the caller's unit of work)."""
-    existing = set(db.session.scalars(select(RcmBody.slug)))
-    for position, (slug, kind, name_en, name_es) in enumerate(BODIES, start=1):
-        if slug not in existing:
-            db.session.add(
-                RcmBody(slug=slug, kind=kind, name_en=name_en, name_es=name_es, position=position * 10)
-            )
 
 
 def bodies() -> list[RcmBody]:

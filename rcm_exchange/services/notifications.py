@@ -12,11 +12,20 @@ from sqlalchemy import func, select, update
 
 from rcm_exchange.extensions import db
 from rcm_exchange.links import external_url
-from rcm_exchange.models import Delivery, Document, Notification, PasswordTokenPurpose, User, utcnow
+from rcm_exchange.models import (
+    Delivery,
+    Document,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    PasswordTokenPurpose,
+    User,
+    utcnow,
+)
 from rcm_exchange.services import access, accounts
 from rcm_exchange.services.mail import queue_mail
-from rcm_exchange.services.transitions import Audience, Notice
 from rcm_exchange.services.unit_of_work import unit_of_work
+from rcm_exchange.transitions import Audience, Notice
 
 
 def language_of(user: User) -> str:
@@ -136,11 +145,28 @@ def _document_mail(kind: str, user: User, document: Document, comment: str) -> t
     return _subject(kind, title), body
 
 
+# Which notification (by the kind this module records) is of which preference kind.
+NOTIFICATION_KIND_OF = {
+    "submitted": NotificationKind.SUBMISSION,
+    "assigned": NotificationKind.SUBMISSION,
+    "changes_requested": NotificationKind.COMMENT,
+    "claimed": NotificationKind.DECISION,
+    "approved": NotificationKind.DECISION,
+    "rejected": NotificationKind.DECISION,
+    "archived": NotificationKind.DECISION,
+}
+DEFAULT_DELIVERY = Delivery.MAIL
+
+
+def delivery_for(user: User, notification_kind: str) -> Delivery:
+    kind = NOTIFICATION_KIND_OF.get(notification_kind, NotificationKind.DECISION)
+    preference = db.session.get(NotificationPreference, (user.id, kind))
+    return preference.delivery if preference else DEFAULT_DELIVERY
+
+
 def _notify(users, kind: str, document: Document, comment: str) -> None:
     """Each recipient hears of it as they chose for this kind: a mail now, a line in
     the daily digest, or on the notifications page only."""
-    from rcm_exchange.services.following import delivery_for
-
     for user in users:
         delivery = delivery_for(user, kind)
         db.session.add(
@@ -181,7 +207,7 @@ def document_event(
     author: User | None = None,
     assignee: User | None = None,
 ) -> None:
-    """Tell the people a move's ``notice`` names (see ``services.transitions``) that it
+    """Tell the people a move's ``notice`` names (see ``rcm_exchange.transitions``) that it
     happened, in the caller's unit of work: moderators hear of new submissions, the
     author of the Secretariat's decisions, a moderator of what is handed to them."""
     if notice is None:

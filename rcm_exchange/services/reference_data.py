@@ -11,7 +11,16 @@ import pycountry
 from sqlalchemy import select
 
 from rcm_exchange.extensions import db
-from rcm_exchange.models import Country, Organization, OrganizationKind, PresidencyProTempore, RcmStatus, Tag
+from rcm_exchange.models import (
+    BodyKind,
+    Country,
+    Organization,
+    OrganizationKind,
+    PresidencyProTempore,
+    RcmBody,
+    RcmStatus,
+    Tag,
+)
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 MEMBER_STATES = ("BZ", "CA", "CR", "DO", "SV", "GT", "HN", "MX", "NI", "PA", "US")
@@ -177,14 +186,60 @@ def load_taxonomy() -> None:
         tag.is_pillar, tag.position = seed.is_pillar, position
 
 
+# The forum's bodies, as its brochure describes them (seeded by ``flask rcm init``).
+BODIES = (
+    (
+        "vice-ministerial-meeting",
+        BodyKind.VICE_MINISTERIAL,
+        "Vice-Ministerial Meeting",
+        "Reunión Viceministerial",
+    ),
+    (
+        "rcgm",
+        BodyKind.RCGM,
+        "Regional Consultation Group on Migration (RCGM)",
+        "Grupo Regional de Consulta sobre Migración (GRCM)",
+    ),
+    (
+        "consular-protection-network",
+        BodyKind.LIAISON_NETWORK,
+        "Liaison Officers Network for Consular Protection",
+        "Red de Funcionarios de Enlace para la Protección Consular",
+    ),
+    (
+        "children-protection-network",
+        BodyKind.LIAISON_NETWORK,
+        "Liaison Officers Network for the Protection of Children and Adolescents",
+        "Red de Funcionarios de Enlace para la Protección de Niñas, Niños y Adolescentes",
+    ),
+    (
+        "trafficking-smuggling-network",
+        BodyKind.LIAISON_NETWORK,
+        "Liaison Officers Network to Combat Migrant Smuggling and Trafficking in Persons",
+        "Red de Funcionarios de Enlace para el Combate al Tráfico Ilícito de Migrantes "
+        "y la Trata de Personas",
+    ),
+    ("ad-hoc-group", BodyKind.AD_HOC_GROUP, "Ad hoc groups", "Grupos ad hoc"),
+    ("workshops", BodyKind.WORKSHOP, "Workshops and seminars", "Talleres y seminarios"),
+)
+
+
+def load_bodies() -> None:
+    """Seed the bodies that are missing (inside the caller's unit of work)."""
+    existing = set(db.session.scalars(select(RcmBody.slug)))
+    for position, (slug, kind, name_en, name_es) in enumerate(BODIES, start=1):
+        if slug not in existing:
+            db.session.add(
+                RcmBody(slug=slug, kind=kind, name_en=name_en, name_es=name_es, position=position * 10)
+            )
+
+
 def load_reference_data() -> None:
     with unit_of_work():
         countries = load_countries()
         db.session.flush()
         load_organizations(countries)
         load_taxonomy()
-        from rcm_exchange.services.meetings import load_bodies
-
         load_bodies()
 
 

@@ -32,6 +32,7 @@ from rcm_exchange.models import (
 )
 from rcm_exchange.services import access
 from rcm_exchange.services.lifecycle import PENDING_REVISION
+from rcm_exchange.services.merged_tags import current_tag
 from rcm_exchange.services.unit_of_work import after_commit, unit_of_work
 
 # Where a new theme goes when no position is given: after every tag there is.
@@ -97,35 +98,6 @@ def get_tag(slug: str) -> Tag:
     if tag is None:
         raise NotFound()
     return tag
-
-
-def current_tag(slug: str) -> Tag | None:
-    """The tag an address names now: a merged tag leads to the one it was merged into."""
-    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-    seen = set()
-    while tag is not None and tag.merged_into_id is not None and tag.id not in seen:
-        seen.add(tag.id)
-        tag = db.session.get(Tag, tag.merged_into_id)
-    return tag
-
-
-def current_slugs(slugs) -> list[str]:
-    """Slugs as a search should use them: merged tags replaced by their successors."""
-    slugs = list(slugs)
-    merged = (
-        dict(
-            db.session.execute(
-                select(Tag.slug, Tag.merged_into_id).where(
-                    Tag.slug.in_(slugs), Tag.merged_into_id.is_not(None)
-                )
-            ).all()
-        )
-        if slugs
-        else {}
-    )
-    if not merged:
-        return slugs
-    return [current_tag(slug).slug if slug in merged else slug for slug in slugs]
 
 
 def merged_slugs() -> dict[str, str]:

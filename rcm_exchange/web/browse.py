@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rcm_exchange.i18n import current_language
-from rcm_exchange.services import browse, taxonomy
+from rcm_exchange.services import browse, merged_tags
 
 bp = Blueprint("browse", __name__, url_prefix="/browse")
 
@@ -51,7 +51,7 @@ def types():
 
 @bp.get("/topics/<slug>")
 def topic(slug: str):
-    current = taxonomy.current_tag(slug)
+    current = merged_tags.current_tag(slug)
     if current is not None and current.slug != slug:  # a merged tag's address leads on
         return redirect(url_for("browse.topic", slug=current.slug, **request.args), 301)
     return _listing("topic", tag=slug)

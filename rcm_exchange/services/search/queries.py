@@ -14,6 +14,7 @@ from rcm_exchange import errors
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Country, Document, Organization, Tag, User
 from rcm_exchange.services import access, forum_search
+from rcm_exchange.services.merged_tags import current_slugs
 from rcm_exchange.services.search.engine import get_engine
 from rcm_exchange.services.search.entries import index_entry
 from rcm_exchange.services.search.params import SearchParams
@@ -97,8 +98,6 @@ def _search(user, params: SearchParams) -> search_index.SearchResult:
     text = _clean_query_text(params.q)
     sort = params.sort or ("relevance" if text else "newest")
     _catch_up_before_reading()
-    from rcm_exchange.services.taxonomy import current_slugs
-
     query = search_index.SearchQuery(
         access=access.search_access_filter(user),
         text=text,
