@@ -15,10 +15,11 @@ the templates that show it.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,7 +31,7 @@ from rcm_exchange.models import Country, DocType, Document, ImplementationStatus
 from rcm_exchange.sanitize import clean_line, clean_plain_text, html_to_text, sanitize_html
 
 
-class Kind(enum.Enum):
+class Kind(Enum):
     LINE = "line"  # one line of plain text
     TEXT = "text"  # plain text of several lines
     HTML = "html"  # rich text, kept through the one allow-list of ``sanitize``
@@ -53,9 +54,9 @@ class ContentField:
     required: bool = False
     blank_message: str = _l("This field is required.")
     max_length: int | None = None  # of the text, or of each item of a list
-    enum: type[enum.Enum] | None = None
+    enum: type[Enum] | None = None
     unknown_message: str = ""  # for a value the enum does not have
-    default: enum.Enum | None = None  # an enum field's value when none is given
+    default: Enum | None = None  # an enum field's value when none is given
     practice: bool = False
     search: str | None = None  # the search index's text field its words go to
 
@@ -162,7 +163,7 @@ def names_of_kind(*kinds: Kind) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Codes:
-    model: type
+    model: type[Any]
     key: str  # the attribute that is the code
     normalized: Callable[[str], str]
     unknown: Callable[[list[str]], str]  # the message for codes that are not known
@@ -172,7 +173,7 @@ class _Codes:
 
     def rows(self, codes: list[str]) -> list:
         """The rows of ``codes``, in their order; an unknown code is left out."""
-        found = (
+        found: dict[str, Any] = (
             {
                 getattr(row, self.key): row
                 for row in db.session.scalars(select(self.model).where(self.column().in_(codes)))
@@ -215,6 +216,7 @@ def _stored_value(field: ContentField, value):
 
 def _model_value(field: ContentField, value):
     if field.kind is Kind.ENUM:
+        assert field.enum is not None, "an enum field names its enum"
         return field.enum(value) if value is not None else None
     if field.kind is Kind.DATE:
         return date.fromisoformat(value) if value else None
@@ -243,7 +245,11 @@ def apply_content(document: Document, content: dict) -> None:
 
 # --- input made safe ------------------------------------------------------------------
 
-_TEXT_CLEANERS = {Kind.LINE: clean_line, Kind.TEXT: clean_plain_text, Kind.HTML: sanitize_html}
+_TEXT_CLEANERS: dict[Kind, Callable[[str], str]] = {
+    Kind.LINE: clean_line,
+    Kind.TEXT: clean_plain_text,
+    Kind.HTML: sanitize_html,
+}
 
 
 def _cleaned(field: ContentField, value):

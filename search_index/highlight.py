@@ -59,7 +59,7 @@ class _Vocabulary:
     MAX_WORDS = 500_000
     MAX_TEXTS = 100_000
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._seen: set[str] = set()
         self._by_key: dict[str, set[str]] = {}
         self._texts: set[int] = set()  # hashes of texts whose words are filed

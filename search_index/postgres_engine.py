@@ -94,6 +94,12 @@ _BROKEN = (
 )
 
 
+def _first_value(cursor) -> Any:
+    """The first column of a statement's one row (None when it returned no row)."""
+    row = cursor.fetchone()
+    return row[0] if row is not None else None
+
+
 def lock_key(name: str) -> int:
     """A stable signed 64-bit advisory-lock key for ``name``."""
     return int.from_bytes(hashlib.sha1(name.encode()).digest()[:8], "big", signed=True)
@@ -110,7 +116,7 @@ def advisory_lock(dsn: str, name: str, wait: bool = False):
         key = lock_key(name)
         if wait:
             connection.execute("SELECT pg_advisory_lock(%s)", (key,))
-        elif not connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+        elif not _first_value(connection.execute("SELECT pg_try_advisory_lock(%s)", (key,))):
             yield False
             return
         try:
@@ -204,7 +210,7 @@ class _Builder(QueryBuilder):
 
 
 def _plan_words(plan: QueryPlan) -> set[str]:
-    found = set()
+    found: set[str] = set()
     clauses = plan.positive_clauses() + list(plan.excluded)
     for clause in clauses:
         if isinstance(clause, Phrase):
@@ -217,8 +223,9 @@ def _plan_words(plan: QueryPlan) -> set[str]:
 def libpq_dsn(database_url: str | None) -> str | None:
     """``postgresql+psycopg://u:p@h/db?sslmode=require`` (a SQLAlchemy address) as
     libpq takes it, or None when the address is not PostgreSQL's."""
-    found = _POSTGRES_URL.match(database_url or "")
-    return "postgresql://" + database_url[found.end() :] if found else None
+    url = database_url or ""
+    found = _POSTGRES_URL.match(url)
+    return "postgresql://" + url[found.end() :] if found else None
 
 
 _POSTGRES_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")

@@ -264,9 +264,9 @@ def _expand(groups: list[Group], thesaurus: Thesaurus) -> list[Group]:
     while i < len(groups):
         group = groups[i]
         # A run of plain words may hold a multi-word term ("migrant workers").
-        run = []
-        while i + len(run) < len(groups) and _simple_word(groups[i + len(run)]) is not None:
-            run.append(_simple_word(groups[i + len(run)]))
+        run: list[str] = []
+        while i + len(run) < len(groups) and (word := _simple_word(groups[i + len(run)])) is not None:
+            run.append(word)
         if run:
             match = thesaurus.match_at(run, 0)
             if match:
@@ -337,12 +337,13 @@ def _finds_all_of(broad: Alternative, narrow: Alternative) -> bool:
     if any(isinstance(c, Word) and c.prefix for c in narrow.clauses):
         return False
     narrow_words = [w for c in narrow.clauses for w in (c.words if isinstance(c, Phrase) else (c.text,))]
+    broad_words = [c.text for c in broad.clauses if isinstance(c, Word)]  # all of them, checked above
     # A word with irregular forms is found through any of them: none is required.
     required = [w for w in narrow_words if len(word_variants(w)) == 1]
     for language in STEM_LANGUAGES:
         stems = {stem(w, language) for w in required}
-        for clause in broad.clauses:
-            if not any(stem(v, language) in stems for v in word_variants(clause.text)):
+        for word in broad_words:
+            if not any(stem(v, language) in stems for v in word_variants(word)):
                 return False
     return True
 
@@ -353,11 +354,20 @@ Q = TypeVar("Q")
 class QueryBuilder(Generic[Q]):
     """What an engine supplies to turn a plan into its own query objects."""
 
-    def word(self, word: Word) -> Q | None: ...
-    def phrase(self, phrase: Phrase) -> Q | None: ...
-    def all_of(self, queries: list[Q]) -> Q: ...
-    def any_of(self, queries: list[Q]) -> Q: ...
-    def boosted(self, query: Q, boost: float) -> Q: ...
+    def word(self, word: Word) -> Q | None:
+        raise NotImplementedError
+
+    def phrase(self, phrase: Phrase) -> Q | None:
+        raise NotImplementedError
+
+    def all_of(self, queries: list[Q]) -> Q:
+        raise NotImplementedError
+
+    def any_of(self, queries: list[Q]) -> Q:
+        raise NotImplementedError
+
+    def boosted(self, query: Q, boost: float) -> Q:
+        raise NotImplementedError
 
 
 def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, list[Q], bool]:
@@ -383,10 +393,11 @@ def _compile_clause(builder: QueryBuilder[Q], clause: Clause) -> Q | None:
 
 def _compile_group(builder: QueryBuilder[Q], group: Group) -> Q | None:
     """Any of the group's alternatives, each all of its clauses; None if none can match."""
-    options = []
+    options: list[Q] = []
     for alternative in group.alternatives:
-        parts = [_compile_clause(builder, c) for c in alternative.clauses]
-        if any(p is None for p in parts):
+        compiled = [_compile_clause(builder, c) for c in alternative.clauses]
+        parts = [p for p in compiled if p is not None]
+        if len(parts) < len(compiled):
             continue
         query = parts[0] if len(parts) == 1 else builder.all_of(parts)
         options.append(query if alternative.boost == 1.0 else builder.boosted(query, alternative.boost))

@@ -42,7 +42,7 @@ def rank_corrections(word: str, candidates: Iterable[tuple[str, int]]) -> list[s
     """Candidate words close to ``word``, closest and most frequent first."""
     target = fold(word)
     limit = max_distance(target)
-    scored = {}
+    scored: dict[str, tuple[int, int, str]] = {}
     for candidate, frequency in candidates:
         folded = fold(candidate)
         if folded == target or len(folded) < 3:

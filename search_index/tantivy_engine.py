@@ -159,7 +159,15 @@ class _Builder(QueryBuilder):
             for language in phrase.languages:
                 terms = [t for w in phrase.words for t in self._tokens(language, w)]
                 if len(terms) > 1:
-                    pair.append(Query.phrase_query(SCHEMA, f"{name}_{language}", terms, slop=1))
+                    pair.append(
+                        Query.phrase_query(
+                            # tantivy's stub takes words or (position, word) pairs; these are words.
+                            SCHEMA,
+                            f"{name}_{language}",
+                            list[str | tuple[int, str]](terms),
+                            slop=1,
+                        )
+                    )
                 elif terms:
                     pair.append(Query.term_query(SCHEMA, f"{name}_{language}", terms[0]))
             if pair:

@@ -8,6 +8,7 @@ first.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class Thesaurus:
         self.max_words = max((len(t.words) for g in self.groups for t in g), default=0)
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Thesaurus:
+    def load(cls, path: str | os.PathLike | None = None) -> Thesaurus:
         text = Path(path or DEFAULT_THESAURUS_PATH).read_text(encoding="utf-8")
         return cls.parse(text)
 
@@ -62,7 +63,8 @@ class Thesaurus:
         Returns how many words it covers and the *other* terms of its group, or
         None. Words match when they share a stem in either language.
         """
-        best_length, others = 0, []
+        best_length = 0
+        others: list[Term] = []
         first_keys = word_keys(query_words[start])
         candidates = {}
         for key in first_keys:

@@ -277,12 +277,12 @@ class WhooshEngine(DirectoryEngine):
     def _forget_index(self) -> None:
         with self._lock:
             for searcher in self._searchers:
-                with suppress(_BROKEN):
+                with suppress(*_BROKEN):
                     searcher.close()
             self._searchers = []
             self._local = threading.local()
             if self._ix is not None:
-                with suppress(_BROKEN):
+                with suppress(*_BROKEN):
                     self._ix.close()
             self._ix = None
 

@@ -24,7 +24,7 @@ from rcm_exchange.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from rcm_exchange.extensions import csrf
+from rcm_exchange.extensions import csrf, login_manager
 from rcm_exchange.schemas.errors import ErrorSchema
 from rcm_exchange.services import access
 
@@ -97,7 +97,7 @@ def authenticate_api_request() -> None:
     if not request.path.startswith("/api/"):
         return
     # Set before anything else can ask, so that Flask-Login never loads the session user.
-    g._login_user = current_app.login_manager.anonymous_user()
+    g._login_user = login_manager.anonymous_user()
     g.api_token = None
     header = request.headers.get("Authorization")
     if header is not None:
@@ -111,7 +111,7 @@ def authenticate_api_request() -> None:
             raise Unauthorized(_("This token is unknown, expired or revoked. Ask for a new one."))
         g._login_user = record.user
         g.api_token = record
-    if request.routing_exception is not None:
+    if request.routing_exception is not None or request.endpoint is None:
         return  # unknown path or method: let routing answer 404 or 405
     _check_request(request.endpoint, signed_in=g.api_token is not None)
 

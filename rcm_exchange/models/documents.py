@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -117,6 +118,12 @@ class Document(Base):
     revisions: Mapped[list[DocumentRevision]] = relationship(
         back_populates="document", order_by="DocumentRevision.id", cascade="all, delete-orphan"
     )
+    if TYPE_CHECKING:
+        # The forum's records of a document, set by the backrefs in models/forum.py.
+        # That module imports this one, so their classes are not named here.
+        meeting_links: list[Any]  # DocumentMeeting
+        standing_record: Any  # DocumentStanding | None
+        call_answer: Any  # CallAnswer | None
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from rcm_exchange.forum_facets import FACETS as FORUM_FACETS
 from rcm_exchange.models import DocType, Language, Standing
 from rcm_exchange.schemas import MAX_PAGE, MAX_YEAR, MIN_YEAR, Id, Text
+from rcm_exchange.schemas.documents import DocumentOutSchema
 from search_index import FACET_NAMES, MAX_QUERY_CHARS, SORTS
 
 # The facets a page of results counts: the index's, but organization (the search page
@@ -95,13 +96,7 @@ class DocumentSearchSchema(Schema):
     )
 
 
-def _document_out_schema():
-    from rcm_exchange.schemas.documents import DocumentOutSchema
-
-    return DocumentOutSchema
-
-
-class DocumentHitSchema(_document_out_schema()):
+class DocumentHitSchema(DocumentOutSchema):
     """A document in a result list, with the passages that matched."""
 
     highlights = fields.List(

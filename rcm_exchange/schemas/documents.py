@@ -7,6 +7,8 @@ never be set by a client. Field names and enum values are those of the API contr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -75,7 +77,12 @@ class _DocumentRules(Schema):
             raise ValidationError({name: [message] for name in given})
 
 
-DocumentSchema = _DocumentRules.from_dict(_document_fields(partial=False), name="DocumentSchema")
+# Built from the content definition; the type checker, which cannot follow ``from_dict``,
+# knows it by its base.
+if TYPE_CHECKING:
+    DocumentSchema = _DocumentRules
+else:
+    DocumentSchema = _DocumentRules.from_dict(_document_fields(partial=False), name="DocumentSchema")
 DocumentSchema.__doc__ = "A new document (POST /documents, the new-document form)."
 
 
@@ -139,6 +146,7 @@ def _output_field(field: ContentField) -> fields.Field:
     if field.kind in content.TEXT_KINDS:
         return Text(required=True)
     if field.kind is Kind.ENUM:
+        assert field.enum is not None, "an enum field names its enum"
         return fields.Enum(field.enum, by_value=True, allow_none=field.nullable, required=True)
     if field.kind is Kind.DATE:
         return fields.Date(allow_none=field.nullable, required=True)
@@ -154,9 +162,12 @@ def _output_field(field: ContentField) -> fields.Field:
     )
 
 
-_DocumentContentOutSchema = Schema.from_dict(
-    {field.name: _output_field(field) for field in content.FIELDS}, name="DocumentContentOutSchema"
-)
+if TYPE_CHECKING:  # as DocumentSchema above
+    _DocumentContentOutSchema = Schema
+else:
+    _DocumentContentOutSchema = Schema.from_dict(
+        {field.name: _output_field(field) for field in content.FIELDS}, name="DocumentContentOutSchema"
+    )
 
 
 class DocumentOutSchema(_DocumentContentOutSchema):

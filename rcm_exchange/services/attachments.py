@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from rcm_exchange.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
-from rcm_exchange.extensions import db
+from rcm_exchange.extensions import db, rows_changed
 from rcm_exchange.models import Attachment, Document, utcnow
 from rcm_exchange.queue import enqueue
 from rcm_exchange.services import access, file_inspection, lifecycle, search_log, storage
@@ -158,7 +158,7 @@ def extract_claimed(attachment_id: int) -> str:
 
     timeout = current_app.config["RCM_EXTRACTION_TIMEOUT"]
     with unit_of_work():
-        claimed = db.session.execute(
+        claimed = rows_changed(
             update(Attachment)
             .where(Attachment.id == attachment_id, *extraction_due())
             .values(
@@ -166,7 +166,7 @@ def extract_claimed(attachment_id: int) -> str:
                 extraction_attempts=Attachment.extraction_attempts + 1,
             )
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     if not claimed:
         return "skipped"
     attachment = db.session.get_one(Attachment, attachment_id)  # claimed just above, so it exists

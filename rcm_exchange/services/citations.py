@@ -67,6 +67,8 @@ class CitationData:
 
 
 def citation_data(document: Document, accessed: date) -> CitationData:
+    if document.published_at is None:
+        raise ValueError("only a published document has a citation")
     language = document.language.value
     return CitationData(
         id=document.id,

@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rcm_exchange.errors import Conflict, NotFound, ValidationFailed
-from rcm_exchange.extensions import db
+from rcm_exchange.extensions import db, rows_changed
 from rcm_exchange.labels import doc_type_label, frequency_label, language_label
 from rcm_exchange.links import external_url
 from rcm_exchange.models import (
@@ -375,13 +375,13 @@ def _due(end: datetime):
 def _claim(subscription_id: int, start: datetime, end: datetime) -> bool:
     """Move the subscription's period from ``start`` to ``end`` unless another run did.
     On PostgreSQL a concurrent run waits for the row and then finds it moved."""
-    result = db.session.execute(
+    moved = rows_changed(
         update(Subscription)
         .where(Subscription.id == subscription_id, Subscription.covered_through == start)
         .values(covered_through=end)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return moved == 1
 
 
 def new_documents(
@@ -421,13 +421,13 @@ def _claim_notification_digest(user: User, end: datetime) -> datetime | None:
     if row.covered_through > end - NOTIFICATION_DIGEST_PERIOD:
         return None
     start = row.covered_through
-    result = db.session.execute(
+    moved = rows_changed(
         update(NotificationDigest)
         .where(NotificationDigest.user_id == user.id, NotificationDigest.covered_through == start)
         .values(covered_through=end)
         .execution_options(synchronize_session=False)
     )
-    return start if result.rowcount == 1 else None
+    return start if moved == 1 else None
 
 
 def _pending_notifications(user: User, end: datetime) -> list[tuple[Notification, Document | None]]:

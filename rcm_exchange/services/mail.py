@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 from sqlalchemy import select, update
 
-from rcm_exchange.extensions import db
+from rcm_exchange.extensions import db, rows_changed
 from rcm_exchange.models import OutgoingMail, utcnow
 from rcm_exchange.services.unit_of_work import after_commit, unit_of_work
 
@@ -76,12 +76,12 @@ def _claim(mail_id: int) -> bool:
     from rcm_exchange.services.background import mail_due
 
     with unit_of_work():
-        claimed = db.session.execute(
+        claimed = rows_changed(
             update(OutgoingMail)
             .where(OutgoingMail.id == mail_id, *mail_due())
             .values(claimed_until=utcnow() + CLAIM_TIME)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     return claimed == 1
 
 

@@ -38,4 +38,9 @@ def current_slugs(slugs) -> list[str]:
     )
     if not merged:
         return slugs
-    return [current_tag(slug).slug if slug in merged else slug for slug in slugs]
+    return [_successor_slug(slug) if slug in merged else slug for slug in slugs]
+
+
+def _successor_slug(slug: str) -> str:
+    tag = current_tag(slug)
+    return tag.slug if tag is not None else slug

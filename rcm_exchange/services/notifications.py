@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from rcm_exchange.extensions import db
+from rcm_exchange.extensions import db, rows_changed
 from rcm_exchange.links import external_url
 from rcm_exchange.models import (
     Delivery,
@@ -271,5 +271,5 @@ def mark_read(user, *, notification_ids: list[int] | None = None) -> int:
         )
         if notification_ids is not None:
             statement = statement.where(Notification.id.in_(notification_ids))
-        result = db.session.execute(statement.values(read_at=utcnow()))
-    return result.rowcount or 0
+        marked = rows_changed(statement.values(read_at=utcnow()))
+    return marked

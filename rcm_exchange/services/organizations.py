@@ -8,6 +8,8 @@ request, so a change here (or moving an account to another organization with
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -28,7 +30,7 @@ def get_organization(organization_id: int) -> Organization:
 
 
 def _values(data: dict, current: Organization | None = None) -> dict:
-    merged = (
+    merged: dict[str, Any] = (
         {
             "acronym": current.acronym,
             "name": current.name,

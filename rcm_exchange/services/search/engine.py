@@ -15,7 +15,8 @@ from rcm_exchange.config import search_engine_options
 
 def get_engine() -> search_index.SearchEngine:
     """This process's engine for the configured backend and index (opened once)."""
-    app = current_app._get_current_object()
+    # The app itself, not the request-bound proxy Flask types as the app.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     backend = app.config["RCM_SEARCH_BACKEND"]
     options = search_engine_options(app.config)
     key = (backend, tuple(sorted(options.items())))

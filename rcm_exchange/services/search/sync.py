@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 import search_index
-from rcm_exchange.extensions import db
+from rcm_exchange.extensions import db, rows_changed
 from rcm_exchange.models import Document, DocumentStatus, SearchLogEntry, SearchLogPrune, utcnow
 from rcm_exchange.services.search.engine import drain_lock, get_engine
 from rcm_exchange.services.search.entries import database_fingerprints, split_by_state
@@ -163,7 +163,8 @@ def _rebuild_locked(engine, progress: Callable[[int], None] | None = None) -> in
 def rebuild_in_background() -> bool:
     """Start rebuilding a broken index without holding up the request; False if a
     drainer is already at work (it will rebuild)."""
-    app = current_app._get_current_object()
+    # The app itself, not the request-bound proxy Flask types as the app.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def work():
         with app.app_context():
@@ -229,7 +230,7 @@ def prune_search_log() -> int:
         )
         if through is None:
             return 0
-        removed = db.session.execute(delete(SearchLogEntry).where(SearchLogEntry.id <= through)).rowcount
+        removed = rows_changed(delete(SearchLogEntry).where(SearchLogEntry.id <= through))
         db.session.add(SearchLogPrune(pruned_through=through))
     return removed
 
