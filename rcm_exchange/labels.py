@@ -200,7 +200,7 @@ def _label(table: dict, enum_class, value, default: str = "") -> str:
 
 
 # The words for the values of each enum of a document's content (see ``value_label``).
-_VALUE_LABELS = {
+_VALUE_LABELS: dict[type, dict] = {
     DocType: DOC_TYPES,
     Language: LANGUAGES,
     Visibility: VISIBILITIES,

@@ -14,7 +14,7 @@ import os
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -53,7 +53,7 @@ def download_validators(attachment: Attachment) -> tuple[str, datetime]:
     return etag, attachment.created_at
 
 
-def _receive(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
+def _receive(stream: IO[bytes], limit: int) -> tuple[Path, str, int, bytes]:
     """Copy the upload to a temporary file beside the store, hashing and counting it."""
     directory = storage.get_storage().scratch_dir()
     digest = hashlib.sha256()
@@ -82,7 +82,7 @@ def _receive(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
     return path, digest.hexdigest(), size, head
 
 
-def add_attachment(user, document: Document, stream: BinaryIO, filename: str) -> Attachment:
+def add_attachment(user, document: Document, stream: IO[bytes], filename: str) -> Attachment:
     """Store an uploaded file on a draft (or a document sent back for changes).
 
     Too large → ``PayloadTooLarge`` (413); not one of the accepted types, judged by
@@ -94,7 +94,7 @@ def add_attachment(user, document: Document, stream: BinaryIO, filename: str) ->
     return attach_file(document, stream, filename, uploaded_by=user)
 
 
-def attach_file(document: Document, stream: BinaryIO, filename: str, *, uploaded_by) -> Attachment:
+def attach_file(document: Document, stream: IO[bytes], filename: str, *, uploaded_by) -> Attachment:
     """Check, store and attach a file, whoever may: ``add_attachment`` after its
     permission check, and loaders acting for the Secretariat (the demo data)."""
     user = uploaded_by

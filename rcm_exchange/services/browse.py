@@ -13,6 +13,7 @@ import math
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 
@@ -155,16 +156,19 @@ def list_documents(user, chosen: Selection, page: int = 1) -> DocumentPage:
 # --- Overviews with counts -------------------------------------------------------------
 
 
+Subject = TypeVar("Subject")
+
+
 @dataclass(frozen=True)
-class Counted:
-    subject: object
+class Counted(Generic[Subject]):
+    subject: Subject
     count: int
 
 
 @dataclass(frozen=True)
 class TagOverview:
-    pillars: list[Counted]
-    themes: list[Counted]
+    pillars: list[Counted[Tag]]
+    themes: list[Counted[Tag]]
 
 
 def tag_overview(user, tally: search.Tally | None = None) -> TagOverview:
@@ -177,9 +181,9 @@ def tag_overview(user, tally: search.Tally | None = None) -> TagOverview:
 
 @dataclass(frozen=True)
 class CountryOverview:
-    members: list[Counted]
-    observers: list[Counted]
-    others: list[Counted]
+    members: list[Counted[Country]]
+    observers: list[Counted[Country]]
+    others: list[Counted[Country]]
 
 
 def country_overview(user, language: str) -> CountryOverview:
@@ -189,7 +193,7 @@ def country_overview(user, language: str) -> CountryOverview:
     countries = db.session.scalars(
         select(Country).where((Country.rcm_status.is_not(None)) | (Country.code.in_(list(counts))))
     ).all()
-    groups: dict[RcmStatus | None, list[Counted]] = defaultdict(list)
+    groups: dict[RcmStatus | None, list[Counted[Country]]] = defaultdict(list)
     for country in sorted(countries, key=lambda c: _sort_key(c.name(language))):
         groups[country.rcm_status].append(Counted(country, counts.get(country.code, 0)))
     return CountryOverview(
@@ -206,10 +210,10 @@ ORGANIZATION_KIND_ORDER = (
 )
 
 
-def organization_overview(user, language: str) -> list[tuple[OrganizationKind, list[Counted]]]:
+def organization_overview(user, language: str) -> list[tuple[OrganizationKind, list[Counted[Organization]]]]:
     """Organizations grouped by kind; civil-society groups appear once they have published."""
     counts = search.tally(user).facets["organization"]
-    groups: dict[OrganizationKind, list[Counted]] = defaultdict(list)
+    groups: dict[OrganizationKind, list[Counted[Organization]]] = defaultdict(list)
     organizations = db.session.scalars(select(Organization)).all()
     for organization in sorted(organizations, key=lambda o: _sort_key(o.display_name(language))):
         count = counts.get(str(organization.id), 0)

@@ -204,7 +204,7 @@ def load_demo_forum(now: datetime, users: dict[str, User], documents: list[Docum
             DocumentMeeting(document_id=document.id, meeting_id=meeting.id, role=MeetingRole.ADOPTED_AT)
         )
         search_log.record_change(document)
-    published = [d for d in documents if d.status == DocumentStatus.PUBLISHED]
+    published_documents = [d for d in documents if d.status == DocumentStatus.PUBLISHED]
     # The practices were presented where their theme was discussed.
     presented = {
         "consular-protection": 3,
@@ -214,7 +214,7 @@ def load_demo_forum(now: datetime, users: dict[str, User], documents: list[Docum
         "migrant-smuggling": 4,
         "return-and-reintegration": 0,
     }
-    for document in published:
+    for document in published_documents:
         db.session.add(DocumentStanding(document_id=document.id, standing=_standing_of(document)))
         for tag in document.tags:
             if tag.slug in presented:
@@ -226,7 +226,7 @@ def load_demo_forum(now: datetime, users: dict[str, User], documents: list[Docum
                     )
                 )
                 break
-    _calls(now, secretariat, tags, published)
+    _calls(now, secretariat, tags, published_documents)
     return len(RCM_DOCUMENTS)
 
 

@@ -8,6 +8,7 @@ Every function takes the acting user first and plain values (the dicts the schem
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
@@ -63,7 +64,11 @@ def country_groups(language: str) -> list[tuple[str, list[tuple[str, str, str]]]
     from rcm_exchange.models import RcmStatus
 
     other = "en" if language == "es" else "es"
-    groups = {RcmStatus.MEMBER: [], RcmStatus.OBSERVER: [], None: []}
+    groups: dict[RcmStatus | None, list[tuple[str, str, str]]] = {
+        RcmStatus.MEMBER: [],
+        RcmStatus.OBSERVER: [],
+        None: [],
+    }
     for country in country_choices():
         groups[country.rcm_status].append((country.code, country.name(language), country.name(other)))
     names = {
@@ -194,7 +199,7 @@ def _propose_revision(user, document: Document, changes: dict) -> None:
     else:
         document.submitted_at = revision.updated_at
     lifecycle.save_document(document)
-    details = {"revision": revision.id}
+    details: dict[str, Any] = {"revision": revision.id}
     if previous == S.CHANGES_REQUESTED:
         details["resubmitted"] = True
     lifecycle.audit(user, document, "revise", previous, target, **details)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
@@ -76,7 +77,9 @@ SEARCH_PARAMETERS = ("q", "tag", "country", "doc_type", "language", "year", "org
 def _criteria(kind: SubscriptionKind, loaded: dict) -> dict:
     """The search parameters a subscription keeps: only the subject for a listing, the
     words and filters for a saved search; names are checked to exist."""
-    values = {key: getattr(loaded.get(key), "value", loaded.get(key)) for key in SEARCH_PARAMETERS}
+    values: dict[str, Any] = {
+        key: getattr(loaded.get(key), "value", loaded.get(key)) for key in SEARCH_PARAMETERS
+    }
     values = {key: value for key, value in values.items() if value not in (None, "", [])}
     if kind != SubscriptionKind.SEARCH:
         name = SUBJECT_PARAMETER[kind]
@@ -398,6 +401,8 @@ def new_documents(
         result = search.search_documents(user, params)
         for item in result.items:
             published = item.document.published_at
+            if published is None:  # a search lists published documents only
+                raise ValueError(f"document {item.document.id} is listed but not published")
             if published <= start:
                 return shown, total
             if published <= end:
@@ -493,7 +498,7 @@ def _send_digest(user_id: int, end: datetime) -> bool:
     found = {}
     if user.active:
         for subscription_id, start in due:
-            subscription = db.session.get(Subscription, subscription_id)
+            subscription = db.session.get_one(Subscription, subscription_id)
             found[subscription_id] = new_documents(user, subscription, start, end)
     with unit_of_work():
         claimed = [subscription_id for subscription_id, start in due if _claim(subscription_id, start, end)]
@@ -509,7 +514,7 @@ def _send_digest(user_id: int, end: datetime) -> bool:
             notifications = _pending_notifications(user, end)
         if not user.active:
             return False  # periods move on; nothing goes to a closed account
-        sections = [Section(db.session.get(Subscription, i), *found[i]) for i in claimed if found[i][0]]
+        sections = [Section(db.session.get_one(Subscription, i), *found[i]) for i in claimed if found[i][0]]
         if not sections and not notifications:
             return False  # never an empty digest
         with force_locale(language_of(user)):

@@ -12,6 +12,8 @@ counts again.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sqlalchemy import select
 
 from rcm_exchange.extensions import db
@@ -51,7 +53,8 @@ def filter_keywords(params) -> tuple[str, ...]:
 
 def split_facets(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """The engine's counts with the keywords moved from ``tags`` to facets of their own."""
-    tags, forum = {}, {name: {} for name in FACETS}
+    tags: dict[str, int] = {}
+    forum: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     for key, count in (facets.get("tags") or {}).items():
         kind, separator, value = key.partition(SEPARATOR)
         if not separator:
@@ -61,7 +64,12 @@ def split_facets(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]
     return {**facets, "tags": tags, **forum}
 
 
-def facet_labels(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, object]]:
+class ForumFacetLabels(TypedDict):
+    meeting: dict[str, Meeting]  # by the meeting's id, as the facet keys it
+    body: dict[str, RcmBody]  # by slug
+
+
+def facet_labels(facets: dict[str, dict[str, int]]) -> ForumFacetLabels:
     """The meeting and body records behind facet keys (two queries)."""
     meeting_ids = [int(k) for k in facets.get("meeting", {}) if k.isdigit()]
     body_slugs = list(facets.get("body", {}))

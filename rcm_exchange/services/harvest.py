@@ -314,7 +314,9 @@ def answer(arguments: dict[str, list[str]]) -> bytes:
         for child in list(response.root)[2:]:
             response.root.remove(child)
         if error.code in ("badVerb", "badArgument"):
-            response.root.find(f"{{{OAI}}}request").attrib.clear()
+            request_element = response.root.find(f"{{{OAI}}}request")
+            if request_element is not None:
+                request_element.attrib.clear()
         response.error(error.code, error.message)
     return response.to_bytes()
 

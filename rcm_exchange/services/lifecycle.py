@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -98,7 +99,13 @@ def review_status(document: Document) -> DocumentStatus:
 
 
 def audit(
-    actor: User | None, document: Document, action: str, from_status, to_status, comment: str = "", **details
+    actor: User | access.SystemActor | None,
+    document: Document,
+    action: str,
+    from_status,
+    to_status,
+    comment: str = "",
+    **details: Any,
 ) -> AuditEvent:
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,

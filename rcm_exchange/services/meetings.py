@@ -91,7 +91,7 @@ def _meeting_values(data: dict) -> dict:
     host = (data.get("host_country") or "").upper() or None
     if host is not None and db.session.get(Country, host) is None:
         errors["host_country"] = [_("Unknown country code: %(codes)s.", codes=host)]
-    if errors:
+    if errors or body is None:  # a missing body is one of the errors
         raise ValidationFailed(errors=errors)
     return {
         "body_id": body.id,
@@ -259,7 +259,10 @@ def import_record(document: Document, standing: Standing | None, links: list[dic
     """For ``flask rcm import``: links name meetings by slug (inside its unit of work)."""
     by_role: dict[MeetingRole, list[int]] = {MeetingRole.PRESENTED_AT: [], MeetingRole.ADOPTED_AT: []}
     for link in links:
-        by_role[link["role"]].append(meeting_by_slug(link["meeting"]).id)
+        meeting = meeting_by_slug(link["meeting"])
+        if meeting is None:  # check_import_links refuses such a line before
+            raise ValueError(f"no meeting {link['meeting']!r}")
+        by_role[link["role"]].append(meeting.id)
     if standing is not None or links:
         _write_record(document, standing, by_role)
 

@@ -285,7 +285,7 @@ def _set_names(field: ContentField, codes: set[str]) -> dict[str, str]:
     }
 
 
-def _set_diff(field: ContentField, old: list[str], new: list[str]) -> FieldDiff | None:
+def _set_diff(field: ContentField, old: list[str] | None, new: list[str] | None) -> FieldDiff | None:
     """Tags and countries compared as sets: kept ones plain, removed ones struck on the
     left, added ones marked on the right; their order does not count as a change."""
     before, after = set(old or []), set(new or [])
@@ -293,8 +293,11 @@ def _set_diff(field: ContentField, old: list[str], new: list[str]) -> FieldDiff 
         return None
     names = _set_names(field, before | after)
 
+    def by_name(code: str) -> str:
+        return names.get(code, code).casefold()
+
     def side(codes: set[str], marked: set[str]) -> list[tuple[bool, str]]:
-        items = sorted(codes, key=lambda code: names.get(code, code).casefold())
+        items = sorted(codes, key=by_name)
         segments: list[tuple[bool, str]] = []
         for index, code in enumerate(items):
             if index:

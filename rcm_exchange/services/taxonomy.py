@@ -76,7 +76,7 @@ def tag_list(user, *, changed_since: date | None = None) -> list[dict]:
                 "is_pillar": tag.is_pillar,
                 "position": tag.position,
                 "retired": tag.retired,
-                "merged_into": successors.get(tag.merged_into_id),
+                "merged_into": successors.get(tag.merged_into_id) if tag.merged_into_id else None,
                 "updated_at": tag.updated_at,
                 "count": count,
             }

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TextIO
+from datetime import datetime
+from typing import Any, TextIO
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
@@ -71,12 +72,18 @@ def _published_documents() -> Iterator[Document]:
         last_id = batch[-1].id
 
 
+def _published_at(document: Document) -> datetime:
+    if document.published_at is None:
+        raise ValueError("only published documents are exported")
+    return document.published_at
+
+
 def export_line(document: Document) -> dict:
     return {
         "id": document.id,
         **snapshot(document),
         "organization": document.organization.acronym,
-        "published_at": document.published_at.isoformat(),
+        "published_at": _published_at(document).isoformat(),
         **meetings.export_record(document),
         **calls.export_answer(document),
     }
@@ -148,7 +155,8 @@ def _import_batch(batch: list[tuple[int, dict]], report: ImportReport) -> None:
         if keys
         else set()
     )
-    taken_ids = (
+    # Ids already in this database (a row to compare with), or taken by this batch (None).
+    taken_ids: dict[int, Any] = (
         {
             row.id: row
             for row in db.session.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -53,7 +55,8 @@ def types():
 def topic(slug: str):
     current = merged_tags.current_tag(slug)
     if current is not None and current.slug != slug:  # a merged tag's address leads on
-        return redirect(url_for("browse.topic", slug=current.slug, **request.args), 301)
+        arguments: dict[str, Any] = request.args.to_dict()  # the first value of each, as before
+        return redirect(url_for("browse.topic", slug=current.slug, **arguments), 301)
     return _listing("topic", tag=slug)
 
 

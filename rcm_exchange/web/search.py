@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -90,7 +92,8 @@ def _toggle(args: dict, name: str, key: str) -> tuple[bool, str]:
 def facet_groups(args: dict, page: search.SearchPage) -> list[FacetGroup]:
     labels = search.facet_labels(page.facets)
     language = current_language()
-    describe = {
+    # Each facet's title, its search parameter and how a value of it is labelled.
+    describe: dict[str, tuple[Any, str, Callable[[str], str]]] = {
         "doc_type": (_l("Type"), "doc_type", doc_type_label),
         "tags": (_l("Topic"), "tag", lambda k: localized(labels.tags[k]) if k in labels.tags else k),
         "countries": (
