@@ -1,5 +1,6 @@
 """gunicorn reads this file when started from the repository root (`gunicorn wsgi:app`):
 the settings are those of the deployment kit, `deploy/gunicorn.conf.py`."""
+
 import runpy
 from pathlib import Path
 

@@ -8,6 +8,7 @@ Zipf-like frequencies: a few words (and the stop words) everywhere, a long tail 
 rare ones. Spanish words come inflected (gender, number, verb forms), so stemming
 has work to do. The same seed always gives the same corpus.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ import json
 import random
 import sys
 from bisect import bisect
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 # Spanish lemmas with their inflected forms, roughly by how common they are in the field.
 SPANISH = """
@@ -39,7 +40,35 @@ práctica prácticas | experiencia experiencias | resultado resultados | evaluac
 estrategia estrategias | plan planes | sistema sistemas | apoyo apoyar | asistencia asistir | humanitaria humanitario |
 visa visas | permiso permisos temporal temporales | estadía estancia | residencia residentes | nacionalidad apatridia |
 """.replace("\n", " ")
-SPANISH_STOP = "de la que el en y los del se las por un para con no una su al lo como más o pero sus le ya entre".split()
+SPANISH_STOP = [
+    "de",
+    "la",
+    "que",
+    "el",
+    "en",
+    "y",
+    "los",
+    "del",
+    "se",
+    "las",
+    "por",
+    "un",
+    "para",
+    "con",
+    "no",
+    "una",
+    "su",
+    "al",
+    "lo",
+    "como",
+    "más",
+    "o",
+    "pero",
+    "sus",
+    "le",
+    "ya",
+    "entre",
+]
 
 ENGLISH = """
 migrant migrants | migration migratory | protection protect protected | person persons people |
@@ -58,15 +87,66 @@ evaluation evaluate | implementation implement implemented | strategy strategies
 support | assistance | humanitarian | visa visas | permit permits temporary | stay | residence residents |
 nationality statelessness |
 """.replace("\n", " ")
-ENGLISH_STOP = "the of and to in for on with a is by that as are from be at this an or their which".split()
+ENGLISH_STOP = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "for",
+    "on",
+    "with",
+    "a",
+    "is",
+    "by",
+    "that",
+    "as",
+    "are",
+    "from",
+    "be",
+    "at",
+    "this",
+    "an",
+    "or",
+    "their",
+    "which",
+]
 
-SYLLABLES = ("ca", "ra", "to", "me", "li", "no", "sa", "ta", "mi", "pe", "lo", "cho", "gua", "ri", "da",
-             "ma", "ve", "ni", "co", "la", "bu", "te", "qui", "zo", "fe", "ya", "ju", "ro")
-TAIL_WORDS = 6000          # rare words (places, programmes, names) per corpus
+SYLLABLES = (
+    "ca",
+    "ra",
+    "to",
+    "me",
+    "li",
+    "no",
+    "sa",
+    "ta",
+    "mi",
+    "pe",
+    "lo",
+    "cho",
+    "gua",
+    "ri",
+    "da",
+    "ma",
+    "ve",
+    "ni",
+    "co",
+    "la",
+    "bu",
+    "te",
+    "qui",
+    "zo",
+    "fe",
+    "ya",
+    "ju",
+    "ro",
+)
+TAIL_WORDS = 6000  # rare words (places, programmes, names) per corpus
 LANGUAGES = ("es",) * 11 + ("en",) * 9
 VISIBILITIES = ("public",) * 6 + ("participants",) * 3 + ("members", "secretariat")
 DOC_TYPES = ("practice_report", "guidance", "experience")
-START = datetime(2012, 1, 1, tzinfo=timezone.utc)
+START = datetime(2012, 1, 1, tzinfo=UTC)
 
 
 def _forms(text: str) -> list[str]:
@@ -125,21 +205,23 @@ def generate(size: int, seed: int = 7, organizations=range(1, 41), tags=(), coun
             n = min(body_words, rng.randint(8, 24))
             body.append(_sentence(rng, sampler, n))
             body_words -= n
-        docs.append({
-            "id": doc_id,
-            "title": _sentence(rng, sampler, rng.randint(5, 11))[:-1],
-            "summary": _sentence(rng, sampler, rng.randint(18, 40)),
-            "body": " ".join(body),
-            "attachments_text": "",
-            "language": language,
-            "doc_type": rng.choice(DOC_TYPES),
-            "tags": sorted(set(rng.sample(tags, rng.randint(1, 3)))) if tags else [],
-            "countries": sorted(set(rng.sample(countries, rng.randint(1, 3)))) if countries else [],
-            "organization_id": rng.choice(organizations),
-            "visibility": rng.choice(VISIBILITIES),
-            "published_at": START + timedelta(minutes=rng.randint(0, 60 * 24 * 365 * 12)),
-            "fingerprint": f"{doc_id}-1",
-        })
+        docs.append(
+            {
+                "id": doc_id,
+                "title": _sentence(rng, sampler, rng.randint(5, 11))[:-1],
+                "summary": _sentence(rng, sampler, rng.randint(18, 40)),
+                "body": " ".join(body),
+                "attachments_text": "",
+                "language": language,
+                "doc_type": rng.choice(DOC_TYPES),
+                "tags": sorted(set(rng.sample(tags, rng.randint(1, 3)))) if tags else [],
+                "countries": sorted(set(rng.sample(countries, rng.randint(1, 3)))) if countries else [],
+                "organization_id": rng.choice(organizations),
+                "visibility": rng.choice(VISIBILITIES),
+                "published_at": START + timedelta(minutes=rng.randint(0, 60 * 24 * 365 * 12)),
+                "fingerprint": f"{doc_id}-1",
+            }
+        )
     return docs
 
 
@@ -149,10 +231,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default="-", help="JSON Lines file (default: standard output)")
     args = parser.parse_args()
-    out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
-    with out:
-        for doc in generate(args.size, args.seed):
-            out.write(json.dumps({**doc, "published_at": doc["published_at"].isoformat()}, ensure_ascii=False) + "\n")
+    if args.out == "-":
+        write_json_lines(sys.stdout, args.size, args.seed)
+    else:
+        with open(args.out, "w", encoding="utf-8") as out:
+            write_json_lines(out, args.size, args.seed)
+
+
+def write_json_lines(out, size: int, seed: int) -> None:
+    for doc in generate(size, seed):
+        out.write(
+            json.dumps({**doc, "published_at": doc["published_at"].isoformat()}, ensure_ascii=False) + "\n"
+        )
 
 
 if __name__ == "__main__":

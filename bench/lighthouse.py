@@ -10,6 +10,7 @@ needs Node 22) with Debian's Chromium (``/usr/bin/chromium``). Reports go to
 status is 1 when a page is under the bar: accessibility and best practices 100,
 performance and SEO 95.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,21 +40,47 @@ def lighthouse_binary() -> Path:
     binary = TOOLS / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
         TOOLS.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "i", "-E", "--no-audit", "--no-fund", "--prefix", str(TOOLS),
-                        f"lighthouse@{LIGHTHOUSE_VERSION}"], check=True)
+        subprocess.run(
+            [
+                "npm",
+                "i",
+                "-E",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(TOOLS),
+                f"lighthouse@{LIGHTHOUSE_VERSION}",
+            ],
+            check=True,
+        )
     return binary
 
 
 def serve(port: int, folder: Path) -> subprocess.Popen:
-    env = {**os.environ, "RCM_INSTANCE_DIR": str(folder),
-           "RCM_DATABASE_URL": f"sqlite:///{folder / 'site.sqlite3'}",
-           "RCM_BASE_URL": f"http://127.0.0.1:{port}", "RCM_LOGIN_LIMIT": "1000 per minute"}
+    env = {
+        **os.environ,
+        "RCM_INSTANCE_DIR": str(folder),
+        "RCM_DATABASE_URL": f"sqlite:///{folder / 'site.sqlite3'}",
+        "RCM_BASE_URL": f"http://127.0.0.1:{port}",
+        "RCM_LOGIN_LIMIT": "1000 per minute",
+    }
     flask = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi:app", "rcm"]
     subprocess.run(flask + ["init"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(flask + ["demo-data"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
@@ -82,9 +109,15 @@ def first_public_document(base: str) -> str:
 def run_lighthouse(binary: Path, url: str, name: str, preset: str, cookie: str | None) -> dict:
     RESULTS.mkdir(parents=True, exist_ok=True)
     output = RESULTS / f"lighthouse-{name}.json"
-    command = [str(binary), url, "--quiet", "--output=json", f"--output-path={output}",
-               "--only-categories=" + ",".join(CATEGORIES),
-               "--chrome-flags=--headless=new --no-sandbox --disable-gpu"]
+    command = [
+        str(binary),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={output}",
+        "--only-categories=" + ",".join(CATEGORIES),
+        "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+    ]
     if preset == "desktop":
         command.append("--preset=desktop")
     if cookie:
@@ -107,11 +140,16 @@ def main(argv=None) -> int:
         try:
             base = f"http://127.0.0.1:{args.port}"
             cookie = signed_in_cookie(base, CONTRIBUTOR, DEMO_PASSWORD)
-            pages = [("home", "/", None), ("search", "/search?q=migrantes", None),
-                     ("document", first_public_document(base), None),
-                     ("form", "/documents/new", cookie)]
-            scores = {name: run_lighthouse(binary, base + path, f"{name}-{args.preset}", args.preset, auth)
-                      for name, path, auth in pages}
+            pages = [
+                ("home", "/", None),
+                ("search", "/search?q=migrantes", None),
+                ("document", first_public_document(base), None),
+                ("form", "/documents/new", cookie),
+            ]
+            scores = {
+                name: run_lighthouse(binary, base + path, f"{name}-{args.preset}", args.preset, auth)
+                for name, path, auth in pages
+            }
         finally:
             server.terminate()
             server.wait(timeout=20)

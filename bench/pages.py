@@ -18,6 +18,7 @@ On PostgreSQL the database ``rcm_pages_<size>`` of ``--postgres-url``'s server i
 ``bench/results/pages-<size>-<time>.json`` and ``.md``; ``--table`` renders several
 results side by side. Everything runs on the loopback interface.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +99,8 @@ class PagesBench(Bench):
             self.pg_name = f"rcm_pages_{args.size}"
             self.pg_admin_url = args.postgres_url
             self.database_url = urllib.parse.urlunsplit(
-                ("postgresql+psycopg", url.netloc, "/" + self.pg_name, "", ""))
+                ("postgresql+psycopg", url.netloc, "/" + self.pg_name, "", "")
+            )
         else:
             self.database_url = f"sqlite:///{self.workdir / 'app.sqlite3'}"
 
@@ -107,6 +109,7 @@ class PagesBench(Bench):
 
     def make_app(self, engine: str = ENGINE):
         from rcm_exchange import create_app
+
         return create_app(self.app_config() | {"WTF_CSRF_ENABLED": False})
 
     # -- building ----------------------------------------------------------------------
@@ -114,14 +117,18 @@ class PagesBench(Bench):
     def prepare(self) -> None:
         if self.database == "postgres" and not self.reusing:
             import psycopg
+
             with psycopg.connect(self.pg_admin_url, autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}"')
                 connection.execute(f'CREATE DATABASE "{self.pg_name}"')
         started = time.perf_counter()
         self.size = self.fill_database()
         if not self.reusing:
-            print(f"[{self.database}] filled with {self.size} documents in "
-                  f"{time.perf_counter() - started:.0f} s", flush=True)
+            print(
+                f"[{self.database}] filled with {self.size} documents in "
+                f"{time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
             self.add_accounts()
             started = time.perf_counter()
             self.build(ENGINE)
@@ -133,6 +140,7 @@ class PagesBench(Bench):
 
             from rcm_exchange.extensions import db
             from rcm_exchange.models import Document, Organization
+
             self.size = db.session.scalar(select(func.count()).select_from(Document))
             self.organization = db.session.scalar(select(Organization.id).where(Organization.acronym == "MX"))
 
@@ -148,11 +156,21 @@ class PagesBench(Bench):
         with app.app_context():
             for email, acronym, role in ACCOUNTS.values():
                 organization = db.session.scalar(select(Organization).where(Organization.acronym == acronym))
-                accounts.create_user(SYSTEM, email=email, name=role.title(), organization_id=organization.id,
-                                     role=Role(role), password=PASSWORD)
+                accounts.create_user(
+                    SYSTEM,
+                    email=email,
+                    name=role.title(),
+                    organization_id=organization.id,
+                    role=Role(role),
+                    password=PASSWORD,
+                )
             if self.database == "postgres":  # the corpus was inserted with its own ids
-                db.session.execute(text("SELECT setval(pg_get_serial_sequence('documents', 'id'), "
-                                        "(SELECT max(id) FROM documents))"))
+                db.session.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('documents', 'id'), "
+                        "(SELECT max(id) FROM documents))"
+                    )
+                )
                 db.session.commit()
 
     def analyze(self) -> None:
@@ -160,12 +178,15 @@ class PagesBench(Bench):
         from sqlalchemy import text
 
         from rcm_exchange.extensions import db
+
         if self.database != "postgres":
             return
         app = self.make_app()
-        with app.app_context():
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(text("ANALYZE"))
+        with (
+            app.app_context(),
+            db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+        ):
+            connection.execute(text("ANALYZE"))
 
     # -- statements ----------------------------------------------------------------------
 
@@ -256,17 +277,26 @@ class PagesBench(Bench):
         table = pages(self.tags[0], self.countries[0], self.organization)
         counts, explained = self.statements(table)
         times = self.timings(table)
-        rows = [{"role": role, "page": label, "path": path, "p50": times[(role, path)][0],
-                 "p95": times[(role, path)][1], "statements": counts[(role, path)]}
-                for role, label, path in table]
+        rows = [
+            {
+                "role": role,
+                "page": label,
+                "path": path,
+                "p50": times[(role, path)][0],
+                "p95": times[(role, path)][1],
+                "statements": counts[(role, path)],
+            }
+            for role, label, path in table
+        ]
         return rows, explained
 
 
 def render(results: list[dict]) -> str:
     """Pages down, one p95 / statements column per (database, size) of ``results``."""
     columns = [(r["database"], r["size"]) for r in results]
-    by_column = {(r["database"], r["size"]): {(row["role"], row["path"]): row for row in r["rows"]}
-                 for r in results}
+    by_column = {
+        (r["database"], r["size"]): {(row["role"], row["path"]): row for row in r["rows"]} for r in results
+    }
     first = results[0]["rows"]
     head = " | ".join(f"{'SQLite' if d == 'sqlite' else 'PostgreSQL'} {s:,}" for d, s in columns)
     lines = [f"| who | page | path | {head} |", "|---|---|---|" + "---:|" * len(columns)]
@@ -277,7 +307,10 @@ def render(results: list[dict]) -> str:
             found = by_column[column].get(key)
             cells.append(f"{found['p95']:.0f} ms / {found['statements']}" if found else "—")
         lines.append(f"| {row['role']} | {row['page']} | `{row['path']}` | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n\nEach cell: p95 of the page under gunicorn (2 workers) / SQL statements it runs.\n"
+    return (
+        "\n".join(lines)
+        + "\n\nEach cell: p95 of the page under gunicorn (2 workers) / SQL statements it runs.\n"
+    )
 
 
 def main() -> None:
@@ -287,9 +320,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=4, help="untimed requests per page first")
-    parser.add_argument("--port", type=int, default=0, help="gunicorn's port on 127.0.0.1 (default: a free one)")
-    parser.add_argument("--postgres-url", default=os.environ.get("RCM_BENCH_POSTGRES_URL")
-                        or os.environ.get("RCM_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL)
+    parser.add_argument(
+        "--port", type=int, default=0, help="gunicorn's port on 127.0.0.1 (default: a free one)"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("RCM_BENCH_POSTGRES_URL")
+        or os.environ.get("RCM_TEST_POSTGRES_URL")
+        or DEFAULT_POSTGRES_URL,
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder and databases")
     parser.add_argument("--reuse", metavar="FOLDER", help="time a folder kept by --keep again (no build)")
     parser.add_argument("--table", nargs="+", metavar="JSON", help="render saved results side by side")
@@ -306,7 +345,9 @@ def main() -> None:
             results.append({"database": database, "size": bench.size, "rows": rows})
             print(render(results[-1:]), flush=True)
             for (role, path), lines in explained.items():
-                plans.append(f"## {database} {bench.size:,}: {path} as {role}\n\n```\n" + "\n".join(lines) + "\n```\n")
+                plans.append(
+                    f"## {database} {bench.size:,}: {path} as {role}\n\n```\n" + "\n".join(lines) + "\n```\n"
+                )
     finally:
         if args.keep or args.reuse:
             print(f"work folder kept: {root}")
@@ -315,6 +356,7 @@ def main() -> None:
             # The PostgreSQL database is dropped with the folder that names it.
             if "postgres" in args.databases:
                 import psycopg
+
                 with psycopg.connect(args.postgres_url, autocommit=True) as connection:
                     connection.execute(f'DROP DATABASE IF EXISTS "rcm_pages_{args.size}" WITH (FORCE)')
     stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
@@ -323,8 +365,10 @@ def main() -> None:
     out.with_suffix(".json").write_text(json.dumps(results, indent=1))
     # Other work on the machine shows in every timing: the load is part of the result.
     load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
-    text = (f"Page benchmark, {args.size:,} documents, {os.cpu_count()} CPUs, load average {load} at the end, "
-            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC\n\n{render(results)}\n" + "\n".join(plans))
+    text = (
+        f"Page benchmark, {args.size:,} documents, {os.cpu_count()} CPUs, load average {load} at the end, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{render(results)}\n" + "\n".join(plans)
+    )
     out.with_suffix(".md").write_text(text)
     print("\n" + text + f"\nwritten to {out}.md and .json")
 

@@ -3,20 +3,57 @@
 Each query is a dict of the search page's parameters (``q``, ``tag``, ``country``,
 ``language``, ``year``), so the same set runs against an engine and through HTTP.
 """
+
 from __future__ import annotations
 
 # Single common words: the worst case for an engine that scores every match.
-COMMON = ["migrantes", "migrant", "protección", "children", "frontera", "derechos", "workers",
-          "refugiados", "migration", "trabajadores", "programa", "border"]
+COMMON = [
+    "migrantes",
+    "migrant",
+    "protección",
+    "children",
+    "frontera",
+    "derechos",
+    "workers",
+    "refugiados",
+    "migration",
+    "trabajadores",
+    "programa",
+    "border",
+]
 # Two words, both required.
-TWO_WORDS = ["trabajadores migrantes", "niños no acompañados", "asylum seekers", "remesas familias",
-             "return reintegration", "protección consular", "human trafficking", "mujeres migrantes",
-             "desplazamiento desastres", "financial inclusion", "capacitación funcionarios",
-             "regularización permisos"]
-PHRASES = ['"trata de personas"', '"unaccompanied children"', '"interés superior"', '"civil society"',
-           '"sociedad civil"', '"best interests"', '"inclusión financiera"', '"ethical recruitment"']
-OTHER = ["regulariz*", "migrant smuggling -coyotaje", "remesas OR remittances", "educacion",
-         "xenofobia discriminacion", "albergues"]
+TWO_WORDS = [
+    "trabajadores migrantes",
+    "niños no acompañados",
+    "asylum seekers",
+    "remesas familias",
+    "return reintegration",
+    "protección consular",
+    "human trafficking",
+    "mujeres migrantes",
+    "desplazamiento desastres",
+    "financial inclusion",
+    "capacitación funcionarios",
+    "regularización permisos",
+]
+PHRASES = [
+    '"trata de personas"',
+    '"unaccompanied children"',
+    '"interés superior"',
+    '"civil society"',
+    '"sociedad civil"',
+    '"best interests"',
+    '"inclusión financiera"',
+    '"ethical recruitment"',
+]
+OTHER = [
+    "regulariz*",
+    "migrant smuggling -coyotaje",
+    "remesas OR remittances",
+    "educacion",
+    "xenofobia discriminacion",
+    "albergues",
+]
 
 
 def queries(tags: list[str], countries: list[str]) -> list[dict]:
@@ -33,7 +70,9 @@ def queries(tags: list[str], countries: list[str]) -> list[dict]:
         {"q": "", "tag": tag, "language": "es"},
         {"q": "", "year": 2018},
         {"q": "children", "country": country, "language": "en"},
-        {"q": "", },
+        {
+            "q": "",
+        },
         {"q": "frontera", "tag": tag, "country": country},
         {"q": "asilo", "year": 2021},
         {"q": "remittances", "language": "en"},
@@ -48,7 +87,12 @@ def engine_query(params: dict, access):
 
     text = params.get("q", "")
     return SearchQuery(
-        access=access, text=text, tags=tuple([params["tag"]] if "tag" in params else ()),
+        access=access,
+        text=text,
+        tags=tuple([params["tag"]] if "tag" in params else ()),
         countries=tuple([params["country"]] if "country" in params else ()),
-        language=params.get("language"), year=params.get("year"),
-        sort="relevance" if text else "newest", per_page=20)
+        language=params.get("language"),
+        year=params.get("year"),
+        sort="relevance" if text else "newest",
+        per_page=20,
+    )

@@ -15,6 +15,7 @@ the search log empty); each index is built from it as ``flask rcm reindex`` buil
 it. The postgres engine keeps its index in the schema ``rcm_bench`` of
 ``--postgres-url``. Everything runs on the loopback interface.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -70,15 +71,21 @@ class Bench:
     # -- the application database ------------------------------------------------------
 
     def app_config(self, engine: str) -> dict:
-        config = {"SQLALCHEMY_DATABASE_URI": self.database_url, "INSTANCE_DIR": str(self.workdir / "instance"),
-                  "SECRET_KEY": "bench", "RCM_SEARCH_BACKEND": engine,
-                  "RCM_INDEX_DIR": str(self.workdir / f"index-{engine}"), "RCM_MAIL_URL": None}
+        config = {
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "INSTANCE_DIR": str(self.workdir / "instance"),
+            "SECRET_KEY": "bench",
+            "RCM_SEARCH_BACKEND": engine,
+            "RCM_INDEX_DIR": str(self.workdir / f"index-{engine}"),
+            "RCM_MAIL_URL": None,
+        }
         if engine == "postgres":
             config.update(RCM_SEARCH_DSN=self.postgres_url, RCM_SEARCH_SCHEMA=BENCH_SCHEMA)
         return config
 
     def make_app(self, engine: str):
         from rcm_exchange import create_app
+
         return create_app(self.app_config(engine))
 
     def fill_database(self) -> int:
@@ -86,8 +93,18 @@ class Bench:
         from sqlalchemy import insert, select
 
         from rcm_exchange.extensions import db
-        from rcm_exchange.models import (Country, DocType, Document, DocumentStatus, Language, Organization,
-                                         Tag, Visibility, document_countries, document_tags)
+        from rcm_exchange.models import (
+            Country,
+            DocType,
+            Document,
+            DocumentStatus,
+            Language,
+            Organization,
+            Tag,
+            Visibility,
+            document_countries,
+            document_tags,
+        )
         from rcm_exchange.services.reference_data import load_reference_data
 
         app = self.make_app("whoosh")
@@ -104,21 +121,41 @@ class Bench:
             started = time.perf_counter()
             corpus = generate(self.args.size, self.args.seed, organizations, sorted(tags), countries)
             print(f"generated {len(corpus)} documents in {time.perf_counter() - started:.0f} s", flush=True)
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             for start in range(0, len(corpus), 5000):
-                chunk = corpus[start:start + 5000]
-                db.session.execute(insert(Document), [{
-                    "id": d["id"], "title": d["title"], "summary": d["summary"],
-                    "body_html": f"<p>{html.escape(d['body'])}</p>", "doc_type": DocType(d["doc_type"]),
-                    "language": Language(d["language"]), "visibility": Visibility(d["visibility"]),
-                    "status": DocumentStatus.PUBLISHED, "version": 1, "implementing_bodies": "",
-                    "partners": "", "results_html": "", "organization_id": d["organization_id"],
-                    "created_at": now, "updated_at": now, "published_at": d["published_at"],
-                } for d in chunk])
-                db.session.execute(insert(document_tags), [
-                    {"document_id": d["id"], "tag_id": tags[t]} for d in chunk for t in d["tags"]])
-                db.session.execute(insert(document_countries), [
-                    {"document_id": d["id"], "country_code": c} for d in chunk for c in d["countries"]])
+                chunk = corpus[start : start + 5000]
+                db.session.execute(
+                    insert(Document),
+                    [
+                        {
+                            "id": d["id"],
+                            "title": d["title"],
+                            "summary": d["summary"],
+                            "body_html": f"<p>{html.escape(d['body'])}</p>",
+                            "doc_type": DocType(d["doc_type"]),
+                            "language": Language(d["language"]),
+                            "visibility": Visibility(d["visibility"]),
+                            "status": DocumentStatus.PUBLISHED,
+                            "version": 1,
+                            "implementing_bodies": "",
+                            "partners": "",
+                            "results_html": "",
+                            "organization_id": d["organization_id"],
+                            "created_at": now,
+                            "updated_at": now,
+                            "published_at": d["published_at"],
+                        }
+                        for d in chunk
+                    ],
+                )
+                db.session.execute(
+                    insert(document_tags),
+                    [{"document_id": d["id"], "tag_id": tags[t]} for d in chunk for t in d["tags"]],
+                )
+                db.session.execute(
+                    insert(document_countries),
+                    [{"document_id": d["id"], "country_code": c} for d in chunk for c in d["countries"]],
+                )
                 db.session.commit()
         return len(corpus)
 
@@ -127,16 +164,19 @@ class Bench:
     def open_engine(self, engine: str):
         from rcm_exchange.config import search_engine_options
         from search_index import open_engine
+
         return open_engine(engine, **search_engine_options(self.app_config(engine)))
 
     def index_size(self, engine: str, handle) -> int:
         if engine == "postgres":
             import psycopg
+
             with psycopg.connect(self.postgres_url) as connection:
                 return connection.execute(
                     "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
                     "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
-                    (BENCH_SCHEMA,)).fetchone()[0]
+                    (BENCH_SCHEMA,),
+                ).fetchone()[0]
         return sum(p.stat().st_size for p in handle.index_dir.rglob("*") if p.is_file())
 
     def build(self, engine: str) -> dict:
@@ -156,6 +196,7 @@ class Bench:
 
     def raw_latencies(self, engine: str) -> dict:
         from search_index import AccessFilter
+
         handle = self.open_engine(engine)
         anonymous = AccessFilter(frozenset({"public"}))
         qs = queries(self.tags, self.countries)
@@ -172,8 +213,11 @@ class Bench:
                 slowest[key] = max(slowest.get(key, 0), elapsed)
         handle.close()
         worst = sorted(slowest.items(), key=lambda kv: -kv[1])[:3]
-        return {"raw_p50": percentile(samples, 0.5) * 1000, "raw_p95": percentile(samples, 0.95) * 1000,
-                "raw_slowest": ", ".join(f"{urllib.parse.unquote_plus(k)} {v * 1000:.0f} ms" for k, v in worst)}
+        return {
+            "raw_p50": percentile(samples, 0.5) * 1000,
+            "raw_p95": percentile(samples, 0.95) * 1000,
+            "raw_slowest": ", ".join(f"{urllib.parse.unquote_plus(k)} {v * 1000:.0f} ms" for k, v in worst),
+        }
 
     # -- through the app -------------------------------------------------------------
 
@@ -181,15 +225,37 @@ class Bench:
         port = self.args.port or free_port()
         env = dict(os.environ)
         config = self.app_config(engine)
-        env.update({"RCM_DATABASE_URL": self.database_url, "RCM_INSTANCE_DIR": config["INSTANCE_DIR"],
-                    "RCM_SECRET_KEY": "bench", "RCM_SEARCH_BACKEND": engine,
-                    "RCM_INDEX_DIR": config["RCM_INDEX_DIR"], "RCM_ENV": "development"})
+        env.update(
+            {
+                "RCM_DATABASE_URL": self.database_url,
+                "RCM_INSTANCE_DIR": config["INSTANCE_DIR"],
+                "RCM_SECRET_KEY": "bench",
+                "RCM_SEARCH_BACKEND": engine,
+                "RCM_INDEX_DIR": config["RCM_INDEX_DIR"],
+                "RCM_ENV": "development",
+            }
+        )
         if engine == "postgres":
             env.update({"RCM_SEARCH_DSN": self.postgres_url, "RCM_SEARCH_SCHEMA": BENCH_SCHEMA})
-        log = open(self.workdir / f"gunicorn-{engine}.log", "w")
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        process = subprocess.Popen([str(gunicorn), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "120",
-                                    "wsgi:app"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
+        # gunicorn writes to its own copy of the file handle; this process closes its copy.
+        with open(self.workdir / f"gunicorn-{engine}.log", "w") as log:
+            process = subprocess.Popen(
+                [
+                    str(gunicorn),
+                    "-w",
+                    str(WORKERS),
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "--timeout",
+                    "120",
+                    "wsgi:app",
+                ],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
@@ -198,7 +264,7 @@ class Bench:
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start; see {log.name}")
+                    raise RuntimeError(f"gunicorn did not start; see {log.name}") from None
                 time.sleep(0.3)
         return process, base
 
@@ -273,10 +339,18 @@ class Bench:
                 word = f"zqbench{engine}{attempt}x{int(time.time())}"
                 started = time.perf_counter()
                 with unit_of_work():
-                    document = Document(title=f"Nueva práctica {word}", summary="Resumen.", body_html="<p>Texto.</p>",
-                                        doc_type=DocType.PRACTICE_REPORT, language=Language.ES,
-                                        visibility=Visibility.PUBLIC, status=DocumentStatus.PUBLISHED,
-                                        version=1, organization_id=1, published_at=datetime.now(timezone.utc))
+                    document = Document(
+                        title=f"Nueva práctica {word}",
+                        summary="Resumen.",
+                        body_html="<p>Texto.</p>",
+                        doc_type=DocType.PRACTICE_REPORT,
+                        language=Language.ES,
+                        visibility=Visibility.PUBLIC,
+                        status=DocumentStatus.PUBLISHED,
+                        version=1,
+                        organization_id=1,
+                        published_at=datetime.now(UTC),
+                    )
                     db.session.add(document)
                     db.session.flush()
                     search_log.record_change(document)
@@ -306,6 +380,7 @@ class Bench:
         from search_index import open_engine
         from tests.search_index.corpus import DOCUMENTS
         from tests.search_index.relevance import precision_at_5
+
         if engine == "postgres":
             handle = open_engine("postgres", dsn=self.postgres_url, schema=BENCH_SCHEMA + "_relevance")
         else:
@@ -331,8 +406,12 @@ class Bench:
         for engine in engines:
             if self.reusing:
                 handle = self.open_engine(engine)
-                row = {"engine": engine, "docs": handle.count(), "build_s": float("nan"),
-                       "size_mb": float(self.index_size(engine, handle)) / 1e6}
+                row = {
+                    "engine": engine,
+                    "docs": handle.count(),
+                    "build_s": float("nan"),
+                    "size_mb": float(self.index_size(engine, handle)) / 1e6,
+                }
                 handle.close()
             else:
                 row = {"engine": engine, "docs": size}
@@ -340,8 +419,10 @@ class Bench:
                 row.update(self.build(engine))
             print(f"[{engine}] {_build_time(row['build_s'])}; raw queries", flush=True)
             row.update(self.raw_latencies(engine))
-            print(f"[{engine}] raw p50/p95 {row['raw_p50']:.1f}/{row['raw_p95']:.1f} ms; through the app",
-                  flush=True)
+            print(
+                f"[{engine}] raw p50/p95 {row['raw_p50']:.1f}/{row['raw_p95']:.1f} ms; through the app",
+                flush=True,
+            )
             row.update(self.through_app(engine))
             row["precision"] = self.precision(engine)
             rows.append(row)
@@ -350,6 +431,7 @@ class Bench:
 
     def postgres_available(self) -> bool:
         import psycopg
+
         try:
             psycopg.connect(self.postgres_url, connect_timeout=3).close()
             return True
@@ -371,7 +453,8 @@ def _build_time(seconds: float) -> str:
 
 def render(rows: list[dict], path: str) -> str:
     lines = [
-        f"| engine | documents | build | index size | raw p50 / p95 | app p50 / p95 (`{path}`) | app / raw p95 "
+        "| engine | documents | build | index size | raw p50 / p95 "
+        f"| app p50 / p95 (`{path}`) | app / raw p95 "
         "| requests/s (2 workers) | approve → searchable | worker RSS | precision@5 |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -380,7 +463,8 @@ def render(rows: list[dict], path: str) -> str:
             f"| {r['engine']} | {r['docs']:,} | {_build_time(r['build_s'])} | {r['size_mb']:.0f} MB "
             f"| {r['raw_p50']:.1f} / {r['raw_p95']:.1f} ms | {r['api_p50']:.1f} / {r['api_p95']:.1f} ms "
             f"| {r['api_p95'] / r['raw_p95']:.2f} | {r['rps']:.0f} | {r['approve_ms']:.0f} ms "
-            f"| {r['rss_mb']:.0f} MB | {r['precision']:.3f} |")
+            f"| {r['rss_mb']:.0f} MB | {r['precision']:.3f} |"
+        )
     return "\n".join(lines)
 
 
@@ -390,19 +474,32 @@ def main() -> None:
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the 50 queries")
-    parser.add_argument("--warmup", type=int, default=WORKERS * 2,
-                        help="untimed passes over the queries through the app before timing")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=WORKERS * 2,
+        help="untimed passes over the queries through the app before timing",
+    )
     parser.add_argument("--clients", type=int, default=4, help="client threads of the load test")
     parser.add_argument("--load-seconds", type=float, default=10.0)
     parser.add_argument("--load-requests", type=int, default=1000, help="per client thread, at most")
     parser.add_argument("--approvals", type=int, default=5)
-    parser.add_argument("--port", type=int, default=0, help="gunicorn's port on 127.0.0.1 (default: a free one)")
-    parser.add_argument("--postgres-url", default=os.environ.get("RCM_BENCH_POSTGRES_URL")
-                        or os.environ.get("RCM_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL)
+    parser.add_argument(
+        "--port", type=int, default=0, help="gunicorn's port on 127.0.0.1 (default: a free one)"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("RCM_BENCH_POSTGRES_URL")
+        or os.environ.get("RCM_TEST_POSTGRES_URL")
+        or DEFAULT_POSTGRES_URL,
+    )
     parser.add_argument("--out", help="Markdown file (default: bench/results/<time>-<size>.md)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (database, indexes)")
-    parser.add_argument("--reuse", metavar="FOLDER",
-                        help="time the queries again on a folder kept by --keep (no build; kept afterwards)")
+    parser.add_argument(
+        "--reuse",
+        metavar="FOLDER",
+        help="time the queries again on a folder kept by --keep (no build; kept afterwards)",
+    )
     args = parser.parse_args()
     bench = Bench(args)
     try:
@@ -415,10 +512,15 @@ def main() -> None:
             shutil.rmtree(bench.workdir, ignore_errors=True)
     table = render(rows, bench.path)
     notes = "\n".join(f"- {r['engine']}: slowest raw queries {r['raw_slowest']}" for r in rows)
-    text = (f"Search benchmark, {args.size:,} documents, {os.cpu_count()} CPUs, "
-            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC\n\n{table}\n\n{notes}\n")
-    out = Path(args.out) if args.out else (
-        PROJECT_ROOT / "bench" / "results" / f"{datetime.now():%Y%m%d-%H%M%S}-{args.size}.md")
+    text = (
+        f"Search benchmark, {args.size:,} documents, {os.cpu_count()} CPUs, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{table}\n\n{notes}\n"
+    )
+    out = (
+        Path(args.out)
+        if args.out
+        else (PROJECT_ROOT / "bench" / "results" / f"{datetime.now():%Y%m%d-%H%M%S}-{args.size}.md")
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     print("\n" + text + f"\nwritten to {out}")

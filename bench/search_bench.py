@@ -7,6 +7,7 @@ vocabulary is realistic (Spanish and English, the migration field). Prints
 indexing time, index size, per-query latency and precision@5 on the fixture
 corpus. Timings belong here, never in tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,14 +16,14 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from search_index import AccessFilter, SearchQuery, open_engine  # noqa: E402
-from tests.search_index.corpus import DOCUMENTS  # noqa: E402
-from tests.search_index.relevance import JUDGMENTS, precision_at_5  # noqa: E402
+from search_index import AccessFilter, SearchQuery, open_engine
+from tests.search_index.corpus import DOCUMENTS
+from tests.search_index.relevance import JUDGMENTS, precision_at_5
 
 VISIBILITIES = ["public"] * 6 + ["participants"] * 3 + ["members", "secretariat"]
 QUERIES = [j.query for j in JUDGMENTS] + ["migrantes", "migration", "de la", "protección", "m*"]
@@ -34,16 +35,24 @@ def generate(count: int, seed: int = 7) -> list[dict]:
     for doc in DOCUMENTS:
         if doc["language"] in sentences:
             sentences[doc["language"]] += [s.strip() + "." for s in doc["body"].split(".") if len(s) > 20]
-    start = datetime(2015, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2015, 1, 1, tzinfo=UTC)
     docs = []
     for i in range(1, count + 1):
         model = rng.choice(DOCUMENTS)
         language = model["language"] if model["language"] in sentences else "es"
         body = " ".join(rng.choice(sentences[language]) for _ in range(rng.randint(8, 60)))
-        docs.append({**model, "id": i, "body": body, "language": language,
-                     "visibility": rng.choice(VISIBILITIES), "organization_id": rng.randint(1, 40),
-                     "published_at": start + timedelta(days=rng.randint(0, 3600)),
-                     "fingerprint": f"{i}-1"})
+        docs.append(
+            {
+                **model,
+                "id": i,
+                "body": body,
+                "language": language,
+                "visibility": rng.choice(VISIBILITIES),
+                "organization_id": rng.randint(1, 40),
+                "published_at": start + timedelta(days=rng.randint(0, 3600)),
+                "fingerprint": f"{i}-1",
+            }
+        )
     return docs
 
 
@@ -60,7 +69,7 @@ def bench(backend: str, docs: list[dict], batch: int) -> None:
         bulk = time.perf_counter() - t0
         t0 = time.perf_counter()
         for start in range(0, 500, batch):
-            engine.apply(docs[start:start + batch], [], through_log_id=start)
+            engine.apply(docs[start : start + batch], [], through_log_id=start)
         incremental = (time.perf_counter() - t0) / (500 / batch)
         size = directory_size(index_dir)
         access = AccessFilter(frozenset({"public", "participants"}), organization_id=3)
@@ -81,11 +90,15 @@ def bench(backend: str, docs: list[dict], batch: int) -> None:
         engine.close()
     values = sorted(latencies.values())
     slowest = sorted(latencies.items(), key=lambda kv: -kv[1])[:3]
-    print(f"{backend}: {len(docs)} docs; bulk apply {bulk:.1f} s; apply of {batch} docs "
-          f"{incremental * 1000:.0f} ms; index {size / 1e6:.1f} MB")
-    print(f"  search: median {statistics.median(values) * 1000:.1f} ms, "
-          f"p95 {values[int(len(values) * 0.95) - 1] * 1000:.1f} ms, slowest "
-          + ", ".join(f"{q!r} {t * 1000:.0f} ms" for q, t in slowest))
+    print(
+        f"{backend}: {len(docs)} docs; bulk apply {bulk:.1f} s; apply of {batch} docs "
+        f"{incremental * 1000:.0f} ms; index {size / 1e6:.1f} MB"
+    )
+    print(
+        f"  search: median {statistics.median(values) * 1000:.1f} ms, "
+        f"p95 {values[int(len(values) * 0.95) - 1] * 1000:.1f} ms, slowest "
+        + ", ".join(f"{q!r} {t * 1000:.0f} ms" for q, t in slowest)
+    )
     print(f"  related {related * 1000:.0f} ms; fingerprints {fingerprints * 1000:.0f} ms")
 
 
@@ -93,8 +106,7 @@ def relevance(backend: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_engine(backend, index_dir=Path(tmp) / backend)
         engine.apply(DOCUMENTS, [])
-        print(f"  precision@5 on the fixture corpus: {precision_at_5(engine):.3f} "
-              f"({len(JUDGMENTS)} queries)")
+        print(f"  precision@5 on the fixture corpus: {precision_at_5(engine):.3f} ({len(JUDGMENTS)} queries)")
         engine.close()
 
 

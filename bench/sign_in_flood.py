@@ -17,6 +17,7 @@ were refused (429), and how many of the owner's sign-ins succeeded. Run it once 
 shared storage (the default, Redis) and once with ``--storage memory://`` to see each
 worker count on its own.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,7 +50,9 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60, source_address=(self.address, 0))
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", PORT, timeout=60, source_address=(self.address, 0)
+        )
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
         if form is not None:
@@ -75,29 +78,68 @@ class Browser:
         return CSRF.search(self.request("GET", "/auth/sign-in")[1]).group(1)
 
     def sign_in(self, email: str, password: str, token: str | None = None) -> int:
-        return self.request("POST", "/auth/sign-in", {"csrf_token": token or self.token(), "email": email,
-                                                     "password": password})[0]
+        return self.request(
+            "POST",
+            "/auth/sign-in",
+            {"csrf_token": token or self.token(), "email": email, "password": password},
+        )[0]
 
     def sign_out(self) -> None:
-        status, page = self.request("GET", "/")
+        _status, page = self.request("GET", "/")
         self.request("POST", "/auth/sign-out", {"csrf_token": CSRF.search(page).group(1)})
 
 
 def start_site(workdir: Path, storage: str, limit: str) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "RCM_INSTANCE_DIR": str(workdir), "RCM_SECRET_KEY": secrets.token_hex(16),
-           "RCM_RATELIMIT_STORAGE_URL": storage, "RCM_LOGIN_LIMIT": limit, "RCM_ENV": "development",
-           "RCM_INDEX_DIR": str(workdir / "index"), "FLASK_APP": "wsgi"}
+    env = {
+        **os.environ,
+        "RCM_INSTANCE_DIR": str(workdir),
+        "RCM_SECRET_KEY": secrets.token_hex(16),
+        "RCM_RATELIMIT_STORAGE_URL": storage,
+        "RCM_LOGIN_LIMIT": limit,
+        "RCM_ENV": "development",
+        "RCM_INDEX_DIR": str(workdir / "index"),
+        "FLASK_APP": "wsgi",
+    }
     env.pop("RCM_DATABASE_URL", None)
     flask = str(Path(sys.executable).parent / "flask")
     subprocess.run([flask, "rcm", "init"], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True)
     email = f"owner-{secrets.token_hex(4)}@ts.example.org"
-    subprocess.run([flask, "rcm", "create-user", email, "--name", "Owner", "--org", "TS", "--role", "admin",
-                    "--password-stdin"], cwd=PROJECT_ROOT, env=env, input=PASSWORD + "\n", text=True,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            flask,
+            "rcm",
+            "create-user",
+            email,
+            "--name",
+            "Owner",
+            "--org",
+            "TS",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     log = (workdir / "gunicorn.log").open("w")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(WORKERS),
-                                "-b", f"127.0.0.1:{PORT}", "wsgi:app"], cwd=PROJECT_ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "wsgi:app",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -154,8 +196,13 @@ def flood(email: str, seconds: float, attackers: int) -> dict:
     # account's allowance with the guessers.
     stranger = Browser(f"127.0.0.{3 + attackers}").sign_in(email, PASSWORD)
     busiest = max((sum(1 for t in checked_at if start <= t < start + 60) for start in checked_at), default=0)
-    return {"elapsed": elapsed, "answers": answers, "owner": owner_results, "stranger": stranger,
-            "busiest_minute": busiest}
+    return {
+        "elapsed": elapsed,
+        "answers": answers,
+        "owner": owner_results,
+        "stranger": stranger,
+        "busiest_minute": busiest,
+    }
 
 
 def main() -> None:
@@ -177,10 +224,16 @@ def main() -> None:
     per_minute = answers[401] / result["elapsed"] * 60
     allowed = int(args.limit.split()[0]) * (60 if "second" in args.limit else 1)
     print(f"storage {args.storage}, {WORKERS} gunicorn workers, limit {args.limit} per account")
-    print(f"{attackers} attacker addresses, {result['elapsed']:.0f} s, {sum(answers.values())} wrong-password requests: "
-          f"{answers[401]} checked (401), {answers[429]} refused (429), others {sum(answers.values()) - answers[401] - answers[429]}")
-    print(f"guessing rate achieved: {per_minute:.1f} per minute on average, at most {result['busiest_minute']} "
-          f"in any 60 s, against a configured {allowed} per minute")
+    print(
+        f"{attackers} attacker addresses, {result['elapsed']:.0f} s, "
+        f"{sum(answers.values())} wrong-password requests: "
+        f"{answers[401]} checked (401), {answers[429]} refused (429), "
+        f"others {sum(answers.values()) - answers[401] - answers[429]}"
+    )
+    print(
+        f"guessing rate achieved: {per_minute:.1f} per minute on average, at most {result['busiest_minute']} "
+        f"in any 60 s, against a configured {allowed} per minute"
+    )
     print(f"owner's browser (device cookie): {owner.count(302)} of {len(owner)} sign-ins succeeded")
     print(f"unknown client with the right password after the flood: {result['stranger']}")
 

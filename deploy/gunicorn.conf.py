@@ -7,6 +7,7 @@ Every value can be changed from the environment (the systemd unit reads
 requests a second and one slow request holds a whole worker, so nginx buffers
 uploads and slow clients in front of them.
 """
+
 import multiprocessing
 import os
 import shutil
@@ -31,7 +32,8 @@ accesslog = None if os.environ.get("RCM_LOG_FORMAT") == "json" else "-"
 # Prometheus figures of all workers are added up from one folder (prometheus-client's
 # multiprocess mode); it must exist before the app is imported, and start empty.
 metrics_dir = os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"rcm-metrics-{os.getpid()}"))
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"rcm-metrics-{os.getpid()}")
+)
 
 
 def on_starting(server):

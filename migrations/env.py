@@ -1,4 +1,5 @@
 """Alembic environment for RCM Exchange, run through Flask-Migrate."""
+
 import logging
 from logging.config import fileConfig
 
@@ -25,8 +26,12 @@ def process_revision_directives(context_, revision, directives):
 
 
 def run_migrations_offline():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,5 +1,6 @@
 """RCM Exchange: the information-exchange and best-practices repository of the
 Regional Conference on Migration."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,8 +69,9 @@ def register_extensions(app: Flask) -> None:
     # clients and test transports do not decode a Content-Encoding).
     app.config.setdefault("COMPRESS_REGISTER", False)
     compress.init_app(app)
-    app.after_request(lambda response: response if request.path.startswith("/api/")
-                      else compress.after_request(response))
+    app.after_request(
+        lambda response: response if request.path.startswith("/api/") else compress.after_request(response)
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # Flask-Login's own English message, said in the page's language instead.
@@ -130,8 +132,20 @@ class TextConverter(UnicodeConverter):
 
 def register_blueprints(app: Flask) -> None:
     from rcm_exchange.api import register_api
-    from rcm_exchange.web import (admin, api_reference, audit, auth, browse, feeds, health, main,
-                                  register_template_globals, search, statistics, tokens)
+    from rcm_exchange.web import (
+        admin,
+        api_reference,
+        audit,
+        auth,
+        browse,
+        feeds,
+        health,
+        main,
+        register_template_globals,
+        search,
+        statistics,
+        tokens,
+    )
     from rcm_exchange.web import documents as documents_pages
     from rcm_exchange.web import notifications as notification_pages
     from rcm_exchange.web import review as review_pages
@@ -204,8 +218,10 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        policy = ("default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                  "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        policy = (
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+        )
         if "csp_nonce" in g:
             # The rich-text editor (Trix) inserts one <style> element with its default
             # rules and marks it with this nonce; no other inline style is allowed.
@@ -220,8 +236,10 @@ def register_security_headers(app: Flask) -> None:
 
 
 # Powerful browser features the site never uses, refused for it and anything it embeds.
-PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-                      "serial=(), bluetooth=(), browsing-topics=()")
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "serial=(), bluetooth=(), browsing-topics=()"
+)
 
 
 def _private_caching(response) -> None:

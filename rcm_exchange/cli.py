@@ -1,5 +1,6 @@
 """The ``flask rcm`` commands. They read the same RCM_ settings as the server and
 call the same services as the pages and the API."""
+
 from __future__ import annotations
 
 import sys
@@ -17,8 +18,12 @@ from rcm_exchange.services.access import SYSTEM
 
 
 @rcm.command("init")
-@click.option("--demo-data", "with_demo_data", is_flag=True,
-              help="Then load the demo data, as `flask rcm demo-data` does (one start instead of two).")
+@click.option(
+    "--demo-data",
+    "with_demo_data",
+    is_flag=True,
+    help="Then load the demo data, as `flask rcm demo-data` does (one start instead of two).",
+)
 @with_appcontext
 def init_command(with_demo_data):
     """Create or upgrade the database and load the reference data."""
@@ -37,8 +42,9 @@ def init_command(with_demo_data):
 @click.argument("email")
 @click.option("--name", required=True, help="Full name shown on the site.")
 @click.option("--org", "organization", required=True, help="Organization acronym, e.g. MX, IOM, TS.")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.CONTRIBUTOR.value,
-              show_default=True)
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default=Role.CONTRIBUTOR.value, show_default=True
+)
 @click.option("--language", type=click.Choice(["en", "es"]), default=None)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @with_appcontext
@@ -48,14 +54,23 @@ def create_user_command(email, name, organization, role, language, password_stdi
 
     org = accounts.organization_by_acronym(organization)
     if org is None:
-        raise click.ClickException(f"No organization with acronym {organization!r}. Run 'flask rcm init' first?")
+        raise click.ClickException(
+            f"No organization with acronym {organization!r}. Run 'flask rcm init' first?"
+        )
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = accounts.create_user(SYSTEM, email=email, name=name, organization_id=org.id,
-                                    role=Role(role), password=password, preferred_language=language)
+        user = accounts.create_user(
+            SYSTEM,
+            email=email,
+            name=name,
+            organization_id=org.id,
+            role=Role(role),
+            password=password,
+            preferred_language=language,
+        )
     except DomainError as error:
         fail(error)
     click.echo(f"Created {user.email} ({user.role.value}, {org.acronym}).")
@@ -80,16 +95,17 @@ def set_presidency_command(year, country):
 @with_appcontext
 def demo_data_command():
     """Load a realistic sample so that a new site looks alive (skipped if present)."""
-    from rcm_exchange.services.demo_data import DEMO_PASSWORD, load_demo_data
-
     from rcm_exchange.services import search
+    from rcm_exchange.services.demo_data import DEMO_PASSWORD, load_demo_data
 
     created = load_demo_data()
     if not created:
         click.echo("Demo data is already there.")
         return
     search.catch_up(wait=True)  # the first page shows every demo document
-    click.echo(f"Demo data loaded: {created.documents} documents. Demo accounts (password {DEMO_PASSWORD!r}):")
+    click.echo(
+        f"Demo data loaded: {created.documents} documents. Demo accounts (password {DEMO_PASSWORD!r}):"
+    )
     for email, description in created.accounts:
         click.echo(f"  {email:32} {description}")
 
@@ -132,8 +148,9 @@ def import_command(path: Path):
 
     with path.open(encoding="utf-8") as lines:
         if sys.stderr.isatty():
-            with click.progressbar(length=transfer.count_lines(path), label="Importing",
-                                   file=sys.stderr) as bar:
+            with click.progressbar(
+                length=transfer.count_lines(path), label="Importing", file=sys.stderr
+            ) as bar:
                 report = transfer.import_documents(lines, progress=bar.update)
         else:
             report = transfer.import_documents(lines)
@@ -141,8 +158,10 @@ def import_command(path: Path):
         for field, messages in errors.items():
             where = "" if field == "_schema" else f"{field}: "
             click.echo(f"{path.name}:{number}: {where}{' '.join(map(str, messages))}", err=True)
-    click.echo(f"Imported {report.created} document(s); {report.unchanged} already there; "
-               f"{len(report.errors)} line(s) skipped.")
+    click.echo(
+        f"Imported {report.created} document(s); {report.unchanged} already there; "
+        f"{len(report.errors)} line(s) skipped."
+    )
     if report.errors:
         sys.exit(1)
 
@@ -166,8 +185,9 @@ def reindex_command():
     from rcm_exchange.services import search
 
     total = search.published_count()
-    with click.progressbar(length=total, label="Indexing published documents",
-                           show_pos=True, file=sys.stderr) as bar:
+    with click.progressbar(
+        length=total, label="Indexing published documents", show_pos=True, file=sys.stderr
+    ) as bar:
         done = search.rebuild(progress=bar.update)
     click.echo(f"Indexed {done} published document(s).")
 
@@ -180,9 +200,11 @@ def index_check_command(repair):
     from rcm_exchange.services import search
 
     report = search.check_index(repair=repair)
-    for label, ids in (("missing from the index", report.missing),
-                       ("in the index but not published", report.extra),
-                       ("out of date in the index", report.stale)):
+    for label, ids in (
+        ("missing from the index", report.missing),
+        ("in the index but not published", report.extra),
+        ("out of date in the index", report.stale),
+    ):
         if ids:
             shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
             click.echo(f"{len(ids)} document(s) {label}: {shown}")
@@ -207,8 +229,7 @@ def catch_up_index_command():
 
 
 @rcm.command("worker")
-@click.option("--threads", type=int, default=None,
-              help="Tasks run at once (default RCM_WORKER_THREADS).")
+@click.option("--threads", type=int, default=None, help="Tasks run at once (default RCM_WORKER_THREADS).")
 @with_appcontext
 def worker_command(threads):
     """Run the background worker: mail, text extraction, index catch-up, search-log

@@ -1,6 +1,7 @@
 """``flask rcm`` commands for the forum's structure: the taxonomy, organizations and
 meetings, for an operator setting up or tidying a site. They validate with the same
 schemas and call the same services as the Secretariat's pages."""
+
 from __future__ import annotations
 
 import click
@@ -75,12 +76,15 @@ def tag_merge_command(slug, into):
 
 
 def _organization_options(function):
-    for decorator in reversed((
+    for decorator in reversed(
+        (
             click.option("--name", help="Name in English."),
             click.option("--name-es", help="Name in Spanish."),
             click.option("--kind", type=click.Choice([k.value for k in OrganizationKind])),
             click.option("--country", help="ISO alpha-2 code (states must give theirs)."),
-            click.option("--active/--inactive", default=None))):
+            click.option("--active/--inactive", default=None),
+        )
+    ):
         function = decorator(function)
     return function
 
@@ -97,7 +101,8 @@ def org_add_command(acronym, **options):
 
     try:
         organization = organizations.create_organization(
-            SYSTEM, load(OrganizationSchema(), {"acronym": acronym, **_given(**options)}))
+            SYSTEM, load(OrganizationSchema(), {"acronym": acronym, **_given(**options)})
+        )
     except DomainError as error:
         fail(error)
     click.echo(f"Added {organization.acronym} ({organization.kind.value}).")
@@ -120,8 +125,9 @@ def org_edit_command(acronym, new_acronym, **options):
         if organization is None:
             raise NotFound()
         data = _given(acronym=new_acronym, **options)
-        organizations.update_organization(SYSTEM, organization,
-                                          load(OrganizationSchema(), data, partial=True))
+        organizations.update_organization(
+            SYSTEM, organization, load(OrganizationSchema(), data, partial=True)
+        )
     except DomainError as error:
         fail(error)
     click.echo(f"Saved {organization.acronym}.")
@@ -146,7 +152,8 @@ def meeting_add_command(body, number, **options):
 
     try:
         meeting = meetings.create_meeting(
-            SYSTEM, load(MeetingSchema(), {"body": body, "number": number, **_given(**options)}))
+            SYSTEM, load(MeetingSchema(), {"body": body, "number": number, **_given(**options)})
+        )
     except DomainError as error:
         fail(error)
     click.echo(f"Recorded meeting {meeting.slug} (id {meeting.id}).")

@@ -3,6 +3,7 @@
 Every path the application writes to is decided here, so that an operator can see
 in one place where the database, the index and the uploads live.
 """
+
 from __future__ import annotations
 
 import os
@@ -84,9 +85,7 @@ def load_settings(overrides: dict | None = None) -> dict:
         "RCM_PRODUCTION": production,
         "INSTANCE_DIR": str(instance_dir),
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance_dir, production),
-        "SQLALCHEMY_DATABASE_URI": _env(
-            "DATABASE_URL", f"sqlite:///{instance_dir / 'rcm-exchange.sqlite3'}"
-        ),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{instance_dir / 'rcm-exchange.sqlite3'}"),
         "RCM_INDEX_DIR": _env("INDEX_DIR", str(instance_dir / "index")),
         "RCM_UPLOAD_DIR": _env("UPLOAD_DIR", str(instance_dir / "uploads")),
         "RCM_SEARCH_BACKEND": search_backend,
@@ -130,9 +129,11 @@ def limiter_storage_warning(workers: int) -> str | None:
     on their own (the real guessing rate would be the limit times the workers)."""
     storage = _env("RATELIMIT_STORAGE_URL", "memory://")
     if workers > 1 and storage.startswith("memory://"):
-        return (f"{workers} workers count sign-in failures separately with RCM_RATELIMIT_STORAGE_URL="
-                f"{storage}: every limit is {workers} times looser. Set it to shared storage, "
-                "e.g. redis://127.0.0.1:6379/0")
+        return (
+            f"{workers} workers count sign-in failures separately with RCM_RATELIMIT_STORAGE_URL="
+            f"{storage}: every limit is {workers} times looser. Set it to shared storage, "
+            "e.g. redis://127.0.0.1:6379/0"
+        )
     return None
 
 
@@ -144,8 +145,10 @@ def search_engine_options(config) -> dict:
 
     backend = config["RCM_SEARCH_BACKEND"]
     if backend not in search_index.available_backends():
-        raise ConfigurationError(f"RCM_SEARCH_BACKEND must be one of "
-                                 f"{', '.join(search_index.available_backends())}, not {backend!r}")
+        raise ConfigurationError(
+            f"RCM_SEARCH_BACKEND must be one of "
+            f"{', '.join(search_index.available_backends())}, not {backend!r}"
+        )
     settings = {**config, "RCM_DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"]}
     try:
         return search_index.engine_options(backend, settings, prefix="RCM_")

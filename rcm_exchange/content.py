@@ -12,12 +12,14 @@ reports and experiences only.
 Adding a field is: its column on the model, a migration, one ``ContentField`` here, and
 the templates that show it.
 """
+
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,7 +31,7 @@ from rcm_exchange.models import Country, DocType, Document, ImplementationStatus
 from rcm_exchange.sanitize import clean_line, clean_plain_text, html_to_text, sanitize_html
 
 
-class Kind(enum.Enum):
+class Kind(Enum):
     LINE = "line"  # one line of plain text
     TEXT = "text"  # plain text of several lines
     HTML = "html"  # rich text, kept through the one allow-list of ``sanitize``
@@ -52,9 +54,9 @@ class ContentField:
     required: bool = False
     blank_message: str = _l("This field is required.")
     max_length: int | None = None  # of the text, or of each item of a list
-    enum: type[enum.Enum] | None = None
+    enum: type[Enum] | None = None
     unknown_message: str = ""  # for a value the enum does not have
-    default: enum.Enum | None = None  # an enum field's value when none is given
+    default: Enum | None = None  # an enum field's value when none is given
     practice: bool = False
     search: str | None = None  # the search index's text field its words go to
 
@@ -78,26 +80,64 @@ SHORT_TEXT_MAX = 500
 
 FIELDS: tuple[ContentField, ...] = (
     ContentField("title", Kind.LINE, _l("Title"), required=True, max_length=TITLE_MAX, search="title"),
-    ContentField("summary", Kind.TEXT, _l("Summary"), required=True, max_length=SUMMARY_MAX,
-                 search="summary"),
-    ContentField("body_html", Kind.HTML, _l("Text"), required=True, max_length=BODY_MAX,
-                 blank_message=_l("Write the text of the document."), search="body"),
-    ContentField("doc_type", Kind.ENUM, _l("Type"), required=True, enum=DocType,
-                 unknown_message=_l("Choose the type of document.")),
-    ContentField("language", Kind.ENUM, _l("Language"), required=True, enum=Language,
-                 unknown_message=_l("Choose the language of the document.")),
-    ContentField("visibility", Kind.ENUM, _l("Who may read it"), enum=Visibility,
-                 unknown_message=_l("Choose who may read the document."), default=Visibility.PARTICIPANTS),
-    ContentField("implementation_status", Kind.ENUM, _l("Implementation status"), enum=ImplementationStatus,
-                 unknown_message=_l("Choose an implementation status."), practice=True),
+    ContentField(
+        "summary", Kind.TEXT, _l("Summary"), required=True, max_length=SUMMARY_MAX, search="summary"
+    ),
+    ContentField(
+        "body_html",
+        Kind.HTML,
+        _l("Text"),
+        required=True,
+        max_length=BODY_MAX,
+        blank_message=_l("Write the text of the document."),
+        search="body",
+    ),
+    ContentField(
+        "doc_type",
+        Kind.ENUM,
+        _l("Type"),
+        required=True,
+        enum=DocType,
+        unknown_message=_l("Choose the type of document."),
+    ),
+    ContentField(
+        "language",
+        Kind.ENUM,
+        _l("Language"),
+        required=True,
+        enum=Language,
+        unknown_message=_l("Choose the language of the document."),
+    ),
+    ContentField(
+        "visibility",
+        Kind.ENUM,
+        _l("Who may read it"),
+        enum=Visibility,
+        unknown_message=_l("Choose who may read the document."),
+        default=Visibility.PARTICIPANTS,
+    ),
+    ContentField(
+        "implementation_status",
+        Kind.ENUM,
+        _l("Implementation status"),
+        enum=ImplementationStatus,
+        unknown_message=_l("Choose an implementation status."),
+        practice=True,
+    ),
     ContentField("period_start", Kind.DATE, _l("Period: from"), practice=True),
     ContentField("period_end", Kind.DATE, _l("Period: to"), practice=True),
-    ContentField("implementing_bodies", Kind.LINE, _l("Implementing bodies"), max_length=SHORT_TEXT_MAX,
-                 practice=True, search="body"),
-    ContentField("partners", Kind.LINE, _l("Partners"), max_length=SHORT_TEXT_MAX, practice=True,
-                 search="body"),
-    ContentField("results_html", Kind.HTML, _l("Results"), max_length=BODY_MAX, practice=True,
-                 search="body"),
+    ContentField(
+        "implementing_bodies",
+        Kind.LINE,
+        _l("Implementing bodies"),
+        max_length=SHORT_TEXT_MAX,
+        practice=True,
+        search="body",
+    ),
+    ContentField(
+        "partners", Kind.LINE, _l("Partners"), max_length=SHORT_TEXT_MAX, practice=True, search="body"
+    ),
+    ContentField("results_html", Kind.HTML, _l("Results"), max_length=BODY_MAX, practice=True, search="body"),
     ContentField("tags", Kind.TAGS, _l("Tags"), max_length=80),
     ContentField("countries", Kind.COUNTRIES, _l("Countries")),
 )
@@ -123,7 +163,7 @@ def names_of_kind(*kinds: Kind) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Codes:
-    model: type
+    model: type[Any]
     key: str  # the attribute that is the code
     normalized: Callable[[str], str]
     unknown: Callable[[list[str]], str]  # the message for codes that are not known
@@ -133,8 +173,14 @@ class _Codes:
 
     def rows(self, codes: list[str]) -> list:
         """The rows of ``codes``, in their order; an unknown code is left out."""
-        found = {getattr(row, self.key): row for row in db.session.scalars(
-            select(self.model).where(self.column().in_(codes)))} if codes else {}
+        found: dict[str, Any] = (
+            {
+                getattr(row, self.key): row
+                for row in db.session.scalars(select(self.model).where(self.column().in_(codes)))
+            }
+            if codes
+            else {}
+        )
         return [found[code] for code in codes if code in found]
 
     def unknown_among(self, codes: list[str]) -> list[str]:
@@ -146,12 +192,17 @@ class _Codes:
 
 _CODES = {
     Kind.TAGS: _Codes(Tag, "slug", str, lambda unknown: _("Unknown tag: %(tags)s.", tags=", ".join(unknown))),
-    Kind.COUNTRIES: _Codes(Country, "code", str.upper, lambda unknown: _(
-        "Unknown country code: %(codes)s.", codes=", ".join(unknown))),
+    Kind.COUNTRIES: _Codes(
+        Country,
+        "code",
+        str.upper,
+        lambda unknown: _("Unknown country code: %(codes)s.", codes=", ".join(unknown)),
+    ),
 }
 
 
 # --- the model's values as JSON values (what a revision stores) and back ---------------
+
 
 def _stored_value(field: ContentField, value):
     if field.kind in TEXT_KINDS:
@@ -165,6 +216,7 @@ def _stored_value(field: ContentField, value):
 
 def _model_value(field: ContentField, value):
     if field.kind is Kind.ENUM:
+        assert field.enum is not None, "an enum field names its enum"
         return field.enum(value) if value is not None else None
     if field.kind is Kind.DATE:
         return date.fromisoformat(value) if value else None
@@ -193,7 +245,11 @@ def apply_content(document: Document, content: dict) -> None:
 
 # --- input made safe ------------------------------------------------------------------
 
-_TEXT_CLEANERS = {Kind.LINE: clean_line, Kind.TEXT: clean_plain_text, Kind.HTML: sanitize_html}
+_TEXT_CLEANERS: dict[Kind, Callable[[str], str]] = {
+    Kind.LINE: clean_line,
+    Kind.TEXT: clean_plain_text,
+    Kind.HTML: sanitize_html,
+}
 
 
 def _cleaned(field: ContentField, value):
@@ -245,10 +301,12 @@ def merged_content(base: dict, changes: dict) -> dict:
 
 # --- what readers and search see --------------------------------------------------------
 
+
 def has_practice_details(document: Document) -> bool:
     """Whether the document's page has practice details to show."""
     return document.doc_type in PRACTICE_TYPES and any(
-        getattr(document, field.name) for field in PRACTICE_FIELDS)
+        getattr(document, field.name) for field in PRACTICE_FIELDS
+    )
 
 
 def search_text(document: Document, index_field: str) -> str:

@@ -3,6 +3,7 @@
 Pages get an error page in the user's language; ``/api/`` gets the contract's JSON
 body ``{"code", "message", "errors"}``. Nothing a client sends ends in a traceback.
 """
+
 from __future__ import annotations
 
 import logging
@@ -78,7 +79,8 @@ class ConcurrentChange(StaleVersion):
 
     default_message = _l(
         "Someone else acted on this document at the same moment, and their change came "
-        "first. Reload it to see what happened.")
+        "first. Reload it to see what happened."
+    )
 
 
 class PayloadTooLarge(DomainError):
@@ -160,8 +162,12 @@ def error_response(status: int, message: str, errors: dict | None = None, header
 def handle_csrf_error(error: CSRFError):
     return error_response(
         400,
-        str(_l("This form has expired or was sent from another site. Go back, reload the "
-               "page and send it again.")),
+        str(
+            _l(
+                "This form has expired or was sent from another site. Go back, reload the "
+                "page and send it again."
+            )
+        ),
     )
 
 

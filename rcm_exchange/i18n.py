@@ -1,13 +1,20 @@
 """Which language a page speaks: the account's setting, else the choice made with the
 switch, else the browser's Accept-Language."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from babel.dates import ParseError, get_date_format, parse_date
-
 from flask import has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, format_timedelta, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_timedelta,
+    get_locale,
+)
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "es": "Español"}
@@ -78,11 +85,15 @@ def register_template_helpers(app) -> None:
     from rcm_exchange.content import has_practice_details
     from rcm_exchange.labels import TEMPLATE_GLOBALS
 
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language,
-                                 localized=localized, format_form_date=format_form_date,
-                                 date_example=lambda: format_form_date(date(2024, 3, 31)),
-                                 has_practice_details=has_practice_details,
-                                 **TEMPLATE_GLOBALS)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES,
+        current_language=current_language,
+        localized=localized,
+        format_form_date=format_form_date,
+        date_example=lambda: format_form_date(date(2024, 3, 31)),
+        has_practice_details=has_practice_details,
+        **TEMPLATE_GLOBALS,
+    )
 
     @app.template_filter("number")
     def _number(value) -> str:
@@ -110,7 +121,7 @@ def register_template_helpers(app) -> None:
     def _filesize(size: int | None) -> str:
         if size is None:
             return ""
-        for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("kB", 1024)):
+        for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("kB", 1024)):
             if size >= scale:
                 return f"{format_decimal(size / scale, format='#,##0.#')} {unit}"
         return f"{format_decimal(size)} B"

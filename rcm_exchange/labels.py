@@ -4,6 +4,7 @@ Templates call these as globals (``doc_type_label(document.doc_type)``); Python 
 them. Each accepts the enum member or its stored value, and returns the value itself for
 anything unknown, so a new enum member shows up as its code instead of breaking a page.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -13,8 +14,8 @@ from rcm_exchange.models import (
     BodyKind,
     Delivery,
     DocType,
-    Frequency,
     DocumentStatus,
+    Frequency,
     ImplementationStatus,
     Language,
     MeetingRole,
@@ -25,7 +26,7 @@ from rcm_exchange.models import (
     SubscriptionKind,
     Visibility,
 )
-from rcm_exchange.services.transitions import TRANSITIONS
+from rcm_exchange.transitions import TRANSITIONS
 
 DOC_TYPES = {
     DocType.PRACTICE_REPORT: _l("Practice report"),
@@ -199,8 +200,12 @@ def _label(table: dict, enum_class, value, default: str = "") -> str:
 
 
 # The words for the values of each enum of a document's content (see ``value_label``).
-_VALUE_LABELS = {DocType: DOC_TYPES, Language: LANGUAGES, Visibility: VISIBILITIES,
-                 ImplementationStatus: IMPLEMENTATION_STATUSES}
+_VALUE_LABELS: dict[type, dict] = {
+    DocType: DOC_TYPES,
+    Language: LANGUAGES,
+    Visibility: VISIBILITIES,
+    ImplementationStatus: IMPLEMENTATION_STATUSES,
+}
 
 
 def value_label(enum_class, value) -> str:

@@ -3,6 +3,7 @@
 They work inside a request, on the command line and after a commit alike, because
 they never depend on the request's host.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -21,7 +22,8 @@ def _adapter():
     cached = current_app.extensions.get("rcm_link_adapter")
     if cached is None or cached[0] != base_url:
         base = urlsplit(base_url)
-        adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                           url_scheme=base.scheme or "http")
+        adapter = current_app.url_map.bind(
+            base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+        )
         cached = current_app.extensions["rcm_link_adapter"] = (base_url, adapter)
     return cached[1]

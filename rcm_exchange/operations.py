@@ -12,6 +12,7 @@ logs and Prometheus metrics.
 - Metrics use prometheus-client; under gunicorn with ``PROMETHEUS_MULTIPROC_DIR`` set
   (``deploy/gunicorn.conf.py`` does) the workers' figures are added up.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,9 +22,9 @@ import time
 import uuid
 
 from flask import Flask, g, has_request_context, request
+from flask_babel import gettext as _
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from flask_babel import gettext as _
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -36,7 +37,8 @@ def init_app(app: Flask) -> None:
     hops = app.config["RCM_PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
     configure_logging(app.config["RCM_LOG_FORMAT"])
     metrics = RequestMetrics()
     app.extensions["rcm_metrics"] = metrics
@@ -45,8 +47,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SecurityError)
     def _untrusted_host(error):
         # Plain text: no page can be built, since no link may use the host it was asked for.
-        return _("This site does not answer to that host name."), 400, {
-            "Content-Type": "text/plain; charset=utf-8"}
+        return (
+            _("This site does not answer to that host name."),
+            400,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
     @app.before_request
     def _start():
@@ -63,10 +68,17 @@ def init_app(app: Flask) -> None:
         metrics.observe(endpoint, request.method, response.status_code, elapsed)
         response.headers[REQUEST_ID_HEADER] = g.request_id
         if json_logs:
-            access_log.info("request", extra={
-                "method": request.method, "path": request.path, "endpoint": endpoint,
-                "status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
-                "remote_addr": request.remote_addr})
+            access_log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "endpoint": endpoint,
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 1),
+                    "remote_addr": request.remote_addr,
+                },
+            )
         return response
 
 
@@ -88,9 +100,12 @@ def configure_logging(log_format: str) -> None:
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         return
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
     handler.addFilter(RequestIdFilter())
     # The plain handlers of logging.basicConfig give way; others (a test runner's) stay.
     root.handlers[:] = [h for h in root.handlers if type(h) is not logging.StreamHandler] + [handler]
@@ -109,9 +124,12 @@ class RequestMetrics:
         # the shared multiprocess folder instead and are read from there.
         self.registry = None if _multiprocess() else CollectorRegistry()
         self.latency = Histogram(
-            "rcm_request_duration_seconds", "Time to answer a request, by endpoint.",
-            ["endpoint", "method", "status"], registry=self.registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+            "rcm_request_duration_seconds",
+            "Time to answer a request, by endpoint.",
+            ["endpoint", "method", "status"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
 
     def observe(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         self.latency.labels(endpoint, method, str(status)).observe(seconds)

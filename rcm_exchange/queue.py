@@ -17,6 +17,7 @@ every heartbeat, and each web host catches up on reading (``services.search``).
 This module is the queue alone: services enqueue through it. Which service function
 each task runs, and the worker, are in ``rcm_exchange.tasks``.
 """
+
 from __future__ import annotations
 
 import logging

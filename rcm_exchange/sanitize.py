@@ -17,7 +17,14 @@ from html import unescape
 
 import nh3
 
-__all__ = ["ALLOWED_TAGS", "KEPT_ATTRIBUTES", "clean_line", "clean_plain_text", "html_to_text", "sanitize_html"]
+__all__ = [
+    "ALLOWED_TAGS",
+    "KEPT_ATTRIBUTES",
+    "clean_line",
+    "clean_plain_text",
+    "html_to_text",
+    "sanitize_html",
+]
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -116,7 +123,8 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 def _visible(text: str) -> str:
     return "".join(
-        ch for ch in text
+        ch
+        for ch in text
         if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES and ch not in _BLANK_LETTERS
     )
 
@@ -156,9 +164,7 @@ def clean_line(text: str, *, max_length: int | None = None) -> str:
     return text
 
 
-_BLOCK_TAGS = frozenset(
-    {"p", "h2", "h3", "h4", "ul", "ol", "blockquote", "pre", "table", "hr"}
-)
+_BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "ul", "ol", "blockquote", "pre", "table", "hr"})
 _LINE_TAGS = frozenset({"li", "tr", "br", "thead", "tbody"})
 _CELL_TAGS = frozenset({"td", "th"})
 # Markers that survive whitespace collapsing; real text cannot contain them
@@ -210,7 +216,7 @@ def html_to_text(html: str, *, with_attributes: bool = False) -> str:
     pre_depth = 0
     position = 0
     for tag in _TAG.finditer(safe):
-        data = unescape(safe[position:tag.start()])
+        data = unescape(safe[position : tag.start()])
         # Keep the line structure of preformatted text (code, addresses).
         parts.append(data.replace("\n", _LINE) if pre_depth else data)
         closing, name, attributes = tag.groups()
@@ -225,7 +231,5 @@ def html_to_text(html: str, *, with_attributes: bool = False) -> str:
     # A run of boundaries (</li><li>, </p><ul>) is one break: a blank line if
     # any of them ends a paragraph-like block, else a line break. Collapsing left
     # no other line breaks, so a space before one is the space before a run.
-    text = _BOUNDARY_RUN.sub(
-        lambda m: "\n\n" if _PARAGRAPH in m[0] else "\n", raw
-    ).replace(" \n", "\n")
+    text = _BOUNDARY_RUN.sub(lambda m: "\n\n" if _PARAGRAPH in m[0] else "\n", raw).replace(" \n", "\n")
     return unicodedata.normalize("NFC", text).strip()

@@ -8,6 +8,7 @@ would leave ``educación`` and ``educacion`` apart.
 The Python functions here mirror what the engines' analyzers do, for the work that
 happens outside the engines: thesaurus matching, highlighting and suggestions.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,7 @@ STEM_LANGUAGES = ("en", "es")
 
 # Words that the Snowball lists call stop words but that carry meaning here
 # ("Estados miembros", "States").
-_KEEP = {"estado", "estados", "sentido", "sentidos", "sentida", "sentidas", "sentid",
-         "siente", "sintiendo"}
+_KEEP = {"estado", "estados", "sentido", "sentidos", "sentida", "sentidas", "sentid", "siente", "sintiendo"}
 
 
 def fold(text: str) -> str:
@@ -41,7 +41,8 @@ def fold(text: str) -> str:
 
 
 STOP_WORDS_BY_LANGUAGE: dict[str, frozenset[str]] = {
-    lang: frozenset(fold(w) for w in stopwords_for_language(lang) if w not in _KEEP) for lang in STEM_LANGUAGES
+    lang: frozenset(fold(w) for w in stopwords_for_language(lang) if w not in _KEEP)
+    for lang in STEM_LANGUAGES
 }
 STOP_WORDS: frozenset[str] = frozenset().union(*STOP_WORDS_BY_LANGUAGE.values())
 
@@ -58,6 +59,7 @@ def phrase_languages(phrase_words: tuple[str, ...]) -> tuple[str, ...]:
     best = max(counts.values())
     leaders = tuple(lang for lang in STEM_LANGUAGES if counts[lang] == best)
     return leaders if best and len(leaders) == 1 else STEM_LANGUAGES
+
 
 # Irregular English plurals that Snowball leaves alone. They are expanded on the
 # query side (``children`` also searches ``child``) so that no engine needs a

@@ -5,23 +5,25 @@ batch, run a compiled query, count, list candidate words, find similar texts).
 Parsing, thesaurus expansion, highlighting and the suggestion rules live here
 once, so the backends cannot drift apart on what a query means or who sees what.
 """
+
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 import fcntl
 import json
 import math
 import os
 import shutil
+from abc import ABC, abstractmethod
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from .analysis import WORD_RE, fold, is_stop_word, word_keys
-from .contract import AccessFilter, FACET_NAMES, SearchHit, SearchQuery, SearchResult, SettingsError
+from .contract import FACET_NAMES, AccessFilter, SearchHit, SearchQuery, SearchResult, SettingsError
 from .highlight import Highlighter
 from .query_syntax import QueryPlan, group_label, parse, replace_words
 from .suggest import rank_corrections
@@ -55,7 +57,7 @@ def prepare(doc: dict) -> PreparedDocument:
     published = doc.get("published_at")
     if not isinstance(published, datetime) or published.tzinfo is None:
         raise ValueError(f"document {doc_id}: published_at must be a timezone-aware datetime")
-    published = published.astimezone(timezone.utc)
+    published = published.astimezone(UTC)
     body = (doc.get("body") or "")[:MAX_INDEXED_CHARS]
     attachments = (doc.get("attachments_text") or "")[:MAX_INDEXED_CHARS]
     organization_id = doc.get("organization_id")
@@ -81,8 +83,11 @@ def prepare(doc: dict) -> PreparedDocument:
         fingerprint=str(doc.get("fingerprint") or ""),
         listing=str(doc.get("listing") or ""),
         # Each distinct word once: "did you mean" needs which words exist, not how often.
-        vocabulary=" ".join(dict.fromkeys(WORD_RE.findall("\n".join((doc.get("title") or "",
-                                                                      doc.get("summary") or "", body))))),
+        vocabulary=" ".join(
+            dict.fromkeys(
+                WORD_RE.findall("\n".join((doc.get("title") or "", doc.get("summary") or "", body)))
+            )
+        ),
     )
 
 
@@ -95,8 +100,11 @@ def _stored_text(body: str, attachments: str) -> str:
 
 def may_see(access: AccessFilter, visibility: str, organization_id: int | None) -> bool:
     """The access rule, for a single stored document (engines filter in the query)."""
-    return (access.everything or visibility in access.visibilities
-            or (access.organization_id is not None and organization_id == access.organization_id))
+    return (
+        access.everything
+        or visibility in access.visibilities
+        or (access.organization_id is not None and organization_id == access.organization_id)
+    )
 
 
 class BaseEngine(ABC):
@@ -105,7 +113,9 @@ class BaseEngine(ABC):
     def __init__(self, thesaurus_path: str | os.PathLike | None = None):
         self.thesaurus = Thesaurus.load(thesaurus_path)
 
-    def apply(self, upserts: Iterable[dict], deletes: Iterable[int], through_log_id: int | None = None) -> None:
+    def apply(
+        self, upserts: Iterable[dict], deletes: Iterable[int], through_log_id: int | None = None
+    ) -> None:
         """Index ``upserts`` and remove ``deletes`` in one commit.
 
         Idempotent. An id both upserted and deleted in the same batch is deleted:
@@ -121,8 +131,9 @@ class BaseEngine(ABC):
         self._commit(list(documents.values()), delete_ids, through_log_id)
 
     @abstractmethod
-    def _commit(self, documents: list[PreparedDocument], delete_ids: set[int],
-                through_log_id: int | None) -> None:
+    def _commit(
+        self, documents: list[PreparedDocument], delete_ids: set[int], through_log_id: int | None
+    ) -> None:
         """Write the batch and remember the log position it reaches (an engine with
         transactions does both at once)."""
 
@@ -178,10 +189,16 @@ class BaseEngine(ABC):
                 facets = sorted_facets(_added(facets, more_facets))
                 missing.update(self._missing(tier, query, [row["id"] for row in more]))
         highlight = Highlighter(plan)
-        hits = [SearchHit(id=row["id"], score=float(row["score"]),
-                          highlights=highlight([row["title"], row["summary"], row["stored_text"]]),
-                          listing=row["listing"], missing=missing.get(row["id"], []))
-                for row in rows]
+        hits = [
+            SearchHit(
+                id=row["id"],
+                score=float(row["score"]),
+                highlights=highlight([row["title"], row["summary"], row["stored_text"]]),
+                listing=row["listing"],
+                missing=missing.get(row["id"], []),
+            )
+            for row in rows
+        ]
         return SearchResult(hits, total, query.page, query.per_page, facets, None)
 
     def _page_after(self, plan: QueryPlan, query: SearchQuery, by_relevance: bool, before: int):
@@ -263,7 +280,6 @@ class BaseEngine(ABC):
         return self._similar(texts, access, limit, exclude_id=int(exclude) if exclude is not None else None)
 
     # -- hooks ---------------------------------------------------------------------
-
 
     @abstractmethod
     def _execute(self, plan: QueryPlan, query: SearchQuery, by_relevance: bool):
@@ -358,8 +374,9 @@ class DirectoryEngine(BaseEngine):
     def _create_empty_index(self) -> None:
         """Create an empty index in ``index_dir``."""
 
-    def _commit(self, documents: list[PreparedDocument], delete_ids: set[int],
-                through_log_id: int | None) -> None:
+    def _commit(
+        self, documents: list[PreparedDocument], delete_ids: set[int], through_log_id: int | None
+    ) -> None:
         # Written first, remembered second: a crash in between means the entries are
         # applied again, which is harmless.
         if documents or delete_ids:
@@ -426,8 +443,9 @@ def empty_facets() -> dict[str, dict[str, int]]:
 
 def sorted_facets(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """Facet values by count, most frequent first, for a stable output."""
-    return {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
-            for name, values in facets.items()}
+    return {
+        name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))) for name, values in facets.items()
+    }
 
 
 def with_text(query: SearchQuery, text: str) -> SearchQuery:

@@ -9,11 +9,13 @@ anything the caller may not see. The names of the tiers (visibilities) are the
 application's: a document's ``visibility`` and an ``AccessFilter``'s names are
 compared as they are, never checked against a list of this package's own.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Iterable, Mapping, Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 SORTS = ("relevance", "newest")
 FACET_NAMES = ("tags", "countries", "doc_type", "language", "year", "organization")
@@ -140,8 +142,9 @@ class SearchEngine(Protocol):
         holds it and ``wait`` is not asked for."""
         ...
 
-    def apply(self, upserts: Iterable[dict], deletes: Iterable[int],
-              through_log_id: int | None = None) -> None: ...
+    def apply(
+        self, upserts: Iterable[dict], deletes: Iterable[int], through_log_id: int | None = None
+    ) -> None: ...
 
     def last_applied_log_id(self) -> int: ...
 

@@ -5,6 +5,7 @@ title such as ``<script>`` comes out as text. Words are matched the way the
 engines match them (folded, stemmed in English and Spanish), so a Spanish
 document found through the thesaurus shows the Spanish words that matched.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from html import escape
 from .analysis import WORD_RE, fold, is_stop_word, word_keys
 from .query_syntax import Phrase, QueryPlan, Word
 
-FRAGMENT_CONTEXT = 70     # characters kept around a match
+FRAGMENT_CONTEXT = 70  # characters kept around a match
 MAX_FRAGMENT_CHARS = 320
 MAX_FRAGMENTS = 3
 
@@ -28,7 +29,7 @@ class _Matcher:
             if isinstance(clause, Word) and clause.prefix:
                 self.prefixes.append(clause.text)
             else:
-                for w in (clause.words if isinstance(clause, Phrase) else (clause.text,)):
+                for w in clause.words if isinstance(clause, Phrase) else (clause.text,):
                     if not is_stop_word(w):
                         self.keys.update(word_keys(w))
 
@@ -58,7 +59,7 @@ class _Vocabulary:
     MAX_WORDS = 500_000
     MAX_TEXTS = 100_000
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._seen: set[str] = set()
         self._by_key: dict[str, set[str]] = {}
         self._texts: set[int] = set()  # hashes of texts whose words are filed
@@ -137,7 +138,7 @@ class Highlighter:
             for start, end, window_spans in _windows(text, spans):
                 distinct = len({_fold(text[s:e]) for s, e in window_spans})
                 candidates.append((distinct, len(window_spans), index, start, end, window_spans))
-        best = sorted(candidates, key=lambda c: (-c[0], -c[1], c[2], c[3]))[:self.max_fragments]
+        best = sorted(candidates, key=lambda c: (-c[0], -c[1], c[2], c[3]))[: self.max_fragments]
         best.sort(key=lambda c: (c[2], c[3]))
         return [_render(texts[c[2]], c[3], c[4], c[5]) for c in best]
 
@@ -148,7 +149,10 @@ _fold = lru_cache(maxsize=100_000)(fold)
 def _windows(text: str, spans: list[tuple[int, int]]):
     window: list[tuple[int, int]] = []
     for span in spans:
-        if window and span[1] - max(0, window[0][0] - FRAGMENT_CONTEXT) > MAX_FRAGMENT_CHARS - FRAGMENT_CONTEXT:
+        if (
+            window
+            and span[1] - max(0, window[0][0] - FRAGMENT_CONTEXT) > MAX_FRAGMENT_CHARS - FRAGMENT_CONTEXT
+        ):
             yield _bounds(text, window) + (window,)
             window = []
         window.append(span)

@@ -26,6 +26,7 @@ of TOAST), so only a bounded candidate set is ranked: the matches are ordered by
 ``RANK_CANDIDATES`` are ranked on their full text; matches beyond them follow in
 head order. Totals and facets still count every match.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,17 +34,17 @@ import os
 import re
 import threading
 import time
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_RE, word_variants
-from .base import (BaseEngine, PreparedDocument, empty_facets, key_term_candidates, key_terms,
-                   sorted_facets)
+from .base import BaseEngine, PreparedDocument, empty_facets, key_term_candidates, key_terms, sorted_facets
 from .contract import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable, SettingsError
 from .query_syntax import Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
@@ -63,15 +64,40 @@ DOC_FREQUENCY_CAP = 5_000
 RELATED_TERM_CANDIDATES = 60
 SNOWBALL = {"en": "english", "es": "spanish"}
 CONFIG = {"en": "rcm_en", "es": "rcm_es"}
-WORD_TOKEN_TYPES = ("asciiword", "word", "numword", "asciihword", "hword", "numhword",
-                    "hword_asciipart", "hword_part", "hword_numpart")
+WORD_TOKEN_TYPES = (
+    "asciiword",
+    "word",
+    "numword",
+    "asciihword",
+    "hword",
+    "numhword",
+    "hword_asciipart",
+    "hword_part",
+    "hword_numpart",
+)
 NUMBER_TOKEN_TYPES = ("int", "uint", "float", "sfloat", "version")
 TEXT_COLUMNS = ("tsv_en", "tsv_es")
-FACET_COLUMNS = {"doc_type": "doc_type", "language": "language", "year": "year",
-                 "organization": "organization_id"}
+FACET_COLUMNS = {
+    "doc_type": "doc_type",
+    "language": "language",
+    "year": "year",
+    "organization": "organization_id",
+}
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_BROKEN = (pg_errors.UndefinedTable, pg_errors.UndefinedColumn, pg_errors.UndefinedObject,
-           pg_errors.UndefinedFunction, pg_errors.InvalidSchemaName, pg_errors.DatatypeMismatch)
+_BROKEN = (
+    pg_errors.UndefinedTable,
+    pg_errors.UndefinedColumn,
+    pg_errors.UndefinedObject,
+    pg_errors.UndefinedFunction,
+    pg_errors.InvalidSchemaName,
+    pg_errors.DatatypeMismatch,
+)
+
+
+def _first_value(cursor) -> Any:
+    """The first column of a statement's one row (None when it returned no row)."""
+    row = cursor.fetchone()
+    return row[0] if row is not None else None
 
 
 def lock_key(name: str) -> int:
@@ -90,7 +116,7 @@ def advisory_lock(dsn: str, name: str, wait: bool = False):
         key = lock_key(name)
         if wait:
             connection.execute("SELECT pg_advisory_lock(%s)", (key,))
-        elif not connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+        elif not _first_value(connection.execute("SELECT pg_try_advisory_lock(%s)", (key,))):
             yield False
             return
         try:
@@ -111,9 +137,9 @@ def tsquery_lexeme(lexeme: str) -> str:
 
 @dataclass
 class _Node:
-    where: sql.Composable       # a predicate over ``d``
-    rank: sql.Composable        # a float expression over ``d``
-    head: list[str]             # tsquery texts matched against the head vector
+    where: sql.Composable  # a predicate over ``d``
+    rank: sql.Composable  # a float expression over ``d``
+    head: list[str]  # tsquery texts matched against the head vector
 
 
 class _Builder(QueryBuilder):
@@ -124,12 +150,20 @@ class _Builder(QueryBuilder):
     def _leaf(self, queries: dict[str, str]) -> _Node:
         where = sql.SQL(" OR ").join(
             sql.SQL("d.{} @@ {}::tsquery").format(sql.Identifier(f"tsv_{lang}"), sql.Literal(q))
-            for lang, q in queries.items())
-        ranks = [sql.SQL("ts_rank({}, d.{}, {}::tsquery)").format(
-            self.weights, sql.Identifier(f"tsv_{lang}"), sql.Literal(q)) for lang, q in queries.items()]
+            for lang, q in queries.items()
+        )
+        ranks = [
+            sql.SQL("ts_rank({}, d.{}, {}::tsquery)").format(
+                self.weights, sql.Identifier(f"tsv_{lang}"), sql.Literal(q)
+            )
+            for lang, q in queries.items()
+        ]
         # English and Spanish forms of one text: count the better of the two, not both.
-        return _Node(sql.SQL("({})").format(where), sql.SQL("GREATEST({})").format(sql.SQL(", ").join(ranks)),
-                     list(queries.values()))
+        return _Node(
+            sql.SQL("({})").format(where),
+            sql.SQL("GREATEST({})").format(sql.SQL(", ").join(ranks)),
+            list(queries.values()),
+        )
 
     def _sequence(self, language: str, word: str) -> str | None:
         found = self.lexemes.get((language, word)) or ()
@@ -156,23 +190,27 @@ class _Builder(QueryBuilder):
         return self._leaf(queries) if len(queries) == len(phrase.languages) else None
 
     def all_of(self, nodes):
-        return _Node(sql.SQL("({})").format(sql.SQL(" AND ").join(n.where for n in nodes)),
-                     sql.SQL("({})").format(sql.SQL(" + ").join(n.rank for n in nodes)),
-                     [q for n in nodes for q in n.head])
+        return _Node(
+            sql.SQL("({})").format(sql.SQL(" AND ").join(n.where for n in nodes)),
+            sql.SQL("({})").format(sql.SQL(" + ").join(n.rank for n in nodes)),
+            [q for n in nodes for q in n.head],
+        )
 
     def any_of(self, nodes):
         if len(nodes) == 1:
             return nodes[0]
-        return _Node(sql.SQL("({})").format(sql.SQL(" OR ").join(n.where for n in nodes)),
-                     sql.SQL("GREATEST({})").format(sql.SQL(", ").join(n.rank for n in nodes)),
-                     [q for n in nodes for q in n.head])
+        return _Node(
+            sql.SQL("({})").format(sql.SQL(" OR ").join(n.where for n in nodes)),
+            sql.SQL("GREATEST({})").format(sql.SQL(", ").join(n.rank for n in nodes)),
+            [q for n in nodes for q in n.head],
+        )
 
     def boosted(self, node, boost):
         return _Node(node.where, sql.SQL("({} * {})").format(sql.Literal(float(boost)), node.rank), node.head)
 
 
 def _plan_words(plan: QueryPlan) -> set[str]:
-    found = set()
+    found: set[str] = set()
     clauses = plan.positive_clauses() + list(plan.excluded)
     for clause in clauses:
         if isinstance(clause, Phrase):
@@ -185,8 +223,9 @@ def _plan_words(plan: QueryPlan) -> set[str]:
 def libpq_dsn(database_url: str | None) -> str | None:
     """``postgresql+psycopg://u:p@h/db?sslmode=require`` (a SQLAlchemy address) as
     libpq takes it, or None when the address is not PostgreSQL's."""
-    found = _POSTGRES_URL.match(database_url or "")
-    return "postgresql://" + database_url[found.end():] if found else None
+    url = database_url or ""
+    found = _POSTGRES_URL.match(url)
+    return "postgresql://" + url[found.end() :] if found else None
 
 
 _POSTGRES_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")
@@ -204,11 +243,19 @@ class PostgresEngine(BaseEngine):
             raise SettingsError(
                 f"the postgres search backend keeps the search index in PostgreSQL, but the database is "
                 f"not PostgreSQL: set {prefix}DATABASE_URL to a PostgreSQL database or {prefix}SEARCH_DSN to "
-                f"one for the index, or choose another backend")
+                f"one for the index, or choose another backend"
+            )
         return {"dsn": dsn, "schema": settings.get(prefix + "SEARCH_SCHEMA") or DEFAULT_SCHEMA}
 
-    def __init__(self, dsn: str, schema: str = DEFAULT_SCHEMA, thesaurus_path=None, create: bool = True,
-                 write_timeout: float = WRITE_TIMEOUT, rum: bool = True):
+    def __init__(
+        self,
+        dsn: str,
+        schema: str = DEFAULT_SCHEMA,
+        thesaurus_path=None,
+        create: bool = True,
+        write_timeout: float = WRITE_TIMEOUT,
+        rum: bool = True,
+    ):
         super().__init__(thesaurus_path)
         if not dsn:
             raise ValueError("the postgres search engine needs a dsn")
@@ -279,20 +326,16 @@ class PostgresEngine(BaseEngine):
             raise IndexCorrupt(f"search index cannot be read: {error}") from None
         except psycopg.OperationalError as error:
             self._local.connection = None
-            try:
+            with suppress(psycopg.Error):
                 connection.close()
-            except psycopg.Error:
-                pass
             raise SearchUnavailable(f"search database unavailable: {error}") from None
 
     def close(self) -> None:
         with self._lock:
             connections, self._connections = self._connections, []
         for connection in connections:
-            try:
+            with suppress(psycopg.Error):
                 connection.close()
-            except psycopg.Error:
-                pass
         self._local = threading.local()
 
     # -- schema ------------------------------------------------------------------------
@@ -311,27 +354,37 @@ class PostgresEngine(BaseEngine):
         self._ready = True
 
     def _verify(self, connection) -> None:
-        version = connection.execute(sql.SQL("SELECT schema_version FROM {}").format(
-            self._name("state"))).fetchone()
+        version = connection.execute(
+            sql.SQL("SELECT schema_version FROM {}").format(self._name("state"))
+        ).fetchone()
         if version is None or version[0] != SCHEMA_VERSION:
             raise IndexCorrupt("search index was built by another version; rebuild it")
         for table in ("documents", "vocabulary"):
-            if connection.execute("SELECT to_regclass(%s)", (f"{self.schema}.{table}",)).fetchone()[0] is None:
+            if (
+                connection.execute("SELECT to_regclass(%s)", (f"{self.schema}.{table}",)).fetchone()[0]
+                is None
+            ):
                 raise IndexCorrupt(f"search index table {table!r} is missing; rebuild it")
         configs = connection.execute(
             "SELECT count(*) FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace "
-            "WHERE n.nspname = %s AND c.cfgname = ANY(%s)", (self.schema, list(CONFIG.values()))).fetchone()[0]
+            "WHERE n.nspname = %s AND c.cfgname = ANY(%s)",
+            (self.schema, list(CONFIG.values())),
+        ).fetchone()[0]
         if configs != len(CONFIG):
             raise IndexCorrupt("search text configurations are missing; rebuild the index")
         self.text_index = self._text_index_method(connection)
         if self.text_index is None:
-            raise IndexCorrupt("the search index's text is not indexed (a rebuild did not finish); rebuild it")
+            raise IndexCorrupt(
+                "the search index's text is not indexed (a rebuild did not finish); rebuild it"
+            )
 
     def _text_index_method(self, connection) -> str | None:
         """``rum`` or ``gin``: how the text columns are indexed (None before they are)."""
         row = connection.execute(
-            "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.oid = to_regclass(%s)",
-            (f"{self.schema}.documents_tsv_en_idx",)).fetchone()
+            "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+            "WHERE c.oid = to_regclass(%s)",
+            (f"{self.schema}.documents_tsv_en_idx",),
+        ).fetchone()
         return row[0] if row else None
 
     def _rum_opclass(self, connection) -> sql.Composable | None:
@@ -342,8 +395,11 @@ class PostgresEngine(BaseEngine):
         neighbour is checked there instead of in the document's tsvector, which
         PostgreSQL keeps compressed out of line (TOAST) and reads whole.
         """
-        if not self.rum or connection.execute(
-                "SELECT 1 FROM pg_available_extensions WHERE name = 'rum'").fetchone() is None:
+        if (
+            not self.rum
+            or connection.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'").fetchone()
+            is None
+        ):
             return None
         try:
             with connection.transaction():  # a savepoint: a refusal leaves the set-up going
@@ -362,27 +418,50 @@ class PostgresEngine(BaseEngine):
         execute("CREATE EXTENSION IF NOT EXISTS unaccent")
         unaccent_schema = execute(
             "SELECT n.nspname FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace "
-            "WHERE d.dictname = 'unaccent' ORDER BY n.nspname = %s DESC LIMIT 1", ("public",)).fetchone()[0]
+            "WHERE d.dictname = 'unaccent' ORDER BY n.nspname = %s DESC LIMIT 1",
+            ("public",),
+        ).fetchone()[0]
         for language in STEM_LANGUAGES:
             dictionary = f"rcm_{SNOWBALL[language]}_stem"
-            exists = execute("SELECT 1 FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace "
-                             "WHERE n.nspname = %s AND d.dictname = %s", (self.schema, dictionary)).fetchone()
+            exists = execute(
+                "SELECT 1 FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace "
+                "WHERE n.nspname = %s AND d.dictname = %s",
+                (self.schema, dictionary),
+            ).fetchone()
             if not exists:
                 # No StopWords option: every word is indexed, so phrases stay exact.
-                execute(sql.SQL("CREATE TEXT SEARCH DICTIONARY {} (TEMPLATE = pg_catalog.snowball, "
-                                "Language = {})").format(self._name(dictionary), sql.SQL(SNOWBALL[language])))
-            exists = execute("SELECT 1 FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace "
-                             "WHERE n.nspname = %s AND c.cfgname = %s", (self.schema, CONFIG[language])).fetchone()
+                execute(
+                    sql.SQL(
+                        "CREATE TEXT SEARCH DICTIONARY {} (TEMPLATE = pg_catalog.snowball, Language = {})"
+                    ).format(self._name(dictionary), sql.SQL(SNOWBALL[language]))
+                )
+            exists = execute(
+                "SELECT 1 FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace "
+                "WHERE n.nspname = %s AND c.cfgname = %s",
+                (self.schema, CONFIG[language]),
+            ).fetchone()
             if not exists:
                 config = self._name(CONFIG[language])
-                execute(sql.SQL("CREATE TEXT SEARCH CONFIGURATION {} (PARSER = pg_catalog.\"default\")")
-                        .format(config))
-                execute(sql.SQL("ALTER TEXT SEARCH CONFIGURATION {} ADD MAPPING FOR {} WITH {}, {}").format(
-                    config, sql.SQL(", ").join(map(sql.SQL, WORD_TOKEN_TYPES)),
-                    sql.Identifier(unaccent_schema, "unaccent"), self._name(dictionary)))
-                execute(sql.SQL("ALTER TEXT SEARCH CONFIGURATION {} ADD MAPPING FOR {} WITH pg_catalog.simple")
-                        .format(config, sql.SQL(", ").join(map(sql.SQL, NUMBER_TOKEN_TYPES))))
-        execute(sql.SQL("""
+                execute(
+                    sql.SQL('CREATE TEXT SEARCH CONFIGURATION {} (PARSER = pg_catalog."default")').format(
+                        config
+                    )
+                )
+                execute(
+                    sql.SQL("ALTER TEXT SEARCH CONFIGURATION {} ADD MAPPING FOR {} WITH {}, {}").format(
+                        config,
+                        sql.SQL(", ").join(map(sql.SQL, WORD_TOKEN_TYPES)),
+                        sql.Identifier(unaccent_schema, "unaccent"),
+                        self._name(dictionary),
+                    )
+                )
+                execute(
+                    sql.SQL(
+                        "ALTER TEXT SEARCH CONFIGURATION {} ADD MAPPING FOR {} WITH pg_catalog.simple"
+                    ).format(config, sql.SQL(", ").join(map(sql.SQL, NUMBER_TOKEN_TYPES)))
+                )
+        execute(
+            sql.SQL("""
             CREATE TABLE IF NOT EXISTS {documents} (
                 id bigint PRIMARY KEY,
                 visibility text NOT NULL,
@@ -402,29 +481,54 @@ class PostgresEngine(BaseEngine):
                 tsv_en tsvector NOT NULL,
                 tsv_es tsvector NOT NULL,
                 spell text[] NOT NULL
-            )""").format(documents=self._name("documents")))
+            )""").format(documents=self._name("documents"))
+        )
         self._create_text_indexes(connection)
         for column in ("tags", "countries"):
-            execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ({})").format(
-                sql.Identifier(f"documents_{column}_idx"), self._name("documents"), sql.Identifier(column)))
-        execute(sql.SQL("CREATE INDEX IF NOT EXISTS documents_published_idx ON {} (published DESC, id DESC)")
-                .format(self._name("documents")))
-        execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (word text COLLATE \"C\" PRIMARY KEY, "
-                        "documents integer NOT NULL)").format(self._name("vocabulary")))
-        execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (singleton boolean PRIMARY KEY DEFAULT true "
-                        "CHECK (singleton), schema_version integer NOT NULL, "
-                        "last_applied_log_id bigint NOT NULL DEFAULT 0)").format(self._name("state")))
-        execute(sql.SQL("INSERT INTO {} (schema_version) VALUES (%s) ON CONFLICT DO NOTHING")
-                .format(self._name("state")), (SCHEMA_VERSION,))
+            execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin ({})").format(
+                    sql.Identifier(f"documents_{column}_idx"), self._name("documents"), sql.Identifier(column)
+                )
+            )
+        execute(
+            sql.SQL(
+                "CREATE INDEX IF NOT EXISTS documents_published_idx ON {} (published DESC, id DESC)"
+            ).format(self._name("documents"))
+        )
+        execute(
+            sql.SQL(
+                'CREATE TABLE IF NOT EXISTS {} (word text COLLATE "C" PRIMARY KEY, '
+                "documents integer NOT NULL)"
+            ).format(self._name("vocabulary"))
+        )
+        execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (singleton boolean PRIMARY KEY DEFAULT true "
+                "CHECK (singleton), schema_version integer NOT NULL, "
+                "last_applied_log_id bigint NOT NULL DEFAULT 0)"
+            ).format(self._name("state"))
+        )
+        execute(
+            sql.SQL("INSERT INTO {} (schema_version) VALUES (%s) ON CONFLICT DO NOTHING").format(
+                self._name("state")
+            ),
+            (SCHEMA_VERSION,),
+        )
         self.text_index = self._text_index_method(connection)
 
     def _create_text_indexes(self, connection) -> None:
         rum = self._rum_opclass(connection) if self._text_index_method(connection) is None else None
         for column in TEXT_COLUMNS:
-            method = (sql.SQL("rum ({} {})").format(sql.Identifier(column), rum) if rum is not None
-                      else sql.SQL("gin ({})").format(sql.Identifier(column)))
-            connection.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING {}").format(
-                sql.Identifier(f"documents_{column}_idx"), self._name("documents"), method))
+            method = (
+                sql.SQL("rum ({} {})").format(sql.Identifier(column), rum)
+                if rum is not None
+                else sql.SQL("gin ({})").format(sql.Identifier(column))
+            )
+            connection.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING {}").format(
+                    sql.Identifier(f"documents_{column}_idx"), self._name("documents"), method
+                )
+            )
 
     @contextmanager
     def bulk_load(self):
@@ -432,20 +536,19 @@ class PostgresEngine(BaseEngine):
         index grows slowly row by row (30 minutes for 100,000 documents), and is
         built whole in about a minute. Meanwhile searches read the table itself, and a
         process that opens the index sees it unfinished (``IndexCorrupt``)."""
-        with self._db() as connection:
-            with connection.transaction():
-                self._take_write_lock(connection)
-                for column in TEXT_COLUMNS:
-                    connection.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(
-                        self._name(f"documents_{column}_idx")))
+        with self._db() as connection, connection.transaction():
+            self._take_write_lock(connection)
+            for column in TEXT_COLUMNS:
+                connection.execute(
+                    sql.SQL("DROP INDEX IF EXISTS {}").format(self._name(f"documents_{column}_idx"))
+                )
         self.text_index = None
         yield
-        with self._db() as connection:
-            with connection.transaction():
-                self._take_write_lock(connection)
-                connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
-                self._create_text_indexes(connection)
-                self.text_index = self._text_index_method(connection)
+        with self._db() as connection, connection.transaction():
+            self._take_write_lock(connection)
+            connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            self._create_text_indexes(connection)
+            self.text_index = self._text_index_method(connection)
 
     def clear(self) -> None:
         with self._db(ensure=False) as connection:
@@ -464,8 +567,9 @@ class PostgresEngine(BaseEngine):
 
     def last_applied_log_id(self) -> int:
         with self._db() as connection:
-            row = connection.execute(sql.SQL("SELECT last_applied_log_id FROM {}").format(
-                self._name("state"))).fetchone()
+            row = connection.execute(
+                sql.SQL("SELECT last_applied_log_id FROM {}").format(self._name("state"))
+            ).fetchone()
             return int(row[0]) if row else 0
 
     def _forget_log_id(self) -> None:
@@ -475,8 +579,9 @@ class PostgresEngine(BaseEngine):
         if log_id is None:
             return
         with self._db() as connection:
-            connection.execute(sql.SQL("UPDATE {} SET last_applied_log_id = %s").format(self._name("state")),
-                               (int(log_id),))
+            connection.execute(
+                sql.SQL("UPDATE {} SET last_applied_log_id = %s").format(self._name("state")), (int(log_id),)
+            )
 
     # -- writing -----------------------------------------------------------------------
 
@@ -488,41 +593,60 @@ class PostgresEngine(BaseEngine):
                 raise SearchUnavailable("another process is writing to the search index")
             time.sleep(0.05)
 
-    def _commit(self, documents: list[PreparedDocument], delete_ids: set[int],
-                through_log_id: int | None) -> None:
+    def _commit(
+        self, documents: list[PreparedDocument], delete_ids: set[int], through_log_id: int | None
+    ) -> None:
         # The batch and the log position it reaches commit together.
-        with self._db() as connection:
-            with connection.transaction():
-                self._take_write_lock(connection)
-                replaced = sorted(delete_ids | {d["id"] for d in documents})
-                if replaced:
-                    self._remove(connection, replaced)
-                if documents:
-                    self._insert(connection, documents)
-                if through_log_id is not None:
-                    connection.execute(sql.SQL("UPDATE {} SET last_applied_log_id = %s").format(
-                        self._name("state")), (int(through_log_id),))
+        with self._db() as connection, connection.transaction():
+            self._take_write_lock(connection)
+            replaced = sorted(delete_ids | {d["id"] for d in documents})
+            if replaced:
+                self._remove(connection, replaced)
+            if documents:
+                self._insert(connection, documents)
+            if through_log_id is not None:
+                connection.execute(
+                    sql.SQL("UPDATE {} SET last_applied_log_id = %s").format(self._name("state")),
+                    (int(through_log_id),),
+                )
 
     def _remove(self, connection, ids: list[int]) -> None:
-        connection.execute(sql.SQL("""
+        connection.execute(
+            sql.SQL("""
             UPDATE {vocabulary} v SET documents = v.documents - old.n
             FROM (SELECT w, count(*) AS n FROM {documents} d, unnest(d.spell) AS w
                   WHERE d.id = ANY(%s) GROUP BY w) AS old
-            WHERE v.word = old.w""").format(vocabulary=self._name("vocabulary"),
-                                            documents=self._name("documents")), (ids,))
-        connection.execute(sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(self._name("documents")), (ids,))
+            WHERE v.word = old.w""").format(
+                vocabulary=self._name("vocabulary"), documents=self._name("documents")
+            ),
+            (ids,),
+        )
+        connection.execute(
+            sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(self._name("documents")), (ids,)
+        )
 
     def _insert(self, connection, documents: list[PreparedDocument]) -> None:
         def vector(language: str, parameter: str, weight: str) -> sql.Composable:
             return sql.SQL("setweight(to_tsvector({}::regconfig, {}), {})").format(
-                sql.Literal(self._config(language)), sql.Placeholder(parameter), sql.Literal(weight))
+                sql.Literal(self._config(language)), sql.Placeholder(parameter), sql.Literal(weight)
+            )
 
-        per_language = {language: sql.SQL(" || ").join(
-            [vector(language, "title", "A"), vector(language, "summary", "B"), vector(language, "body", "C"),
-             vector(language, "names", "D")])
-            for language in STEM_LANGUAGES}
-        head = sql.SQL(" || ").join(vector(language, part, weight) for language in STEM_LANGUAGES
-                                    for part, weight in (("title", "A"), ("summary", "B")))
+        per_language = {
+            language: sql.SQL(" || ").join(
+                [
+                    vector(language, "title", "A"),
+                    vector(language, "summary", "B"),
+                    vector(language, "body", "C"),
+                    vector(language, "names", "D"),
+                ]
+            )
+            for language in STEM_LANGUAGES
+        }
+        head = sql.SQL(" || ").join(
+            vector(language, part, weight)
+            for language in STEM_LANGUAGES
+            for part, weight in (("title", "A"), ("summary", "B"))
+        )
         statement = sql.SQL("""
             INSERT INTO {documents} (id, visibility, organization_id, doc_type, language, year, published,
                                      tags, countries, fingerprint, title, summary, stored_text, listing,
@@ -530,29 +654,49 @@ class PostgresEngine(BaseEngine):
             VALUES (%(id)s, %(visibility)s, %(organization_id)s, %(doc_type)s, %(language)s, %(year)s,
                     %(published)s, %(tags)s, %(countries)s, %(fingerprint)s, %(raw_title)s,
                     %(raw_summary)s, %(stored_text)s, %(listing)s, {head}, {en}, {es}, %(spell)s)""").format(
-            documents=self._name("documents"), head=head, en=per_language["en"], es=per_language["es"])
+            documents=self._name("documents"), head=head, en=per_language["en"], es=per_language["es"]
+        )
         rows = []
         for doc in documents:
-            rows.append({
-                "id": doc["id"], "visibility": doc["visibility"], "organization_id": doc["organization_id"],
-                "doc_type": doc["doc_type"], "language": doc["language"], "year": doc["year"],
-                "published": doc["published"], "tags": doc["tags"], "countries": doc["countries"],
-                "fingerprint": doc["fingerprint"], "raw_title": doc["title"], "raw_summary": doc["summary"],
-                "stored_text": doc["stored_text"], "listing": doc["listing"],
-                "title": words_for_index(doc["title"]), "summary": words_for_index(doc["summary"]),
-                "body": words_for_index(doc["body"] + "\n" + doc["attachments_text"]),
-                "names": words_for_index(doc["names"]),
-                # Lowercased like the other engines' spelling fields, accents kept.
-                "spell": sorted({w.lower() for w in doc["vocabulary"].split() if len(w) <= MAX_TOKEN_CHARS}),
-            })
+            rows.append(
+                {
+                    "id": doc["id"],
+                    "visibility": doc["visibility"],
+                    "organization_id": doc["organization_id"],
+                    "doc_type": doc["doc_type"],
+                    "language": doc["language"],
+                    "year": doc["year"],
+                    "published": doc["published"],
+                    "tags": doc["tags"],
+                    "countries": doc["countries"],
+                    "fingerprint": doc["fingerprint"],
+                    "raw_title": doc["title"],
+                    "raw_summary": doc["summary"],
+                    "stored_text": doc["stored_text"],
+                    "listing": doc["listing"],
+                    "title": words_for_index(doc["title"]),
+                    "summary": words_for_index(doc["summary"]),
+                    "body": words_for_index(doc["body"] + "\n" + doc["attachments_text"]),
+                    "names": words_for_index(doc["names"]),
+                    # Lowercased like the other engines' spelling fields, accents kept.
+                    "spell": sorted(
+                        {w.lower() for w in doc["vocabulary"].split() if len(w) <= MAX_TOKEN_CHARS}
+                    ),
+                }
+            )
         with connection.cursor() as cursor:
             cursor.executemany(statement, rows)
-        connection.execute(sql.SQL("""
+        connection.execute(
+            sql.SQL("""
             INSERT INTO {vocabulary} (word, documents)
-            SELECT w, count(*) FROM {documents} d, unnest(d.spell) AS w WHERE d.id = ANY(%s) GROUP BY w
-            ON CONFLICT (word) DO UPDATE SET documents = {vocabulary}.documents + EXCLUDED.documents""").format(
-            vocabulary=self._name("vocabulary"), documents=self._name("documents")),
-            ([d["id"] for d in documents],))
+            SELECT w, count(*) FROM {documents} d, unnest(d.spell) AS w
+            WHERE d.id = ANY(%s) GROUP BY w
+            ON CONFLICT (word)
+            DO UPDATE SET documents = {vocabulary}.documents + EXCLUDED.documents""").format(
+                vocabulary=self._name("vocabulary"), documents=self._name("documents")
+            ),
+            ([d["id"] for d in documents],),
+        )
 
     # -- queries -----------------------------------------------------------------------
 
@@ -562,12 +706,18 @@ class PostgresEngine(BaseEngine):
         if missing:
             if len(self._lexeme_cache) > 100_000:
                 self._lexeme_cache.clear()
-            rows = connection.execute(sql.SQL("""
+            rows = connection.execute(
+                sql.SQL("""
                 SELECT w,
-                       ARRAY(SELECT lexeme FROM unnest(to_tsvector({en}::regconfig, w)) ORDER BY positions[1]),
-                       ARRAY(SELECT lexeme FROM unnest(to_tsvector({es}::regconfig, w)) ORDER BY positions[1])
+                       ARRAY(SELECT lexeme FROM unnest(to_tsvector({en}::regconfig, w))
+                             ORDER BY positions[1]),
+                       ARRAY(SELECT lexeme FROM unnest(to_tsvector({es}::regconfig, w))
+                             ORDER BY positions[1])
                 FROM unnest(%s::text[]) AS w""").format(
-                en=sql.Literal(self._config("en")), es=sql.Literal(self._config("es"))), (missing,))
+                    en=sql.Literal(self._config("en")), es=sql.Literal(self._config("es"))
+                ),
+                (missing,),
+            )
             for word, english, spanish in rows:
                 self._lexeme_cache[("en", word)] = tuple(english)
                 self._lexeme_cache[("es", word)] = tuple(spanish)
@@ -581,8 +731,9 @@ class PostgresEngine(BaseEngine):
         if query.tags:
             parts.append(sql.SQL("d.tags @> {}::text[]").format(sql.Literal(list(query.tags))))
         if query.countries:
-            parts.append(sql.SQL("d.countries @> {}::text[]").format(
-                sql.Literal([c.upper() for c in query.countries])))
+            parts.append(
+                sql.SQL("d.countries @> {}::text[]").format(sql.Literal([c.upper() for c in query.countries]))
+            )
         for column, value in (("doc_type", query.doc_type), ("language", query.language)):
             if value:
                 parts.append(sql.SQL("d.{} = {}").format(sql.Identifier(column), sql.Literal(str(value))))
@@ -601,8 +752,11 @@ class PostgresEngine(BaseEngine):
         parts = [positive.where] if positive is not None else []
         parts += self._restrictions(query)
         if excluded:
-            parts.append(sql.SQL("d.id NOT IN (SELECT d.id FROM {} d WHERE {})").format(
-                self._name("documents"), sql.SQL(" OR ").join(n.where for n in excluded)))
+            parts.append(
+                sql.SQL("d.id NOT IN (SELECT d.id FROM {} d WHERE {})").format(
+                    self._name("documents"), sql.SQL(" OR ").join(n.where for n in excluded)
+                )
+            )
         where = sql.SQL(" AND ").join(parts) if parts else sql.SQL("TRUE")
         head = " | ".join(f"({q})" for q in positive.head) if positive is not None else None
         return where, (positive.rank if positive is not None else None), head
@@ -616,37 +770,55 @@ class PostgresEngine(BaseEngine):
             offset = (query.page - 1) * query.per_page
             documents = self._name("documents")
             by_relevance = by_relevance and rank is not None
-            proxy = (sql.SQL("ts_rank({}, d.head, {}::tsquery)").format(self._weights, sql.Literal(head))
-                     if by_relevance else sql.SQL("0::float4"))
+            proxy = (
+                sql.SQL("ts_rank({}, d.head, {}::tsquery)").format(self._weights, sql.Literal(head))
+                if by_relevance
+                else sql.SQL("0::float4")
+            )
             if by_relevance:
                 # Full-text ranking reads each tsvector out of TOAST: only the candidates
                 # with the best title/summary rank pay for it.
-                tail = sql.SQL("""
+                tail = (
+                    sql.SQL("""
                     UNION ALL SELECT m.id, m.published, 1, m.proxy, 0::float8 FROM m
-                    WHERE m.id NOT IN (SELECT id FROM c)""") if offset + query.per_page > RANK_CANDIDATES \
+                    WHERE m.id NOT IN (SELECT id FROM c)""")
+                    if offset + query.per_page > RANK_CANDIDATES
                     else sql.SQL("")
+                )
                 ordered = sql.SQL("""
                     c AS (SELECT id, published FROM m ORDER BY proxy DESC, published DESC, id
                           LIMIT {candidates}),
                     ordered AS (
-                        SELECT d.id, d.published, 0 AS tier, {rank}::float8 AS sort_key, {rank}::float8 AS score
+                        SELECT d.id, d.published, 0 AS tier,
+                               {rank}::float8 AS sort_key, {rank}::float8 AS score
                         FROM (SELECT c.id, c.published, t.tsv_en || ''::tsvector AS tsv_en,
                                      t.tsv_es || ''::tsvector AS tsv_es
                               FROM c JOIN {documents} t ON t.id = c.id OFFSET 0) AS d
-                        {tail})""").format(candidates=sql.Literal(RANK_CANDIDATES), rank=rank,
-                                           documents=documents, tail=tail)
+                        {tail})""").format(
+                    candidates=sql.Literal(RANK_CANDIDATES), rank=rank, documents=documents, tail=tail
+                )
                 order = sql.SQL("tier, sort_key DESC, published DESC, id")
             else:
-                ordered = sql.SQL("ordered AS (SELECT id, published, 0 AS tier, 0::float8 AS sort_key, "
-                                  "0::float8 AS score FROM m)")
+                ordered = sql.SQL(
+                    "ordered AS (SELECT id, published, 0 AS tier, 0::float8 AS sort_key, "
+                    "0::float8 AS score FROM m)"
+                )
                 order = sql.SQL("published DESC, id DESC")
-            facets = [sql.SQL("SELECT {name}, m.{column}::text, count(*), NULL::float8, NULL, NULL, NULL, NULL "
-                              "FROM m WHERE m.{column} IS NOT NULL AND m.{column}::text <> '' "
-                              "GROUP BY m.{column}").format(name=sql.Literal(name), column=sql.Identifier(column))
-                      for name, column in FACET_COLUMNS.items()]
-            facets += [sql.SQL("SELECT {name}, v, count(*), NULL::float8, NULL, NULL, NULL, NULL "
-                               "FROM m, unnest(m.{column}) AS v GROUP BY v").format(
-                name=sql.Literal(name), column=sql.Identifier(name)) for name in ("tags", "countries")]
+            facets = [
+                sql.SQL(
+                    "SELECT {name}, m.{column}::text, count(*), NULL::float8, NULL, NULL, NULL, NULL "
+                    "FROM m WHERE m.{column} IS NOT NULL AND m.{column}::text <> '' "
+                    "GROUP BY m.{column}"
+                ).format(name=sql.Literal(name), column=sql.Identifier(column))
+                for name, column in FACET_COLUMNS.items()
+            ]
+            facets += [
+                sql.SQL(
+                    "SELECT {name}, v, count(*), NULL::float8, NULL, NULL, NULL, NULL "
+                    "FROM m, unnest(m.{column}) AS v GROUP BY v"
+                ).format(name=sql.Literal(name), column=sql.Identifier(name))
+                for name in ("tags", "countries")
+            ]
             statement = sql.SQL("""
                 WITH m AS MATERIALIZED (
                     SELECT d.id, d.published, d.doc_type, d.language, d.year, d.organization_id,
@@ -659,15 +831,33 @@ class PostgresEngine(BaseEngine):
                 FROM page p JOIN {documents} t ON t.id = p.id
                 UNION ALL SELECT 'total', NULL, count(*), NULL, NULL, NULL, NULL, NULL FROM m
                 UNION ALL {facets}""").format(
-                proxy=proxy, documents=documents, where=where, ordered=ordered, order=order,
-                limit=sql.Literal(query.per_page), offset=sql.Literal(offset),
-                facets=sql.SQL(" UNION ALL ").join(facets))
+                proxy=proxy,
+                documents=documents,
+                where=where,
+                ordered=ordered,
+                order=order,
+                limit=sql.Literal(query.per_page),
+                offset=sql.Literal(offset),
+                facets=sql.SQL(" UNION ALL ").join(facets),
+            )
             hits, total, counts = [], 0, empty_facets()
-            for kind, key, number, score, title, summary, stored_text, listing in connection.execute(statement):
+            for kind, key, number, score, title, summary, stored_text, listing in connection.execute(
+                statement
+            ):
                 if kind == "hit":
-                    hits.append((number, {"id": int(key), "score": float(score) if by_relevance else 0.0,
-                                          "title": title, "summary": summary, "stored_text": stored_text,
-                                          "listing": listing}))
+                    hits.append(
+                        (
+                            number,
+                            {
+                                "id": int(key),
+                                "score": float(score) if by_relevance else 0.0,
+                                "title": title,
+                                "summary": summary,
+                                "stored_text": stored_text,
+                                "listing": listing,
+                            },
+                        )
+                    )
                 elif kind == "total":
                     total = int(number)
                 else:
@@ -679,43 +869,64 @@ class PostgresEngine(BaseEngine):
             compiled = self._compile(connection, plan, query)
             if compiled is None:
                 return 0
-            return connection.execute(sql.SQL("SELECT count(*) FROM {} d WHERE {}").format(
-                self._name("documents"), compiled[0])).fetchone()[0]
+            return connection.execute(
+                sql.SQL("SELECT count(*) FROM {} d WHERE {}").format(self._name("documents"), compiled[0])
+            ).fetchone()[0]
 
     def _among(self, plan, query, ids):
         with self._db() as connection:
             compiled = self._compile(connection, plan, SearchQuery(access=query.access))
             if compiled is None or not ids:
                 return set()
-            return {row[0] for row in connection.execute(sql.SQL(
-                "SELECT d.id FROM {} d WHERE {} AND d.id = ANY(%s)").format(
-                self._name("documents"), compiled[0]), ([int(i) for i in ids],))}
+            return {
+                row[0]
+                for row in connection.execute(
+                    sql.SQL("SELECT d.id FROM {} d WHERE {} AND d.id = ANY(%s)").format(
+                        self._name("documents"), compiled[0]
+                    ),
+                    ([int(i) for i in ids],),
+                )
+            }
 
     def _spelled(self, term, access):
         with self._db() as connection:
             visible = access_predicate(access)
-            return connection.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {} d WHERE d.spell @> ARRAY[%s]::text[]{})")
-                                      .format(self._name("documents"),
-                                              sql.SQL(" AND {}").format(visible) if visible is not None else sql.SQL("")),
-                                      (term,)).fetchone()[0]
+            return connection.execute(
+                sql.SQL("SELECT EXISTS (SELECT 1 FROM {} d WHERE d.spell @> ARRAY[%s]::text[]{})").format(
+                    self._name("documents"),
+                    sql.SQL(" AND {}").format(visible) if visible is not None else sql.SQL(""),
+                ),
+                (term,),
+            ).fetchone()[0]
 
     def _spelling_candidates(self, word, access):
         with self._db() as connection:
             prefix = word[:1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            return connection.execute(sql.SQL(
-                "SELECT word, documents FROM {} WHERE word LIKE %s AND length(word) BETWEEN %s AND %s "
-                "AND documents > 0").format(self._name("vocabulary")),
-                (prefix, len(word) - 2, len(word) + 2)).fetchall()
+            return connection.execute(
+                sql.SQL(
+                    "SELECT word, documents FROM {} WHERE word LIKE %s AND length(word) BETWEEN %s AND %s "
+                    "AND documents > 0"
+                ).format(self._name("vocabulary")),
+                (prefix, len(word) - 2, len(word) + 2),
+            ).fetchall()
 
     def _stored(self, document_id):
         with self._db() as connection:
-            row = connection.execute(sql.SQL(
-                "SELECT title, summary, stored_text, visibility, organization_id FROM {} WHERE id = %s")
-                .format(self._name("documents")), (document_id,)).fetchone()
+            row = connection.execute(
+                sql.SQL(
+                    "SELECT title, summary, stored_text, visibility, organization_id FROM {} WHERE id = %s"
+                ).format(self._name("documents")),
+                (document_id,),
+            ).fetchone()
         if row is None:
             return None
-        return {"title": row[0], "summary": row[1], "stored_text": row[2], "visibility": row[3],
-                "organization_id": row[4]}
+        return {
+            "title": row[0],
+            "summary": row[1],
+            "stored_text": row[2],
+            "visibility": row[3],
+            "organization_id": row[4],
+        }
 
     def _similar(self, texts, access, limit, exclude_id):
         text = words_for_index("\n".join((texts["title"], texts["summary"], texts["stored_text"])))
@@ -729,32 +940,53 @@ class PostgresEngine(BaseEngine):
             queries = {}
             for language in STEM_LANGUAGES:
                 column = sql.Identifier(f"tsv_{language}")
-                tokens = [lexeme for lexeme, count in connection.execute(sql.SQL(
-                    "SELECT lexeme, coalesce(array_length(positions, 1), 1) FROM unnest(to_tsvector({}::regconfig, %s))")
-                    .format(sql.Literal(self._config(language))), (text,)) for _ in range(count)]
+                tokens = [
+                    lexeme
+                    for lexeme, count in connection.execute(
+                        sql.SQL(
+                            "SELECT lexeme, coalesce(array_length(positions, 1), 1) "
+                            "FROM unnest(to_tsvector({}::regconfig, %s))"
+                        ).format(sql.Literal(self._config(language))),
+                        (text,),
+                    )
+                    for _ in range(count)
+                ]
                 candidates = [term for term, _n in key_term_candidates(tokens, RELATED_TERM_CANDIDATES)]
                 if not candidates:
                     continue
-                frequencies = dict(connection.execute(sql.SQL("""
+                frequencies = dict(
+                    connection.execute(
+                        sql.SQL("""
                     SELECT u.term, (SELECT count(*) FROM (SELECT 1 FROM {documents} d WHERE d.{column} @@ u.q
                                                            LIMIT {cap}) AS x)
                     FROM unnest(%s::text[], %s::tsquery[]) AS u(term, q)""").format(
-                    documents=documents, column=column, cap=sql.Literal(DOC_FREQUENCY_CAP)),
-                    (candidates, [tsquery_lexeme(t) for t in candidates])))
-                weighted = key_terms(tokens, lambda t: frequencies.get(t, 0), total)
+                            documents=documents, column=column, cap=sql.Literal(DOC_FREQUENCY_CAP)
+                        ),
+                        (candidates, [tsquery_lexeme(t) for t in candidates]),
+                    )
+                )
+                weighted = key_terms(tokens, lambda t, counted=frequencies: counted.get(t, 0), total)
                 if weighted:
                     queries[language] = weighted
             if not queries:
                 return []
             where = sql.SQL(" OR ").join(
-                sql.SQL("d.{} @@ {}::tsquery").format(sql.Identifier(f"tsv_{language}"), sql.Literal(
-                    " | ".join(tsquery_lexeme(t) for t, _w in weighted)))
-                for language, weighted in queries.items())
+                sql.SQL("d.{} @@ {}::tsquery").format(
+                    sql.Identifier(f"tsv_{language}"),
+                    sql.Literal(" | ".join(tsquery_lexeme(t) for t, _w in weighted)),
+                )
+                for language, weighted in queries.items()
+            )
             rank = sql.SQL(" + ").join(
                 sql.SQL("{} * ts_rank({}, d.{}, {}::tsquery)").format(
-                    sql.Literal(weight), self._weights, sql.Identifier(f"tsv_{language}"),
-                    sql.Literal(tsquery_lexeme(term)))
-                for language, weighted in queries.items() for term, weight in weighted)
+                    sql.Literal(weight),
+                    self._weights,
+                    sql.Identifier(f"tsv_{language}"),
+                    sql.Literal(tsquery_lexeme(term)),
+                )
+                for language, weighted in queries.items()
+                for term, weight in weighted
+            )
             head = " | ".join(tsquery_lexeme(t) for weighted in queries.values() for t, _w in weighted)
             restrictions = [sql.SQL("({})").format(where)]
             access_part = access_predicate(access)
@@ -770,27 +1002,38 @@ class PostgresEngine(BaseEngine):
                                          t.tsv_es || ''::tsvector AS tsv_es
                                   FROM c JOIN {documents} t ON t.id = c.id OFFSET 0) AS d
                 ORDER BY {rank} DESC, d.published DESC, d.id LIMIT {limit}""").format(
-                documents=documents, where=sql.SQL(" AND ").join(restrictions), weights=self._weights,
-                head=sql.Literal(head), candidates=sql.Literal(RANK_CANDIDATES), rank=rank,
-                limit=sql.Literal(limit))
+                documents=documents,
+                where=sql.SQL(" AND ").join(restrictions),
+                weights=self._weights,
+                head=sql.Literal(head),
+                candidates=sql.Literal(RANK_CANDIDATES),
+                rank=rank,
+                limit=sql.Literal(limit),
+            )
             return [row[0] for row in connection.execute(statement)]
 
     # -- listing -----------------------------------------------------------------------
 
     def ids(self) -> set[int]:
         with self._db() as connection:
-            return {row[0] for row in connection.execute(sql.SQL("SELECT id FROM {}").format(
-                self._name("documents")))}
+            return {
+                row[0]
+                for row in connection.execute(sql.SQL("SELECT id FROM {}").format(self._name("documents")))
+            }
 
     def count(self) -> int:
         with self._db() as connection:
-            return connection.execute(sql.SQL("SELECT count(*) FROM {}").format(
-                self._name("documents"))).fetchone()[0]
+            return connection.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(self._name("documents"))
+            ).fetchone()[0]
 
     def fingerprints(self) -> dict[int, str]:
         with self._db() as connection:
-            return dict(connection.execute(sql.SQL("SELECT id, fingerprint FROM {}").format(
-                self._name("documents"))).fetchall())
+            return dict(
+                connection.execute(
+                    sql.SQL("SELECT id, fingerprint FROM {}").format(self._name("documents"))
+                ).fetchall()
+            )
 
 
 def access_predicate(access: AccessFilter) -> sql.Composable | None:
@@ -799,7 +1042,9 @@ def access_predicate(access: AccessFilter) -> sql.Composable | None:
         return None
     parts = []
     if access.visibilities:
-        parts.append(sql.SQL("d.visibility = ANY({}::text[])").format(sql.Literal(sorted(access.visibilities))))
+        parts.append(
+            sql.SQL("d.visibility = ANY({}::text[])").format(sql.Literal(sorted(access.visibilities)))
+        )
     if access.organization_id is not None:
         parts.append(sql.SQL("d.organization_id = {}").format(sql.Literal(int(access.organization_id))))
     return sql.SQL("({})").format(sql.SQL(" OR ").join(parts)) if parts else sql.SQL("FALSE")

@@ -17,6 +17,7 @@ Whatever the input, parsing never raises: control characters are dropped, the
 text is cut to ``MAX_QUERY_CHARS`` and ``MAX_TERMS`` words, and a stray quote or
 parenthesis is simply ignored.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,15 +27,23 @@ from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Generic, TypeVar
 
-from .analysis import (STEM_LANGUAGES, WORD_RE, fold, is_stop_word, phrase_languages, stem, word_variants,
-                       words)
+from .analysis import (
+    STEM_LANGUAGES,
+    WORD_RE,
+    fold,
+    is_stop_word,
+    phrase_languages,
+    stem,
+    word_variants,
+    words,
+)
 from .thesaurus import Term, Thesaurus
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 30
-MIN_PREFIX_CHARS = 2          # shorter prefixes search the word itself
-MAX_PREFIX_EXPANSIONS = 50    # index terms a prefix may expand to, per field
-EXPANSION_BOOST = 0.25         # thesaurus equivalents rank below the words typed
+MIN_PREFIX_CHARS = 2  # shorter prefixes search the word itself
+MAX_PREFIX_EXPANSIONS = 50  # index terms a prefix may expand to, per field
+EXPANSION_BOOST = 0.25  # thesaurus equivalents rank below the words typed
 MAX_EXPANSIONS_PER_GROUP = 8
 # The graded tier is a disjunction of every way to hold the required number of
 # words; beyond this many ways the required number goes up.
@@ -43,7 +52,7 @@ MAX_GRADED_COMBINATIONS = 64
 
 @dataclass(frozen=True)
 class Word:
-    text: str             # folded
+    text: str  # folded
     prefix: bool = False
 
 
@@ -77,9 +86,13 @@ def _is_strict(group: Group) -> bool:
 
 def group_label(group: Group) -> str:
     """The words of a group as typed (folded), for "results without …"."""
+
     def typed(alternative: Alternative) -> str:
-        return " ".join(c.text + ("*" if c.prefix else "") if isinstance(c, Word) else '"' + " ".join(c.words) + '"'
-                        for c in alternative.clauses)
+        return " ".join(
+            c.text + ("*" if c.prefix else "") if isinstance(c, Word) else '"' + " ".join(c.words) + '"'
+            for c in alternative.clauses
+        )
+
     labels = [typed(a) for a in group.alternatives if a.boost == 1.0] or [typed(group.alternatives[0])]
     return " OR ".join(labels)
 
@@ -113,9 +126,9 @@ def graded_tiers(count: int) -> list[int]:
 
 @dataclass
 class QueryPlan:
-    groups: list[Group] = field(default_factory=list)    # all required
+    groups: list[Group] = field(default_factory=list)  # all required
     excluded: list[Clause] = field(default_factory=list)
-    text: str = ""                                       # the sanitized text
+    text: str = ""  # the sanitized text
     # A graded tier: this many of the optional groups suffice, and documents holding
     # ``above`` of them or more are left out (an earlier tier finds them; None: all of
     # them). ``min_optional`` None: every group is required.
@@ -129,7 +142,7 @@ class QueryPlan:
     def optional_groups(self) -> list[Group]:
         return [g for g in self.groups if not _is_strict(g)]
 
-    def tiers(self) -> list["QueryPlan"]:
+    def tiers(self) -> list[QueryPlan]:
         """The graded tiers of this plan, in the order they rank (none when every
         group stays required, as with one or two words)."""
         if self.min_optional is not None:
@@ -242,8 +255,7 @@ def _term_clause(term: Term) -> Clause:
 
 
 def _expansions(others: list[Term]) -> tuple[Alternative, ...]:
-    return tuple(Alternative((_term_clause(t),), EXPANSION_BOOST)
-                 for t in others[:MAX_EXPANSIONS_PER_GROUP])
+    return tuple(Alternative((_term_clause(t),), EXPANSION_BOOST) for t in others[:MAX_EXPANSIONS_PER_GROUP])
 
 
 def _expand(groups: list[Group], thesaurus: Thesaurus) -> list[Group]:
@@ -252,9 +264,9 @@ def _expand(groups: list[Group], thesaurus: Thesaurus) -> list[Group]:
     while i < len(groups):
         group = groups[i]
         # A run of plain words may hold a multi-word term ("migrant workers").
-        run = []
-        while i + len(run) < len(groups) and _simple_word(groups[i + len(run)]) is not None:
-            run.append(_simple_word(groups[i + len(run)]))
+        run: list[str] = []
+        while i + len(run) < len(groups) and (word := _simple_word(groups[i + len(run)])) is not None:
+            run.append(word)
         if run:
             match = thesaurus.match_at(run, 0)
             if match:
@@ -267,8 +279,11 @@ def _expand(groups: list[Group], thesaurus: Thesaurus) -> list[Group]:
             i += 1
             continue
         alternatives = group.alternatives
-        if len(alternatives) == 1 and len(alternatives[0].clauses) == 1 \
-                and isinstance(alternatives[0].clauses[0], Phrase):
+        if (
+            len(alternatives) == 1
+            and len(alternatives[0].clauses) == 1
+            and isinstance(alternatives[0].clauses[0], Phrase)
+        ):
             phrase_words = list(alternatives[0].clauses[0].words)
             match = thesaurus.match_at(phrase_words, 0)
             if match and match[0] == len(phrase_words):
@@ -280,8 +295,11 @@ def _expand(groups: list[Group], thesaurus: Thesaurus) -> list[Group]:
 
 def _without_stop_words(groups: list[Group]) -> list[Group]:
     def strip(alternative: Alternative) -> Alternative:
-        kept = tuple(c for c in alternative.clauses
-                     if not (isinstance(c, Word) and not c.prefix and is_stop_word(c.text)))
+        kept = tuple(
+            c
+            for c in alternative.clauses
+            if not (isinstance(c, Word) and not c.prefix and is_stop_word(c.text))
+        )
         return Alternative(kept, alternative.boost)
 
     stripped = []
@@ -303,8 +321,7 @@ def _without_subsumed(group: Group) -> Group:
     """
     kept: list[Alternative] = []
     for alternative in group.alternatives:
-        if not any(other.boost >= alternative.boost and _finds_all_of(other, alternative)
-                   for other in kept):
+        if not any(other.boost >= alternative.boost and _finds_all_of(other, alternative) for other in kept):
             kept.append(alternative)
     return Group(tuple(kept))
 
@@ -320,12 +337,13 @@ def _finds_all_of(broad: Alternative, narrow: Alternative) -> bool:
     if any(isinstance(c, Word) and c.prefix for c in narrow.clauses):
         return False
     narrow_words = [w for c in narrow.clauses for w in (c.words if isinstance(c, Phrase) else (c.text,))]
+    broad_words = [c.text for c in broad.clauses if isinstance(c, Word)]  # all of them, checked above
     # A word with irregular forms is found through any of them: none is required.
     required = [w for w in narrow_words if len(word_variants(w)) == 1]
     for language in STEM_LANGUAGES:
         stems = {stem(w, language) for w in required}
-        for clause in broad.clauses:
-            if not any(stem(v, language) in stems for v in word_variants(clause.text)):
+        for word in broad_words:
+            if not any(stem(v, language) in stems for v in word_variants(word)):
                 return False
     return True
 
@@ -336,11 +354,20 @@ Q = TypeVar("Q")
 class QueryBuilder(Generic[Q]):
     """What an engine supplies to turn a plan into its own query objects."""
 
-    def word(self, word: Word) -> Q | None: ...
-    def phrase(self, phrase: Phrase) -> Q | None: ...
-    def all_of(self, queries: list[Q]) -> Q: ...
-    def any_of(self, queries: list[Q]) -> Q: ...
-    def boosted(self, query: Q, boost: float) -> Q: ...
+    def word(self, word: Word) -> Q | None:
+        raise NotImplementedError
+
+    def phrase(self, phrase: Phrase) -> Q | None:
+        raise NotImplementedError
+
+    def all_of(self, queries: list[Q]) -> Q:
+        raise NotImplementedError
+
+    def any_of(self, queries: list[Q]) -> Q:
+        raise NotImplementedError
+
+    def boosted(self, query: Q, boost: float) -> Q:
+        raise NotImplementedError
 
 
 def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, list[Q], bool]:
@@ -353,55 +380,74 @@ def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, l
     conjunction, so the engines' own scoring ranks it), and the documents holding
     every group are excluded.
     """
-    def clause(c: Clause) -> Q | None:
-        return builder.word(c) if isinstance(c, Word) else builder.phrase(c)
 
-    def compiled(group: Group) -> Q | None:
-        options = []
-        for alternative in group.alternatives:
-            parts = [clause(c) for c in alternative.clauses]
-            if any(p is None for p in parts):
-                continue
-            query = parts[0] if len(parts) == 1 else builder.all_of(parts)
-            options.append(query if alternative.boost == 1.0 else builder.boosted(query, alternative.boost))
-        if not options:
-            return None
-        return options[0] if len(options) == 1 else builder.any_of(options)
-
-    def conjunction(queries: list[Q]) -> Q:
-        return queries[0] if len(queries) == 1 else builder.all_of(queries)
-
-    excluded = [q for q in map(clause, plan.excluded) if q is not None]
+    excluded = [q for q in (_compile_clause(builder, c) for c in plan.excluded) if q is not None]
     if plan.min_optional is None:
-        required = []
-        for group in plan.groups:
-            query = compiled(group)
-            if query is None:
-                return None, [], False
-            required.append(query)
-        return (conjunction(required) if required else None), excluded, True
-    strict, optional, complete = [], [], True
+        return _compile_required_groups(plan, builder, excluded)
+    return _compile_graded_tier(plan, plan.min_optional, builder, excluded)
+
+
+def _compile_clause(builder: QueryBuilder[Q], clause: Clause) -> Q | None:
+    return builder.word(clause) if isinstance(clause, Word) else builder.phrase(clause)
+
+
+def _compile_group(builder: QueryBuilder[Q], group: Group) -> Q | None:
+    """Any of the group's alternatives, each all of its clauses; None if none can match."""
+    options: list[Q] = []
+    for alternative in group.alternatives:
+        compiled = [_compile_clause(builder, c) for c in alternative.clauses]
+        parts = [p for p in compiled if p is not None]
+        if len(parts) < len(compiled):
+            continue
+        query = parts[0] if len(parts) == 1 else builder.all_of(parts)
+        options.append(query if alternative.boost == 1.0 else builder.boosted(query, alternative.boost))
+    if not options:
+        return None
+    return options[0] if len(options) == 1 else builder.any_of(options)
+
+
+def _conjunction(builder: QueryBuilder[Q], queries: list[Q]) -> Q:
+    return queries[0] if len(queries) == 1 else builder.all_of(queries)
+
+
+def _compile_required_groups(
+    plan: QueryPlan, builder: QueryBuilder[Q], excluded: list[Q]
+) -> tuple[Q | None, list[Q], bool]:
+    """Every group is required: a group that cannot match means nothing can."""
+    required = []
     for group in plan.groups:
-        query = compiled(group)
+        query = _compile_group(builder, group)
+        if query is None:
+            return None, [], False
+        required.append(query)
+    return (_conjunction(builder, required) if required else None), excluded, True
+
+
+def _compile_graded_tier(
+    plan: QueryPlan, min_optional: int, builder: QueryBuilder[Q], excluded: list[Q]
+) -> tuple[Q | None, list[Q], bool]:
+    """The strict groups and at least ``min_optional`` optional ones, without the documents
+    that hold ``plan.above`` (by default all) optional groups."""
+    strict, optional = [], []
+    for group in plan.groups:
+        query = _compile_group(builder, group)
         if _is_strict(group):
             if query is None:
                 return None, [], False
             strict.append(query)
-        elif query is None:
-            complete = False
-        else:
+        elif query is not None:  # an optional group the index lacks is one no document holds
             optional.append(query)
-    if len(optional) < plan.min_optional:
+    if len(optional) < min_optional:
         return None, [], False
 
     def at_least(needed: int) -> Q:
-        choices = [conjunction(list(chosen)) for chosen in combinations(optional, needed)]
+        choices = [_conjunction(builder, list(chosen)) for chosen in combinations(optional, needed)]
         return choices[0] if len(choices) == 1 else builder.any_of(choices)
 
-    positive = conjunction(strict + [at_least(plan.min_optional)])
+    positive = _conjunction(builder, strict + [at_least(min_optional)])
     above = plan.above if plan.above is not None else len(plan.optional_groups())
     if above <= len(optional):  # else no document can hold that many: nothing to leave out
-        excluded.append(conjunction(strict + [at_least(above)]))
+        excluded.append(_conjunction(builder, strict + [at_least(above)]))
     return positive, excluded, True
 
 
@@ -433,4 +479,3 @@ def split_field_filters(text: str | None) -> tuple[str, list[tuple[str, str]]]:
 def replace_words(text: str, corrections: dict[str, str]) -> str:
     """``text`` with every word whose folded form is a key replaced by its value."""
     return WORD_RE.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)
-

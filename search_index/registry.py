@@ -5,10 +5,12 @@ The built-in engines are imported when first asked for, so that a missing option
 library (tantivy, psycopg) only breaks its own backend. Engine modules import the
 contract (``contract``, ``base``), never this module.
 """
+
 from __future__ import annotations
 
 import importlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .contract import SearchEngine
 

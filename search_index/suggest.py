@@ -5,9 +5,10 @@ picks the closest. An engine offers a corrected query only after running it
 under the caller's access filter and finding hits, so a suggestion never points
 at a word that only occurs in documents the caller cannot see.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .analysis import fold
 
@@ -41,7 +42,7 @@ def rank_corrections(word: str, candidates: Iterable[tuple[str, int]]) -> list[s
     """Candidate words close to ``word``, closest and most frequent first."""
     target = fold(word)
     limit = max_distance(target)
-    scored = {}
+    scored: dict[str, tuple[int, int, str]] = {}
     for candidate, frequency in candidates:
         folded = fold(candidate)
         if folded == target or len(folded) < 3:

@@ -5,8 +5,10 @@ their names in the index), under names of our own rather than built-ins like
 ``en_stem``. The access filter and the filters are required clauses of a boolean
 query built here; user text never goes through tantivy's query parser.
 """
+
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -26,11 +28,18 @@ from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan
 WRITE_TIMEOUT = 10.0
 WRITER_HEAP_BYTES = 50_000_000
 TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0, "names": NAMES_WEIGHT}
-FACET_FIELDS = {"tags": "tags", "countries": "countries", "doc_type": "doc_type",
-                "language": "language", "year": "year", "organization": "organization"}
+FACET_FIELDS = {
+    "tags": "tags",
+    "countries": "countries",
+    "doc_type": "doc_type",
+    "language": "language",
+    "year": "year",
+    "organization": "organization",
+}
 MAX_FACET_VALUES = 1000
-FACET_AGGREGATIONS = {name: {"terms": {"field": field, "size": MAX_FACET_VALUES}}
-                      for name, field in FACET_FIELDS.items()}
+FACET_AGGREGATIONS = {
+    name: {"terms": {"field": field, "size": MAX_FACET_VALUES}} for name, field in FACET_FIELDS.items()
+}
 SNOWBALL = {"en": "english", "es": "spanish"}
 ANALYZER = {"en": "rcm_fold_stem_en", "es": "rcm_fold_stem_es"}
 PLAIN_ANALYZER = "rcm_plain"
@@ -42,12 +51,19 @@ def build_analyzers() -> dict[str, tantivy.TextAnalyzer]:
     analyzers = {}
     for language in STEM_LANGUAGES:
         analyzers[ANALYZER[language]] = (
-            TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(MAX_TOKEN_CHARS + 1))
-            .filter(Filter.lowercase()).filter(Filter.ascii_fold())
-            .filter(Filter.stemmer(SNOWBALL[language])).build())
+            TextAnalyzerBuilder(Tokenizer.simple())
+            .filter(Filter.remove_long(MAX_TOKEN_CHARS + 1))
+            .filter(Filter.lowercase())
+            .filter(Filter.ascii_fold())
+            .filter(Filter.stemmer(SNOWBALL[language]))
+            .build()
+        )
     analyzers[PLAIN_ANALYZER] = (
-        TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(MAX_TOKEN_CHARS + 1))
-        .filter(Filter.lowercase()).build())
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(MAX_TOKEN_CHARS + 1))
+        .filter(Filter.lowercase())
+        .build()
+    )
     return analyzers
 
 
@@ -55,8 +71,13 @@ def build_schema() -> tantivy.Schema:
     builder = SchemaBuilder()
     builder.add_integer_field("id", stored=True, indexed=True, fast=True)
     for name in ("visibility", "organization", "doc_type", "language", "year", "tags", "countries"):
-        builder.add_text_field(name, stored=name in ("visibility", "organization"), fast=True,
-                               tokenizer_name="raw", index_option="basic")
+        builder.add_text_field(
+            name,
+            stored=name in ("visibility", "organization"),
+            fast=True,
+            tokenizer_name="raw",
+            index_option="basic",
+        )
     builder.add_integer_field("published", indexed=False, fast=True)
     for name in TEXT_FIELDS:
         for language in STEM_LANGUAGES:
@@ -96,7 +117,7 @@ def open_raw_writer(directory: Path):
 
 
 class _Builder(QueryBuilder):
-    def __init__(self, engine: "TantivyEngine", searcher):
+    def __init__(self, engine: TantivyEngine, searcher):
         self.analyzers = engine.analyzers
         self.searcher = searcher
 
@@ -107,7 +128,9 @@ class _Builder(QueryBuilder):
         if word.prefix:
             found: list[str] = []
             for prefix in dict.fromkeys((word.text, stem(word.text, language))):
-                for term, _count in self.searcher.terms_with_prefix(field, prefix, limit=MAX_PREFIX_EXPANSIONS):
+                for term, _count in self.searcher.terms_with_prefix(
+                    field, prefix, limit=MAX_PREFIX_EXPANSIONS
+                ):
                     if term not in found:
                         found.append(term)
             return found[:MAX_PREFIX_EXPANSIONS]
@@ -119,8 +142,10 @@ class _Builder(QueryBuilder):
             pair = []
             for language in STEM_LANGUAGES:
                 field = f"{name}_{language}"
-                pair += [Query.term_query(SCHEMA, field, t, index_option="freq")
-                         for t in self._terms(field, language, word)]
+                pair += [
+                    Query.term_query(SCHEMA, field, t, index_option="freq")
+                    for t in self._terms(field, language, word)
+                ]
             if pair:
                 # English and Spanish forms of one field are the same text: count the
                 # better of the two, not both.
@@ -134,7 +159,15 @@ class _Builder(QueryBuilder):
             for language in phrase.languages:
                 terms = [t for w in phrase.words for t in self._tokens(language, w)]
                 if len(terms) > 1:
-                    pair.append(Query.phrase_query(SCHEMA, f"{name}_{language}", terms, slop=1))
+                    pair.append(
+                        Query.phrase_query(
+                            # tantivy's stub takes words or (position, word) pairs; these are words.
+                            SCHEMA,
+                            f"{name}_{language}",
+                            list[str | tuple[int, str]](terms),
+                            slop=1,
+                        )
+                    )
                 elif terms:
                     pair.append(Query.term_query(SCHEMA, f"{name}_{language}", terms[0]))
             if pair:
@@ -166,8 +199,12 @@ def access_query(access: AccessFilter):
 def filter_queries(query: SearchQuery) -> list:
     filters = [Query.term_query(SCHEMA, "tags", t) for t in query.tags]
     filters += [Query.term_query(SCHEMA, "countries", c.upper()) for c in query.countries]
-    for field, value in (("doc_type", query.doc_type), ("language", query.language),
-                         ("year", query.year), ("organization", query.organization_id)):
+    for field, value in (
+        ("doc_type", query.doc_type),
+        ("language", query.language),
+        ("year", query.year),
+        ("organization", query.organization_id),
+    ):
         if value is not None and value != "":
             filters.append(Query.term_query(SCHEMA, field, str(value)))
     return filters
@@ -182,8 +219,9 @@ def restricted(positive, restrictions: list, excluded: list | None = None):
 
 
 class TantivyEngine(DirectoryEngine):
-    def __init__(self, index_dir, thesaurus_path=None, create: bool = True,
-                 write_timeout: float = WRITE_TIMEOUT):
+    def __init__(
+        self, index_dir, thesaurus_path=None, create: bool = True, write_timeout: float = WRITE_TIMEOUT
+    ):
         super().__init__(index_dir, thesaurus_path)
         self.create = create
         self.write_timeout = write_timeout
@@ -241,8 +279,9 @@ class TantivyEngine(DirectoryEngine):
         # word is answered in half the time. Made on first use, after any fork.
         with self._lock:
             if self._facet_pool is None:
-                self._facet_pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
-                                                      thread_name_prefix="rcm-facets")
+                self._facet_pool = ThreadPoolExecutor(
+                    max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="rcm-facets"
+                )
             return self._facet_pool
 
     def _create_empty_index(self) -> None:
@@ -290,7 +329,7 @@ class TantivyEngine(DirectoryEngine):
     # One writer for every batch of a catch-up, committed once at the end: a commit
     # and the merging after it cost as much as indexing hundreds of documents, and the
     # writer indexes on its own thread while the caller prepares the next batch.
-    _bulk: "_BulkUpdate | None" = None
+    _bulk: _BulkUpdate | None = None
 
     @contextmanager
     def bulk_update(self):
@@ -307,8 +346,9 @@ class TantivyEngine(DirectoryEngine):
         # times slower, merging hundreds of small segments meanwhile.
         return self.bulk_update()
 
-    def _commit(self, documents: list[PreparedDocument], delete_ids: set[int],
-                through_log_id: int | None) -> None:
+    def _commit(
+        self, documents: list[PreparedDocument], delete_ids: set[int], through_log_id: int | None
+    ) -> None:
         bulk = self._bulk
         if bulk is None or bulk.thread != threading.get_ident():
             super()._commit(documents, delete_ids, through_log_id)
@@ -337,8 +377,12 @@ class TantivyEngine(DirectoryEngine):
         for country in doc["countries"]:
             document.add_text("countries", country)
         document.add_integer("published", doc["published"])
-        texts = {"title": doc["title"], "summary": doc["summary"],
-                 "body": doc["body"] + "\n" + doc["attachments_text"], "names": doc["names"]}
+        texts = {
+            "title": doc["title"],
+            "summary": doc["summary"],
+            "body": doc["body"] + "\n" + doc["attachments_text"],
+            "names": doc["names"],
+        }
         for name, text in texts.items():
             for language in STEM_LANGUAGES:
                 document.add_text(f"{name}_{language}", text)
@@ -372,9 +416,16 @@ class TantivyEngine(DirectoryEngine):
         rows = []
         for score, address in result.hits:
             stored = _stored_fields(searcher.doc(address))
-            rows.append({"id": stored["id"], "score": float(score) if by_relevance else 0.0,
-                         "title": stored["title"], "summary": stored["summary"],
-                         "stored_text": stored["stored_text"], "listing": stored["listing"]})
+            rows.append(
+                {
+                    "id": stored["id"],
+                    "score": float(score) if by_relevance else 0.0,
+                    "title": stored["title"],
+                    "summary": stored["summary"],
+                    "stored_text": stored["stored_text"],
+                    "listing": stored["listing"],
+                }
+            )
         raw = facet_counts.result()
         facets = empty_facets()
         for name in FACET_FIELDS:
@@ -402,8 +453,12 @@ class TantivyEngine(DirectoryEngine):
         searcher = self._searcher()
         visible = access_query(access)
         spelled = Query.term_query(SCHEMA, "spell", term)
-        return searcher.search(restricted(spelled, [visible] if visible is not None else []),
-                               limit=1, count=True).count > 0
+        return (
+            searcher.search(
+                restricted(spelled, [visible] if visible is not None else []), limit=1, count=True
+            ).count
+            > 0
+        )
 
     def _spelling_candidates(self, word, access):
         searcher = self._searcher()
@@ -438,18 +493,26 @@ class TantivyEngine(DirectoryEngine):
         for language in STEM_LANGUAGES:
             tokens = self.analyzers[ANALYZER[language]].analyze(text)
             field = f"body_{language}"
-            for term, weight in key_terms(tokens, lambda t: searcher.doc_freq(field, t), total):
+            for term, weight in key_terms(tokens, functools.partial(searcher.doc_freq, field), total):
                 for name, boost in (("body", 1.0), ("title", 2.0)):
-                    should.append((Occur.Should, Query.boost_query(
-                        Query.term_query(SCHEMA, f"{name}_{language}", term), weight * boost)))
+                    should.append(
+                        (
+                            Occur.Should,
+                            Query.boost_query(
+                                Query.term_query(SCHEMA, f"{name}_{language}", term), weight * boost
+                            ),
+                        )
+                    )
         if not should:
             return []
         similar = Query.boolean_query(should)
         access_part = access_query(access)
         excluded = [Query.term_query(SCHEMA, "id", exclude_id)] if exclude_id is not None else []
         query = restricted(similar, [access_part] if access_part is not None else [], excluded)
-        return [_stored_fields(searcher.doc(address))["id"]
-                for _score, address in searcher.search(query, limit=limit).hits]
+        return [
+            _stored_fields(searcher.doc(address))["id"]
+            for _score, address in searcher.search(query, limit=limit).hits
+        ]
 
     def _all_stored(self):
         searcher = self._searcher()
@@ -486,7 +549,13 @@ def _stored_fields(document) -> dict:
         return bytes(value).decode("utf-8") if isinstance(value, (bytes, bytearray, list)) else str(value)
 
     organization = (values.get("organization") or [None])[0]
-    return {"id": int(values["id"][0]), "title": text("title"), "summary": text("summary"),
-            "stored_text": text("stored_text"), "fingerprint": text("fingerprint"), "listing": text("listing"),
-            "visibility": (values.get("visibility") or [""])[0],
-            "organization_id": int(organization) if organization else None}
+    return {
+        "id": int(values["id"][0]),
+        "title": text("title"),
+        "summary": text("summary"),
+        "stored_text": text("stored_text"),
+        "fingerprint": text("fingerprint"),
+        "listing": text("listing"),
+        "visibility": (values.get("visibility") or [""])[0],
+        "organization_id": int(organization) if organization else None,
+    }

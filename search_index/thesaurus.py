@@ -5,8 +5,10 @@ so an English query also finds the Spanish report on the same practice. The
 expansion is boosted lower than the words typed, keeping exact-language matches
 first.
 """
+
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,12 +38,12 @@ class Thesaurus:
         self.max_words = max((len(t.words) for g in self.groups for t in g), default=0)
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Thesaurus":
+    def load(cls, path: str | os.PathLike | None = None) -> Thesaurus:
         text = Path(path or DEFAULT_THESAURUS_PATH).read_text(encoding="utf-8")
         return cls.parse(text)
 
     @classmethod
-    def parse(cls, text: str) -> "Thesaurus":
+    def parse(cls, text: str) -> Thesaurus:
         groups = []
         for line in text.splitlines():
             if not line.strip() or line.lstrip().startswith("#"):
@@ -61,7 +63,8 @@ class Thesaurus:
         Returns how many words it covers and the *other* terms of its group, or
         None. Words match when they share a stem in either language.
         """
-        best_length, others = 0, []
+        best_length = 0
+        others: list[Term] = []
         first_keys = word_keys(query_words[start])
         candidates = {}
         for key in first_keys:
@@ -71,8 +74,8 @@ class Thesaurus:
             length = len(term.words)
             if start + length > len(query_words) or length < best_length:
                 continue
-            span = query_words[start:start + length]
-            if not all(word_keys(w) & keys for w, keys in zip(span, term.keys)):
+            span = query_words[start : start + length]
+            if not all(word_keys(w) & keys for w, keys in zip(span, term.keys, strict=True)):
                 continue
             if length > best_length:
                 best_length, others = length, []
@@ -82,5 +85,6 @@ class Thesaurus:
                     others.append(other)
         return (best_length, others) if best_length else None
 
+
 def _same_keys(a: Term, b: Term) -> bool:
-    return len(a.words) == len(b.words) and all(x & y for x, y in zip(a.keys, b.keys))
+    return len(a.words) == len(b.words) and all(x & y for x, y in zip(a.keys, b.keys, strict=True))

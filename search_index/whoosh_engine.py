@@ -5,6 +5,7 @@ one drainer per index; a second writer waits ``write_timeout`` seconds and then
 gets ``SearchUnavailable``). Every read opens a fresh searcher: ``refresh()`` on a
 searcher over an empty index raises TypeError in whoosh 2.7.5.
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,14 +14,15 @@ import os
 import struct
 import threading
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import sorting
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.index import EmptyIndexError, IndexError as WhooshIndexError, LockError
+from whoosh.index import EmptyIndexError, LockError
+from whoosh.index import IndexError as WhooshIndexError
 from whoosh.support.charset import accent_map
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_PATTERN, stem, word_variants
@@ -34,17 +36,27 @@ WRITE_TIMEOUT = 10.0
 # Text fields, each indexed once per stemming language, and how much a match in
 # them weighs: a word in the title says more than the same word in the body.
 TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0, "names": NAMES_WEIGHT}
-FACET_FIELDS = {"tags": "tags", "countries": "countries", "doc_type": "doc_type",
-                "language": "language", "year": "year", "organization": "organization"}
+FACET_FIELDS = {
+    "tags": "tags",
+    "countries": "countries",
+    "doc_type": "doc_type",
+    "language": "language",
+    "year": "year",
+    "organization": "organization",
+}
 
 
 def text_analyzer(language: str):
     # Stop words stay in the index (StopFilter here only drops over-long tokens and
     # keeps positions) so that "trata de personas" matches as a phrase and never
     # across a removed word. Accents are folded before stemming.
-    return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
-            | StopFilter(stoplist=(), minsize=1, maxsize=MAX_TOKEN_CHARS, renumber=False)
-            | StemFilter(lang=language))
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=(), minsize=1, maxsize=MAX_TOKEN_CHARS, renumber=False)
+        | StemFilter(lang=language)
+    )
 
 
 def build_schema() -> Schema:
@@ -74,8 +86,18 @@ def build_schema() -> Schema:
 
 SCHEMA = build_schema()
 # Errors whoosh raises when files vanish or hold garbage.
-_BROKEN = (OSError, EOFError, struct.error, EmptyIndexError, WhooshIndexError, KeyError,
-           ValueError, TypeError, AttributeError, IndexError)
+_BROKEN = (
+    OSError,
+    EOFError,
+    struct.error,
+    EmptyIndexError,
+    WhooshIndexError,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+)
 
 
 def _leaf_boosted(query, factor: float):
@@ -105,14 +127,18 @@ class _Builder(QueryBuilder):
                         return found
             return found
         analyzer = SCHEMA[field]
-        return list(dict.fromkeys(t for v in word_variants(word.text)
-                                  for t in analyzer.process_text(v, mode="query")))
+        return list(
+            dict.fromkeys(t for v in word_variants(word.text) for t in analyzer.process_text(v, mode="query"))
+        )
 
     def word(self, word: Word):
         per_field = []
         for name, boost in TEXT_FIELDS.items():
-            pair = [wq.Term(f"{name}_{lang}", term, boost=boost)
-                    for lang in STEM_LANGUAGES for term in self._terms(f"{name}_{lang}", word)]
+            pair = [
+                wq.Term(f"{name}_{lang}", term, boost=boost)
+                for lang in STEM_LANGUAGES
+                for term in self._terms(f"{name}_{lang}", word)
+            ]
             if pair:
                 # English and Spanish forms of one field are the same text: count the
                 # better of the two, not both.
@@ -155,16 +181,21 @@ def access_query(access: AccessFilter):
 def filter_queries(query: SearchQuery) -> list:
     filters = [wq.Term("tags", t) for t in query.tags]
     filters += [wq.Term("countries", c.upper()) for c in query.countries]
-    for field, value in (("doc_type", query.doc_type), ("language", query.language),
-                         ("year", query.year), ("organization", query.organization_id)):
+    for field, value in (
+        ("doc_type", query.doc_type),
+        ("language", query.language),
+        ("year", query.year),
+        ("organization", query.organization_id),
+    ):
         if value is not None and value != "":
             filters.append(wq.Term(field, str(value)))
     return filters
 
 
 class WhooshEngine(DirectoryEngine):
-    def __init__(self, index_dir, thesaurus_path=None, create: bool = True,
-                 write_timeout: float = WRITE_TIMEOUT):
+    def __init__(
+        self, index_dir, thesaurus_path=None, create: bool = True, write_timeout: float = WRITE_TIMEOUT
+    ):
         super().__init__(index_dir, thesaurus_path)
         self.create = create
         self.write_timeout = write_timeout
@@ -197,7 +228,9 @@ class WhooshEngine(DirectoryEngine):
         if not whoosh_index.exists_in(directory, indexname=INDEX_NAME):
             leftovers = [p for p in self.index_dir.glob("*")] if self.index_dir.is_dir() else []
             if leftovers:
-                raise IndexCorrupt(f"search index in {self.index_dir.name!r} has files but no table of contents")
+                raise IndexCorrupt(
+                    f"search index in {self.index_dir.name!r} has files but no table of contents"
+                )
             if not self.create:
                 raise IndexCorrupt("search index is missing")
             os.makedirs(directory, exist_ok=True)
@@ -244,17 +277,13 @@ class WhooshEngine(DirectoryEngine):
     def _forget_index(self) -> None:
         with self._lock:
             for searcher in self._searchers:
-                try:
+                with suppress(*_BROKEN):
                     searcher.close()
-                except _BROKEN:
-                    pass
             self._searchers = []
             self._local = threading.local()
             if self._ix is not None:
-                try:
+                with suppress(*_BROKEN):
                     self._ix.close()
-                except _BROKEN:
-                    pass
             self._ix = None
 
     def _create_empty_index(self) -> None:
@@ -301,8 +330,12 @@ class WhooshEngine(DirectoryEngine):
             "fingerprint": doc["fingerprint"],
             "listing": doc["listing"],
         }
-        texts = {"title": doc["title"], "summary": doc["summary"],
-                 "body": doc["body"] + "\n" + doc["attachments_text"], "names": doc["names"]}
+        texts = {
+            "title": doc["title"],
+            "summary": doc["summary"],
+            "body": doc["body"] + "\n" + doc["attachments_text"],
+            "names": doc["names"],
+        }
         for name, text in texts.items():
             for language in STEM_LANGUAGES:
                 fields[f"{name}_{language}"] = text
@@ -332,22 +365,33 @@ class WhooshEngine(DirectoryEngine):
             whoosh_query = self._compile(searcher, plan, query)
             if whoosh_query is None:
                 return [], 0, empty_facets()
-            facets = {name: sorting.FieldFacet(field, allow_overlap=name in ("tags", "countries"),
-                                               maptype=sorting.Count)
-                      for name, field in FACET_FIELDS.items()}
+            facets = {
+                name: sorting.FieldFacet(
+                    field, allow_overlap=name in ("tags", "countries"), maptype=sorting.Count
+                )
+                for name, field in FACET_FIELDS.items()
+            }
             end = query.page * query.per_page
             options = {} if by_relevance else {"sortedby": "published", "reverse": True}
             results = searcher.search(whoosh_query, limit=end, groupedby=facets, **options)
             total = len(results)
             rows = []
-            for hit in results[end - query.per_page:end]:
+            for hit in results[end - query.per_page : end]:
                 stored = hit.fields()
-                rows.append({"id": int(stored["id"]), "score": (hit.score or 0.0) if by_relevance else 0.0,
-                             "title": stored.get("title", ""), "summary": stored.get("summary", ""),
-                             "stored_text": stored.get("stored_text", ""), "listing": stored.get("listing", "")})
-            counts = {name: {_facet_key(k): v for k, v in results.groups(name).items()
-                             if k not in (None, "", b"")}
-                      for name in FACET_FIELDS}
+                rows.append(
+                    {
+                        "id": int(stored["id"]),
+                        "score": (hit.score or 0.0) if by_relevance else 0.0,
+                        "title": stored.get("title", ""),
+                        "summary": stored.get("summary", ""),
+                        "stored_text": stored.get("stored_text", ""),
+                        "listing": stored.get("listing", ""),
+                    }
+                )
+            counts = {
+                name: {_facet_key(k): v for k, v in results.groups(name).items() if k not in (None, "", b"")}
+                for name in FACET_FIELDS
+            }
             return rows, total, sorted_facets(counts)
 
     def _count(self, plan, query):
@@ -369,8 +413,14 @@ class WhooshEngine(DirectoryEngine):
         with self._searcher() as searcher:
             visible = access_query(access)
             spelled = wq.Term("spell", term)
-            return len(searcher.search(wq.And([spelled, visible]) if visible is not None else spelled,
-                                       limit=1, scored=False)) > 0
+            return (
+                len(
+                    searcher.search(
+                        wq.And([spelled, visible]) if visible is not None else spelled, limit=1, scored=False
+                    )
+                )
+                > 0
+            )
 
     def _spelling_candidates(self, word, access):
         with self._searcher() as searcher:
@@ -389,9 +439,13 @@ class WhooshEngine(DirectoryEngine):
             if stored is None:
                 return None
             organization = stored.get("organization")
-            return {"title": stored.get("title", ""), "summary": stored.get("summary", ""),
-                    "stored_text": stored.get("stored_text", ""), "visibility": stored["visibility"],
-                    "organization_id": int(organization) if organization else None}
+            return {
+                "title": stored.get("title", ""),
+                "summary": stored.get("summary", ""),
+                "stored_text": stored.get("stored_text", ""),
+                "visibility": stored["visibility"],
+                "organization_id": int(organization) if organization else None,
+            }
 
     def _similar(self, texts, access, limit, exclude_id):
         text = "\n".join((texts["title"], texts["summary"], texts["stored_text"]))

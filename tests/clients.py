@@ -1,5 +1,6 @@
 """How the tests talk to the app: a browser that sends the CSRF token from the page, a
 program calling the API with a token, and the forms both of them post most."""
+
 from __future__ import annotations
 
 import io
@@ -81,7 +82,12 @@ def api_client(app, user=None) -> ApiClient:
 def upload(browser: BrowserClient, document_id: int, content: bytes, name: str, **kwargs):
     """Attach a file to a document through its page, as the form sends it."""
     # Encoded in memory: the test client would spool a large body to a file it never closes.
-    boundary, body = encode_multipart({"csrf_token": browser.csrf_token(),
-                                       "file": FileStorage(io.BytesIO(content), filename=name)})
-    return browser.post(f"/documents/{document_id}/attachments", data=body,
-                        content_type=f"multipart/form-data; boundary={boundary}", **kwargs)
+    boundary, body = encode_multipart(
+        {"csrf_token": browser.csrf_token(), "file": FileStorage(io.BytesIO(content), filename=name)}
+    )
+    return browser.post(
+        f"/documents/{document_id}/attachments",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        **kwargs,
+    )

@@ -1,5 +1,6 @@
 """Shared fixtures: an app with a temporary database, index and upload folder; a client
 that behaves like a browser (it sends the CSRF token from the page); builders."""
+
 from __future__ import annotations
 
 import functools
@@ -9,6 +10,7 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from aiosmtpd.controller import Controller
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -17,6 +19,7 @@ from rcm_exchange import create_app
 from rcm_exchange.extensions import db
 from tests.builders import PASSWORD
 from tests.clients import new_browser, sign_in
+from tests.local_servers import Inbox, free_test_port
 
 POSTGRES_URL = os.environ.get("RCM_TEST_POSTGRES_URL")
 RAM_DISK = "/dev/shm"
@@ -38,7 +41,7 @@ def pytest_configure(config):
 def _postgres_url(database_name: str) -> str:
     url = POSTGRES_URL
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/" + database_name))
 
@@ -46,8 +49,11 @@ def _postgres_url(database_name: str) -> str:
 @functools.cache
 def _admin_engine():
     """One pooled connection of this test process for creating and dropping databases."""
-    return create_engine(_postgres_url(urlsplit(POSTGRES_URL).path.lstrip("/") or "postgres"),
-                         isolation_level="AUTOCOMMIT", pool_size=1)
+    return create_engine(
+        _postgres_url(urlsplit(POSTGRES_URL).path.lstrip("/") or "postgres"),
+        isolation_level="AUTOCOMMIT",
+        pool_size=1,
+    )
 
 
 def _create_postgres_database(template: str | None = None) -> str:
@@ -238,3 +244,18 @@ def login_as(app):
         return signed_in_browser
 
     return signed_in
+
+
+@pytest.fixture
+def smtp_port():
+    return free_test_port()
+
+
+@pytest.fixture
+def inbox(smtp_port):
+    """A local SMTP server on ``smtp_port`` that keeps what it receives."""
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield handler
+    controller.stop()

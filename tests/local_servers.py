@@ -1,5 +1,6 @@
 """Real servers on this machine for tests: an SMTP server (aiosmtpd) that keeps what it
 receives, and the app served over HTTP for clients that speak to a real server."""
+
 from __future__ import annotations
 
 import os
@@ -8,10 +9,7 @@ import threading
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 
-import pytest
-from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
-
 
 
 def _test_ports() -> range | None:
@@ -39,13 +37,14 @@ class Inbox:
         self.refuse = refuse
         self.lock = threading.Lock()
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+    # aiosmtpd calls its handler methods by these names.
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
             return "550 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
@@ -77,20 +76,6 @@ def free_test_ports(count: int) -> list[int]:
 
 def free_test_port() -> int:
     return free_test_ports(1)[0]
-
-
-@pytest.fixture
-def smtp_port():
-    return free_test_port()
-
-
-@pytest.fixture
-def inbox(smtp_port):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield handler
-    controller.stop()
 
 
 @contextmanager

@@ -1,4 +1,5 @@
 """The `flask rcm` commands."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -9,18 +10,31 @@ from rcm_exchange.services import accounts
 
 
 def test_create_user_reads_the_password_from_stdin(app):
-    result = app.test_cli_runner().invoke(args=[
-        "rcm", "create-user", "focal.point@example.hn", "--name", "Focal Point", "--org", "HN",
-        "--role", "moderator", "--password-stdin"], input="a long enough secret\n")
+    result = app.test_cli_runner().invoke(
+        args=[
+            "rcm",
+            "create-user",
+            "focal.point@example.hn",
+            "--name",
+            "Focal Point",
+            "--org",
+            "HN",
+            "--role",
+            "moderator",
+            "--password-stdin",
+        ],
+        input="a long enough secret\n",
+    )
     assert result.exit_code == 0, result.output
     user = accounts.authenticate("focal.point@example.hn", "a long enough secret")
     assert user is not None and user.role == Role.MODERATOR and user.organization.acronym == "HN"
 
 
 def test_create_user_with_an_unknown_organization_says_so(app):
-    result = app.test_cli_runner().invoke(args=[
-        "rcm", "create-user", "x@example.org", "--name", "X", "--org", "NOPE", "--password-stdin"],
-        input="a long enough secret\n")
+    result = app.test_cli_runner().invoke(
+        args=["rcm", "create-user", "x@example.org", "--name", "X", "--org", "NOPE", "--password-stdin"],
+        input="a long enough secret\n",
+    )
     assert result.exit_code != 0 and "No organization with acronym 'NOPE'" in result.output
 
 

@@ -1,4 +1,5 @@
 """Settings come from RCM_ variables and fail fast when they are wrong."""
+
 from __future__ import annotations
 
 import pytest
@@ -60,13 +61,21 @@ def _gunicorn_log(tmp_path, storage: str) -> str:
 
     from rcm_exchange.config import PROJECT_ROOT
 
-    env = {**os.environ, "RCM_INSTANCE_DIR": str(tmp_path), "RCM_SECRET_KEY": "test",
-           "RCM_RATELIMIT_STORAGE_URL": storage}
+    env = {
+        **os.environ,
+        "RCM_INSTANCE_DIR": str(tmp_path),
+        "RCM_SECRET_KEY": "test",
+        "RCM_RATELIMIT_STORAGE_URL": storage,
+    }
     log = tmp_path / "gunicorn.log"
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", "127.0.0.1:0", "wsgi:app"],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         try:
             for _ in range(200):  # until the workers have booted
                 if log.read_text().count("Booting worker") >= 2:

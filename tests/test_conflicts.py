@@ -1,5 +1,6 @@
 """Two requests acting on one document at the same moment: the second answers 409 with
 its message, on SQLite and PostgreSQL, and leaves nothing half-done behind."""
+
 from __future__ import annotations
 
 import io
@@ -28,8 +29,9 @@ def meanwhile(app):
             document_id = armed.pop("id")
             other = create_engine(db.engine.url)
             with other.begin() as connection:
-                connection.execute(text("UPDATE documents SET version = version + 1 WHERE id = :id"),
-                                   {"id": document_id})
+                connection.execute(
+                    text("UPDATE documents SET version = version + 1 WHERE id = :id"), {"id": document_id}
+                )
             other.dispose()
 
     event.listen(db.engine, "before_cursor_execute", change_first)
@@ -75,18 +77,25 @@ def test_an_edit_racing_a_decision_gets_409_through_the_api(app, meanwhile):
     document = make_document(status=S.DRAFT, author=author, org="MX")
     client = api_client(app, author)
     meanwhile(document.id)
-    response = client.patch(f"/api/v1/documents/{document.id}", json={"title": "New", "version": document.version})
+    response = client.patch(
+        f"/api/v1/documents/{document.id}", json={"title": "New", "version": document.version}
+    )
     assert response.status_code == 409 and "at the same moment" in response.get_json()["message"]
 
 
 @on_both_databases
-def test_an_upload_that_loses_a_race_answers_409_and_leaves_no_file_behind(app, login_as, meanwhile, tmp_path):
+def test_an_upload_that_loses_a_race_answers_409_and_leaves_no_file_behind(
+    app, login_as, meanwhile, tmp_path
+):
     author = make_user(org="MX")
     document = make_document(status=S.DRAFT, author=author, org="MX")
     browser = login_as(author)
     meanwhile(document.id)
-    response = browser.post_form(f"/documents/{document.id}/attachments", {"file": (io.BytesIO(PNG), "a.png")},
-                                 content_type="multipart/form-data")
+    response = browser.post_form(
+        f"/documents/{document.id}/attachments",
+        {"file": (io.BytesIO(PNG), "a.png")},
+        content_type="multipart/form-data",
+    )
     assert _says_someone_came_first(response)
     uploads = tmp_path / "uploads"
     assert not uploads.exists() or not [p for p in uploads.rglob("*") if p.is_file()]

@@ -2,6 +2,7 @@
 stored, copied into a revision, cleaned, compared, indexed, loaded, shown by the API and
 offered by the form. Each check runs for every field of ``content.FIELDS``, so a field
 added to the definition that one of these places does not handle fails here."""
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,13 @@ def every_field_filled() -> dict:
     """A practice report's content with a value in every field, in the order the
     database gives lists back (so that reading it again gives the same)."""
     filled = {field.name: new_value(field, field.empty) for field in content.FIELDS}
-    filled.update(doc_type="practice_report", tags=_tags_in_shown_order(2), countries=["CR", "MX"],
-                  period_start="2023-01-01", period_end="2024-03-31")
+    filled.update(
+        doc_type="practice_report",
+        tags=_tags_in_shown_order(2),
+        countries=["CR", "MX"],
+        period_start="2023-01-01",
+        period_end="2024-03-31",
+    )
     return filled
 
 
@@ -121,5 +127,7 @@ def test_practice_details_are_dropped_when_a_document_stops_being_a_practice(app
     practice = every_field_filled()
     guidance = content.merged_content(practice, {"doc_type": "guidance"})
     assert {name for name in practice if guidance[name] != practice[name]} == {
-        "doc_type", *(field.name for field in content.PRACTICE_FIELDS)}
+        "doc_type",
+        *(field.name for field in content.PRACTICE_FIELDS),
+    }
     assert all(guidance[field.name] == field.empty for field in content.PRACTICE_FIELDS)

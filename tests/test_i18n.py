@@ -1,4 +1,5 @@
 """Every string a user can see is in the Spanish catalog, and pages follow the user's language."""
+
 from __future__ import annotations
 
 import subprocess
@@ -16,9 +17,22 @@ CATALOG = PROJECT_ROOT / "rcm_exchange" / "translations" / "es" / "LC_MESSAGES" 
 def test_every_visible_string_has_a_spanish_translation(tmp_path: Path):
     template = tmp_path / "messages.pot"
     subprocess.run(
-        [str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(template), "."],
-        cwd=PROJECT_ROOT, check=True, capture_output=True,
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(template),
+            ".",
+        ],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
     )
     with template.open("rb") as handle:
         extracted = {message.id for message in read_po(handle) if message.id}

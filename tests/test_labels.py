@@ -1,12 +1,21 @@
 """Every stored value a page shows has a label in the reader's language."""
+
 from __future__ import annotations
 
 import pytest
 from flask_babel import force_locale
 
 from rcm_exchange import labels
-from rcm_exchange.models import (BodyKind, DocType, DocumentStatus, ImplementationStatus, MeetingRole,
-                                 OrganizationKind, Standing, Visibility)
+from rcm_exchange.models import (
+    BodyKind,
+    DocType,
+    DocumentStatus,
+    ImplementationStatus,
+    MeetingRole,
+    OrganizationKind,
+    Standing,
+    Visibility,
+)
 
 LABELLED = [
     (labels.doc_type_label, DocType),

@@ -1,5 +1,6 @@
 """Plain one-line text (titles, names, filenames) keeps no control, line-separator,
 bidi-override or invisible character, whichever way it arrives."""
+
 from __future__ import annotations
 
 import io
@@ -13,9 +14,9 @@ from rcm_exchange.extensions import db
 from rcm_exchange.models import ApiToken, Attachment, Document, DocumentRevision, DocumentStatus, Role
 from rcm_exchange.services import review
 from tests.builders import make_document, make_user
-from tests.conftest import on_both_databases
 from tests.clients import api_client
-from tests.local_servers import Inbox, smtp_port  # noqa: F401 - fixture
+from tests.conftest import on_both_databases
+from tests.local_servers import Inbox
 from tests.web.test_attachments_and_visibility import PNG
 from tests.web.test_document_pages import create
 
@@ -23,8 +24,14 @@ from tests.web.test_document_pages import create
 # space, a Hangul filler and a bell, all in one title.
 HOSTILE = "Return\r\nBcc: all@example.org\u2029desk \u202efdp.exe\u200b\u3164\x07 guide"
 CLEAN = "Return Bcc: all@example.org desk fdp.exe guide"
-DOCUMENT = {"title": HOSTILE, "summary": "Line one.\u2028Line two.", "body_html": "<p>Body</p>",
-            "doc_type": "practice_report", "language": "en", "partners": "IOM\nUNHCR"}
+DOCUMENT = {
+    "title": HOSTILE,
+    "summary": "Line one.\u2028Line two.",
+    "body_html": "<p>Body</p>",
+    "doc_type": "practice_report",
+    "language": "en",
+    "partners": "IOM\nUNHCR",
+}
 
 
 @on_both_databases
@@ -49,16 +56,26 @@ def test_a_revision_title_is_kept_on_one_line(app):
     author = make_user(org="MX")
     document = make_document(author=author, org="MX")
     client = api_client(app, author)
-    answer = client.patch(f"/api/v1/documents/{document.id}", json={"title": HOSTILE, "version": document.version})
+    answer = client.patch(
+        f"/api/v1/documents/{document.id}", json={"title": HOSTILE, "version": document.version}
+    )
     assert answer.status_code == 200, answer.get_json()
     revision = db.session.scalar(select(DocumentRevision).where(DocumentRevision.document_id == document.id))
     assert revision.data["title"] == CLEAN
 
 
 def test_an_imported_title_is_kept_on_one_line(app, tmp_path):
-    line = {"id": 9, "title": HOSTILE, "summary": "S.", "body_html": "<p>T</p>", "doc_type": "guidance",
-            "language": "en", "visibility": "public", "organization": "GT",
-            "published_at": "2021-03-04T05:06:07+00:00"}
+    line = {
+        "id": 9,
+        "title": HOSTILE,
+        "summary": "S.",
+        "body_html": "<p>T</p>",
+        "doc_type": "guidance",
+        "language": "en",
+        "visibility": "public",
+        "organization": "GT",
+        "published_at": "2021-03-04T05:06:07+00:00",
+    }
     path = tmp_path / "in.jsonl"
     path.write_text(json.dumps(line) + "\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["rcm", "import", str(path)])
@@ -78,9 +95,11 @@ def test_an_uploaded_file_name_loses_its_reordering_and_invisible_characters(app
     author = make_user(org="MX")
     document = make_document(author=author, org="MX", status=DocumentStatus.DRAFT)
     browser = login_as(author)
-    response = browser.post_form(f"/documents/{document.id}/attachments",
-                                 {"file": (io.BytesIO(PNG), "photo\u202egnp.exe\u200b\u3164\u2028.png")},
-                                 content_type="multipart/form-data")
+    response = browser.post_form(
+        f"/documents/{document.id}/attachments",
+        {"file": (io.BytesIO(PNG), "photo\u202egnp.exe\u200b\u3164\u2028.png")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert db.session.scalar(select(Attachment.filename)) == "photognp.exe.png"
 

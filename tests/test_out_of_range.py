@@ -1,5 +1,6 @@
 """Every number, date and id in an address or a query, however far out of range,
 answers 4xx (or the page without that filter), never a server error."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,10 @@ from tests.conftest import on_both_databases
 
 EDGE_NUMBERS = ["0", "1899", "9999", "10000", "2147483648", "9223372036854775808", "1" + "0" * 40]
 EDGE_DATES = ["0001-01-01", "9999-12-31", "10000-01-01", "2024-02-30"]
-QUERY_VALUES = {**{name: EDGE_NUMBERS + ["-1"] for name in ("year", "page", "per_page", "organization", "id")},
-                **{name: EDGE_DATES for name in ("period_start", "since")}}
+QUERY_VALUES = {
+    **{name: EDGE_NUMBERS + ["-1"] for name in ("year", "page", "per_page", "organization", "id")},
+    **{name: EDGE_DATES for name in ("period_start", "since")},
+}
 PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
 
@@ -31,10 +34,18 @@ def _addresses(app) -> list[str]:
 
 
 def _listings(app) -> list[str]:
-    named = ["/browse/topics/trafficking-in-persons", "/browse/countries/MX", "/browse/types/guidance",
-             "/browse/organizations/1", "/browse/years/2024"]
-    return named + [rule.rule for rule in app.url_map.iter_rules()
-                    if "GET" in rule.methods and "<" not in rule.rule and rule.endpoint != "static"]
+    named = [
+        "/browse/topics/trafficking-in-persons",
+        "/browse/countries/MX",
+        "/browse/types/guidance",
+        "/browse/organizations/1",
+        "/browse/years/2024",
+    ]
+    return named + [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and "<" not in rule.rule and rule.endpoint != "static"
+    ]
 
 
 @on_both_databases
@@ -42,8 +53,11 @@ def _listings(app) -> list[str]:
 def test_no_number_in_an_address_ends_in_a_server_error(app, client, login_as, who):
     make_document(status=DocumentStatus.PUBLISHED)
     browser = login_as(make_user(role=who)) if who else client
-    failures = [(url, status) for url in _addresses(app) + ["/browse/years/1899", "/browse/years/9999"]
-                if (status := browser.get(url).status_code) >= 500]
+    failures = [
+        (url, status)
+        for url in _addresses(app) + ["/browse/years/1899", "/browse/years/9999"]
+        if (status := browser.get(url).status_code) >= 500
+    ]
     assert failures == []
 
 

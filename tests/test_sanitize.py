@@ -33,7 +33,7 @@ XSS_VECTORS = [
     "<input autofocus onfocus=alert(1)>",
     "<details open ontoggle=alert(1)>x</details>",
     "<p onclick=alert(1)>click</p>",
-    "<a href=\"https://ok.example\" onmouseover=\"alert(1)\">x</a>",
+    '<a href="https://ok.example" onmouseover="alert(1)">x</a>',
     '<p title="x" onmouseover=alert(1)//">y</p>',
     "<marquee onstart=alert(1)>x</marquee>",
     "<video><source onerror=alert(1)></video>",
@@ -48,7 +48,8 @@ XSS_VECTORS = [
     '<a href="jav\nascript:alert(1)">x</a>',
     '<a href="&#x6A;avascript:alert(1)">x</a>',
     '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
-    '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)">x</a>',
+    '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099'
+    '&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)">x</a>',
     '<a href="javascript&colon;alert(1)">x</a>',
     '<a href="java\x00script:alert(1)">x</a>',
     '<a href="vbscript:msgbox(1)">x</a>',
@@ -67,7 +68,7 @@ XSS_VECTORS = [
     '<base href="javascript:alert(1)//">',
     '<form action="javascript:alert(1)"><input type=submit></form>',
     '<button formaction="javascript:alert(1)">x</button>',
-    '<isindex type=image src=1 onerror=alert(1)>',
+    "<isindex type=image src=1 onerror=alert(1)>",
     # styles
     "<style>body{background:url(javascript:alert(1))}</style>",
     '<p style="width: expression(alert(1))">x</p>',
@@ -76,7 +77,7 @@ XSS_VECTORS = [
     '<STYLE>@import "javascript:alert(1)";</STYLE>',
     # quote and attribute breaking
     '<a href="https://ok.example/" title="x\'><script>alert(1)</script>">x</a>',
-    '<a href=https://ok.example/ `onmouseover=alert(1)`>x</a>',
+    "<a href=https://ok.example/ `onmouseover=alert(1)`>x</a>",
     '<a """><script>alert(1)</script>">x</a>',
     '<img """><script>alert(1)</script>">',
     # namespace and parsing-mode tricks
@@ -84,15 +85,15 @@ XSS_VECTORS = [
     '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
     "<svg><script>alert(1)</script></svg>",
     "<math><maction actiontype=statusline xlink:href=javascript:alert(1)>x</maction></math>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
     "<template><script>alert(1)</script></template>",
     "<textarea></textarea><script>alert(1)</script>",
     "<!--<img src=x onerror=alert(1)>-->",
     "<![CDATA[<script>alert(1)</script>]]>",
-    '<xmp><img src=x onerror=alert(1)></xmp>',
+    "<xmp><img src=x onerror=alert(1)></xmp>",
     "<p>\u2028<script>alert(1)</script></p>",
-    "<table><td background=\"javascript:alert(1)\">x</td></table>",
-    "<table><td colspan=\"2 onmouseover=alert(1)\">x</td></table>",
+    '<table><td background="javascript:alert(1)">x</td></table>',
+    '<table><td colspan="2 onmouseover=alert(1)">x</td></table>',
 ]
 
 _URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "background", "xlink:href"}
@@ -184,18 +185,17 @@ def test_links_keep_safe_href_and_get_rel(href: str) -> None:
 def test_link_rel_supplied_by_the_author_is_replaced() -> None:
     output = sanitize_html('<a href="https://a.example/" rel="opener">x</a>')
     assert 'rel="noopener noreferrer nofollow"' in output
-    assert "opener\"" not in output.replace("noopener", "")
+    assert 'opener"' not in output.replace("noopener", "")
 
 
 def test_relative_links_lose_their_href() -> None:
-    assert sanitize_html('<a href="/documents/3">x</a>') == (
-        '<a rel="noopener noreferrer nofollow">x</a>'
-    )
+    assert sanitize_html('<a href="/documents/3">x</a>') == ('<a rel="noopener noreferrer nofollow">x</a>')
 
 
 def test_simple_tables_survive_with_spans_only() -> None:
     body = (
-        '<table class="t" style="width:100%" border="1"><thead><tr><th colspan="2" align="left">País</th></tr></thead>'
+        '<table class="t" style="width:100%" border="1">'
+        '<thead><tr><th colspan="2" align="left">País</th></tr></thead>'
         '<tbody><tr><td rowspan="2" width="3">MX</td><td>12</td></tr><tr><td>7</td></tr></tbody></table>'
     )
     assert sanitize_html(body) == (
@@ -237,8 +237,7 @@ def test_html_to_text_separates_blocks_and_decodes_entities() -> None:
         "<p>línea<br>siguiente</p><script>alert(1)</script><style>p{}</style>"
     )
     assert html_to_text(body) == (
-        "Programa\n\nNiñez & adolescencia migrante\n\nUno\nDos\n\n"
-        "País Casos\nGT 4\n\nlínea\nsiguiente"
+        "Programa\n\nNiñez & adolescencia migrante\n\nUno\nDos\n\nPaís Casos\nGT 4\n\nlínea\nsiguiente"
     )
 
 

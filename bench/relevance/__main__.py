@@ -22,6 +22,7 @@ found over the relevant there are, at most 10), MRR (1 / rank of the first relev
 the share of queries with relevant documents that find nothing, and, for the off-topic
 queries (no relevant document), the share that find anything.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,7 @@ import shutil
 import sys
 import tempfile
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -47,8 +48,17 @@ ENGINES = ("whoosh", "tantivy", "postgres")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "rcm_relevance"
 TOP = 10
-KIND_ORDER = ("natural", "accentless", "inflected", "misspelt", "cross-language", "filters", "phrase",
-              "names", "off-topic")
+KIND_ORDER = (
+    "natural",
+    "accentless",
+    "inflected",
+    "misspelt",
+    "cross-language",
+    "filters",
+    "phrase",
+    "names",
+    "off-topic",
+)
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -57,10 +67,11 @@ def load_jsonl(path: Path) -> list[dict]:
 
 # -- measures ------------------------------------------------------------------------
 
+
 def ndcg(found: list[str], grades: dict[str, int], k: int = TOP) -> float:
     gain = sum((2 ** grades.get(key, 0) - 1) / math.log2(rank + 2) for rank, key in enumerate(found[:k]))
     ideal = sorted(grades.values(), reverse=True)[:k]
-    best = sum((2 ** g - 1) / math.log2(rank + 2) for rank, g in enumerate(ideal))
+    best = sum((2**g - 1) / math.log2(rank + 2) for rank, g in enumerate(ideal))
     return gain / best if best else 0.0
 
 
@@ -97,6 +108,7 @@ def summarize(runs: dict[str, list[str]], judgments: list[dict]) -> dict[str, di
 
 # -- the application, as a reader searches it -------------------------------------------
 
+
 class Application:
     def __init__(self, workdir: Path, postgres_url: str):
         self.workdir = workdir
@@ -105,23 +117,37 @@ class Application:
         self.ids: dict[int, str] = {}
 
     def config(self, engine: str) -> dict:
-        config = {"SQLALCHEMY_DATABASE_URI": self.database_url, "INSTANCE_DIR": str(self.workdir / "instance"),
-                  "SECRET_KEY": "relevance", "RCM_SEARCH_BACKEND": engine,
-                  "RCM_INDEX_DIR": str(self.workdir / f"index-{engine}"), "RCM_MAIL_URL": None}
+        config = {
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "INSTANCE_DIR": str(self.workdir / "instance"),
+            "SECRET_KEY": "relevance",
+            "RCM_SEARCH_BACKEND": engine,
+            "RCM_INDEX_DIR": str(self.workdir / f"index-{engine}"),
+            "RCM_MAIL_URL": None,
+        }
         if engine == "postgres":
             config.update(RCM_SEARCH_DSN=self.postgres_url, RCM_SEARCH_SCHEMA=SCHEMA)
         return config
 
     def app(self, engine: str):
         from rcm_exchange import create_app
+
         return create_app(self.config(engine))
 
     def fill(self, documents: list[dict]) -> None:
         from sqlalchemy import select
 
         from rcm_exchange.extensions import db
-        from rcm_exchange.models import (Country, DocType, Document, DocumentStatus, Language, Organization,
-                                         Tag, Visibility)
+        from rcm_exchange.models import (
+            Country,
+            DocType,
+            Document,
+            DocumentStatus,
+            Language,
+            Organization,
+            Tag,
+            Visibility,
+        )
         from rcm_exchange.services.reference_data import load_reference_data
 
         with self.app("whoosh").app_context():
@@ -131,14 +157,25 @@ class Application:
             tags = {t.slug: t for t in db.session.scalars(select(Tag))}
             countries = {c.code: c for c in db.session.scalars(select(Country))}
             for number, entry in enumerate(documents, start=1):
-                published = datetime(entry["year"], 6, 1, tzinfo=timezone.utc)
+                published = datetime(entry["year"], 6, 1, tzinfo=UTC)
                 document = Document(
-                    id=number, title=entry["title"], summary="", body_html=f"<p>{html.escape(entry['body'])}</p>",
-                    doc_type=DocType(entry["type"]), language=Language(entry["lang"]),
-                    visibility=Visibility.PUBLIC, status=DocumentStatus.PUBLISHED, version=1,
-                    implementing_bodies="", partners="", results_html="",
-                    organization=organizations[entry["org"]], created_at=published, updated_at=published,
-                    published_at=published)
+                    id=number,
+                    title=entry["title"],
+                    summary="",
+                    body_html=f"<p>{html.escape(entry['body'])}</p>",
+                    doc_type=DocType(entry["type"]),
+                    language=Language(entry["lang"]),
+                    visibility=Visibility.PUBLIC,
+                    status=DocumentStatus.PUBLISHED,
+                    version=1,
+                    implementing_bodies="",
+                    partners="",
+                    results_html="",
+                    organization=organizations[entry["org"]],
+                    created_at=published,
+                    updated_at=published,
+                    published_at=published,
+                )
                 document.tags = [tags[slug] for slug in entry["tags"]]
                 document.countries = [countries[code] for code in entry["countries"]]
                 db.session.add(document)
@@ -168,14 +205,20 @@ class Application:
 
 # -- the baseline ----------------------------------------------------------------------
 
+
 def baseline(documents: list[dict], judgments: list[dict], directory: Path) -> dict[str, list[str]]:
     """Plain BM25 with OR semantics: folding and Snowball stemming, titles weighted."""
     import tantivy
     from tantivy import Filter, Occur, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
-    analyzers = {language: TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.lowercase())
-                 .filter(Filter.ascii_fold()).filter(Filter.stemmer(name)).build()
-                 for language, name in (("en", "english"), ("es", "spanish"))}
+    analyzers = {
+        language: TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .filter(Filter.stemmer(name))
+        .build()
+        for language, name in (("en", "english"), ("es", "spanish"))
+    }
     builder = SchemaBuilder()
     builder.add_text_field("key", stored=True, tokenizer_name="raw")
     for field in ("title", "body"):
@@ -204,8 +247,12 @@ def baseline(documents: list[dict], judgments: list[dict], directory: Path) -> d
         for language, analyzer in analyzers.items():
             for token in dict.fromkeys(analyzer.analyze(judgment["query"])):
                 for field, boost in (("title", 2.0), ("body", 1.0)):
-                    should.append((Occur.Should, Query.boost_query(
-                        Query.term_query(schema, f"{field}_{language}", token), boost)))
+                    should.append(
+                        (
+                            Occur.Should,
+                            Query.boost_query(Query.term_query(schema, f"{field}_{language}", token), boost),
+                        )
+                    )
         if not should:
             runs[judgment["query"]] = []
             continue
@@ -216,18 +263,23 @@ def baseline(documents: list[dict], judgments: list[dict], directory: Path) -> d
 
 # -- report ----------------------------------------------------------------------------
 
+
 def render(tables: dict[str, dict[str, dict]]) -> str:
     def cell(row: dict, name: str) -> str:
         return f"{row[name]:.3f}" if name in row else "–"
 
-    lines = ["| engine | kind | queries | nDCG@10 | recall@10 | MRR | found nothing | off-topic found |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| engine | kind | queries | nDCG@10 | recall@10 | MRR | found nothing | off-topic found |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for engine, table in tables.items():
         for kind in ("all",) + KIND_ORDER:
             if kind in table:
                 row = table[kind]
-                lines.append(f"| {engine} | {kind} | {row['queries']} | {cell(row, 'ndcg')} | {cell(row, 'recall')} "
-                             f"| {cell(row, 'mrr')} | {cell(row, 'empty')} | {cell(row, 'off_found')} |")
+                lines.append(
+                    f"| {engine} | {kind} | {row['queries']} | {cell(row, 'ndcg')} | {cell(row, 'recall')} "
+                    f"| {cell(row, 'mrr')} | {cell(row, 'empty')} | {cell(row, 'off_found')} |"
+                )
     return "\n".join(lines)
 
 
@@ -243,14 +295,17 @@ def render_details(details: dict[str, dict[str, list[str]]], judgments: list[dic
         lines.append(f"{judgment['kind']}: {judgment['query']}  relevant {judgment['relevant']}")
         for engine, runs in details.items():
             found = runs[judgment["query"]]
-            lines.append(f"  {engine}: nDCG {ndcg(found, judgment['relevant']):.2f} recall "
-                         f"{recall(found, judgment['relevant']):.2f} top {found}")
+            lines.append(
+                f"  {engine}: nDCG {ndcg(found, judgment['relevant']):.2f} recall "
+                f"{recall(found, judgment['relevant']):.2f} top {found}"
+            )
     return "\n".join(lines) + "\n"
 
 
 def postgres_available(url: str) -> bool:
     try:
         import psycopg
+
         with psycopg.connect(url, connect_timeout=3):
             return True
     except Exception:
@@ -260,10 +315,16 @@ def postgres_available(url: str) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", default=",".join(ENGINES))
-    parser.add_argument("--postgres-url", default=os.environ.get("RCM_BENCH_POSTGRES_URL")
-                        or os.environ.get("RCM_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("RCM_BENCH_POSTGRES_URL")
+        or os.environ.get("RCM_TEST_POSTGRES_URL")
+        or DEFAULT_POSTGRES_URL,
+    )
     parser.add_argument("--out", help="Markdown file (default: bench/results/relevance-<time>.md)")
-    parser.add_argument("--details", help="also write each query's scores and top ten per engine to this file")
+    parser.add_argument(
+        "--details", help="also write each query's scores and top ten per engine to this file"
+    )
     args = parser.parse_args()
     documents, judgments = load_jsonl(DOCUMENTS), load_jsonl(JUDGMENTS)
     workdir = Path(tempfile.mkdtemp(prefix="rcm-relevance-"))
@@ -288,9 +349,15 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     if args.details:
         Path(args.details).write_text(render_details(details, judgments))
-    text = (f"Relevance on real texts: {len(documents)} documents, {len(judgments)} judged queries, "
-            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC\n\n{render(tables)}\n\n" + "\n".join(notes) + "\n")
-    out = Path(args.out) if args.out else PROJECT_ROOT / "bench" / "results" / f"relevance-{datetime.now():%Y%m%d-%H%M%S}.md"
+    text = (
+        f"Relevance on real texts: {len(documents)} documents, {len(judgments)} judged queries, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{render(tables)}\n\n" + "\n".join(notes) + "\n"
+    )
+    out = (
+        Path(args.out)
+        if args.out
+        else PROJECT_ROOT / "bench" / "results" / f"relevance-{datetime.now():%Y%m%d-%H%M%S}.md"
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     print("\n" + text + f"\nwritten to {out}")

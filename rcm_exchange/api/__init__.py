@@ -6,6 +6,7 @@ only. The session cookie is never consulted under /api/, so a page on another si
 cannot make a signed-in browser approve or submit anything; that is also why these
 blueprints are exempt from the CSRF check the pages need.
 """
+
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
@@ -15,12 +16,17 @@ from flask_smorest import Api
 from werkzeug.exceptions import BadRequest
 
 from rcm_exchange.api.spec import API_PREFIX, BEARER, CALLER_RULE, DEFAULT_RULE, CallerRule
-from rcm_exchange.errors import DomainError, Forbidden, PayloadTooLarge, Unauthorized, UnsupportedMediaType, ValidationFailed
-from rcm_exchange.extensions import csrf
+from rcm_exchange.errors import (
+    DomainError,
+    Forbidden,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from rcm_exchange.extensions import csrf, login_manager
 from rcm_exchange.schemas.errors import ErrorSchema
 from rcm_exchange.services import access
-
-
 
 # The largest JSON body: a document with its two rich-text fields at their limit, even
 # with every character escaped. Deeper nesting than any schema has is refused too.
@@ -43,7 +49,9 @@ class BoundedJSONProvider(DefaultJSONProvider):
             if isinstance(item, dict | list):
                 if depth > MAX_JSON_DEPTH:
                     raise ValueError("JSON nested too deeply")
-                stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+                stack.extend(
+                    (child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)
+                )
         return value
 
 
@@ -62,14 +70,20 @@ def register_api(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", API_PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "info": {"description": (
-            "The contract that member states' systems code against. Send "
-            "`Authorization: Bearer <token>` (from `POST /api/v1/auth/tokens`); without it "
-            "only public material is visible. Every error answers "
-            '`{"code", "message", "errors"}`.')},
-        "servers": [{"url": app.config["RCM_BASE_URL"]}],
-    })
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": (
+                    "The contract that member states' systems code against. Send "
+                    "`Authorization: Bearer <token>` (from `POST /api/v1/auth/tokens`); without it "
+                    "only public material is visible. Every error answers "
+                    '`{"code", "message", "errors"}`.'
+                )
+            },
+            "servers": [{"url": app.config["RCM_BASE_URL"]}],
+        },
+    )
     app.json = BoundedJSONProvider(app)
     api = RcmApi(app)
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
@@ -83,7 +97,7 @@ def authenticate_api_request() -> None:
     if not request.path.startswith("/api/"):
         return
     # Set before anything else can ask, so that Flask-Login never loads the session user.
-    g._login_user = current_app.login_manager.anonymous_user()
+    g._login_user = login_manager.anonymous_user()
     g.api_token = None
     header = request.headers.get("Authorization")
     if header is not None:
@@ -97,7 +111,7 @@ def authenticate_api_request() -> None:
             raise Unauthorized(_("This token is unknown, expired or revoked. Ask for a new one."))
         g._login_user = record.user
         g.api_token = record
-    if request.routing_exception is not None:
+    if request.routing_exception is not None or request.endpoint is None:
         return  # unknown path or method: let routing answer 404 or 405
     _check_request(request.endpoint, signed_in=g.api_token is not None)
 
@@ -112,7 +126,9 @@ def _check_request(endpoint: str, *, signed_in: bool) -> None:
     if not signed_in and (rule.token == "required" or (writes and rule.token != "none")):
         raise Unauthorized(_("This needs a token: send Authorization: Bearer <token>."))
     if writes and not rule.read_only_token_may_write and not access.token_may_change_things(g.api_token):
-        raise Forbidden(_("This token is read-only: it cannot change anything. Use a token made for writing."))
+        raise Forbidden(
+            _("This token is read-only: it cannot change anything. Use a token made for writing.")
+        )
     for name, value in request.args.items(multi=True):
         _refuse_nul_characters(value, name)
     if request.method in ("POST", "PUT", "PATCH"):
@@ -142,10 +158,12 @@ def _refuse_nul_characters(value, path: str = "") -> None:
     """No text field accepts a NUL character (PostgreSQL cannot store one)."""
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValidationFailed(errors={path or "_schema": [_("This contains a character that is not allowed.")]})
+            raise ValidationFailed(
+                errors={path or "_schema": [_("This contains a character that is not allowed.")]}
+            )
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_nul_characters(item, str(key) if not path else path)
+            _refuse_nul_characters(item, path or str(key))
     elif isinstance(value, list):
         for item in value:
             _refuse_nul_characters(item, path)

@@ -1,5 +1,6 @@
 """Documents: search and list, the organization's own, create, edit, submit, withdraw,
 attachments (up and down) and history. Each view parses, calls a service, dumps."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -8,9 +9,9 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from rcm_exchange.api import search_listing
 from rcm_exchange.api.spec import API_PREFIX, ID, caller, error_responses
 from rcm_exchange.downloads import citation_response, send_attachment
-from rcm_exchange.api import search_listing
 from rcm_exchange.schemas.document_search import DocumentResultsSchema, DocumentSearchSchema
 from rcm_exchange.schemas.documents import (
     AttachmentOutSchema,
@@ -23,8 +24,12 @@ from rcm_exchange.schemas.documents import (
 from rcm_exchange.services import attachments, citations, documents, search
 from rcm_exchange.services.file_inspection import ALLOWED_TYPES
 
-blp = Blueprint("api_documents", __name__, url_prefix=API_PREFIX,
-                description="Documents: search, write, submit, attach, follow.")
+blp = Blueprint(
+    "api_documents",
+    __name__,
+    url_prefix=API_PREFIX,
+    description="Documents: search, write, submit, attach, follow.",
+)
 blp.record_once(search_listing.keep_listings)
 
 
@@ -35,14 +40,20 @@ class MyDocumentsSchema(Schema):
 
 class IdempotencyHeaderSchema(Schema):
     idempotency_key = fields.String(
-        data_key="Idempotency-Key", load_default=None, validate=validate.Length(min=1, max=80),
-        metadata={"description": "Any unique text: a retried request with the same key "
-                                 "returns the document the first one created."})
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=validate.Length(min=1, max=80),
+        metadata={
+            "description": "Any unique text: a retried request with the same key "
+            "returns the document the first one created."
+        },
+    )
 
 
 class AttachmentUploadSchema(Schema):
-    file = Upload(required=True, metadata={
-        "description": "PDF, DOCX, ODT, XLSX, PNG or JPEG (judged by content)."})
+    file = Upload(
+        required=True, metadata={"description": "PDF, DOCX, ODT, XLSX, PNG or JPEG (judged by content)."}
+    )
 
 
 @blp.route("/documents", methods=["GET"])
@@ -145,30 +156,45 @@ def upload_attachment(files, document_id: int):
 @blp.route(f"/attachments/<{ID}:attachment_id>", methods=["GET"])
 @error_responses(blp, 401, 404)
 @caller(blp, token="optional")
-@blp.doc(responses={"200": {
-    "description": "The file, to those who may see its document.",
-    "content": {kind.content_type: {"schema": {"type": "string", "format": "binary"}}
-                for kind in ALLOWED_TYPES},
-}})
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The file, to those who may see its document.",
+            "content": {
+                kind.content_type: {"schema": {"type": "string", "format": "binary"}}
+                for kind in ALLOWED_TYPES
+            },
+        }
+    }
+)
 def download_attachment(attachment_id: int):
     """Download an attachment"""
     return send_attachment(attachments.get_attachment_for(current_user, attachment_id))
 
 
 class CitationQuerySchema(Schema):
-    format = fields.String(required=True, validate=validate.OneOf(list(citations.FORMATS)),
-                           metadata={"description": "`bibtex`, `ris`, `csl-json` or `dublin-core`."})
+    format = fields.String(
+        required=True,
+        validate=validate.OneOf(list(citations.FORMATS)),
+        metadata={"description": "`bibtex`, `ris`, `csl-json` or `dublin-core`."},
+    )
 
 
 @blp.route(f"/documents/<{ID}:document_id>/citation", methods=["GET"])
 @blp.arguments(CitationQuerySchema, location="query", as_kwargs=True)
 @error_responses(blp, 401, 404, 422)
 @caller(blp, token="optional")
-@blp.doc(responses={"200": {
-    "description": "The citation of a published document, in the document's language.",
-    "content": {media_type: {"schema": {"type": "string"}}
-                for _extension, media_type, _name in citations.FORMATS.values()},
-}})
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The citation of a published document, in the document's language.",
+            "content": {
+                media_type: {"schema": {"type": "string"}}
+                for _extension, media_type, _name in citations.FORMATS.values()
+            },
+        }
+    }
+)
 def document_citation(document_id: int, format: str):  # noqa: A002 - the parameter's name
     """Cite a published document: BibTeX, RIS, CSL-JSON or Dublin Core XML"""
     return citation_response(current_user, document_id, format)

@@ -1,5 +1,6 @@
 """The forum's structure in the API: curating tags, organizations, RCM bodies and
 meetings, a document's standing and meeting links, calls for practices and answers."""
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -28,15 +29,22 @@ from rcm_exchange.schemas.forum import (
 from rcm_exchange.schemas.reference import OrganizationOutSchema, TagOutSchema
 from rcm_exchange.services import calls, documents, meetings, organizations, taxonomy
 
-blp = Blueprint("api_forum", __name__, url_prefix=API_PREFIX,
-                description="The forum's structure: the taxonomy, organizations, meetings, calls for practices.")
+blp = Blueprint(
+    "api_forum",
+    __name__,
+    url_prefix=API_PREFIX,
+    description="The forum's structure: the taxonomy, organizations, meetings, calls for practices.",
+)
 
 SLUG = "string(maxlength=80)"
 
 
 def _tag_out(tag) -> dict:
-    return next(row for row in taxonomy.tag_list(current_user, changed_since=tag.updated_at.date())
-                if row["slug"] == tag.slug)
+    return next(
+        row
+        for row in taxonomy.tag_list(current_user, changed_since=tag.updated_at.date())
+        if row["slug"] == tag.slug
+    )
 
 
 @blp.route("/tags", methods=["POST"])
@@ -103,7 +111,8 @@ def update_organization(data, organization_id: int):
     A change of kind changes what its accounts may read from their next request on.
     """
     return organizations.update_organization(
-        current_user, organizations.get_organization(organization_id), data)
+        current_user, organizations.get_organization(organization_id), data
+    )
 
 
 @blp.route("/bodies", methods=["GET"])
@@ -159,9 +168,14 @@ def set_document_forum(data, document_id: int):
     a stale `version` is 409.
     """
     document = documents.get_document_for(current_user, document_id)
-    meetings.set_forum_record(current_user, document, standing=data["standing"],
-                              presented_at=data["presented_at"], adopted_at=data["adopted_at"],
-                              version=data["version"])
+    meetings.set_forum_record(
+        current_user,
+        document,
+        standing=data["standing"],
+        presented_at=data["presented_at"],
+        adopted_at=data["adopted_at"],
+        version=data["version"],
+    )
     return document
 
 
@@ -241,8 +255,12 @@ def withdraw_answer(call_id: int, document_id: int):
 class CallCountsSchema(Schema):
     total = fields.Integer(required=True)
     by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    by_organization = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                                  metadata={"description": "Organization acronym → answers."})
+    by_organization = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Organization acronym → answers."},
+    )
 
 
 @blp.route(f"/calls/<{ID}:call_id>/counts", methods=["GET"])
@@ -252,6 +270,8 @@ class CallCountsSchema(Schema):
 def call_counts(call_id: int):
     """Answers to a call by status and by organization (the Secretariat)"""
     counts = calls.call_counts(current_user, calls.get_call(call_id))
-    return {"total": counts.total,
-            "by_status": {DocumentStatus(status).value: n for status, n in counts.by_status.items()},
-            "by_organization": {organization.acronym: n for organization, n in counts.by_organization}}
+    return {
+        "total": counts.total,
+        "by_status": {DocumentStatus(status).value: n for status, n in counts.by_status.items()},
+        "by_organization": {organization.acronym: n for organization, n in counts.by_organization},
+    }

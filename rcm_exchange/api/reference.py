@@ -1,5 +1,6 @@
 """Reference data: tags (with what the caller may see under each), organizations and
 countries."""
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -10,8 +11,9 @@ from rcm_exchange.schemas.forum import TagListQuerySchema
 from rcm_exchange.schemas.reference import CountryOutSchema, OrganizationOutSchema, TagOutSchema
 from rcm_exchange.services import accounts, browse, taxonomy
 
-blp = Blueprint("api_reference", __name__, url_prefix=API_PREFIX,
-                description="Tags, organizations and countries.")
+blp = Blueprint(
+    "api_reference", __name__, url_prefix=API_PREFIX, description="Tags, organizations and countries."
+)
 
 
 @blp.route("/tags", methods=["GET"])

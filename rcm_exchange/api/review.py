@@ -1,4 +1,5 @@
 """Moderation by the Secretariat: the queue and one review action at a time."""
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -10,8 +11,12 @@ from rcm_exchange.schemas.documents import DocumentOutSchema
 from rcm_exchange.schemas.review import QueueFilterSchema, ReviewActionSchema
 from rcm_exchange.services import documents, review
 
-blp = Blueprint("api_review", __name__, url_prefix=API_PREFIX,
-                description="The Secretariat's review queue and review actions (moderators).")
+blp = Blueprint(
+    "api_review",
+    __name__,
+    url_prefix=API_PREFIX,
+    description="The Secretariat's review queue and review actions (moderators).",
+)
 
 
 class ReviewQueueSchema(Schema):
@@ -29,8 +34,12 @@ class ReviewQueueSchema(Schema):
 def queue(**filters):
     """Documents waiting for review, oldest submission first"""
     page = review.review_queue(current_user, **filters)
-    return {"items": [item.document for item in page.items], "total": page.total,
-            "page": page.page, "per_page": page.per_page}
+    return {
+        "items": [item.document for item in page.items],
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+    }
 
 
 @blp.route(f"/documents/<{ID}:document_id>/review", methods=["POST"])
@@ -45,4 +54,6 @@ def act(data, document_id: int):
     from the current status, or a stale `version`, is 409; not a moderator is 403.
     """
     document = documents.get_document_for(current_user, document_id)
-    return review.act(current_user, document, data["action"], version=data["version"], comment=data["comment"])
+    return review.act(
+        current_user, document, data["action"], version=data["version"], comment=data["comment"]
+    )

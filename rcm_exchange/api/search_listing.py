@@ -8,6 +8,7 @@ other hit is loaded from the database. Loading, dumping and encoding 20 document
 most of the API's own cost (6 of 8 ms), a third of a common word's whole answer on
 tantivy; a listing is joined into the answer as the text it already is.
 """
+
 from __future__ import annotations
 
 import functools
@@ -37,8 +38,10 @@ def listing_stamp(version: int, updated_at) -> str:
     """What a listing was made from: a change to the document (its row), to the site's
     address that its links start with, or to the fields the API lists (its format)
     makes an older listing stale."""
-    return (f"{version}|{updated_at.isoformat()}|{current_app.config['RCM_BASE_URL']}"
-            f"|{format_fingerprint(DocumentOutSchema)}")
+    return (
+        f"{version}|{updated_at.isoformat()}|{current_app.config['RCM_BASE_URL']}"
+        f"|{format_fingerprint(DocumentOutSchema)}"
+    )
 
 
 @functools.cache
@@ -52,8 +55,15 @@ def _fields_shape(schema: Schema, seen: frozenset = frozenset()) -> str:
     if type(schema) in seen:
         return type(schema).__name__  # a schema nested in itself: named, not walked again
     seen |= {type(schema)}
-    return "{" + ",".join(f"{name}={_field_shape(field, seen)}"
-                          for name, field in sorted(schema.fields.items()) if not field.load_only) + "}"
+    return (
+        "{"
+        + ",".join(
+            f"{name}={_field_shape(field, seen)}"
+            for name, field in sorted(schema.fields.items())
+            if not field.load_only
+        )
+        + "}"
+    )
 
 
 def _field_shape(field: fields.Field, seen: frozenset) -> str:
@@ -84,17 +94,33 @@ def listed_documents(user, params: search.SearchParams) -> str:
         if shown is None:
             stale.append(hit.id)
         else:
-            listed[hit.id] = _join_objects(json.dumps({**_live_fields(row), "highlights": hit.highlights,
-                                                       "missing_words": hit.missing}), shown)
+            listed[hit.id] = _join_objects(
+                json.dumps({**_live_fields(row), "highlights": hit.highlights, "missing_words": hit.missing}),
+                shown,
+            )
     if stale:
         dump = _schema(DocumentOutSchema).dump
         hits = {hit.id: hit for hit in result.hits}
-        listed.update((document.id, json.dumps(dump(document) | {"highlights": hits[document.id].highlights,
-                                                                 "missing_words": hits[document.id].missing}))
-                      for document in search.load_visible(user, stale).values())
-    rest = json.dumps({"total": result.total, "page": params.page, "per_page": params.per_page,
-                       "facets": {name: result.facets.get(name, {}) for name in RESULT_FACETS},
-                       "suggestion": result.suggestion, "corrected": result.corrected})
+        listed.update(
+            (
+                document.id,
+                json.dumps(
+                    dump(document)
+                    | {"highlights": hits[document.id].highlights, "missing_words": hits[document.id].missing}
+                ),
+            )
+            for document in search.load_visible(user, stale).values()
+        )
+    rest = json.dumps(
+        {
+            "total": result.total,
+            "page": params.page,
+            "per_page": params.per_page,
+            "facets": {name: result.facets.get(name, {}) for name in RESULT_FACETS},
+            "suggestion": result.suggestion,
+            "corrected": result.corrected,
+        }
+    )
     items = "[" + ",".join(listed[hit.id] for hit in result.hits if hit.id in listed) + "]"
     return _join_objects('{"items":' + items + "}", rest)
 
@@ -109,11 +135,21 @@ def _current_listing(listing: str, row) -> str | None:
 
 def _live_fields(row) -> dict:
     """Organization and author of a listed document, from the freshness query's row."""
-    return {"organization": _schema(OrganizationRefSchema).dump(
-                {"id": row.organization_id, "name": row.organization_name, "acronym": row.acronym,
-                 "kind": row.kind}),
-            "author": (_schema(AuthorRefSchema).dump({"id": row.author_id, "name": row.author_name})
-                       if row.author_id is not None else None)}
+    return {
+        "organization": _schema(OrganizationRefSchema).dump(
+            {
+                "id": row.organization_id,
+                "name": row.organization_name,
+                "acronym": row.acronym,
+                "kind": row.kind,
+            }
+        ),
+        "author": (
+            _schema(AuthorRefSchema).dump({"id": row.author_id, "name": row.author_name})
+            if row.author_id is not None
+            else None
+        ),
+    }
 
 
 @functools.cache

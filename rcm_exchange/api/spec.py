@@ -16,7 +16,10 @@ BEARER = "bearerAuth"
 # OpenAPI ``security`` of an operation, by its ``token`` rule: a token is needed; it is
 # optional (anonymous callers see public material only); none is asked (getting one).
 SECURITY: dict[str, list[dict[str, list[str]]]] = {
-    "required": [{BEARER: []}], "optional": [{BEARER: []}, {}], "none": []}
+    "required": [{BEARER: []}],
+    "optional": [{BEARER: []}, {}],
+    "none": [],
+}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """POST /auth/tokens and DELETE /auth/tokens/current."""
+
 from __future__ import annotations
 
 from flask import g, request
@@ -9,8 +10,12 @@ from rcm_exchange.schemas.api_tokens import IssuedTokenSchema, TokenRequestSchem
 from rcm_exchange.services import accounts, api_tokens
 from rcm_exchange.services.attempt_limits import SignInAttempt
 
-blp = Blueprint("api_tokens", __name__, url_prefix=f"{API_PREFIX}/auth/tokens",
-                description="Bearer tokens: ask for one with an account's email and password.")
+blp = Blueprint(
+    "api_tokens",
+    __name__,
+    url_prefix=f"{API_PREFIX}/auth/tokens",
+    description="Bearer tokens: ask for one with an account's email and password.",
+)
 
 
 @blp.route("", methods=["POST"])
@@ -26,8 +31,9 @@ def create_token(data):
     Failed tries count against the same limits as the site's sign-in page.
     """
     attempt = SignInAttempt(email=accounts.normalize_email(data["email"]), address=request.remote_addr or "")
-    issued = accounts.issue_token_for_credentials(attempt, data["password"], name="API",
-                                                  read_only=data["read_only"])
+    issued = accounts.issue_token_for_credentials(
+        attempt, data["password"], name="API", read_only=data["read_only"]
+    )
     return {"token": issued.token, "expires_at": issued.expires_at}
 
 

@@ -1,4 +1,5 @@
 """Accounts and the tokens that stand in for them (password links, API tokens)."""
+
 from __future__ import annotations
 
 import enum

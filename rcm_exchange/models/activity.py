@@ -1,5 +1,6 @@
 """What happened and who must hear of it: audit events, notifications, outgoing mail,
 and the search log that keeps every index in step with the database."""
+
 from __future__ import annotations
 
 import enum

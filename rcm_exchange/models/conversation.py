@@ -1,5 +1,6 @@
 """The conversation about a document between its organization and the Secretariat, and
 the text a form held when its page was left (so that nothing typed is lost)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,10 +18,8 @@ class DocumentComment(Base):
     __tablename__ = "document_comments"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("document_comments.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("document_comments.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,8 +1,10 @@
 """Documents, their pending revisions and their attachments."""
+
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -74,9 +76,7 @@ class Document(Base):
     body_html: Mapped[str] = mapped_column(Text)
     doc_type: Mapped[DocType] = mapped_column(str_enum(DocType), index=True)
     language: Mapped[Language] = mapped_column(str_enum(Language, 5), index=True)
-    visibility: Mapped[Visibility] = mapped_column(
-        str_enum(Visibility, 16), default=Visibility.PARTICIPANTS
-    )
+    visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility, 16), default=Visibility.PARTICIPANTS)
     status: Mapped[DocumentStatus] = mapped_column(
         str_enum(DocumentStatus, 20), default=DocumentStatus.DRAFT, index=True
     )
@@ -111,15 +111,19 @@ class Document(Base):
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     tags: Mapped[list[Tag]] = relationship(secondary=document_tags, order_by=Tag.position)
-    countries: Mapped[list[Country]] = relationship(
-        secondary=document_countries, order_by=Country.code
-    )
+    countries: Mapped[list[Country]] = relationship(secondary=document_countries, order_by=Country.code)
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="document", order_by="Attachment.id", cascade="all, delete-orphan"
     )
     revisions: Mapped[list[DocumentRevision]] = relationship(
         back_populates="document", order_by="DocumentRevision.id", cascade="all, delete-orphan"
     )
+    if TYPE_CHECKING:
+        # The forum's records of a document, set by the backrefs in models/forum.py.
+        # That module imports this one, so their classes are not named here.
+        meeting_links: list[Any]  # DocumentMeeting
+        standing_record: Any  # DocumentStanding | None
+        call_answer: Any  # CallAnswer | None
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

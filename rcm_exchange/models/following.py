@@ -1,5 +1,6 @@
 """Staying informed and being harvested: what people follow, how they want to hear of
 things, and the harvesting protocol's record of what was once public."""
+
 from __future__ import annotations
 
 import enum
@@ -54,15 +55,15 @@ class Subscription(Base):
 class NotificationKind(enum.StrEnum):
     """What a notification is about, as a person chooses how to hear of it."""
 
-    DECISION = "decision"        # the Secretariat's decision on my document
-    COMMENT = "comment"          # a moderator's comment asking for changes
-    SUBMISSION = "submission"    # a new submission in the queue (moderators)
+    DECISION = "decision"  # the Secretariat's decision on my document
+    COMMENT = "comment"  # a moderator's comment asking for changes
+    SUBMISSION = "submission"  # a new submission in the queue (moderators)
 
 
 class Delivery(enum.StrEnum):
-    MAIL = "mail"        # a mail at once
-    DIGEST = "digest"    # in the daily digest
-    SITE = "site"        # on the notifications page only
+    MAIL = "mail"  # a mail at once
+    DIGEST = "digest"  # in the daily digest
+    SITE = "site"  # on the notifications page only
 
 
 class NotificationPreference(Base):
@@ -101,5 +102,6 @@ class HarvestRecordSet(Base):
     __tablename__ = "harvest_record_sets"
 
     document_id: Mapped[int] = mapped_column(
-        ForeignKey("harvest_records.document_id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("harvest_records.document_id", ondelete="CASCADE"), primary_key=True
+    )
     set_spec: Mapped[str] = mapped_column(String(120), primary_key=True, index=True)

@@ -1,6 +1,7 @@
 """The forum's own structure: its bodies and their meetings, what each document is to
 the forum (its standing, the meetings it was presented at or adopted at), the calls for
 practices the Secretariat opens and the documents that answer them."""
+
 from __future__ import annotations
 
 import enum
@@ -86,16 +87,17 @@ class DocumentMeeting(Base):
 
     __tablename__ = "document_meetings"
 
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"),
-                                             primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
-                                            primary_key=True, index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     role: Mapped[MeetingRole] = mapped_column(str_enum(MeetingRole, 16), primary_key=True)
 
     meeting: Mapped[Meeting] = relationship(lazy="joined")
     # Loaded with every document in one query per batch: pages, the API, the index.
-    document: Mapped[Document] = relationship(backref=backref(
-        "meeting_links", lazy="selectin", cascade="all, delete-orphan", passive_deletes=True))
+    document: Mapped[Document] = relationship(
+        backref=backref("meeting_links", lazy="selectin", cascade="all, delete-orphan", passive_deletes=True)
+    )
 
 
 class DocumentStanding(Base):
@@ -103,12 +105,18 @@ class DocumentStanding(Base):
 
     __tablename__ = "document_standings"
 
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"),
-                                             primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
     standing: Mapped[Standing] = mapped_column(str_enum(Standing, 32), index=True)
 
-    document: Mapped[Document] = relationship(backref=backref(
-        "standing_record", lazy="selectin", uselist=False, cascade="all, delete-orphan", passive_deletes=True))
+    document: Mapped[Document] = relationship(
+        backref=backref(
+            "standing_record",
+            lazy="selectin",
+            uselist=False,
+            cascade="all, delete-orphan",
+            passive_deletes=True,
+        )
+    )
 
 
 call_tags = Table(
@@ -159,12 +167,14 @@ class CallAnswer(Base):
 
     __tablename__ = "call_answers"
 
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"),
-                                             primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     call: Mapped[Call] = relationship(lazy="joined")
-    document: Mapped[Document] = relationship(backref=backref(
-        "call_answer", lazy="selectin", uselist=False, cascade="all, delete-orphan", passive_deletes=True))
+    document: Mapped[Document] = relationship(
+        backref=backref(
+            "call_answer", lazy="selectin", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+        )
+    )

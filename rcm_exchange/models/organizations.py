@@ -1,4 +1,5 @@
 """Countries, organizations and the yearly Presidency Pro-Tempore."""
+
 from __future__ import annotations
 
 import enum

@@ -1,4 +1,5 @@
 """The tag taxonomy: the forum's pillars first, common themes after them."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,6 +4,7 @@
 ``ValidationFailed`` whose field messages the page shows next to each field and the
 API returns as ``errors``.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -74,8 +75,9 @@ class Id(fields.Integer):
 
 def Page(**kwargs) -> fields.Integer:  # noqa: N802 - a field, named like one
     """A page number, from 1."""
-    return fields.Integer(load_default=1, strict=False,
-                          validate=validate.Range(min=1, max=MAX_PAGE), **kwargs)
+    return fields.Integer(
+        load_default=1, strict=False, validate=validate.Range(min=1, max=MAX_PAGE), **kwargs
+    )
 
 
 # Fields a page's form carries that are not part of the resource.

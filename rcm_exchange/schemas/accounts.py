@@ -1,4 +1,5 @@
 """Sign-in, passwords and the admin's account form."""
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -35,10 +36,12 @@ class AccountSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = Text(required=True, validate=validate.Length(min=1, max=200))
     organization_id = Id(required=True)
-    role = fields.Enum(Role, by_value=True, load_default=Role.CONTRIBUTOR,
-                       error_messages={"unknown": _l("Choose a role.")})
+    role = fields.Enum(
+        Role, by_value=True, load_default=Role.CONTRIBUTOR, error_messages={"unknown": _l("Choose a role.")}
+    )
     active = fields.Boolean(load_default=False)
     preferred_language = Text(
-        load_default=None, allow_none=True,
+        load_default=None,
+        allow_none=True,
         validate=validate.OneOf(list(LANGUAGES) + [""], error=_l("Choose a language.")),
     )

@@ -1,5 +1,6 @@
 """API tokens: asking for one with credentials, naming one on the settings page, and
 how an issued token is shown."""
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from rcm_exchange.schemas import Text
@@ -13,8 +14,9 @@ class TokenRequestSchema(Schema):
 
     email = Text(required=True, validate=validate.Length(min=1, max=254))
     password = Text(required=True, validate=validate.Length(min=1, max=1000))
-    read_only = fields.Boolean(load_default=False, metadata={
-        "description": "A token that reads and never changes anything."})
+    read_only = fields.Boolean(
+        load_default=False, metadata={"description": "A token that reads and never changes anything."}
+    )
 
 
 class TokenNameSchema(Schema):
@@ -28,6 +30,8 @@ class TokenNameSchema(Schema):
 
 
 class IssuedTokenSchema(Schema):
-    token = Text(required=True, metadata={
-        "description": "Send as `Authorization: Bearer <token>`. Shown only this once."})
+    token = Text(
+        required=True,
+        metadata={"description": "Send as `Authorization: Bearer <token>`. Shown only this once."},
+    )
     expires_at = fields.DateTime(required=True)

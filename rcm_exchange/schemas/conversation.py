@@ -1,5 +1,6 @@
 """The conversation about a document (a comment or a reply from the page's form), and
 the text of a document form saved while typing."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -28,7 +29,8 @@ class FormDraftSchema(Schema):
 
     values = fields.Dict(
         keys=fields.String(validate=validate.OneOf(DRAFT_FIELDS)),
-        values=fields.Raw(validate=lambda value: isinstance(value, str | list)
-                          and len(str(value)) <= 600_000),
-        required=True)
-
+        values=fields.Raw(
+            validate=lambda value: isinstance(value, str | list) and len(str(value)) <= 600_000
+        ),
+        required=True,
+    )

@@ -4,7 +4,10 @@ The load schemas are strict: an unknown field is refused, and the fields the ser
 decides (``id``, ``status``, ``organization``, ``author``, ``version`` on create) can
 never be set by a client. Field names and enum values are those of the API contract.
 """
+
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -24,8 +27,9 @@ def _enum(enum_class, message, **kwargs):
 
 def _input_field(field: ContentField, **options) -> fields.Field:
     if field.kind in content.TEXT_KINDS:
-        return Text(validate=validate.Length(min=1 if field.required else None, max=field.max_length),
-                    **options)
+        return Text(
+            validate=validate.Length(min=1 if field.required else None, max=field.max_length), **options
+        )
     if field.kind is Kind.ENUM:
         return _enum(field.enum, field.unknown_message, allow_none=field.nullable, **options)
     if field.kind is Kind.DATE:
@@ -65,14 +69,20 @@ class _DocumentRules(Schema):
         doc_type = data.get("doc_type")
         if doc_type is None or doc_type in content.PRACTICE_TYPES:
             return
-        given = [field.name for field in content.PRACTICE_FIELDS
-                 if data.get(field.name) not in (None, field.empty)]
+        given = [
+            field.name for field in content.PRACTICE_FIELDS if data.get(field.name) not in (None, field.empty)
+        ]
         if given:
             message = str(_l("Practice details belong to practice reports and experiences only."))
             raise ValidationError({name: [message] for name in given})
 
 
-DocumentSchema = _DocumentRules.from_dict(_document_fields(partial=False), name="DocumentSchema")
+# Built from the content definition; the type checker, which cannot follow ``from_dict``,
+# knows it by its base.
+if TYPE_CHECKING:
+    DocumentSchema = _DocumentRules
+else:
+    DocumentSchema = _DocumentRules.from_dict(_document_fields(partial=False), name="DocumentSchema")
 DocumentSchema.__doc__ = "A new document (POST /documents, the new-document form)."
 
 
@@ -136,16 +146,28 @@ def _output_field(field: ContentField) -> fields.Field:
     if field.kind in content.TEXT_KINDS:
         return Text(required=True)
     if field.kind is Kind.ENUM:
+        assert field.enum is not None, "an enum field names its enum"
         return fields.Enum(field.enum, by_value=True, allow_none=field.nullable, required=True)
     if field.kind is Kind.DATE:
         return fields.Date(allow_none=field.nullable, required=True)
     # The codes, as a revision stores them.
-    return fields.Function(lambda document: content.snapshot_value(document, field), required=True, metadata={
-        "type": "array", "items": {"type": "string"}, "description": _LIST_DESCRIPTIONS[field.kind]})
+    return fields.Function(
+        lambda document: content.snapshot_value(document, field),
+        required=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": _LIST_DESCRIPTIONS[field.kind],
+        },
+    )
 
 
-_DocumentContentOutSchema = Schema.from_dict(
-    {field.name: _output_field(field) for field in content.FIELDS}, name="DocumentContentOutSchema")
+if TYPE_CHECKING:  # as DocumentSchema above
+    _DocumentContentOutSchema = Schema
+else:
+    _DocumentContentOutSchema = Schema.from_dict(
+        {field.name: _output_field(field) for field in content.FIELDS}, name="DocumentContentOutSchema"
+    )
 
 
 class DocumentOutSchema(_DocumentContentOutSchema):
@@ -162,25 +184,57 @@ class DocumentOutSchema(_DocumentContentOutSchema):
     updated_at = fields.DateTime(required=True)
     submitted_at = fields.DateTime(allow_none=True, required=True)
     published_at = fields.DateTime(allow_none=True, required=True)
-    url = fields.Method("_url", required=True, metadata={
-        "type": "string", "format": "uri", "description": "The document's page on the site."})
+    url = fields.Method(
+        "_url",
+        required=True,
+        metadata={"type": "string", "format": "uri", "description": "The document's page on the site."},
+    )
     standing = fields.Function(
         lambda document: document.standing_record.standing.value if document.standing_record else None,
-        required=True, allow_none=True, metadata={"type": "string", "nullable": True, "description": (
-            "national_practice, organizational_practice, or an RCM document: declaration, "
-            "regional_guideline, recommendation, vice_ministerial_decision.")})
-    meetings = fields.Method("_meetings", required=True, metadata={
-        "type": "array", "items": {"type": "object", "properties": {
-            "meeting": {"type": "string"}, "role": {"type": "string", "enum": ["presented_at", "adopted_at"]}}},
-        "description": "Meetings it was presented at or adopted at, by meeting slug (e.g. rcgm-27)."})
-    call = fields.Function(lambda document: document.call_answer.call_id if document.call_answer else None,
-                           required=True, allow_none=True, metadata={
-                               "type": "integer", "nullable": True,
-                               "description": "Id of the call for practices it answers."})
+        required=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "description": (
+                "national_practice, organizational_practice, or an RCM document: declaration, "
+                "regional_guideline, recommendation, vice_ministerial_decision."
+            ),
+        },
+    )
+    meetings = fields.Method(
+        "_meetings",
+        required=True,
+        metadata={
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "meeting": {"type": "string"},
+                    "role": {"type": "string", "enum": ["presented_at", "adopted_at"]},
+                },
+            },
+            "description": "Meetings it was presented at or adopted at, by meeting slug (e.g. rcgm-27).",
+        },
+    )
+    call = fields.Function(
+        lambda document: document.call_answer.call_id if document.call_answer else None,
+        required=True,
+        allow_none=True,
+        metadata={
+            "type": "integer",
+            "nullable": True,
+            "description": "Id of the call for practices it answers.",
+        },
+    )
 
     def _meetings(self, document) -> list[dict]:
-        return [{"meeting": link.meeting.slug, "role": link.role.value}
-                for link in sorted(document.meeting_links, key=lambda l: (l.meeting.starts_on, l.role.value))]
+        return [
+            {"meeting": link.meeting.slug, "role": link.role.value}
+            for link in sorted(
+                document.meeting_links, key=lambda each: (each.meeting.starts_on, each.role.value)
+            )
+        ]
 
     def _url(self, document) -> str:
         from rcm_exchange.links import external_url

@@ -1,5 +1,6 @@
 """Following: what a person may ask to follow, how often, and how notifications reach
 them. The page's forms load through these schemas."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -13,15 +14,23 @@ NOT_FOLLOWED = ("sort", "page", "per_page")
 
 
 def _frequency(**kwargs) -> fields.Enum:
-    return fields.Enum(Frequency, by_value=True, **kwargs,
-                       error_messages={"unknown": _l("Choose how often to hear of new documents.")})
+    return fields.Enum(
+        Frequency,
+        by_value=True,
+        **kwargs,
+        error_messages={"unknown": _l("Choose how often to hear of new documents.")},
+    )
 
 
 class FollowSchema(DocumentSearchSchema):
     """What to follow: a kind, how often, and the search parameters that find it."""
 
-    kind = fields.Enum(SubscriptionKind, by_value=True, required=True,
-                       error_messages={"unknown": _l("Choose what to follow.")})
+    kind = fields.Enum(
+        SubscriptionKind,
+        by_value=True,
+        required=True,
+        error_messages={"unknown": _l("Choose what to follow.")},
+    )
     frequency = _frequency(load_default=Frequency.DAILY)
 
 
@@ -35,6 +44,11 @@ class FrequencySchema(Schema):
 
 # One delivery per kind of notification; a kind left out keeps its setting.
 PreferencesSchema = Schema.from_dict(
-    {kind.value: fields.Enum(Delivery, by_value=True,
-                             error_messages={"unknown": _l("Choose how to hear of this.")})
-     for kind in NotificationKind}, name="PreferencesSchema")
+    {
+        kind.value: fields.Enum(
+            Delivery, by_value=True, error_messages={"unknown": _l("Choose how to hear of this.")}
+        )
+        for kind in NotificationKind
+    },
+    name="PreferencesSchema",
+)

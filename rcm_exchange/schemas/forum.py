@@ -1,6 +1,7 @@
 """The forum's structure: tags as the Secretariat curates them, organizations, RCM
 bodies and meetings, a document's standing and meeting links, calls for practices and
 their answers. One module validates the pages' forms and the API's bodies alike."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -29,9 +30,16 @@ def _year(**kwargs):
 
 
 def _slug(**kwargs):
-    return Text(validate=[validate.Length(min=2, max=80), validate.Regexp(
-        SLUG_PATTERN, error=_l("Use lowercase letters, digits and single hyphens, e.g. labour-rights."))],
-        **kwargs)
+    return Text(
+        validate=[
+            validate.Length(min=2, max=80),
+            validate.Regexp(
+                SLUG_PATTERN,
+                error=_l("Use lowercase letters, digits and single hyphens, e.g. labour-rights."),
+            ),
+        ],
+        **kwargs,
+    )
 
 
 class _Strict(Schema):
@@ -41,6 +49,7 @@ class _Strict(Schema):
 
 # --- tags ------------------------------------------------------------------------
 
+
 class TagSchema(_Strict):
     """A new theme (POST /tags, the new-tag form)."""
 
@@ -49,8 +58,9 @@ class TagSchema(_Strict):
     name_es = Text(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     description_en = Text(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
     description_es = Text(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
-    position = fields.Integer(load_default=None, allow_none=True, strict=False,
-                              validate=validate.Range(min=1, max=10_000))
+    position = fields.Integer(
+        load_default=None, allow_none=True, strict=False, validate=validate.Range(min=1, max=10_000)
+    )
 
 
 class TagEditSchema(_Strict):
@@ -65,28 +75,41 @@ class TagEditSchema(_Strict):
 
 
 class TagMergeSchema(_Strict):
-    into = Text(required=True, validate=validate.Length(min=1, max=80),
-                metadata={"description": "Slug of the tag that takes over the documents."})
+    into = Text(
+        required=True,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "Slug of the tag that takes over the documents."},
+    )
 
 
 class TagListQuerySchema(Schema):
-    changed_since = fields.Date(load_default=None, metadata={
-        "description": "Only tags created, renamed, reordered, retired or merged on or after this "
-                       "day (UTC), retired and merged ones included."})
+    changed_since = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "Only tags created, renamed, reordered, retired or merged on or after this "
+            "day (UTC), retired and merged ones included."
+        },
+    )
 
 
 # --- organizations ---------------------------------------------------------------
+
 
 class OrganizationSchema(_Strict):
     """POST /organizations and the organization form."""
 
     acronym = Text(required=True, validate=validate.Length(min=1, max=40))
-    name = Text(required=True, validate=validate.Length(min=1, max=200),
-                metadata={"description": "In English."})
+    name = Text(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"description": "In English."}
+    )
     name_es = Text(required=True, validate=validate.Length(min=1, max=200))
     kind = _enum(OrganizationKind, _l("Choose the kind of organization."), required=True)
-    country = Text(load_default=None, allow_none=True, validate=validate.Length(equal=2),
-                   metadata={"description": "ISO alpha-2 code; states must give theirs."})
+    country = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(equal=2),
+        metadata={"description": "ISO alpha-2 code; states must give theirs."},
+    )
     active = fields.Boolean(load_default=True)
 
 
@@ -102,6 +125,7 @@ class OrganizationEditSchema(OrganizationSchema):
 
 # --- bodies and meetings ---------------------------------------------------------
 
+
 class BodyOutSchema(Schema):
     slug = Text(required=True)
     kind = fields.Enum(BodyKind, by_value=True, required=True)
@@ -112,8 +136,11 @@ class BodyOutSchema(Schema):
 class MeetingSchema(_Strict):
     """POST /meetings and the meeting form."""
 
-    body = Text(required=True, validate=validate.Length(min=1, max=80),
-                metadata={"description": "Slug of the RCM body, e.g. rcgm."})
+    body = Text(
+        required=True,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "Slug of the RCM body, e.g. rcgm."},
+    )
     number = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, max=1000))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
@@ -131,8 +158,11 @@ class MeetingSchema(_Strict):
 
 class MeetingOutSchema(Schema):
     id = fields.Integer(required=True)
-    slug = fields.Method("_slug", required=True, metadata={
-        "type": "string", "description": "The body's slug and the meeting's number, e.g. rcgm-27."})
+    slug = fields.Method(
+        "_slug",
+        required=True,
+        metadata={"type": "string", "description": "The body's slug and the meeting's number, e.g. rcgm-27."},
+    )
     body = fields.Function(lambda meeting: meeting.body.slug, required=True, metadata={"type": "string"})
     number = fields.Integer(required=True)
     starts_on = fields.Date(required=True)
@@ -169,8 +199,9 @@ class DocumentForumSchema(_Strict):
 
 
 class MeetingLinkOutSchema(Schema):
-    meeting = fields.Method("_meeting", required=True, metadata={"type": "string",
-                                                                 "description": "Meeting slug."})
+    meeting = fields.Method(
+        "_meeting", required=True, metadata={"type": "string", "description": "Meeting slug."}
+    )
     role = fields.Enum(MeetingRole, by_value=True, required=True)
 
     def _meeting(self, link) -> str:
@@ -186,16 +217,25 @@ class MeetingLinkInSchema(_Strict):
 
 # --- calls for practices -----------------------------------------------------------
 
-ANSWERING_KINDS = (OrganizationKind.MEMBER_STATE, OrganizationKind.OBSERVER_STATE,
-                   OrganizationKind.OBSERVER_ORG, OrganizationKind.CIVIL_SOCIETY)
+ANSWERING_KINDS = (
+    OrganizationKind.MEMBER_STATE,
+    OrganizationKind.OBSERVER_STATE,
+    OrganizationKind.OBSERVER_ORG,
+    OrganizationKind.CIVIL_SOCIETY,
+)
 
 
 class CallSchema(_Strict):
     """POST /calls and the form that opens a call."""
 
-    slug = _slug(load_default=None, allow_none=True, metadata={
-        "description": "Its key in import and export files; without one, made from ppt_year and "
-                       "theme_en (e.g. 2026-labour-integration) on creation, and kept on a change."})
+    slug = _slug(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Its key in import and export files; without one, made from ppt_year and "
+            "theme_en (e.g. 2026-labour-integration) on creation, and kept on a change."
+        },
+    )
     theme_en = Text(required=True, validate=validate.Length(min=1, max=THEME_MAX))
     theme_es = Text(required=True, validate=validate.Length(min=1, max=THEME_MAX))
     criteria_en = Text(required=True, validate=validate.Length(min=1, max=CRITERIA_MAX))
@@ -205,9 +245,11 @@ class CallSchema(_Strict):
     closes_on = fields.Date(required=True)
     ppt_year = _year(required=True)
     answerable_by = fields.List(
-        _enum(OrganizationKind, _l("Choose who may answer.")), required=True,
+        _enum(OrganizationKind, _l("Choose who may answer.")),
+        required=True,
         validate=validate.Length(min=1, error=_l("Choose at least one kind of organization.")),
-        metadata={"description": "Organization kinds whose accounts may answer."})
+        metadata={"description": "Organization kinds whose accounts may answer."},
+    )
 
     @validates_schema
     def _dates_in_order(self, data, **kwargs):
@@ -222,8 +264,11 @@ class CallOutSchema(Schema):
     theme_es = Text(required=True)
     criteria_en = Text(required=True)
     criteria_es = Text(required=True)
-    tags = fields.Function(lambda call: [tag.slug for tag in call.tags], required=True,
-                           metadata={"type": "array", "items": {"type": "string"}})
+    tags = fields.Function(
+        lambda call: [tag.slug for tag in call.tags],
+        required=True,
+        metadata={"type": "array", "items": {"type": "string"}},
+    )
     opens_on = fields.Date(required=True)
     closes_on = fields.Date(required=True)
     ppt_year = fields.Integer(required=True)
@@ -247,4 +292,6 @@ class CallAnswerSchema(_Strict):
 
 
 class CallListQuerySchema(Schema):
-    open = fields.Boolean(load_default=None, metadata={"description": "Only open (true) or closed (false) calls."})
+    open = fields.Boolean(
+        load_default=None, metadata={"description": "Only open (true) or closed (false) calls."}
+    )

@@ -1,5 +1,6 @@
 """Moderation: one decision on a document, the same decision on several, and the queue's
 filters. Used by the review pages and by the API's ``/review`` endpoints."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -8,10 +9,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from rcm_exchange.labels import AUDIT_ACTIONS
 from rcm_exchange.models import DocumentStatus
 from rcm_exchange.schemas import Id, Page, Text
-from rcm_exchange.services.transitions import COMMENT_MISSING, COMMENT_REQUIRED, PAGE_ACTIONS, REVIEW_ACTIONS
+from rcm_exchange.transitions import COMMENT_MISSING, COMMENT_REQUIRED, PAGE_ACTIONS, REVIEW_ACTIONS
 
-QUEUE_STATUSES = (DocumentStatus.SUBMITTED, DocumentStatus.IN_REVIEW,
-                  DocumentStatus.CHANGES_REQUESTED)
+QUEUE_STATUSES = (DocumentStatus.SUBMITTED, DocumentStatus.IN_REVIEW, DocumentStatus.CHANGES_REQUESTED)
 COMMENT_MAX = 5000
 
 
@@ -26,8 +26,9 @@ class ReviewActionSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    action = Text(required=True, validate=validate.OneOf(
-        REVIEW_ACTIONS, error=_l("Choose one of the review actions.")))
+    action = Text(
+        required=True, validate=validate.OneOf(REVIEW_ACTIONS, error=_l("Choose one of the review actions."))
+    )
     comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
     version = fields.Integer(required=True, strict=False)
 
@@ -39,8 +40,9 @@ class ReviewActionSchema(Schema):
 class PageReviewActionSchema(ReviewActionSchema):
     """The review page's buttons: the API's actions plus releasing a claim."""
 
-    action = Text(required=True, validate=validate.OneOf(
-        PAGE_ACTIONS, error=_l("Choose one of the review actions.")))
+    action = Text(
+        required=True, validate=validate.OneOf(PAGE_ACTIONS, error=_l("Choose one of the review actions."))
+    )
 
 
 class DocumentRefField(fields.Field):
@@ -70,11 +72,15 @@ class BulkReviewSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    action = Text(required=True, validate=validate.OneOf(
-        REVIEW_ACTIONS, error=_l("Choose one of the review actions.")))
+    action = Text(
+        required=True, validate=validate.OneOf(REVIEW_ACTIONS, error=_l("Choose one of the review actions."))
+    )
     comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
-    items = fields.List(DocumentRefField(), required=True, validate=validate.Length(
-        min=1, max=200, error=_l("Select at least one document.")))
+    items = fields.List(
+        DocumentRefField(),
+        required=True,
+        validate=validate.Length(min=1, max=200, error=_l("Select at least one document.")),
+    )
 
     @validates_schema
     def _comment_when_required(self, data, **kwargs):
@@ -96,8 +102,12 @@ class QueueFilterSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    status = fields.Enum(DocumentStatus, by_value=True, load_default=None, validate=validate.OneOf(
-        QUEUE_STATUSES, error=_l("Choose a status of the review queue.")))
+    status = fields.Enum(
+        DocumentStatus,
+        by_value=True,
+        load_default=None,
+        validate=validate.OneOf(QUEUE_STATUSES, error=_l("Choose a status of the review queue.")),
+    )
     tag = Text(load_default=None, validate=validate.Length(max=80))
     country = Text(load_default=None, validate=validate.Length(equal=2))
     organization = Id(load_default=None)

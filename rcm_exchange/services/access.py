@@ -12,15 +12,16 @@ document, the navigation and the templates (``can`` is a template global).
 The callers are an account, ``None`` (an anonymous visitor) or ``SYSTEM`` (the command
 line, the worker and imports).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from search_index import AccessFilter
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from rcm_exchange.errors import Forbidden, NotFound
 from rcm_exchange.models import Document, DocumentStatus, OrganizationKind, Role, Visibility
+from search_index import AccessFilter
 
 EDITABLE_STATUSES = frozenset(
     {DocumentStatus.DRAFT, DocumentStatus.CHANGES_REQUESTED, DocumentStatus.PUBLISHED}
@@ -85,8 +86,9 @@ SIGNED_IN = Audience(signed_in=True)
 TIER_READERS: dict[Visibility, Audience] = {
     Visibility.PUBLIC: Audience(anyone=True),
     Visibility.PARTICIPANTS: SIGNED_IN,
-    Visibility.MEMBERS: Audience(roles=MODERATORS,
-                                 organization_kinds=SECRETARIAT_STAFF | {OrganizationKind.MEMBER_STATE}),
+    Visibility.MEMBERS: Audience(
+        roles=MODERATORS, organization_kinds=SECRETARIAT_STAFF | {OrganizationKind.MEMBER_STATE}
+    ),
     Visibility.SECRETARIAT: Audience(roles=MODERATORS, organization_kinds=SECRETARIAT_STAFF),
 }
 # Drafts, submissions, documents in review, sent back or withdrawn: besides the
@@ -210,7 +212,8 @@ def can_take_part_in_conversation(user, document: Document) -> bool:
     """The conversation about a document is between its organization and the Secretariat:
     they read it and write in it; nobody else sees that it exists."""
     return can_view_document(user, document) and (
-        can(user, "review") or is_of_submitting_organization(user, document))
+        can(user, "review") or is_of_submitting_organization(user, document)
+    )
 
 
 def require_conversation(user, document: Document) -> None:
@@ -230,12 +233,12 @@ def search_access_filter(user) -> AccessFilter:
     engine applies it inside the query, before paging and counting."""
     if visible_levels(user) == frozenset(Visibility):
         return AccessFilter(visibilities=frozenset(v.value for v in Visibility), everything=True)
-    return AccessFilter(visibilities=frozenset(v.value for v in visible_levels(user)),
-                        organization_id=organization_id(user))
+    return AccessFilter(
+        visibilities=frozenset(v.value for v in visible_levels(user)), organization_id=organization_id(user)
+    )
 
 
-def may_read_metrics(remote_addr: str | None, authorization: str, *, allowed: str,
-                     token: str | None) -> bool:
+def may_read_metrics(remote_addr: str | None, authorization: str, *, allowed: str, token: str | None) -> bool:
     """``/metrics`` answers the addresses and networks listed in ``RCM_METRICS_ALLOW``
     and a caller with ``Authorization: Bearer RCM_METRICS_TOKEN``; nobody else."""
     import hmac
@@ -257,6 +260,7 @@ def may_read_metrics(remote_addr: str | None, authorization: str, *, allowed: st
 
 
 # --- the forum's structure -----------------------------------------------------
+
 
 def may_answer_calls_of_kind(user, kinds) -> bool:
     """Whether the account's organization is of a kind a call asks to answer."""

@@ -1,14 +1,15 @@
 """Accounts: creation by admins, sign-in, passwords and single-use password links."""
+
 from __future__ import annotations
 
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
-from flask import current_app
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import func, select
 
 from rcm_exchange.errors import NotFound, Unauthorized, ValidationFailed
@@ -33,8 +34,10 @@ def _password_hasher() -> PasswordHasher:
     library's recommended parameters; tests lower them to stay quick)."""
     extensions = current_app.extensions
     if "rcm_password_hasher" not in extensions:
-        hasher = PasswordHasher(time_cost=current_app.config["RCM_PASSWORD_HASH_TIME_COST"],
-                                memory_cost=current_app.config["RCM_PASSWORD_HASH_MEMORY_KIB"])
+        hasher = PasswordHasher(
+            time_cost=current_app.config["RCM_PASSWORD_HASH_TIME_COST"],
+            memory_cost=current_app.config["RCM_PASSWORD_HASH_MEMORY_KIB"],
+        )
         # Verified against when the email is unknown, so both failures take the same time.
         extensions["rcm_password_hasher"] = (hasher, hasher.hash(secrets.token_hex(16)))
     return extensions["rcm_password_hasher"][0]
@@ -43,6 +46,7 @@ def _password_hasher() -> PasswordHasher:
 def _dummy_hash() -> str:
     _password_hasher()
     return current_app.extensions["rcm_password_hasher"][1]
+
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -64,9 +68,16 @@ def checked_email(email: str) -> str:
 
     normalized = normalize_email(email)
     if not normalized.isascii():
-        raise ValidationFailed(errors={"email": [_(
-            "Write the address with plain letters (a-z), digits and . _ - + only: letters of "
-            "other alphabets that look alike, and invisible characters, are not accepted.")]})
+        raise ValidationFailed(
+            errors={
+                "email": [
+                    _(
+                        "Write the address with plain letters (a-z), digits and . _ - + only: letters of "
+                        "other alphabets that look alike, and invisible characters, are not accepted."
+                    )
+                ]
+            }
+        )
     try:
         result = validate_email(normalized, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
@@ -78,8 +89,9 @@ def validate_password(password: str) -> None:
     from flask_babel import gettext as _
 
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(errors={"password": [
-            _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]})
+        raise ValidationFailed(
+            errors={"password": [_("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]}
+        )
     if len(password) > 1000:
         raise ValidationFailed(errors={"password": [_("Use at most 1000 characters.")]})
 
@@ -110,17 +122,26 @@ def list_organizations() -> list[Organization]:
 
 
 def _audit(actor, action: str, subject: User, **details) -> None:
-    db.session.add(AuditEvent(
-        actor_id=actor.id,
-        subject_user_id=subject.id,
-        action=action,
-        details=details or None,
-    ))
+    db.session.add(
+        AuditEvent(
+            actor_id=actor.id,
+            subject_user_id=subject.id,
+            action=action,
+            details=details or None,
+        )
+    )
 
 
-def create_user(actor, *, email: str, name: str, organization_id: int,
-                role: Role = Role.CONTRIBUTOR, password: str | None = None,
-                preferred_language: str | None = None) -> User:
+def create_user(
+    actor,
+    *,
+    email: str,
+    name: str,
+    organization_id: int,
+    role: Role = Role.CONTRIBUTOR,
+    password: str | None = None,
+    preferred_language: str | None = None,
+) -> User:
     """Create an account. ``actor`` is an admin, or ``access.SYSTEM`` for the command line."""
     from flask_babel import gettext as _
 
@@ -131,8 +152,14 @@ def create_user(actor, *, email: str, name: str, organization_id: int,
             raise ValidationFailed(errors={"email": [_("An account with this email already exists.")]})
         if db.session.get(Organization, organization_id) is None:
             raise ValidationFailed(errors={"organization_id": [_("Choose an organization.")]})
-        user = User(email=email, name=clean_line(name), organization_id=organization_id,
-                    role=Role(role), preferred_language=preferred_language, active=True)
+        user = User(
+            email=email,
+            name=clean_line(name),
+            organization_id=organization_id,
+            role=Role(role),
+            preferred_language=preferred_language,
+            active=True,
+        )
         if password is not None:
             validate_password(password)
             user.password_hash = _password_hasher().hash(password)
@@ -142,17 +169,23 @@ def create_user(actor, *, email: str, name: str, organization_id: int,
     return user
 
 
-def update_user(actor: User, user: User, *, name: str, organization_id: int, role: Role,
-                active: bool, preferred_language: str | None) -> User:
+def update_user(
+    actor: User,
+    user: User,
+    *,
+    name: str,
+    organization_id: int,
+    role: Role,
+    active: bool,
+    preferred_language: str | None,
+) -> User:
     from flask_babel import gettext as _
 
     access.require(actor, "administer")
     with unit_of_work():
         if db.session.get(Organization, organization_id) is None:
             raise ValidationFailed(errors={"organization_id": [_("Choose an organization.")]})
-        ends_sessions = (
-            user.role != role or user.organization_id != organization_id or user.active != active
-        )
+        ends_sessions = user.role != role or user.organization_id != organization_id or user.active != active
         user.name = clean_line(name)
         user.organization_id = organization_id
         user.role = Role(role)
@@ -194,8 +227,9 @@ def sign_in(attempt, password: str) -> User | None:
     return user
 
 
-def issue_token_for_credentials(attempt, password: str, *, name: str = "",
-                                read_only: bool = False) -> api_tokens.IssuedToken:
+def issue_token_for_credentials(
+    attempt, password: str, *, name: str = "", read_only: bool = False
+) -> api_tokens.IssuedToken:
     """POST /auth/tokens: a new token for the account with these credentials, counted
     against the same sign-in limits as the sign-in page."""
     from flask_babel import gettext as _
@@ -217,7 +251,8 @@ def change_password(user: User, *, current_password: str, password: str) -> None
         _password_hasher().verify(user.password_hash or _dummy_hash(), current_password)
     except (VerificationError, InvalidHashError):
         raise ValidationFailed(
-            errors={"current_password": [_("This is not your current password.")]}) from None
+            errors={"current_password": [_("This is not your current password.")]}
+        ) from None
     validate_password(password)
     with unit_of_work():
         user.password_hash = _password_hasher().hash(password)
@@ -239,18 +274,19 @@ class PasswordLink:
 
 def create_password_link(user: User, purpose: PasswordTokenPurpose, *, hours: int) -> PasswordLink:
     token = secrets.token_urlsafe(32)
-    expires_at = datetime.now(timezone.utc) + timedelta(hours=hours)
+    expires_at = datetime.now(UTC) + timedelta(hours=hours)
     with unit_of_work():
-        db.session.add(PasswordToken(user_id=user.id, token_hash=hash_token(token),
-                                     purpose=purpose, expires_at=expires_at))
+        db.session.add(
+            PasswordToken(
+                user_id=user.id, token_hash=hash_token(token), purpose=purpose, expires_at=expires_at
+            )
+        )
     return PasswordLink(token, expires_at)
 
 
 def find_password_token(token: str) -> PasswordToken | None:
     """The unused, unexpired token record, or None."""
-    record = db.session.scalar(
-        select(PasswordToken).where(PasswordToken.token_hash == hash_token(token))
-    )
+    record = db.session.scalar(select(PasswordToken).where(PasswordToken.token_hash == hash_token(token)))
     if record is None or record.used_at is not None or record.expires_at <= utcnow():
         return None
     if not record.user.active:
@@ -271,8 +307,9 @@ def set_password_with_token(token: str, password: str) -> User:
         user.password_hash = _password_hasher().hash(password)
         _end_everything(user)
         # Every other outstanding link for this account dies with this one.
-        for other in db.session.scalars(select(PasswordToken).where(
-                PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))):
+        for other in db.session.scalars(
+            select(PasswordToken).where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+        ):
             other.used_at = record.used_at
         _audit(user, "password_set", user, purpose=str(record.purpose))
     return user

@@ -5,6 +5,7 @@ of the database cannot be used to call the API. Tokens expire after
 ``RCM_TOKEN_LIFETIME_HOURS`` and can be revoked one by one; an account that is
 deactivated loses every token at once because ``user_for_token`` checks it.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -44,8 +45,13 @@ def issue_token(user: User, *, name: str = "", read_only: bool = False) -> Issue
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     hours = current_app.config["RCM_TOKEN_LIFETIME_HOURS"]
     with unit_of_work():
-        record = ApiToken(user_id=user.id, token_hash=hash_token(token), name=clean_line(name),
-                          read_only=read_only, expires_at=utcnow() + timedelta(hours=hours))
+        record = ApiToken(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            name=clean_line(name),
+            read_only=read_only,
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
         db.session.add(record)
     return IssuedToken(token, record)
 
@@ -54,9 +60,7 @@ def find_token(token: str) -> ApiToken | None:
     """The live token record (not revoked, not expired, its account active), else None."""
     if not token or len(token) > 200:
         return None
-    record = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
-    )
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if record is None or record.revoked_at is not None or record.expires_at <= utcnow():
         return None
     if not record.user.active:
@@ -78,12 +82,13 @@ def use_token(token: str) -> ApiToken | None:
 def list_tokens(user: User) -> list[ApiToken]:
     """The account's tokens that still work, newest first."""
     access.require(user, "hold_api_tokens")
-    return list(db.session.scalars(
-        select(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > utcnow())
-        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
 
 
 def revoke_token(user: User, token_id: int) -> ApiToken:
@@ -101,6 +106,8 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 def revoke_all_tokens(user: User) -> None:
     """Every live token of the account stops working (its password changed)."""
     with unit_of_work():
-        db.session.execute(update(ApiToken)
-                           .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                           .values(revoked_at=utcnow()))
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )

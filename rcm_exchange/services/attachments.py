@@ -5,6 +5,7 @@ upload is safely committed.
 Files are kept by content hash in the upload store (``services.storage``). The name a reader downloads is
 derived from the upload by ``safe_download_name`` and never used as a path.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,17 +14,17 @@ import os
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from rcm_exchange.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType
-from rcm_exchange.extensions import db
+from rcm_exchange.extensions import db, rows_changed
 from rcm_exchange.models import Attachment, Document, utcnow
 from rcm_exchange.queue import enqueue
-from rcm_exchange.services import access, file_inspection, lifecycle, search_log
+from rcm_exchange.services import access, file_inspection, lifecycle, search_log, storage
 from rcm_exchange.services.file_inspection import (
     HEAD_SIZE,
     ExtractionResult,
@@ -31,7 +32,6 @@ from rcm_exchange.services.file_inspection import (
     extract_text,
     safe_download_name,
 )
-from rcm_exchange.services import storage
 from rcm_exchange.services.unit_of_work import after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 _CHUNK = 1024 * 1024
 MAX_EXTRACTION_ATTEMPTS = 3
 # The names the upload field offers; the server still judges each file by its content.
-ACCEPTED_EXTENSIONS = tuple(dict.fromkeys(
-    [kind.extension for kind in file_inspection.ALLOWED_TYPES] + ["jpeg"]))
+ACCEPTED_EXTENSIONS = tuple(
+    dict.fromkeys([kind.extension for kind in file_inspection.ALLOWED_TYPES] + ["jpeg"])
+)
 
 
 def download_validators(attachment: Attachment) -> tuple[str, datetime]:
@@ -52,7 +53,7 @@ def download_validators(attachment: Attachment) -> tuple[str, datetime]:
     return etag, attachment.created_at
 
 
-def _receive(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
+def _receive(stream: IO[bytes], limit: int) -> tuple[Path, str, int, bytes]:
     """Copy the upload to a temporary file beside the store, hashing and counting it."""
     directory = storage.get_storage().scratch_dir()
     digest = hashlib.sha256()
@@ -65,11 +66,14 @@ def _receive(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise PayloadTooLarge(_(
-                        "The file is larger than %(mb)d MB. Nothing else was changed.",
-                        mb=limit // (1024 * 1024)))
+                    raise PayloadTooLarge(
+                        _(
+                            "The file is larger than %(mb)d MB. Nothing else was changed.",
+                            mb=limit // (1024 * 1024),
+                        )
+                    )
                 if len(head) < HEAD_SIZE:
-                    head += chunk[:HEAD_SIZE - len(head)]
+                    head += chunk[: HEAD_SIZE - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
     except BaseException:
@@ -78,7 +82,7 @@ def _receive(stream: BinaryIO, limit: int) -> tuple[Path, str, int, bytes]:
     return path, digest.hexdigest(), size, head
 
 
-def add_attachment(user, document: Document, stream: BinaryIO, filename: str) -> Attachment:
+def add_attachment(user, document: Document, stream: IO[bytes], filename: str) -> Attachment:
     """Store an uploaded file on a draft (or a document sent back for changes).
 
     Too large → ``PayloadTooLarge`` (413); not one of the accepted types, judged by
@@ -90,7 +94,7 @@ def add_attachment(user, document: Document, stream: BinaryIO, filename: str) ->
     return attach_file(document, stream, filename, uploaded_by=user)
 
 
-def attach_file(document: Document, stream: BinaryIO, filename: str, *, uploaded_by) -> Attachment:
+def attach_file(document: Document, stream: IO[bytes], filename: str, *, uploaded_by) -> Attachment:
     """Check, store and attach a file, whoever may: ``add_attachment`` after its
     permission check, and loaders acting for the Secretariat (the demo data)."""
     user = uploaded_by
@@ -99,9 +103,12 @@ def attach_file(document: Document, stream: BinaryIO, filename: str, *, uploaded
     try:
         kind = detect_type(head, temporary) if size else None
         if kind is None:
-            raise UnsupportedMediaType(_(
-                "This file is not one of the accepted types (PDF, DOCX, ODT, XLSX, PNG, JPEG). "
-                "The type is judged from the file's content, not from its name."))
+            raise UnsupportedMediaType(
+                _(
+                    "This file is not one of the accepted types (PDF, DOCX, ODT, XLSX, PNG, JPEG). "
+                    "The type is judged from the file's content, not from its name."
+                )
+            )
         stored_now = storage.get_storage().save(sha256, temporary)
     finally:
         temporary.unlink(missing_ok=True)
@@ -118,15 +125,20 @@ def attach_file(document: Document, stream: BinaryIO, filename: str, *, uploaded
 def _record_attachment(user, document: Document, filename: str, kind, size: int, sha256: str) -> Attachment:
     with unit_of_work():
         attachment = Attachment(
-            document=document, filename=safe_download_name(filename or "", kind.extension),
-            content_type=kind.content_type, size=size, sha256=sha256,
+            document=document,
+            filename=safe_download_name(filename or "", kind.extension),
+            content_type=kind.content_type,
+            size=size,
+            sha256=sha256,
             uploaded_by_id=user.id if user is not None else None,
-            extraction_status="pending")
+            extraction_status="pending",
+        )
         db.session.add(attachment)
         lifecycle.save_document(document)
         db.session.flush()
-        lifecycle.audit(user, document, "attach", None, None, attachment=attachment.id,
-                        filename=attachment.filename)
+        lifecycle.audit(
+            user, document, "attach", None, None, attachment=attachment.id, filename=attachment.filename
+        )
         attachment_id = attachment.id
         # The upload answers once it is committed; the worker extracts the text, so a
         # file that stalls or kills its parser costs the extraction, never the upload.
@@ -146,11 +158,15 @@ def extract_claimed(attachment_id: int) -> str:
 
     timeout = current_app.config["RCM_EXTRACTION_TIMEOUT"]
     with unit_of_work():
-        claimed = db.session.execute(
-            update(Attachment).where(Attachment.id == attachment_id, *extraction_due())
-            .values(extraction_claimed_until=utcnow() + timedelta(seconds=2 * timeout + 60),
-                    extraction_attempts=Attachment.extraction_attempts + 1)
-            .execution_options(synchronize_session=False)).rowcount
+        claimed = rows_changed(
+            update(Attachment)
+            .where(Attachment.id == attachment_id, *extraction_due())
+            .values(
+                extraction_claimed_until=utcnow() + timedelta(seconds=2 * timeout + 60),
+                extraction_attempts=Attachment.extraction_attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
     if not claimed:
         return "skipped"
     attachment = db.session.get_one(Attachment, attachment_id)  # claimed just above, so it exists
@@ -175,8 +191,7 @@ def extract_pending() -> int:
     extract-text``); returns how many were tried."""
     from rcm_exchange.services.background import extraction_due
 
-    ids = list(db.session.scalars(
-        select(Attachment.id).where(*extraction_due()).order_by(Attachment.id)))
+    ids = list(db.session.scalars(select(Attachment.id).where(*extraction_due()).order_by(Attachment.id)))
     db.session.rollback()
     return sum(1 for attachment_id in ids if extract_claimed(attachment_id) != "skipped")
 
@@ -207,8 +222,15 @@ def remove_attachment(user, attachment_id: int) -> Document:
         raise Forbidden(_("Attachments can be removed from drafts and documents sent back for changes."))
     sha256 = attachment.sha256
     with unit_of_work():
-        lifecycle.audit(user, document, "remove_attachment", None, None,
-                        attachment=attachment.id, filename=attachment.filename)
+        lifecycle.audit(
+            user,
+            document,
+            "remove_attachment",
+            None,
+            None,
+            attachment=attachment.id,
+            filename=attachment.filename,
+        )
         db.session.delete(attachment)
         lifecycle.save_document(document)
     still_used = db.session.scalar(select(func.count(Attachment.id)).where(Attachment.sha256 == sha256))

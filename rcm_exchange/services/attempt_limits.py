@@ -13,6 +13,7 @@ The counting is written here rather than with ``@limiter.limit`` decorators beca
 attempt is checked against keys that depend on what it claims (the account, the device
 cookie) and the same keys serve two routes of different kinds.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,8 +1,9 @@
 """Reading the audit log (written by every action in the same transaction as it)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -24,9 +25,16 @@ class AuditPage:
     older: int | None
 
 
-def audit_events(user, *, actor: int | None = None, document: int | None = None,
-                 action: str | None = None, date_from: date | None = None, date_to: date | None = None,
-                 before: int | None = None) -> AuditPage:
+def audit_events(
+    user,
+    *,
+    actor: int | None = None,
+    document: int | None = None,
+    action: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    before: int | None = None,
+) -> AuditPage:
     """Newest first, a page at a time; ``date_to`` includes the whole day (UTC).
 
     Pages continue before an event (keyset), not at an offset, and nothing counts the
@@ -42,21 +50,24 @@ def audit_events(user, *, actor: int | None = None, document: int | None = None,
     if action:
         conditions.append(AuditEvent.action == action)
     if date_from:
-        conditions.append(AuditEvent.at >= datetime.combine(date_from, time.min, timezone.utc))
+        conditions.append(AuditEvent.at >= datetime.combine(date_from, time.min, UTC))
     if date_to and date_to < date.max:  # the last day there is has no day after it
-        conditions.append(AuditEvent.at < datetime.combine(date_to + timedelta(days=1), time.min,
-                                                           timezone.utc))
+        conditions.append(AuditEvent.at < datetime.combine(date_to + timedelta(days=1), time.min, UTC))
     if before:
         # In the same statement, so that a deep page costs what the first does; ``at <=``
         # lets the index on ``at`` start the scan at the event.
         start = aliased(AuditEvent)
         start_at = select(start.at).where(start.id == before).scalar_subquery()
         conditions += [AuditEvent.at <= start_at, or_(AuditEvent.at < start_at, AuditEvent.id < before)]
-    events = list(db.session.scalars(
-        select(AuditEvent).where(*conditions)
-        .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject_user))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(PER_PAGE + 1)))
+    events = list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(*conditions)
+            .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject_user))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(PER_PAGE + 1)
+        )
+    )
     more = len(events) > PER_PAGE
     events = events[:PER_PAGE]
     return AuditPage(events, before=before, older=events[-1].id if more else None)

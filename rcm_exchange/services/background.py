@@ -1,6 +1,7 @@
 """What the background worker does besides single tasks: the sweep that re-enqueues
 what a crash or an unreachable queue left behind, the heartbeat that ``/readyz``
 reads, and the figures the metrics show."""
+
 from __future__ import annotations
 
 import logging
@@ -25,17 +26,21 @@ FORGET_AFTER = timedelta(days=1)
 def mail_due():
     """Outgoing mail a worker should deliver now (unsent, not parked, due, unclaimed)."""
     now = utcnow()
-    return (OutgoingMail.sent_at.is_(None), OutgoingMail.parked_at.is_(None),
-            OutgoingMail.next_attempt_at <= now,
-            or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now))
+    return (
+        OutgoingMail.sent_at.is_(None),
+        OutgoingMail.parked_at.is_(None),
+        OutgoingMail.next_attempt_at <= now,
+        or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now),
+    )
 
 
 def extraction_due():
     """Attachments whose text nobody is extracting now."""
     now = utcnow()
-    return (Attachment.extraction_status == "pending",
-            or_(Attachment.extraction_claimed_until.is_(None),
-                Attachment.extraction_claimed_until < now))
+    return (
+        Attachment.extraction_status == "pending",
+        or_(Attachment.extraction_claimed_until.is_(None), Attachment.extraction_claimed_until < now),
+    )
 
 
 def sweep() -> dict[str, int]:
@@ -45,12 +50,14 @@ def sweep() -> dict[str, int]:
 
     found = {"mail": 0, "extraction": 0}
     if current_app.config.get("RCM_MAIL_URL"):
-        for mail_id in db.session.scalars(select(OutgoingMail.id).where(*mail_due())
-                                          .order_by(OutgoingMail.id).limit(SWEEP_LIMIT)):
+        for mail_id in db.session.scalars(
+            select(OutgoingMail.id).where(*mail_due()).order_by(OutgoingMail.id).limit(SWEEP_LIMIT)
+        ):
             enqueue("deliver_mail", mail_id)
             found["mail"] += 1
-    for attachment_id in db.session.scalars(select(Attachment.id).where(*extraction_due())
-                                            .order_by(Attachment.id).limit(SWEEP_LIMIT)):
+    for attachment_id in db.session.scalars(
+        select(Attachment.id).where(*extraction_due()).order_by(Attachment.id).limit(SWEEP_LIMIT)
+    ):
         enqueue("extract_text", attachment_id)
         found["extraction"] += 1
     db.session.rollback()
@@ -126,8 +133,11 @@ def readiness() -> Readiness:
             checks["worker"] = "no worker has reported"
         else:
             silent = utcnow() - newest_beat
-            checks["worker"] = ("ok" if silent <= stale_after()
-                                else f"no worker has reported for {int(silent.total_seconds())} s")
+            checks["worker"] = (
+                "ok"
+                if silent <= stale_after()
+                else f"no worker has reported for {int(silent.total_seconds())} s"
+            )
     else:
         checks["worker"] = "unknown (no database)"
     return Readiness(all(value == "ok" for value in checks.values()), checks)
@@ -145,16 +155,34 @@ def work_figures() -> WorkFigures:
     """What the metrics show of the outbox tables and this host's index."""
     from rcm_exchange.services import search
 
-    waiting = db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
-        OutgoingMail.sent_at.is_(None), OutgoingMail.parked_at.is_(None))) or 0
-    parked = db.session.scalar(select(func.count()).select_from(OutgoingMail).where(
-        OutgoingMail.parked_at.is_not(None))) or 0
-    pending = db.session.scalar(select(func.count()).select_from(Attachment).where(
-        Attachment.extraction_status == "pending")) or 0
+    waiting = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(OutgoingMail)
+            .where(OutgoingMail.sent_at.is_(None), OutgoingMail.parked_at.is_(None))
+        )
+        or 0
+    )
+    parked = (
+        db.session.scalar(
+            select(func.count()).select_from(OutgoingMail).where(OutgoingMail.parked_at.is_not(None))
+        )
+        or 0
+    )
+    pending = (
+        db.session.scalar(
+            select(func.count()).select_from(Attachment).where(Attachment.extraction_status == "pending")
+        )
+        or 0
+    )
     try:
         applied = search.get_engine().last_applied_log_id()
-        lag = db.session.scalar(select(func.count()).select_from(SearchLogEntry)
-                                .where(SearchLogEntry.id > applied)) or 0
+        lag = (
+            db.session.scalar(
+                select(func.count()).select_from(SearchLogEntry).where(SearchLogEntry.id > applied)
+            )
+            or 0
+        )
     except search_index.SearchUnavailable:
         lag = -1
     return WorkFigures(waiting, parked, pending, lag)

@@ -6,17 +6,18 @@ Every list and every count comes from the search index (``search.newest_document
 count never reveals material the reader may not open, and no page scans the documents a
 reader may see: the index counts them, and the database only loads the page shown.
 """
+
 from __future__ import annotations
 
 import math
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 
 from rcm_exchange.errors import NotFound
-from rcm_exchange.schemas import MAX_YEAR, MIN_YEAR
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
     Country,
@@ -27,6 +28,7 @@ from rcm_exchange.models import (
     RcmStatus,
     Tag,
 )
+from rcm_exchange.schemas import MAX_YEAR, MIN_YEAR
 from rcm_exchange.services import search
 
 PAGE_SIZE = 20
@@ -98,8 +100,14 @@ class Selection:
         return filters
 
 
-def selection(*, tag: str | None = None, country: str | None = None, organization: int | None = None,
-              doc_type: str | None = None, year: int | None = None) -> Selection:
+def selection(
+    *,
+    tag: str | None = None,
+    country: str | None = None,
+    organization: int | None = None,
+    doc_type: str | None = None,
+    year: int | None = None,
+) -> Selection:
     """Resolve the names in a URL; NotFound for any that does not exist."""
     found_tag = found_country = found_organization = found_type = None
     if tag is not None:
@@ -121,8 +129,9 @@ def selection(*, tag: str | None = None, country: str | None = None, organizatio
             raise NotFound() from None
     if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
         raise NotFound()
-    return Selection(tag=found_tag, country=found_country, organization=found_organization,
-                     doc_type=found_type, year=year)
+    return Selection(
+        tag=found_tag, country=found_country, organization=found_organization, doc_type=found_type, year=year
+    )
 
 
 @dataclass(frozen=True)
@@ -146,30 +155,35 @@ def list_documents(user, chosen: Selection, page: int = 1) -> DocumentPage:
 
 # --- Overviews with counts -------------------------------------------------------------
 
+
+Subject = TypeVar("Subject")
+
+
 @dataclass(frozen=True)
-class Counted:
-    subject: object
+class Counted(Generic[Subject]):
+    subject: Subject
     count: int
 
 
 @dataclass(frozen=True)
 class TagOverview:
-    pillars: list[Counted]
-    themes: list[Counted]
+    pillars: list[Counted[Tag]]
+    themes: list[Counted[Tag]]
 
 
 def tag_overview(user, tally: search.Tally | None = None) -> TagOverview:
     counts = (tally or search.tally(user)).facets["tags"]
     tags = [Counted(tag, counts.get(tag.slug, 0)) for tag in taxonomy()]
-    return TagOverview(pillars=[c for c in tags if c.subject.is_pillar],
-                       themes=[c for c in tags if not c.subject.is_pillar])
+    return TagOverview(
+        pillars=[c for c in tags if c.subject.is_pillar], themes=[c for c in tags if not c.subject.is_pillar]
+    )
 
 
 @dataclass(frozen=True)
 class CountryOverview:
-    members: list[Counted]
-    observers: list[Counted]
-    others: list[Counted]
+    members: list[Counted[Country]]
+    observers: list[Counted[Country]]
+    others: list[Counted[Country]]
 
 
 def country_overview(user, language: str) -> CountryOverview:
@@ -179,23 +193,27 @@ def country_overview(user, language: str) -> CountryOverview:
     countries = db.session.scalars(
         select(Country).where((Country.rcm_status.is_not(None)) | (Country.code.in_(list(counts))))
     ).all()
-    groups: dict[RcmStatus | None, list[Counted]] = defaultdict(list)
+    groups: dict[RcmStatus | None, list[Counted[Country]]] = defaultdict(list)
     for country in sorted(countries, key=lambda c: _sort_key(c.name(language))):
         groups[country.rcm_status].append(Counted(country, counts.get(country.code, 0)))
-    return CountryOverview(members=groups[RcmStatus.MEMBER], observers=groups[RcmStatus.OBSERVER],
-                           others=groups[None])
+    return CountryOverview(
+        members=groups[RcmStatus.MEMBER], observers=groups[RcmStatus.OBSERVER], others=groups[None]
+    )
 
 
 ORGANIZATION_KIND_ORDER = (
-    OrganizationKind.MEMBER_STATE, OrganizationKind.OBSERVER_STATE, OrganizationKind.OBSERVER_ORG,
-    OrganizationKind.CIVIL_SOCIETY, OrganizationKind.SECRETARIAT,
+    OrganizationKind.MEMBER_STATE,
+    OrganizationKind.OBSERVER_STATE,
+    OrganizationKind.OBSERVER_ORG,
+    OrganizationKind.CIVIL_SOCIETY,
+    OrganizationKind.SECRETARIAT,
 )
 
 
-def organization_overview(user, language: str) -> list[tuple[OrganizationKind, list[Counted]]]:
+def organization_overview(user, language: str) -> list[tuple[OrganizationKind, list[Counted[Organization]]]]:
     """Organizations grouped by kind; civil-society groups appear once they have published."""
     counts = search.tally(user).facets["organization"]
-    groups: dict[OrganizationKind, list[Counted]] = defaultdict(list)
+    groups: dict[OrganizationKind, list[Counted[Organization]]] = defaultdict(list)
     organizations = db.session.scalars(select(Organization)).all()
     for organization in sorted(organizations, key=lambda o: _sort_key(o.display_name(language))):
         count = counts.get(str(organization.id), 0)
@@ -207,8 +225,8 @@ def organization_overview(user, language: str) -> list[tuple[OrganizationKind, l
 
 @dataclass(frozen=True)
 class TypeYearOverview:
-    years: list[int]                              # newest first
-    counts: dict[tuple[DocType, int], int]        # (type, year) -> documents
+    years: list[int]  # newest first
+    counts: dict[tuple[DocType, int], int]  # (type, year) -> documents
     type_totals: dict[DocType, int] = field(default_factory=dict)
     year_totals: dict[int, int] = field(default_factory=dict)
 
@@ -232,21 +250,26 @@ def type_year_overview(user) -> TypeYearOverview:
             counts[key] = count
             type_totals[key[0]] += count
             year_totals[key[1]] += count
-    return TypeYearOverview(years=sorted(year_totals, reverse=True), counts=counts,
-                            type_totals=dict(type_totals), year_totals=dict(year_totals))
+    return TypeYearOverview(
+        years=sorted(year_totals, reverse=True),
+        counts=counts,
+        type_totals=dict(type_totals),
+        year_totals=dict(year_totals),
+    )
 
 
 def _sort_key(name: str) -> str:
     """Alphabetical order that ignores accents and case, as a Spanish reader expects."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", name.casefold())
-                   if not unicodedata.combining(ch))
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(ch)
+    )
 
 
 @dataclass(frozen=True)
 class HomePage:
     recent: list[Document]
     pillars: list[Counted]
-    presidency: object | None       # PresidencyProTempore of the current year
+    presidency: object | None  # PresidencyProTempore of the current year
     published_total: int
 
 
@@ -254,8 +277,12 @@ def home_page(user, year: int) -> HomePage:
     from rcm_exchange.services import reference_data
 
     newest = search.newest_documents(user, per_page=HOME_RECENT)
-    return HomePage(recent=newest.documents, pillars=tag_overview(user, newest.tally).pillars,
-                    presidency=reference_data.presidency_for(year), published_total=newest.tally.total)
+    return HomePage(
+        recent=newest.documents,
+        pillars=tag_overview(user, newest.tally).pillars,
+        presidency=reference_data.presidency_for(year),
+        published_total=newest.tally.total,
+    )
 
 
 def countries() -> list[Country]:

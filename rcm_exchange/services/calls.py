@@ -6,6 +6,7 @@ any other, and a call's page lists only its published answers that the reader ma
 (``access.visible_documents_clause``). The Secretariat also sees how many answers there
 are by status and by organization. After the closing date no answer is accepted.
 """
+
 from __future__ import annotations
 
 import re
@@ -79,7 +80,7 @@ def call_slug(ppt_year: int, theme_en: str, *, taken: set[str] | None = None) ->
     words = unicodedata.normalize("NFKD", theme_en).encode("ascii", "ignore").decode().lower()
     base = "-".join([str(ppt_year), *re.findall(r"[a-z0-9]+", words)])
     if len(base) > SLUG_MAX - 4:  # room for the number
-        base = base[:SLUG_MAX - 4].rsplit("-", 1)[0]
+        base = base[: SLUG_MAX - 4].rsplit("-", 1)[0]
     if taken is None:
         taken = set(db.session.scalars(select(Call.slug).where(Call.slug.startswith(base))))
     slug, number = base, 1
@@ -101,11 +102,17 @@ def _call_values(data: dict) -> dict:
     unknown = [slug for slug in slugs if slug not in tags]
     if unknown:
         raise ValidationFailed(errors={"tags": [_("Unknown tag: %(tags)s.", tags=", ".join(unknown))]})
-    return {"theme_en": data["theme_en"].strip(), "theme_es": data["theme_es"].strip(),
-            "criteria_en": data["criteria_en"].strip(), "criteria_es": data["criteria_es"].strip(),
-            "opens_on": data["opens_on"], "closes_on": data["closes_on"], "ppt_year": data["ppt_year"],
-            "answerable_by": [OrganizationKind(kind).value for kind in dict.fromkeys(data["answerable_by"])],
-            "tags": [tags[slug] for slug in slugs]}
+    return {
+        "theme_en": data["theme_en"].strip(),
+        "theme_es": data["theme_es"].strip(),
+        "criteria_en": data["criteria_en"].strip(),
+        "criteria_es": data["criteria_es"].strip(),
+        "opens_on": data["opens_on"],
+        "closes_on": data["closes_on"],
+        "ppt_year": data["ppt_year"],
+        "answerable_by": [OrganizationKind(kind).value for kind in dict.fromkeys(data["answerable_by"])],
+        "tags": [tags[slug] for slug in slugs],
+    }
 
 
 def open_call(user, data: dict) -> Call:
@@ -119,8 +126,7 @@ def open_call(user, data: dict) -> Call:
         call = Call(created_by_id=user.id, slug=slug, **values)
         db.session.add(call)
         db.session.flush()
-        db.session.add(AuditEvent(actor_id=user.id, action="call_opened",
-                                  details={"call": call.id}))
+        db.session.add(AuditEvent(actor_id=user.id, action="call_opened", details={"call": call.id}))
     return call
 
 
@@ -141,10 +147,14 @@ def update_call(user, call: Call, data: dict) -> Call:
 
 def closed_message(call: Call) -> str:
     if call.opens_on > today():
-        return _("This call for practices opens on %(date)s; it does not take answers yet.",
-                 date=format_date(call.opens_on, "long"))
-    return _("This call for practices closed on %(date)s; it no longer takes answers.",
-             date=format_date(call.closes_on, "long"))
+        return _(
+            "This call for practices opens on %(date)s; it does not take answers yet.",
+            date=format_date(call.opens_on, "long"),
+        )
+    return _(
+        "This call for practices closed on %(date)s; it no longer takes answers.",
+        date=format_date(call.closes_on, "long"),
+    )
 
 
 def check_may_answer(user, call: Call) -> None:
@@ -189,7 +199,9 @@ def _chosen_call(user, call_id: int | None) -> Call | None:
     return call
 
 
-def create_answer_draft(user, call_id: int | None, data: dict, *, idempotency_key: str | None = None) -> Document:
+def create_answer_draft(
+    user, call_id: int | None, data: dict, *, idempotency_key: str | None = None
+) -> Document:
     """The document form: a new draft that, when a call is chosen, answers it. A call that
     closed meanwhile is reported next to its field and nothing is saved."""
     from rcm_exchange.services import documents
@@ -206,8 +218,13 @@ def create_answer_draft(user, call_id: int | None, data: dict, *, idempotency_ke
 def check_answer_may_change(answer: CallAnswer) -> None:
     """A call's answers are settled when it closes: none is withdrawn or moved after that."""
     if not answer.call.is_open():
-        raise Conflict(_("This document answers a call for practices that closed on %(date)s; "
-                         "the answer can no longer change.", date=format_date(answer.call.closes_on, "long")))
+        raise Conflict(
+            _(
+                "This document answers a call for practices that closed on %(date)s; "
+                "the answer can no longer change.",
+                date=format_date(answer.call.closes_on, "long"),
+            )
+        )
 
 
 def withdraw_answer(user, document: Document, call: Call | None = None) -> None:
@@ -229,8 +246,9 @@ def withdraw_answer(user, document: Document, call: Call | None = None) -> None:
         search_log.record_change(document)
 
 
-def update_answer_document(user, document: Document, call_id: int | None, data: dict,
-                           version: int | None) -> Document:
+def update_answer_document(
+    user, document: Document, call_id: int | None, data: dict, version: int | None
+) -> Document:
     """The edit form: save the document and, when another call (or none) is chosen,
     answer it instead, with the rules of a first answer. A refused call is reported
     next to its field and nothing is saved."""
@@ -254,6 +272,7 @@ def update_answer_document(user, document: Document, call_id: int | None, data: 
 
 
 # --- import and export (``flask rcm import`` / ``export``) ------------------------------
+
 
 def export_answer(document: Document) -> dict:
     """The call a document answers as an export line carries it: by slug."""
@@ -312,11 +331,16 @@ def call_answers(user, call: Call, *, page: int = 1) -> DocumentPage:
     page = max(1, page)
     where = (access.visible_documents_clause(user), _answers_clause(call))
     total = db.session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
-    items = list(db.session.scalars(
-        select(Document).where(*where)
-        .options(selectinload(Document.tags), selectinload(Document.organization))
-        .order_by(Document.published_at.desc(), Document.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    items = list(
+        db.session.scalars(
+            select(Document)
+            .where(*where)
+            .options(selectinload(Document.tags), selectinload(Document.organization))
+            .order_by(Document.published_at.desc(), Document.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
     return DocumentPage(items=items, total=total, page=page)
 
 
@@ -324,26 +348,52 @@ def call_counts(user, call: Call) -> CallCounts:
     if not access.can(user, "see_statistics"):
         raise Forbidden()
     answers = _answers_clause(call)
-    by_status = {DocumentStatus(status): count for status, count in db.session.execute(
-        select(Document.status, func.count()).where(answers).group_by(Document.status))}
-    by_organization = [(organization, count) for organization, count in db.session.execute(
-        select(Organization, func.count(Document.id)).join(Document, Document.organization_id == Organization.id)
-        .where(answers).group_by(Organization.id).order_by(func.count(Document.id).desc(), Organization.acronym))]
+    by_status = {
+        DocumentStatus(status): count
+        for status, count in db.session.execute(
+            select(Document.status, func.count()).where(answers).group_by(Document.status)
+        )
+    }
+    by_organization = [
+        (organization, count)
+        for organization, count in db.session.execute(
+            select(Organization, func.count(Document.id))
+            .join(Document, Document.organization_id == Organization.id)
+            .where(answers)
+            .group_by(Organization.id)
+            .order_by(func.count(Document.id).desc(), Organization.acronym)
+        )
+    ]
     return CallCounts(total=sum(by_status.values()), by_status=by_status, by_organization=by_organization)
 
 
 def call_page(user, call_id: int, *, page: int = 1) -> CallPage:
     call = get_call(call_id)
-    may_answer = (access.can(user, "answer_calls") and call.is_open()
-                  and access.may_answer_calls_of_kind(user, call.answerable_by))
+    may_answer = (
+        access.can(user, "answer_calls")
+        and call.is_open()
+        and access.may_answer_calls_of_kind(user, call.answerable_by)
+    )
     own: list[Document] = []
     if may_answer:
         # The organization's documents that answer no call yet, to offer as an answer.
-        own = list(db.session.scalars(
-            select(Document).where(Document.organization_id == user.organization_id,
-                                   ~Document.id.in_(select(CallAnswer.document_id)),
-                                   Document.status.not_in([DocumentStatus.REJECTED, DocumentStatus.ARCHIVED]))
-            .order_by(Document.updated_at.desc()).limit(50)))
+        own = list(
+            db.session.scalars(
+                select(Document)
+                .where(
+                    Document.organization_id == user.organization_id,
+                    ~Document.id.in_(select(CallAnswer.document_id)),
+                    Document.status.not_in([DocumentStatus.REJECTED, DocumentStatus.ARCHIVED]),
+                )
+                .order_by(Document.updated_at.desc())
+                .limit(50)
+            )
+        )
     counts = call_counts(user, call) if access.can(user, "see_statistics") else None
-    return CallPage(call=call, answers=call_answers(user, call, page=page), counts=counts,
-                    may_answer=may_answer, own_documents=own)
+    return CallPage(
+        call=call,
+        answers=call_answers(user, call, page=page),
+        counts=counts,
+        may_answer=may_answer,
+        own_documents=own,
+    )

@@ -6,6 +6,7 @@ Dublin Core record.
 RIS is written by rispy and CSL-JSON is plain JSON; BibTeX is written here because
 bibtexparser's writer does not escape TeX's special characters in values.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,9 @@ from xml.etree import ElementTree as ET
 import rispy
 
 from rcm_exchange.errors import NotFound
+from rcm_exchange.links import external_url
 from rcm_exchange.models import DocType, Document, DocumentStatus
 from rcm_exchange.services import access
-from rcm_exchange.links import external_url
 
 PUBLISHER = "Regional Conference on Migration (RCM)"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -26,12 +27,18 @@ OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 # One mapping per format from the document types (a report, guidance, an experience).
-_BIBTEX_TYPES = {DocType.PRACTICE_REPORT: "techreport", DocType.GUIDANCE: "manual",
-                 DocType.EXPERIENCE: "misc"}
+_BIBTEX_TYPES = {
+    DocType.PRACTICE_REPORT: "techreport",
+    DocType.GUIDANCE: "manual",
+    DocType.EXPERIENCE: "misc",
+}
 _RIS_TYPES = {DocType.PRACTICE_REPORT: "RPRT", DocType.GUIDANCE: "GOVDOC", DocType.EXPERIENCE: "GEN"}
 _CSL_TYPES = {DocType.PRACTICE_REPORT: "report", DocType.GUIDANCE: "report", DocType.EXPERIENCE: "document"}
-_DC_TYPES = {DocType.PRACTICE_REPORT: "Practice report", DocType.GUIDANCE: "Guidance",
-             DocType.EXPERIENCE: "Experience"}
+_DC_TYPES = {
+    DocType.PRACTICE_REPORT: "Practice report",
+    DocType.GUIDANCE: "Guidance",
+    DocType.EXPERIENCE: "Experience",
+}
 
 FORMATS = {
     # name: (file extension, media type, name people know it by)
@@ -60,16 +67,22 @@ class CitationData:
 
 
 def citation_data(document: Document, accessed: date) -> CitationData:
+    if document.published_at is None:
+        raise ValueError("only a published document has a citation")
     language = document.language.value
     return CitationData(
-        id=document.id, title=document.title,
+        id=document.id,
+        title=document.title,
         author=document.organization.display_name(language),
-        abstract=document.summary, published=document.published_at.date(),
-        language=language, url=external_url("documents.detail", document_id=document.id),
+        abstract=document.summary,
+        published=document.published_at.date(),
+        language=language,
+        url=external_url("documents.detail", document_id=document.id),
         doc_type=document.doc_type,
         subjects=[tag.name(language) for tag in document.tags],
         countries=[country.name(language) for country in document.countries],
-        accessed=accessed)
+        accessed=accessed,
+    )
 
 
 def is_citable(document: Document) -> bool:
@@ -83,12 +96,21 @@ def cite(user, document: Document, fmt: str, accessed: date) -> str:
     if not is_citable(document) or fmt not in FORMATS:
         raise NotFound()
     data = citation_data(document, accessed)
-    return {"bibtex": bibtex, "ris": ris, "csl-json": csl_json,
-            "dublin-core": dublin_core_xml}[fmt](data)
+    return {"bibtex": bibtex, "ris": ris, "csl-json": csl_json, "dublin-core": dublin_core_xml}[fmt](data)
 
 
-_TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$",
-                "%": r"\%", "&": r"\&", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\~{}",
+}
 
 
 def _tex(text: str) -> str:
@@ -153,8 +175,10 @@ def dublin_core(data: CitationData) -> ET.Element:
     ET.register_namespace("oai_dc", OAI_DC)
     ET.register_namespace("dc", DC)
     ET.register_namespace("xsi", XSI)
-    root = ET.Element(f"{{{OAI_DC}}}dc", {
-        f"{{{XSI}}}schemaLocation": f"{OAI_DC} http://www.openarchives.org/OAI/2.0/oai_dc.xsd"})
+    root = ET.Element(
+        f"{{{OAI_DC}}}dc",
+        {f"{{{XSI}}}schemaLocation": f"{OAI_DC} http://www.openarchives.org/OAI/2.0/oai_dc.xsd"},
+    )
 
     def add(name: str, text: str) -> None:
         ET.SubElement(root, f"{{{DC}}}{name}").text = text

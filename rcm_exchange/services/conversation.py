@@ -4,6 +4,7 @@ Secretariat: comments and replies, who wrote them and when, and telling the othe
 Who may read and write is ``access.can_take_part_in_conversation``; moderators' decision
 comments stay in the history, this is the exchange around them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,10 +39,14 @@ def conversation(user, document: Document) -> list[Thread]:
     outside the conversation (the page then shows no conversation at all)."""
     if not access.can_take_part_in_conversation(user, document):
         return []
-    comments = list(db.session.scalars(
-        select(DocumentComment).where(DocumentComment.document_id == document.id)
-        .options(selectinload(DocumentComment.author).selectinload(User.organization))
-        .order_by(DocumentComment.created_at, DocumentComment.id)))
+    comments = list(
+        db.session.scalars(
+            select(DocumentComment)
+            .where(DocumentComment.document_id == document.id)
+            .options(selectinload(DocumentComment.author).selectinload(User.organization))
+            .order_by(DocumentComment.created_at, DocumentComment.id)
+        )
+    )
     threads = {c.id: Thread(c) for c in comments if c.parent_id is None}
     for comment in comments:
         if comment.parent_id is not None and comment.parent_id in threads:
@@ -58,9 +63,17 @@ def add_comment(user, document: Document, body: str, *, parent_id: int | None = 
     if not text:
         raise ValidationFailed(errors={"body": [_("Write your comment first.")]})
     if len(text) > COMMENT_MAX:
-        raise ValidationFailed(errors={"body": [_(
-            "A comment can be at most %(max)d characters long; this one has %(count)d.",
-            max=COMMENT_MAX, count=len(text))]})
+        raise ValidationFailed(
+            errors={
+                "body": [
+                    _(
+                        "A comment can be at most %(max)d characters long; this one has %(count)d.",
+                        max=COMMENT_MAX,
+                        count=len(text),
+                    )
+                ]
+            }
+        )
     parent = None
     if parent_id is not None:
         parent = db.session.get(DocumentComment, parent_id)
@@ -69,8 +82,12 @@ def add_comment(user, document: Document, body: str, *, parent_id: int | None = 
         if parent.parent_id is not None:  # replies stay one level deep
             parent = db.session.get(DocumentComment, parent.parent_id)
     with unit_of_work():
-        comment = DocumentComment(document_id=document.id, author_id=user.id, body=text,
-                                  parent_id=parent.id if parent is not None else None)
+        comment = DocumentComment(
+            document_id=document.id,
+            author_id=user.id,
+            body=text,
+            parent_id=parent.id if parent is not None else None,
+        )
         db.session.add(comment)
         db.session.flush()
         notifications.comment_added(document, comment, _recipients(user, document, parent))
@@ -90,11 +107,14 @@ def _recipients(user, document: Document, parent: DocumentComment | None) -> lis
         if document.claimed_by is not None:
             people[document.claimed_by.id] = document.claimed_by
         else:
-            for moderator in db.session.scalars(select(User).where(
-                    User.active, User.role.in_(sorted(access.roles_with("review"))))):
+            for moderator in db.session.scalars(
+                select(User).where(User.active, User.role.in_(sorted(access.roles_with("review"))))
+            ):
                 people[moderator.id] = moderator
         if parent is not None and parent.author is not None:
             people[parent.author.id] = parent.author
-    return [person for person in people.values()
-            if person.id != user.id and person.active
-            and access.can_take_part_in_conversation(person, document)]
+    return [
+        person
+        for person in people.values()
+        if person.id != user.id and person.active and access.can_take_part_in_conversation(person, document)
+    ]

@@ -5,6 +5,7 @@ Written by hand rather than with a document library: the project reads PDF and D
 (pypdf, zipfile) but writes neither anywhere else, and these two formats need only a
 few fixed parts to be valid.
 """
+
 from __future__ import annotations
 
 import io
@@ -55,24 +56,29 @@ _CONTENT_TYPES = (
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-    'officedocument.wordprocessingml.document.main+xml"/></Types>')
+    'officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
 _RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+    'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+)
 
 
 def demo_docx(title: str, paragraphs: list[str]) -> bytes:
     """A DOCX with the title as a bold paragraph and the paragraphs after it."""
+
     def paragraph(text: str, bold: bool = False) -> str:
         properties = "<w:rPr><w:b/></w:rPr>" if bold else ""
         return f'<w:p><w:r>{properties}<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>'
 
     body = paragraph(title, bold=True) + "".join(paragraph(text) for text in paragraphs)
-    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-                f"<w:body>{body}</w:body></w:document>")
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)

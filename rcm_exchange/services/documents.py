@@ -4,9 +4,11 @@ documents, and what an organization sees of its own work.
 Every function takes the acting user first and plain values (the dicts the schemas of
 ``rcm_exchange.schemas.documents`` load), and knows nothing of requests.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
@@ -31,11 +33,20 @@ from rcm_exchange.services.unit_of_work import unit_of_work
 S = DocumentStatus
 
 __all__ = [
-    "MyDocument", "create_draft", "document_by_idempotency_key", "get_document_for", "get_document_to_edit",
+    "MyDocument",
+    "create_draft",
+    "document_by_idempotency_key",
+    "get_document_for",
+    "get_document_to_edit",
     "history",
     "latest_change",
-    "my_documents", "pending_revision", "proposed_content", "review_status", "submit",
-    "update_document", "withdraw",
+    "my_documents",
+    "pending_revision",
+    "proposed_content",
+    "review_status",
+    "submit",
+    "update_document",
+    "withdraw",
 ]
 
 pending_revision = lifecycle.pending_revision
@@ -43,8 +54,7 @@ pending_revision = lifecycle.pending_revision
 
 def country_choices() -> list[Country]:
     """Countries a document can cover, members and observers of the RCM first."""
-    return list(db.session.scalars(
-        select(Country).order_by(Country.rcm_status.is_(None), Country.code)))
+    return list(db.session.scalars(select(Country).order_by(Country.rcm_status.is_(None), Country.code)))
 
 
 def country_groups(language: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
@@ -54,13 +64,23 @@ def country_groups(language: str) -> list[tuple[str, list[tuple[str, str, str]]]
     from rcm_exchange.models import RcmStatus
 
     other = "en" if language == "es" else "es"
-    groups = {RcmStatus.MEMBER: [], RcmStatus.OBSERVER: [], None: []}
+    groups: dict[RcmStatus | None, list[tuple[str, str, str]]] = {
+        RcmStatus.MEMBER: [],
+        RcmStatus.OBSERVER: [],
+        None: [],
+    }
     for country in country_choices():
         groups[country.rcm_status].append((country.code, country.name(language), country.name(other)))
-    names = {RcmStatus.MEMBER: _("RCM member states"), RcmStatus.OBSERVER: _("RCM observer states"),
-             None: _("Other countries")}
-    return [(names[status], sorted(items, key=lambda item: item[1].casefold()))
-            for status, items in groups.items() if items]
+    names = {
+        RcmStatus.MEMBER: _("RCM member states"),
+        RcmStatus.OBSERVER: _("RCM observer states"),
+        None: _("Other countries"),
+    }
+    return [
+        (names[status], sorted(items, key=lambda item: item[1].casefold()))
+        for status, items in groups.items()
+        if items
+    ]
 
 
 def get_document_for(user, document_id: int) -> Document:
@@ -103,8 +123,12 @@ def create_draft(user, data: dict, *, idempotency_key: str | None = None) -> Doc
     content = merged_content(base, content)
     try:
         with unit_of_work():
-            document = Document(organization_id=user.organization_id, author_id=user.id,
-                                status=S.DRAFT, idempotency_key=idempotency_key or None)
+            document = Document(
+                organization_id=user.organization_id,
+                author_id=user.id,
+                status=S.DRAFT,
+                idempotency_key=idempotency_key or None,
+            )
             apply_content(document, content)
             db.session.add(document)
             db.session.flush()
@@ -136,9 +160,12 @@ def update_document(user, document: Document, data: dict, version: int | None) -
         elif document.status == S.PUBLISHED:
             _propose_revision(user, document, changes)
         else:
-            raise InvalidTransition(_(
-                "A document that is %(status)s cannot be edited. Withdraw it first to change it.",
-                status=lifecycle.status_in_sentence(document.status)))
+            raise InvalidTransition(
+                _(
+                    "A document that is %(status)s cannot be edited. Withdraw it first to change it.",
+                    status=lifecycle.status_in_sentence(document.status),
+                )
+            )
         # The document is written first: a concurrent change to it is found before
         # anything else of this unit of work takes a lock.
         form_drafts.discard_form_draft(user, document)
@@ -150,8 +177,9 @@ def _propose_revision(user, document: Document, changes: dict) -> None:
 
     revision = pending_revision(document)
     if revision is not None and revision.status == S.IN_REVIEW:
-        raise InvalidTransition(_(
-            "A moderator is reviewing your last changes. Withdraw them first to change them again."))
+        raise InvalidTransition(
+            _("A moderator is reviewing your last changes. Withdraw them first to change them again.")
+        )
     base = revision.data if revision is not None else snapshot(document)
     content = merged_content(base, changes)
     previous = revision.status if revision is not None else S.PUBLISHED
@@ -160,8 +188,7 @@ def _propose_revision(user, document: Document, changes: dict) -> None:
     moderator = lifecycle.changes_requested_by(document) if previous == S.CHANGES_REQUESTED else None
     target = S.IN_REVIEW if moderator is not None else S.SUBMITTED
     if revision is None:
-        revision = DocumentRevision(document=document, author_id=user.id, data=content,
-                                    status=target)
+        revision = DocumentRevision(document=document, author_id=user.id, data=content, status=target)
         db.session.add(revision)
     else:
         revision.data, revision.author_id, revision.status = content, user.id, target
@@ -172,7 +199,7 @@ def _propose_revision(user, document: Document, changes: dict) -> None:
     else:
         document.submitted_at = revision.updated_at
     lifecycle.save_document(document)
-    details = {"revision": revision.id}
+    details: dict[str, Any] = {"revision": revision.id}
     if previous == S.CHANGES_REQUESTED:
         details["resubmitted"] = True
     lifecycle.audit(user, document, "revise", previous, target, **details)
@@ -205,11 +232,14 @@ def history(user, document: Document) -> list[AuditEvent]:
     access.require_view_document(user, document)
     if not access.can_see_history(user, document):
         raise NotFound()
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.document_id == document.id)
-        .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.at, AuditEvent.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.document_id == document.id)
+            .options(selectinload(AuditEvent.actor))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
 
 
 def latest_change(user, document: Document) -> AuditEvent | None:
@@ -218,9 +248,12 @@ def latest_change(user, document: Document) -> AuditEvent | None:
     if not access.can_see_history(user, document):
         return None
     return db.session.scalar(
-        select(AuditEvent).where(AuditEvent.document_id == document.id)
+        select(AuditEvent)
+        .where(AuditEvent.document_id == document.id)
         .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
 
 
 @dataclass(frozen=True)
@@ -237,8 +270,8 @@ MY_DOCUMENTS_PAGE = 50
 @dataclass(frozen=True)
 class MyDocumentsPage:
     rows: list[MyDocument]
-    after: int | None          # the document this page continues after, if any
-    older: int | None          # pass as ``after`` for the next page; None on the last
+    after: int | None  # the document this page continues after, if any
+    older: int | None  # pass as ``after`` for the next page; None on the last
 
 
 def my_documents(user, *, after: int | None = None, limit: int | None = MY_DOCUMENTS_PAGE) -> MyDocumentsPage:
@@ -252,34 +285,61 @@ def my_documents(user, *, after: int | None = None, limit: int | None = MY_DOCUM
     """
     access.require(user, "see_own_documents")
     query = select(Document).where(Document.organization_id == user.organization_id)
-    start = db.session.execute(select(Document.updated_at, Document.id).where(
-        Document.id == after, Document.organization_id == user.organization_id)).first() if after else None
+    start = (
+        db.session.execute(
+            select(Document.updated_at, Document.id).where(
+                Document.id == after, Document.organization_id == user.organization_id
+            )
+        ).first()
+        if after
+        else None
+    )
     if start is not None:
-        query = query.where(or_(Document.updated_at < start.updated_at,
-                                and_(Document.updated_at == start.updated_at, Document.id < start.id)))
-    documents = list(db.session.scalars(
-        query.options(selectinload(Document.revisions), selectinload(Document.author))
-        .order_by(Document.updated_at.desc(), Document.id.desc())
-        .limit(limit + 1 if limit is not None else None)
-    ))
+        query = query.where(
+            or_(
+                Document.updated_at < start.updated_at,
+                and_(Document.updated_at == start.updated_at, Document.id < start.id),
+            )
+        )
+    documents = list(
+        db.session.scalars(
+            query.options(selectinload(Document.revisions), selectinload(Document.author))
+            .order_by(Document.updated_at.desc(), Document.id.desc())
+            .limit(limit + 1 if limit is not None else None)
+        )
+    )
     more = limit is not None and len(documents) > limit
     documents = documents[:limit]
     ids = [document.id for document in documents]
     latest = (
         select(func.max(AuditEvent.id))
         .join(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.document_id.in_(ids), AuditEvent.comment != "",
-               User.role.in_(sorted(access.roles_with("review"))))
+        .where(
+            AuditEvent.document_id.in_(ids),
+            AuditEvent.comment != "",
+            User.role.in_(sorted(access.roles_with("review"))),
+        )
         .group_by(AuditEvent.document_id)
     )
-    comments = {event.document_id: event for event in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.id.in_(latest)).options(selectinload(AuditEvent.actor))
-    )} if ids else {}
+    comments = (
+        {
+            event.document_id: event
+            for event in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.id.in_(latest)).options(selectinload(AuditEvent.actor))
+            )
+        }
+        if ids
+        else {}
+    )
     rows = [
-        MyDocument(document, review_status(document), pending_revision(document) is not None,
-                   comments.get(document.id))
+        MyDocument(
+            document,
+            review_status(document),
+            pending_revision(document) is not None,
+            comments.get(document.id),
+        )
         for document in documents
     ]
-    return MyDocumentsPage(rows, after=start.id if start is not None else None,
-                           older=documents[-1].id if more else None)
-
+    return MyDocumentsPage(
+        rows, after=start.id if start is not None else None, older=documents[-1].id if more else None
+    )

@@ -4,6 +4,7 @@ words and filters, titled in the language asked for.
 A feed is fetched without a session by readers and shared freely, so it is always
 built for an anonymous visitor: it can only ever show public material.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,8 +15,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from rcm_exchange.services import search
 from rcm_exchange.links import external_url
+from rcm_exchange.services import search
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
@@ -44,8 +45,11 @@ def atom_feed(loaded: dict, language: str, query: list[tuple[str, str]]) -> byte
     ``query`` is the feed's own query string, for its self link."""
     params = search.SearchParams.from_loaded({**loaded, "page": 1, "per_page": FEED_SIZE, "sort": "newest"})
     result = search.search_documents(None, params)
-    followed = {key: value for key, value in loaded.items()
-                if key in ("q", "tag", "country", "doc_type", "language", "year", "organization")}
+    followed = {
+        key: value
+        for key, value in loaded.items()
+        if key in ("q", "tag", "country", "doc_type", "language", "year", "organization")
+    }
     followed = {key: getattr(value, "value", value) for key, value in followed.items()}
     with force_locale(language):
         return _atom([item.document for item in result.items], feed_title(followed), query, language)
@@ -91,7 +95,12 @@ def _atom(documents, title: str, query: list[tuple[str, str]], language: str) ->
         for tag in document.tags:
             add(entry, "category", term=tag.slug, label=tag.name(language))
         for country in document.countries:
-            add(entry, "category", term=country.code, label=country.name(language),
-                scheme=external_url("feeds.documents") + "#country")
+            add(
+                entry,
+                "category",
+                term=country.code,
+                label=country.name(language),
+                scheme=external_url("feeds.documents") + "#country",
+            )
         add(entry, "summary", document.summary, type="text")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

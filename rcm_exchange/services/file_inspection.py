@@ -28,15 +28,15 @@ from rcm_exchange.sanitize import PLAIN_TEXT_CONTROL_CHARS, clean_line
 
 __all__ = [
     "ALLOWED_TYPES",
-    "AllowedType",
     "DOCX",
-    "ExtractionResult",
     "HEAD_SIZE",
     "JPEG",
     "ODT",
     "PDF",
     "PNG",
     "XLSX",
+    "AllowedType",
+    "ExtractionResult",
     "detect_type",
     "extract_text",
     "safe_download_name",
@@ -50,9 +50,7 @@ class AllowedType:
 
 
 PDF = AllowedType("application/pdf", "pdf")
-DOCX = AllowedType(
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"
-)
+DOCX = AllowedType("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
 XLSX = AllowedType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
 ODT = AllowedType("application/vnd.oasis.opendocument.text", "odt")
 PNG = AllowedType("image/png", "png")

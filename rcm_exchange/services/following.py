@@ -9,21 +9,23 @@ lists is searched at send time for the recipient as they are then, through the o
 access policy (``search.search_documents``): a document whose tier was raised, or a
 recipient who moved to another organization, changes the next digest.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rcm_exchange.errors import Conflict, NotFound, ValidationFailed
-from rcm_exchange.extensions import db
+from rcm_exchange.extensions import db, rows_changed
 from rcm_exchange.labels import doc_type_label, frequency_label, language_label
+from rcm_exchange.links import external_url
 from rcm_exchange.models import (
     Country,
     Delivery,
@@ -41,13 +43,16 @@ from rcm_exchange.models import (
     utcnow,
 )
 from rcm_exchange.services import access, browse, search
-from rcm_exchange.links import external_url
 from rcm_exchange.services.mail import queue_mail
+from rcm_exchange.services.notifications import DEFAULT_DELIVERY, describe_notification, language_of
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 MAX_SUBSCRIPTIONS = 100
-PERIODS = {Frequency.IMMEDIATELY: timedelta(0), Frequency.DAILY: timedelta(days=1),
-           Frequency.WEEKLY: timedelta(days=7)}
+PERIODS = {
+    Frequency.IMMEDIATELY: timedelta(0),
+    Frequency.DAILY: timedelta(days=1),
+    Frequency.WEEKLY: timedelta(days=7),
+}
 NOTIFICATION_DIGEST_PERIOD = PERIODS[Frequency.DAILY]
 # A run covers documents published until this long before it: an approval committed a
 # moment after its publication time is not missed by a run that started in between.
@@ -57,18 +62,24 @@ SECTION_SIZE = 20
 SUMMARY_CHARS = 300
 
 # The search parameter that names each kind's subject.
-SUBJECT_PARAMETER = {SubscriptionKind.TOPIC: "tag", SubscriptionKind.COUNTRY: "country",
-                     SubscriptionKind.ORGANIZATION: "organization",
-                     SubscriptionKind.DOC_TYPE: "doc_type"}
+SUBJECT_PARAMETER = {
+    SubscriptionKind.TOPIC: "tag",
+    SubscriptionKind.COUNTRY: "country",
+    SubscriptionKind.ORGANIZATION: "organization",
+    SubscriptionKind.DOC_TYPE: "doc_type",
+}
 SEARCH_PARAMETERS = ("q", "tag", "country", "doc_type", "language", "year", "organization")
 
 
 # --- following -------------------------------------------------------------------
 
+
 def _criteria(kind: SubscriptionKind, loaded: dict) -> dict:
     """The search parameters a subscription keeps: only the subject for a listing, the
     words and filters for a saved search; names are checked to exist."""
-    values = {key: getattr(loaded.get(key), "value", loaded.get(key)) for key in SEARCH_PARAMETERS}
+    values: dict[str, Any] = {
+        key: getattr(loaded.get(key), "value", loaded.get(key)) for key in SEARCH_PARAMETERS
+    }
     values = {key: value for key, value in values.items() if value not in (None, "", [])}
     if kind != SubscriptionKind.SEARCH:
         name = SUBJECT_PARAMETER[kind]
@@ -77,8 +88,11 @@ def _criteria(kind: SubscriptionKind, loaded: dict) -> dict:
             subject = subject[0] if len(subject) == 1 else None
         if subject is None:
             raise ValidationFailed(errors={name: [_("Choose what to follow.")]})
-        values = {name: [subject.upper() if name == "country" else subject]
-                  if name in ("tag", "country") else subject}
+        values = {
+            name: [subject.upper() if name == "country" else subject]
+            if name in ("tag", "country")
+            else subject
+        }
     elif not values:
         raise ValidationFailed(errors={"q": [_("Search for something before following the search.")]})
     if "country" in values:
@@ -102,7 +116,8 @@ def _same(criteria: dict) -> dict:
 def find_subscription(user, kind: SubscriptionKind, criteria: dict) -> Subscription | None:
     wanted = _same(criteria)
     for subscription in db.session.scalars(
-            select(Subscription).where(Subscription.user_id == user.id, Subscription.kind == kind)):
+        select(Subscription).where(Subscription.user_id == user.id, Subscription.kind == kind)
+    ):
         if _same(subscription.criteria) == wanted:
             return subscription
     return None
@@ -118,21 +133,36 @@ def follow(user, loaded: dict) -> tuple[Subscription, bool]:
         existing = find_subscription(user, kind, criteria)
         if existing is not None:
             return existing, False
-        count = db.session.scalar(select(func.count()).select_from(Subscription)
-                                  .where(Subscription.user_id == user.id)) or 0
+        count = (
+            db.session.scalar(
+                select(func.count()).select_from(Subscription).where(Subscription.user_id == user.id)
+            )
+            or 0
+        )
         if count >= MAX_SUBSCRIPTIONS:
-            raise Conflict(_("You follow %(count)d things already; stop following some first.",
-                             count=MAX_SUBSCRIPTIONS))
-        subscription = Subscription(user_id=user.id, kind=kind, criteria=criteria,
-                                    frequency=loaded["frequency"], covered_through=utcnow())
+            raise Conflict(
+                _("You follow %(count)d things already; stop following some first.", count=MAX_SUBSCRIPTIONS)
+            )
+        subscription = Subscription(
+            user_id=user.id,
+            kind=kind,
+            criteria=criteria,
+            frequency=loaded["frequency"],
+            covered_through=utcnow(),
+        )
         db.session.add(subscription)
     return subscription, True
 
 
 def subscriptions_of(user) -> list[Subscription]:
     access.require(user, "follow")
-    return list(db.session.scalars(select(Subscription).where(Subscription.user_id == user.id)
-                                   .order_by(Subscription.created_at, Subscription.id)))
+    return list(
+        db.session.scalars(
+            select(Subscription)
+            .where(Subscription.user_id == user.id)
+            .order_by(Subscription.created_at, Subscription.id)
+        )
+    )
 
 
 def _own_subscription(user, subscription_id: int) -> Subscription:
@@ -193,8 +223,10 @@ def subject_name(criteria: dict) -> str:
         parts.append(f"“{criteria['q']}”")
     tags = {t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(criteria.get("tag", []))))}
     parts += [tags[s].name(language) if s in tags else s for s in criteria.get("tag", [])]
-    countries = {c.code: c for c in db.session.scalars(
-        select(Country).where(Country.code.in_(criteria.get("country", []))))}
+    countries = {
+        c.code: c
+        for c in db.session.scalars(select(Country).where(Country.code.in_(criteria.get("country", []))))
+    }
     parts += [countries[c].name(language) if c in countries else c for c in criteria.get("country", [])]
     if criteria.get("organization"):
         organization = db.session.get(Organization, criteria["organization"])
@@ -224,15 +256,6 @@ def listing_url(subscription: Subscription) -> str:
 
 # --- notification preferences ------------------------------------------------------
 
-# Which notification (by the kind ``services.notifications`` records) is of which kind.
-NOTIFICATION_KIND_OF = {
-    "submitted": NotificationKind.SUBMISSION, "assigned": NotificationKind.SUBMISSION,
-    "changes_requested": NotificationKind.COMMENT,
-    "claimed": NotificationKind.DECISION, "approved": NotificationKind.DECISION,
-    "rejected": NotificationKind.DECISION, "archived": NotificationKind.DECISION,
-}
-DEFAULT_DELIVERY = Delivery.MAIL
-
 
 def notification_kinds_for(user) -> list[NotificationKind]:
     """The kinds of notification this account can receive."""
@@ -244,8 +267,12 @@ def notification_kinds_for(user) -> list[NotificationKind]:
 
 def preferences(user) -> dict[NotificationKind, Delivery]:
     access.require(user, "read_notifications")
-    chosen = {p.kind: p.delivery for p in db.session.scalars(
-        select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
+    chosen = {
+        p.kind: p.delivery
+        for p in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
     return {kind: chosen.get(kind, DEFAULT_DELIVERY) for kind in notification_kinds_for(user)}
 
 
@@ -265,13 +292,8 @@ def set_preferences(user, loaded: dict) -> dict[NotificationKind, Delivery]:
     return preferences(user)
 
 
-def delivery_for(user: User, notification_kind: str) -> Delivery:
-    kind = NOTIFICATION_KIND_OF.get(notification_kind, NotificationKind.DECISION)
-    preference = db.session.get(NotificationPreference, (user.id, kind))
-    return preference.delivery if preference else DEFAULT_DELIVERY
-
-
 # --- unsubscribing without signing in -------------------------------------------------
+
 
 def _serializer() -> URLSafeSerializer:
     from flask import current_app
@@ -299,8 +321,11 @@ def read_unsubscribe_token(token: str) -> UnsubscribeRequest:
         user_id, ids, notifications = int(data["u"]), [int(i) for i in data["s"]], bool(data["n"])
     except (BadSignature, KeyError, TypeError, ValueError):
         raise NotFound() from None
-    subscriptions = list(db.session.scalars(select(Subscription).where(
-        Subscription.id.in_(ids), Subscription.user_id == user_id)))
+    subscriptions = list(
+        db.session.scalars(
+            select(Subscription).where(Subscription.id.in_(ids), Subscription.user_id == user_id)
+        )
+    )
     return UnsubscribeRequest(user_id, subscriptions, notifications)
 
 
@@ -313,17 +338,25 @@ def unsubscribe(token: str) -> list[str]:
         for subscription in wanted.subscriptions:
             db.session.delete(subscription)
         if wanted.notifications:
-            db.session.execute(update(NotificationPreference).where(
-                NotificationPreference.user_id == wanted.user_id,
-                NotificationPreference.delivery == Delivery.DIGEST).values(delivery=Delivery.SITE))
-            db.session.execute(update(Notification).where(
-                Notification.user_id == wanted.user_id, Notification.digest_pending)
-                .values(digest_pending=False))
+            db.session.execute(
+                update(NotificationPreference)
+                .where(
+                    NotificationPreference.user_id == wanted.user_id,
+                    NotificationPreference.delivery == Delivery.DIGEST,
+                )
+                .values(delivery=Delivery.SITE)
+            )
+            db.session.execute(
+                update(Notification)
+                .where(Notification.user_id == wanted.user_id, Notification.digest_pending)
+                .values(digest_pending=False)
+            )
             names.append(_("The daily digest of your notifications"))
     return names
 
 
 # --- digests -------------------------------------------------------------------------
+
 
 @dataclass
 class Section:
@@ -334,23 +367,29 @@ class Section:
 
 def _due(end: datetime):
     """Subscriptions whose period ends by ``end`` (a run's ``now - SETTLE_TIME``)."""
-    return or_(*(and_(Subscription.frequency == frequency, Subscription.covered_through <= end - period)
-                 for frequency, period in PERIODS.items()))
+    return or_(
+        *(
+            and_(Subscription.frequency == frequency, Subscription.covered_through <= end - period)
+            for frequency, period in PERIODS.items()
+        )
+    )
 
 
 def _claim(subscription_id: int, start: datetime, end: datetime) -> bool:
     """Move the subscription's period from ``start`` to ``end`` unless another run did.
     On PostgreSQL a concurrent run waits for the row and then finds it moved."""
-    result = db.session.execute(
+    moved = rows_changed(
         update(Subscription)
         .where(Subscription.id == subscription_id, Subscription.covered_through == start)
         .values(covered_through=end)
-        .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+        .execution_options(synchronize_session=False)
+    )
+    return moved == 1
 
 
-def new_documents(user: User, subscription: Subscription, start: datetime, end: datetime
-                  ) -> tuple[list[Document], int]:
+def new_documents(
+    user: User, subscription: Subscription, start: datetime, end: datetime
+) -> tuple[list[Document], int]:
     """Documents published in (start, end] that match and that ``user`` may see end,
     newest first: the first ``SECTION_SIZE`` and how many there are."""
     params = search_criteria(subscription)
@@ -362,6 +401,8 @@ def new_documents(user: User, subscription: Subscription, start: datetime, end: 
         result = search.search_documents(user, params)
         for item in result.items:
             published = item.document.published_at
+            if published is None:  # a search lists published documents only
+                raise ValueError(f"document {item.document.id} is listed but not published")
             if published <= start:
                 return shown, total
             if published <= end:
@@ -385,31 +426,41 @@ def _claim_notification_digest(user: User, end: datetime) -> datetime | None:
     if row.covered_through > end - NOTIFICATION_DIGEST_PERIOD:
         return None
     start = row.covered_through
-    result = db.session.execute(
+    moved = rows_changed(
         update(NotificationDigest)
         .where(NotificationDigest.user_id == user.id, NotificationDigest.covered_through == start)
-        .values(covered_through=end).execution_options(synchronize_session=False))
-    return start if result.rowcount == 1 else None
+        .values(covered_through=end)
+        .execution_options(synchronize_session=False)
+    )
+    return start if moved == 1 else None
 
 
 def _pending_notifications(user: User, end: datetime) -> list[tuple[Notification, Document | None]]:
     rows = db.session.execute(
-        select(Notification, Document).outerjoin(Document, Document.id == Notification.document_id)
-        .where(Notification.user_id == user.id, Notification.digest_pending,
-               Notification.created_at <= end,
-               Notification.document_id.is_(None)
-               | access.visible_documents_clause(user, published_only=False))
-        .order_by(Notification.id)).all()
-    db.session.execute(update(Notification).where(
-        Notification.user_id == user.id, Notification.digest_pending, Notification.created_at <= end)
-        .values(digest_pending=False).execution_options(synchronize_session=False))
+        select(Notification, Document)
+        .outerjoin(Document, Document.id == Notification.document_id)
+        .where(
+            Notification.user_id == user.id,
+            Notification.digest_pending,
+            Notification.created_at <= end,
+            Notification.document_id.is_(None) | access.visible_documents_clause(user, published_only=False),
+        )
+        .order_by(Notification.id)
+    ).all()
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.digest_pending, Notification.created_at <= end)
+        .values(digest_pending=False)
+        .execution_options(synchronize_session=False)
+    )
     return [(notification, document) for notification, document in rows]
 
 
 def _users_due(end: datetime) -> list[int]:
     with_subscriptions = select(Subscription.user_id).where(_due(end))
-    with_notifications = select(Notification.user_id).where(Notification.digest_pending,
-                                                            Notification.created_at <= end)
+    with_notifications = select(Notification.user_id).where(
+        Notification.digest_pending, Notification.created_at <= end
+    )
     ids = set(db.session.scalars(with_subscriptions)) | set(db.session.scalars(with_notifications))
     return sorted(ids)
 
@@ -438,37 +489,49 @@ def _send_digest(user_id: int, end: datetime) -> bool:
     user = db.session.get(User, user_id)
     if user is None:
         return False
-    due = [(s.id, s.covered_through) for s in db.session.scalars(select(Subscription).where(
-        Subscription.user_id == user_id, _due(end)).order_by(Subscription.id))]
+    due = [
+        (s.id, s.covered_through)
+        for s in db.session.scalars(
+            select(Subscription).where(Subscription.user_id == user_id, _due(end)).order_by(Subscription.id)
+        )
+    ]
     found = {}
     if user.active:
         for subscription_id, start in due:
-            subscription = db.session.get(Subscription, subscription_id)
+            subscription = db.session.get_one(Subscription, subscription_id)
             found[subscription_id] = new_documents(user, subscription, start, end)
     with unit_of_work():
         claimed = [subscription_id for subscription_id, start in due if _claim(subscription_id, start, end)]
         notifications = []
-        pending = db.session.scalar(select(Notification.id).where(
-            Notification.user_id == user_id, Notification.digest_pending,
-            Notification.created_at <= end).limit(1))
+        pending = db.session.scalar(
+            select(Notification.id)
+            .where(
+                Notification.user_id == user_id, Notification.digest_pending, Notification.created_at <= end
+            )
+            .limit(1)
+        )
         if pending is not None and _claim_notification_digest(user, end) is not None:
             notifications = _pending_notifications(user, end)
         if not user.active:
             return False  # periods move on; nothing goes to a closed account
-        sections = [Section(db.session.get(Subscription, i), *found[i]) for i in claimed if found[i][0]]
+        sections = [Section(db.session.get_one(Subscription, i), *found[i]) for i in claimed if found[i][0]]
         if not sections and not notifications:
             return False  # never an empty digest
-        from rcm_exchange.services.notifications import describe_notification, language_of
-
         with force_locale(language_of(user)):
             subject, body = _digest_text(user, sections, notifications, describe_notification)
-        token = unsubscribe_token(user.id, [s.subscription.id for s in sections],
-                                  notifications=bool(notifications))
+        token = unsubscribe_token(
+            user.id, [s.subscription.id for s in sections], notifications=bool(notifications)
+        )
         unsubscribe_url = external_url("following.unsubscribe", token=token)
-        queue_mail(user.email, subject, body, headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        })
+        queue_mail(
+            user.email,
+            subject,
+            body,
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
     return True
 
 
@@ -476,26 +539,45 @@ def _digest_text(user, sections: list[Section], notifications, describe_notifica
     count = sum(section.total for section in sections)
     names = "; ".join(subject_name(section.subscription.criteria) for section in sections)
     if sections:
-        subject = ngettext("RCM Exchange: %(num)d new document (%(names)s)",
-                           "RCM Exchange: %(num)d new documents (%(names)s)", count, names=names)
+        subject = ngettext(
+            "RCM Exchange: %(num)d new document (%(names)s)",
+            "RCM Exchange: %(num)d new documents (%(names)s)",
+            count,
+            names=names,
+        )
     else:
         subject = _("RCM Exchange: your notifications")
     lines = [_("Hello %(name)s,", name=user.name), ""]
     for section in sections:
         heading = describe(section.subscription)
-        lines += [heading, "=" * len(heading),
-                  ngettext("%(num)d new document (%(frequency)s).", "%(num)d new documents (%(frequency)s).",
-                           section.total, frequency=frequency_label(section.subscription.frequency)), ""]
+        lines += [
+            heading,
+            "=" * len(heading),
+            ngettext(
+                "%(num)d new document (%(frequency)s).",
+                "%(num)d new documents (%(frequency)s).",
+                section.total,
+                frequency=frequency_label(section.subscription.frequency),
+            ),
+            "",
+        ]
         for document in section.documents:
             summary = " ".join(document.summary.split())
             if len(summary) > SUMMARY_CHARS:
-                summary = summary[:SUMMARY_CHARS - 1].rstrip() + "…"
-            lines += [f"* {document.title}", f"  {summary}",
-                      f"  {external_url('documents.detail', document_id=document.id)}", ""]
+                summary = summary[: SUMMARY_CHARS - 1].rstrip() + "…"
+            lines += [
+                f"* {document.title}",
+                f"  {summary}",
+                f"  {external_url('documents.detail', document_id=document.id)}",
+                "",
+            ]
         if section.total > len(section.documents):
             lines += [_("See all of them: %(url)s", url=listing_url(section.subscription)), ""]
         token = unsubscribe_token(user.id, [section.subscription.id])
-        lines += [_("Stop following this: %(url)s", url=external_url("following.unsubscribe", token=token)), ""]
+        lines += [
+            _("Stop following this: %(url)s", url=external_url("following.unsubscribe", token=token)),
+            "",
+        ]
     if notifications:
         heading = _("Your notifications")
         lines += [heading, "=" * len(heading)]
@@ -505,8 +587,12 @@ def _digest_text(user, sections: list[Section], notifications, describe_notifica
                 lines.append(f"  {external_url('documents.detail', document_id=document.id)}")
         lines.append("")
         token = unsubscribe_token(user.id, [], notifications=True)
-        lines += [_("Stop the daily digest of notifications: %(url)s",
-                    url=external_url("following.unsubscribe", token=token)), ""]
+        lines += [
+            _(
+                "Stop the daily digest of notifications: %(url)s",
+                url=external_url("following.unsubscribe", token=token),
+            ),
+            "",
+        ]
     lines.append(_("Choose what you follow and how often: %(url)s", url=external_url("following.index")))
     return subject, "\n".join(lines) + "\n"
-

@@ -3,6 +3,7 @@ lost connection or an ended session loses nothing. Saving the form itself supers
 
 A form is named by its key: ``new`` for the new-document form, else the document's id.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,8 +30,9 @@ def save_form_draft(user, document, values: dict) -> FormDraft:
         access.require_submitting_organization(user, document)
     key = form_key(document)
     with unit_of_work():
-        draft = db.session.scalar(select(FormDraft).where(
-            FormDraft.user_id == user.id, FormDraft.form_key == key))
+        draft = db.session.scalar(
+            select(FormDraft).where(FormDraft.user_id == user.id, FormDraft.form_key == key)
+        )
         if draft is None:
             draft = FormDraft(user_id=user.id, form_key=key, data=values)
             db.session.add(draft)
@@ -44,8 +46,9 @@ def unsaved_form_draft(user, document) -> FormDraft | None:
     change, else nothing."""
     if not access.is_signed_in(user):
         return None
-    draft = db.session.scalar(select(FormDraft).where(
-        FormDraft.user_id == user.id, FormDraft.form_key == form_key(document)))
+    draft = db.session.scalar(
+        select(FormDraft).where(FormDraft.user_id == user.id, FormDraft.form_key == form_key(document))
+    )
     if draft is None:
         return None
     changed: datetime | None = document.updated_at if document is not None else None
@@ -58,5 +61,6 @@ def discard_form_draft(user, document) -> None:
     if not access.is_signed_in(user):
         return
     with unit_of_work():
-        db.session.execute(delete(FormDraft).where(
-            FormDraft.user_id == user.id, FormDraft.form_key == form_key(document)))
+        db.session.execute(
+            delete(FormDraft).where(FormDraft.user_id == user.id, FormDraft.form_key == form_key(document))
+        )

@@ -9,12 +9,13 @@ only while ``access.visible_documents_clause(None)`` (an anonymous visitor) sele
 its document. ``record_document`` keeps a harvest record per document that has ever
 been public, so one archived or moved to a higher tier is reported ``deleted``.
 """
+
 from __future__ import annotations
 
 import re
-from email.utils import parseaddr
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from rcm_exchange.extensions import db
 from rcm_exchange.labels import doc_type_label
+from rcm_exchange.links import external_url
 from rcm_exchange.models import (
     Country,
     DocType,
@@ -36,7 +38,6 @@ from rcm_exchange.models import (
 )
 from rcm_exchange.models.base import MAX_ID
 from rcm_exchange.services import access, citations
-from rcm_exchange.links import external_url
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 PAGE_SIZE = 100
@@ -58,13 +59,17 @@ VERB_ARGUMENTS = {
 
 # --- keeping the harvest records -------------------------------------------------
 
+
 def is_harvestable(document: Document) -> bool:
     return access.can_view_document(None, document)
 
 
 def set_specs(document: Document) -> set[str]:
-    return ({f"type:{document.doc_type.value}"} | {f"topic:{tag.slug}" for tag in document.tags}
-            | {f"country:{country.code}" for country in document.countries})
+    return (
+        {f"type:{document.doc_type.value}"}
+        | {f"topic:{tag.slug}" for tag in document.tags}
+        | {f"country:{country.code}" for country in document.countries}
+    )
 
 
 def record_document(document: Document) -> None:
@@ -79,8 +84,9 @@ def record_document(document: Document) -> None:
         record.datestamp = utcnow()
         db.session.flush()
         db.session.execute(delete(HarvestRecordSet).where(HarvestRecordSet.document_id == document.id))
-        db.session.add_all(HarvestRecordSet(document_id=document.id, set_spec=spec)
-                           for spec in sorted(set_specs(document)))
+        db.session.add_all(
+            HarvestRecordSet(document_id=document.id, set_spec=spec) for spec in sorted(set_specs(document))
+        )
     elif record is not None and not record.deleted:
         # Its sets stay as they were while public: a harvester of a set learns of it.
         record.deleted = True
@@ -88,6 +94,7 @@ def record_document(document: Document) -> None:
 
 
 # --- the protocol ---------------------------------------------------------------
+
 
 class OaiError(Exception):
     def __init__(self, code: str, message: str):
@@ -116,14 +123,14 @@ def identifier(document_id: int) -> str:
 
 def _document_id(oai_identifier: str) -> int:
     prefix = f"oai:{namespace()}:"
-    local = oai_identifier[len(prefix):] if oai_identifier.startswith(prefix) else ""
+    local = oai_identifier[len(prefix) :] if oai_identifier.startswith(prefix) else ""
     if not (local.isascii() and local.isdigit() and 0 < int(local) <= MAX_ID):
         raise OaiError("idDoesNotExist", "No item has this identifier.")
     return int(local)
 
 
 def _datestamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -134,10 +141,10 @@ def _parse_moment(value: str, *, end: bool) -> tuple[datetime, str]:
     try:
         if _DAY.fullmatch(value):
             day = date.fromisoformat(value)
-            moment = datetime.combine(day, time.max if end else time.min, timezone.utc)
+            moment = datetime.combine(day, time.max if end else time.min, UTC)
             return moment.replace(microsecond=0), "day"
         if _SECOND.fullmatch(value):
-            return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc), "second"
+            return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC), "second"
     except ValueError:
         pass
     raise OaiError("badArgument", f"Not a UTC date or time of the form {GRANULARITY}: {value}")
@@ -148,21 +155,29 @@ def _serializer() -> URLSafeSerializer:
 
 
 def _token(window: Window, last: tuple[datetime, int]) -> str:
-    return _serializer().dumps({
-        "p": window.prefix, "f": window.start.isoformat() if window.start else None,
-        "u": window.end.isoformat() if window.end else None, "s": window.set_spec,
-        "a": [last[0].isoformat(), last[1]], "c": window.cursor + PAGE_SIZE})
+    return _serializer().dumps(
+        {
+            "p": window.prefix,
+            "f": window.start.isoformat() if window.start else None,
+            "u": window.end.isoformat() if window.end else None,
+            "s": window.set_spec,
+            "a": [last[0].isoformat(), last[1]],
+            "c": window.cursor + PAGE_SIZE,
+        }
+    )
 
 
 def _window_from_token(token: str) -> Window:
     try:
         data = _serializer().loads(token)
-        return Window(prefix=data["p"],
-                      start=datetime.fromisoformat(data["f"]) if data["f"] else None,
-                      end=datetime.fromisoformat(data["u"]) if data["u"] else None,
-                      set_spec=data["s"],
-                      after=(datetime.fromisoformat(data["a"][0]), int(data["a"][1])),
-                      cursor=int(data["c"]))
+        return Window(
+            prefix=data["p"],
+            start=datetime.fromisoformat(data["f"]) if data["f"] else None,
+            end=datetime.fromisoformat(data["u"]) if data["u"] else None,
+            set_spec=data["s"],
+            after=(datetime.fromisoformat(data["a"][0]), int(data["a"][1])),
+            cursor=int(data["c"]),
+        )
     except (BadSignature, KeyError, TypeError, ValueError, IndexError):
         raise OaiError("badResumptionToken", "This resumption token is not valid.") from None
 
@@ -196,17 +211,24 @@ def _records_page(window: Window) -> tuple[list[HarvestRecord], bool, int]:
         query = query.where(HarvestRecord.datestamp < window.end + timedelta(seconds=1))
     if window.set_spec:
         spec = window.set_spec
-        in_set = (HarvestRecordSet.set_spec == spec) if ":" in spec else \
-            HarvestRecordSet.set_spec.startswith(spec + ":", autoescape=True)
-        query = query.where(HarvestRecord.document_id.in_(
-            select(HarvestRecordSet.document_id).where(in_set)))
+        in_set = (
+            (HarvestRecordSet.set_spec == spec)
+            if ":" in spec
+            else HarvestRecordSet.set_spec.startswith(spec + ":", autoescape=True)
+        )
+        query = query.where(HarvestRecord.document_id.in_(select(HarvestRecordSet.document_id).where(in_set)))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if window.after:
         at, last_id = window.after
-        query = query.where((HarvestRecord.datestamp > at)
-                            | ((HarvestRecord.datestamp == at) & (HarvestRecord.document_id > last_id)))
-    rows = list(db.session.scalars(
-        query.order_by(HarvestRecord.datestamp, HarvestRecord.document_id).limit(PAGE_SIZE + 1)))
+        query = query.where(
+            (HarvestRecord.datestamp > at)
+            | ((HarvestRecord.datestamp == at) & (HarvestRecord.document_id > last_id))
+        )
+    rows = list(
+        db.session.scalars(
+            query.order_by(HarvestRecord.datestamp, HarvestRecord.document_id).limit(PAGE_SIZE + 1)
+        )
+    )
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE, total
 
 
@@ -215,17 +237,22 @@ def _harvestable_documents(ids: list[int]) -> dict[int, Document]:
     if not ids:
         return {}
     documents = db.session.scalars(
-        select(Document).where(Document.id.in_(ids), access.visible_documents_clause(None))
-        .options(selectinload(Document.tags), selectinload(Document.countries),
-                 selectinload(Document.organization)))
+        select(Document)
+        .where(Document.id.in_(ids), access.visible_documents_clause(None))
+        .options(
+            selectinload(Document.tags), selectinload(Document.countries), selectinload(Document.organization)
+        )
+    )
     return {d.id: d for d in documents}
 
 
 def _sets_of(ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {i: [] for i in ids}
     for document_id, spec in db.session.execute(
-            select(HarvestRecordSet.document_id, HarvestRecordSet.set_spec)
-            .where(HarvestRecordSet.document_id.in_(ids)).order_by(HarvestRecordSet.set_spec)):
+        select(HarvestRecordSet.document_id, HarvestRecordSet.set_spec)
+        .where(HarvestRecordSet.document_id.in_(ids))
+        .order_by(HarvestRecordSet.set_spec)
+    ):
         found[document_id].append(spec)
     return found
 
@@ -236,10 +263,12 @@ class Response:
     def __init__(self, verb: str | None, arguments: dict[str, str], *, echo: bool):
         ET.register_namespace("", OAI)
         ET.register_namespace("xsi", citations.XSI)
-        self.root = ET.Element(f"{{{OAI}}}OAI-PMH", {
-            f"{{{citations.XSI}}}schemaLocation": f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"})
+        self.root = ET.Element(
+            f"{{{OAI}}}OAI-PMH",
+            {f"{{{citations.XSI}}}schemaLocation": f"{OAI} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"},
+        )
         self.add(self.root, "responseDate", _datestamp(utcnow()))
-        attributes = ({"verb": verb, **arguments} if echo and verb else {})
+        attributes = {"verb": verb, **arguments} if echo and verb else {}
         self.add(self.root, "request", base_url(), **attributes)
 
     @staticmethod
@@ -285,7 +314,9 @@ def answer(arguments: dict[str, list[str]]) -> bytes:
         for child in list(response.root)[2:]:
             response.root.remove(child)
         if error.code in ("badVerb", "badArgument"):
-            response.root.find(f"{{{OAI}}}request").attrib.clear()
+            request_element = response.root.find(f"{{{OAI}}}request")
+            if request_element is not None:
+                request_element.attrib.clear()
         response.error(error.code, error.message)
     return response.to_bytes()
 
@@ -337,8 +368,7 @@ def _list_sets(response: Response, arguments: dict) -> None:
     used = list(db.session.scalars(select(HarvestRecordSet.set_spec).distinct()))
     tags = {t.slug: t.name_en for t in db.session.scalars(select(Tag))}
     countries = {c.code: c.name_en for c in db.session.scalars(select(Country))}
-    names = {"topic": tags, "country": countries,
-             "type": {t.value: str(doc_type_label(t)) for t in DocType}}
+    names = {"topic": tags, "country": countries, "type": {t.value: str(doc_type_label(t)) for t in DocType}}
     element = response.add(response.root, "ListSets")
     for family, label in SET_FAMILIES.items():
         members = sorted(spec for spec in used if spec.startswith(family + ":"))
@@ -386,8 +416,9 @@ def _list(response: Response, arguments: dict, *, with_metadata: bool, verb: str
     last = records[-1]
     if more or window.cursor:
         token = _token(window, (last.datestamp, last.document_id)) if more else None
-        response.add(element, "resumptionToken", token, completeListSize=str(total),
-                     cursor=str(window.cursor))
+        response.add(
+            element, "resumptionToken", token, completeListSize=str(total), cursor=str(window.cursor)
+        )
 
 
 def _list_identifiers(response: Response, arguments: dict) -> None:
@@ -404,8 +435,9 @@ def _get_record(response: Response, arguments: dict) -> None:
     if record is None:
         raise OaiError("idDoesNotExist", "No item has this identifier.")
     if arguments["metadataPrefix"] not in METADATA_FORMATS:
-        raise OaiError("cannotDisseminateFormat",
-                       f"This repository does not offer {arguments['metadataPrefix']}.")
+        raise OaiError(
+            "cannotDisseminateFormat", f"This repository does not offer {arguments['metadataPrefix']}."
+        )
     document = None if record.deleted else _harvestable_documents([document_id]).get(document_id)
     element = response.add(response.root, "GetRecord")
     parent = response.add(element, "record")
@@ -415,6 +447,11 @@ def _get_record(response: Response, arguments: dict) -> None:
         metadata.append(citations.dublin_core(citations.citation_data(document, utcnow().date())))
 
 
-VERBS = {"Identify": _identify, "ListMetadataFormats": _list_metadata_formats,
-         "ListSets": _list_sets, "ListIdentifiers": _list_identifiers,
-         "ListRecords": _list_records, "GetRecord": _get_record}
+VERBS = {
+    "Identify": _identify,
+    "ListMetadataFormats": _list_metadata_formats,
+    "ListSets": _list_sets,
+    "ListIdentifiers": _list_identifiers,
+    "ListRecords": _list_records,
+    "GetRecord": _get_record,
+}

@@ -1,5 +1,5 @@
 """The one function that moves a document (or its pending revision) along the lifecycle
-that ``services.transitions`` declares, and what every move shares.
+that ``rcm_exchange.transitions`` declares, and what every move shares.
 
 A published document that is edited gets a pending revision; the revision walks the
 same table (submitted → in_review → published | changes_requested | rejected) while the
@@ -8,10 +8,12 @@ document's ``version`` (the optimistic lock), and writes an audit event, the
 notifications and, when what search shows changes, a search-log entry, all in one
 transaction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,7 +32,8 @@ from rcm_exchange.models import (
     utcnow,
 )
 from rcm_exchange.services import access, search_log
-from rcm_exchange.services.transitions import (
+from rcm_exchange.services.unit_of_work import unit_of_work
+from rcm_exchange.transitions import (
     CHANGE_REQUESTS,
     COMMENT_MISSING,
     COMMENT_REQUIRED,
@@ -41,7 +44,6 @@ from rcm_exchange.services.transitions import (
     Notice,
     Transition,
 )
-from rcm_exchange.services.unit_of_work import unit_of_work
 
 S = DocumentStatus
 
@@ -51,12 +53,17 @@ PENDING_REVISION = (S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED)
 
 # --- the optimistic lock ------------------------------------------------------
 
+
 def check_version(document: Document, version: int | None) -> None:
     if version is None or int(version) != document.version:
-        raise StaleVersion(_(
-            "This document has changed since you opened it (you had version %(yours)s, it is now "
-            "at version %(current)s). Reload it to see the latest version, then try again.",
-            yours=version, current=document.version))
+        raise StaleVersion(
+            _(
+                "This document has changed since you opened it (you had version %(yours)s, it is now "
+                "at version %(current)s). Reload it to see the latest version, then try again.",
+                yours=version,
+                current=document.version,
+            )
+        )
 
 
 def save_document(document: Document) -> None:
@@ -74,6 +81,7 @@ def save_document(document: Document) -> None:
 
 # --- revisions ------------------------------------------------------------------
 
+
 def pending_revision(document: Document) -> DocumentRevision | None:
     for revision in reversed(document.revisions):
         if revision.status in PENDING_REVISION:
@@ -89,13 +97,24 @@ def review_status(document: Document) -> DocumentStatus:
 
 # --- the one move ---------------------------------------------------------------
 
-def audit(actor: User | None, document: Document, action: str, from_status, to_status,
-          comment: str = "", **details) -> AuditEvent:
+
+def audit(
+    actor: User | access.SystemActor | None,
+    document: Document,
+    action: str,
+    from_status,
+    to_status,
+    comment: str = "",
+    **details: Any,
+) -> AuditEvent:
     event = AuditEvent(
-        actor_id=actor.id if actor is not None else None, document_id=document.id, action=action,
+        actor_id=actor.id if actor is not None else None,
+        document_id=document.id,
+        action=action,
         from_status=from_status.value if from_status else None,
         to_status=to_status.value if to_status else None,
-        comment=comment or "", details=details or None,
+        comment=comment or "",
+        details=details or None,
     )
     db.session.add(event)
     return event
@@ -132,18 +151,23 @@ def _check_claim(user, document: Document) -> None:
     claimant = document.claimed_by
     if claimant is None or claimant.id == user.id or access.can(user, "lead_review"):
         return
-    raise InvalidTransition(_(
-        "%(name)s is reviewing this document. Ask them, or a lead moderator, to hand it over.",
-        name=claimant.name))
+    raise InvalidTransition(
+        _(
+            "%(name)s is reviewing this document. Ask them, or a lead moderator, to hand it over.",
+            name=claimant.name,
+        )
+    )
 
 
 def changes_requested_by(document: Document) -> User | None:
     """The moderator whose request for changes the document is answering, if they can
     still review it."""
     event = db.session.scalar(
-        select(AuditEvent).where(AuditEvent.document_id == document.id,
-                                 AuditEvent.action.in_(CHANGE_REQUESTS))
-        .order_by(AuditEvent.id.desc()).limit(1))
+        select(AuditEvent)
+        .where(AuditEvent.document_id == document.id, AuditEvent.action.in_(CHANGE_REQUESTS))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
     moderator = event.actor if event is not None else None
     if moderator is None or not moderator.active or not may(moderator, REVIEW, document):
         return None
@@ -151,9 +175,13 @@ def changes_requested_by(document: Document) -> User | None:
 
 
 def _refuse(rule: Transition, current: DocumentStatus) -> InvalidTransition:
-    return InvalidTransition(_(
-        "This document cannot be %(action)s: it is now %(status)s.",
-        action=rule.done_label, status=status_in_sentence(current)))
+    return InvalidTransition(
+        _(
+            "This document cannot be %(action)s: it is now %(status)s.",
+            action=rule.done_label,
+            status=status_in_sentence(current),
+        )
+    )
 
 
 @dataclass
@@ -254,13 +282,25 @@ def _record(user, move: _Move, comment: str, was_published: bool) -> None:
     audit(user, document, move.rule.name, move.current, move.audited_target, comment, **details)
     if was_published != (document.status == S.PUBLISHED) or move.content_changed:
         search_log.record_change(document)
-    notifications.document_event(document, move.notice, actor=user, comment=comment,
-                                 author=revision.author if revision is not None else None,
-                                 assignee=move.assignee)
+    notifications.document_event(
+        document,
+        move.notice,
+        actor=user,
+        comment=comment,
+        author=revision.author if revision is not None else None,
+        assignee=move.assignee,
+    )
 
 
-def transition(user, document: Document, action: str, *, version: int | None,
-               comment: str = "", assignee: User | None = None) -> Document:
+def transition(
+    user,
+    document: Document,
+    action: str,
+    *,
+    version: int | None,
+    comment: str = "",
+    assignee: User | None = None,
+) -> Document:
     """Move ``document`` (or its pending revision) by ``action``; see ``TRANSITIONS``."""
     rule = TRANSITIONS[action]
     require_comment(action, comment)
@@ -285,10 +325,14 @@ def transition(user, document: Document, action: str, *, version: int | None,
 
 # --- words for people -------------------------------------------------------------
 
+
 def status_in_sentence(status: DocumentStatus) -> str:
     return {
-        S.DRAFT: _("draft"), S.SUBMITTED: _("submitted"), S.IN_REVIEW: _("in review"),
-        S.CHANGES_REQUESTED: _("changes requested"), S.PUBLISHED: _("published"),
-        S.REJECTED: _("rejected"), S.ARCHIVED: _("archived"),
+        S.DRAFT: _("draft"),
+        S.SUBMITTED: _("submitted"),
+        S.IN_REVIEW: _("in review"),
+        S.CHANGES_REQUESTED: _("changes requested"),
+        S.PUBLISHED: _("published"),
+        S.REJECTED: _("rejected"),
+        S.ARCHIVED: _("archived"),
     }[DocumentStatus(status)]
-

@@ -9,6 +9,7 @@ with back-off; a message that cannot be sent as it is (a header the email librar
 refuses, an address the server refuses for good) or that ran out of retries is parked
 with its error and never holds up the others.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 from sqlalchemy import select, update
 
-from rcm_exchange.extensions import db
+from rcm_exchange.extensions import db, rows_changed
 from rcm_exchange.models import OutgoingMail, utcnow
 from rcm_exchange.services.unit_of_work import after_commit, unit_of_work
 
@@ -32,8 +33,9 @@ MAX_ATTEMPTS = 8
 CLAIM_TIME = timedelta(minutes=5)
 
 
-def queue_mail(recipient: str, subject: str, body: str,
-               headers: dict[str, str] | None = None) -> OutgoingMail | None:
+def queue_mail(
+    recipient: str, subject: str, body: str, headers: dict[str, str] | None = None
+) -> OutgoingMail | None:
     """Queue a message in the current unit of work; it is sent once that commits.
     ``headers`` adds header fields (``List-Unsubscribe`` of a digest)."""
     if not current_app.config.get("RCM_MAIL_URL"):
@@ -74,10 +76,12 @@ def _claim(mail_id: int) -> bool:
     from rcm_exchange.services.background import mail_due
 
     with unit_of_work():
-        claimed = db.session.execute(
-            update(OutgoingMail).where(OutgoingMail.id == mail_id, *mail_due())
+        claimed = rows_changed(
+            update(OutgoingMail)
+            .where(OutgoingMail.id == mail_id, *mail_due())
             .values(claimed_until=utcnow() + CLAIM_TIME)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)
+        )
     return claimed == 1
 
 
@@ -157,7 +161,7 @@ def _retry_later(message: OutgoingMail, error: Exception) -> str:
         return _park(message, f"gave up after {MAX_ATTEMPTS} attempts: {error}")
     log.warning("mail %s to %s not sent: %s", message.id, message.recipient, error)
     # Back off: 1, 2, 4, 8 … minutes.
-    delay = timedelta(minutes=2 ** message.attempts)
+    delay = timedelta(minutes=2**message.attempts)
     with unit_of_work():
         message.attempts += 1
         message.last_error = str(error)[:1000]
@@ -174,7 +178,8 @@ def deliver_due(limit: int = 1000) -> int:
 
     if not current_app.config.get("RCM_MAIL_URL"):
         return 0
-    ids = list(db.session.scalars(select(OutgoingMail.id).where(*mail_due())
-                                  .order_by(OutgoingMail.id).limit(limit)))
+    ids = list(
+        db.session.scalars(select(OutgoingMail.id).where(*mail_due()).order_by(OutgoingMail.id).limit(limit))
+    )
     db.session.rollback()
     return sum(1 for mail_id in ids if deliver(mail_id) == "sent")

@@ -5,6 +5,7 @@ The Secretariat keeps this record (``access.can(user, "curate_forum")``); everyo
 through the one access policy: a meeting's page lists only the documents the reader
 may see, and counts only those.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +18,6 @@ from rcm_exchange.errors import NotFound, ValidationFailed
 from rcm_exchange.extensions import db
 from rcm_exchange.models import (
     AuditEvent,
-    BodyKind,
     Country,
     Document,
     DocumentMeeting,
@@ -32,36 +32,14 @@ from rcm_exchange.services.browse import PAGE_SIZE, DocumentPage
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 # The standings that make a document the RCM's own rather than a participant's practice.
-RCM_STANDINGS = frozenset({Standing.DECLARATION, Standing.REGIONAL_GUIDELINE, Standing.RECOMMENDATION,
-                           Standing.VICE_MINISTERIAL_DECISION})
-
-# The forum's bodies, as its brochure describes them (seeded by ``flask rcm init``).
-BODIES = (
-    ("vice-ministerial-meeting", BodyKind.VICE_MINISTERIAL, "Vice-Ministerial Meeting",
-     "Reunión Viceministerial"),
-    ("rcgm", BodyKind.RCGM, "Regional Consultation Group on Migration (RCGM)",
-     "Grupo Regional de Consulta sobre Migración (GRCM)"),
-    ("consular-protection-network", BodyKind.LIAISON_NETWORK,
-     "Liaison Officers Network for Consular Protection",
-     "Red de Funcionarios de Enlace para la Protección Consular"),
-    ("children-protection-network", BodyKind.LIAISON_NETWORK,
-     "Liaison Officers Network for the Protection of Children and Adolescents",
-     "Red de Funcionarios de Enlace para la Protección de Niñas, Niños y Adolescentes"),
-    ("trafficking-smuggling-network", BodyKind.LIAISON_NETWORK,
-     "Liaison Officers Network to Combat Migrant Smuggling and Trafficking in Persons",
-     "Red de Funcionarios de Enlace para el Combate al Tráfico Ilícito de Migrantes y la Trata de Personas"),
-    ("ad-hoc-group", BodyKind.AD_HOC_GROUP, "Ad hoc groups", "Grupos ad hoc"),
-    ("workshops", BodyKind.WORKSHOP, "Workshops and seminars", "Talleres y seminarios"),
+RCM_STANDINGS = frozenset(
+    {
+        Standing.DECLARATION,
+        Standing.REGIONAL_GUIDELINE,
+        Standing.RECOMMENDATION,
+        Standing.VICE_MINISTERIAL_DECISION,
+    }
 )
-
-
-def load_bodies() -> None:
-    """Seed the bodies that are missing (inside the caller's unit of work)."""
-    existing = set(db.session.scalars(select(RcmBody.slug)))
-    for position, (slug, kind, name_en, name_es) in enumerate(BODIES, start=1):
-        if slug not in existing:
-            db.session.add(RcmBody(slug=slug, kind=kind, name_en=name_en, name_es=name_es,
-                                   position=position * 10))
 
 
 def bodies() -> list[RcmBody]:
@@ -86,8 +64,9 @@ def meeting_by_slug(slug: str) -> Meeting | None:
     body_slug, _sep, number = slug.rpartition("-")
     if not number.isdigit() or len(number) > 6:
         return None
-    return db.session.scalar(select(Meeting).join(Meeting.body).where(
-        RcmBody.slug == body_slug, Meeting.number == int(number)))
+    return db.session.scalar(
+        select(Meeting).join(Meeting.body).where(RcmBody.slug == body_slug, Meeting.number == int(number))
+    )
 
 
 def meetings(*, body: str | None = None, ppt_year: int | None = None) -> list[Meeting]:
@@ -112,17 +91,25 @@ def _meeting_values(data: dict) -> dict:
     host = (data.get("host_country") or "").upper() or None
     if host is not None and db.session.get(Country, host) is None:
         errors["host_country"] = [_("Unknown country code: %(codes)s.", codes=host)]
-    if errors:
+    if errors or body is None:  # a missing body is one of the errors
         raise ValidationFailed(errors=errors)
-    return {"body_id": body.id, "number": data["number"], "starts_on": data["starts_on"],
-            "ends_on": data["ends_on"], "place": data["place"].strip(), "host_country_code": host,
-            "ppt_year": data["ppt_year"], "theme_en": data.get("theme_en", "").strip(),
-            "theme_es": data.get("theme_es", "").strip()}
+    return {
+        "body_id": body.id,
+        "number": data["number"],
+        "starts_on": data["starts_on"],
+        "ends_on": data["ends_on"],
+        "place": data["place"].strip(),
+        "host_country_code": host,
+        "ppt_year": data["ppt_year"],
+        "theme_en": data.get("theme_en", "").strip(),
+        "theme_es": data.get("theme_es", "").strip(),
+    }
 
 
 def _check_unique(values: dict, meeting_id: int | None = None) -> None:
-    clash = db.session.scalar(select(Meeting.id).where(
-        Meeting.body_id == values["body_id"], Meeting.number == values["number"]))
+    clash = db.session.scalar(
+        select(Meeting.id).where(Meeting.body_id == values["body_id"], Meeting.number == values["number"])
+    )
     if clash is not None and clash != meeting_id:
         raise ValidationFailed(errors={"number": [_("This body already has a meeting with this number.")]})
 
@@ -136,8 +123,9 @@ def create_meeting(user, data: dict) -> Meeting:
         meeting = Meeting(**values)
         db.session.add(meeting)
         db.session.flush()
-        db.session.add(AuditEvent(actor_id=user.id, action="meeting_created",
-                                  details={"meeting": meeting.slug}))
+        db.session.add(
+            AuditEvent(actor_id=user.id, action="meeting_created", details={"meeting": meeting.slug})
+        )
     return meeting
 
 
@@ -151,8 +139,9 @@ def update_meeting(user, meeting: Meeting, data: dict) -> Meeting:
             setattr(meeting, name, value)
         db.session.flush()
         db.session.expire(meeting, ["body"])
-        db.session.add(AuditEvent(actor_id=user.id, action="meeting_updated",
-                                  details={"meeting": meeting.slug}))
+        db.session.add(
+            AuditEvent(actor_id=user.id, action="meeting_updated", details={"meeting": meeting.slug})
+        )
         if moves:
             # Search finds documents by their meetings' body and PPT year.
             for document in _linked_documents(meeting.id):
@@ -162,11 +151,19 @@ def update_meeting(user, meeting: Meeting, data: dict) -> Meeting:
 
 
 def _linked_documents(meeting_id: int) -> list[Document]:
-    return list(db.session.scalars(select(Document).where(Document.id.in_(
-        select(DocumentMeeting.document_id).where(DocumentMeeting.meeting_id == meeting_id)))))
+    return list(
+        db.session.scalars(
+            select(Document).where(
+                Document.id.in_(
+                    select(DocumentMeeting.document_id).where(DocumentMeeting.meeting_id == meeting_id)
+                )
+            )
+        )
+    )
 
 
 # --- a document in the forum --------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ForumRecord:
@@ -186,32 +183,51 @@ def forum_record(document: Document) -> ForumRecord:
     for found in by_role.values():
         found.sort(key=lambda m: (m.starts_on, m.id))
     standing = document.standing_record
-    return ForumRecord(standing.standing if standing else None, by_role[MeetingRole.PRESENTED_AT],
-                       by_role[MeetingRole.ADOPTED_AT])
+    return ForumRecord(
+        standing.standing if standing else None,
+        by_role[MeetingRole.PRESENTED_AT],
+        by_role[MeetingRole.ADOPTED_AT],
+    )
 
 
-def set_forum_record(user, document: Document, *, standing: Standing | None,
-                     presented_at: list[int], adopted_at: list[int], version: int | None) -> ForumRecord:
+def set_forum_record(
+    user,
+    document: Document,
+    *,
+    standing: Standing | None,
+    presented_at: list[int],
+    adopted_at: list[int],
+    version: int | None,
+) -> ForumRecord:
     """Record a document's standing and meetings (``DocumentForumSchema`` data); the
     document's version is checked and bumped, and search learns of the change."""
     access.require_view_document(user, document)
     access.require(user, "curate_forum")
     lifecycle.check_version(document, version)
     with unit_of_work():
-        _write_record(document, standing, {MeetingRole.PRESENTED_AT: presented_at,
-                                           MeetingRole.ADOPTED_AT: adopted_at})
+        _write_record(
+            document, standing, {MeetingRole.PRESENTED_AT: presented_at, MeetingRole.ADOPTED_AT: adopted_at}
+        )
         lifecycle.save_document(document)
-        lifecycle.audit(user, document, "forum_record", document.status, document.status,
-                        standing=standing.value if standing else None,
-                        presented_at=sorted(set(presented_at)), adopted_at=sorted(set(adopted_at)))
+        lifecycle.audit(
+            user,
+            document,
+            "forum_record",
+            document.status,
+            document.status,
+            standing=standing.value if standing else None,
+            presented_at=sorted(set(presented_at)),
+            adopted_at=sorted(set(adopted_at)),
+        )
         search_log.record_change(document)
     return forum_record(document)
 
 
-def _write_record(document: Document, standing: Standing | None,
-                  links: dict[MeetingRole, list[int]]) -> None:
+def _write_record(document: Document, standing: Standing | None, links: dict[MeetingRole, list[int]]) -> None:
     wanted = {meeting_id for ids in links.values() for meeting_id in ids}
-    known = {m.id: m for m in db.session.scalars(select(Meeting).where(Meeting.id.in_(wanted)))} if wanted else {}
+    known = (
+        {m.id: m for m in db.session.scalars(select(Meeting).where(Meeting.id.in_(wanted)))} if wanted else {}
+    )
     errors = {role.value: [_("Unknown meeting.")] for role, ids in links.items() if set(ids) - set(known)}
     if errors:
         raise ValidationFailed(errors=errors)
@@ -224,7 +240,9 @@ def _write_record(document: Document, standing: Standing | None,
     kept = {(link.meeting_id, link.role): link for link in document.meeting_links}
     document.meeting_links = [
         kept.get((meeting_id, role)) or DocumentMeeting(meeting=known[meeting_id], role=role)
-        for role, ids in links.items() for meeting_id in dict.fromkeys(ids)]
+        for role, ids in links.items()
+        for meeting_id in dict.fromkeys(ids)
+    ]
     db.session.flush()
 
 
@@ -232,14 +250,19 @@ def check_import_links(links: list[dict]) -> None:
     """An import line naming a meeting this database does not have is refused."""
     unknown = [link["meeting"] for link in links if meeting_by_slug(link["meeting"]) is None]
     if unknown:
-        raise ValidationFailed(errors={"meetings": [_("Unknown meeting: %(slug)s.", slug=", ".join(unknown))]})
+        raise ValidationFailed(
+            errors={"meetings": [_("Unknown meeting: %(slug)s.", slug=", ".join(unknown))]}
+        )
 
 
 def import_record(document: Document, standing: Standing | None, links: list[dict]) -> None:
     """For ``flask rcm import``: links name meetings by slug (inside its unit of work)."""
     by_role: dict[MeetingRole, list[int]] = {MeetingRole.PRESENTED_AT: [], MeetingRole.ADOPTED_AT: []}
     for link in links:
-        by_role[link["role"]].append(meeting_by_slug(link["meeting"]).id)
+        meeting = meeting_by_slug(link["meeting"])
+        if meeting is None:  # check_import_links refuses such a line before
+            raise ValueError(f"no meeting {link['meeting']!r}")
+        by_role[link["role"]].append(meeting.id)
     if standing is not None or links:
         _write_record(document, standing, by_role)
 
@@ -247,13 +270,21 @@ def import_record(document: Document, standing: Standing | None, links: list[dic
 def export_record(document: Document) -> dict:
     """A document's standing and meeting links as an export line carries them."""
     record = forum_record(document)
-    return {"standing": record.standing.value if record.standing else None,
-            "meetings": [{"meeting": m.slug, "role": role.value}
-                         for role, found in ((MeetingRole.PRESENTED_AT, record.presented_at),
-                                             (MeetingRole.ADOPTED_AT, record.adopted_at)) for m in found]}
+    return {
+        "standing": record.standing.value if record.standing else None,
+        "meetings": [
+            {"meeting": m.slug, "role": role.value}
+            for role, found in (
+                (MeetingRole.PRESENTED_AT, record.presented_at),
+                (MeetingRole.ADOPTED_AT, record.adopted_at),
+            )
+            for m in found
+        ],
+    }
 
 
 # --- a meeting's page -----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MeetingPage:
@@ -269,19 +300,34 @@ def meeting_page(user, meeting_id: int, *, page: int = 1) -> MeetingPage:
     visible = access.visible_documents_clause(user)
 
     def linked(role: MeetingRole):
-        return Document.id.in_(select(DocumentMeeting.document_id).where(
-            DocumentMeeting.meeting_id == meeting.id, DocumentMeeting.role == role))
+        return Document.id.in_(
+            select(DocumentMeeting.document_id).where(
+                DocumentMeeting.meeting_id == meeting.id, DocumentMeeting.role == role
+            )
+        )
 
     options = (selectinload(Document.tags), selectinload(Document.organization))
-    adopted = list(db.session.scalars(select(Document).where(visible, linked(MeetingRole.ADOPTED_AT))
-                                      .options(*options).order_by(Document.published_at.desc())))
+    adopted = list(
+        db.session.scalars(
+            select(Document)
+            .where(visible, linked(MeetingRole.ADOPTED_AT))
+            .options(*options)
+            .order_by(Document.published_at.desc())
+        )
+    )
     page = max(1, page)
     where = (visible, linked(MeetingRole.PRESENTED_AT))
     total = db.session.scalar(select(func.count()).select_from(Document).where(*where)) or 0
-    presented = list(db.session.scalars(
-        select(Document).where(*where).options(*options)
-        .order_by(Document.published_at.desc(), Document.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    presented = list(
+        db.session.scalars(
+            select(Document)
+            .where(*where)
+            .options(*options)
+            .order_by(Document.published_at.desc(), Document.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
     return MeetingPage(meeting, adopted, DocumentPage(items=presented, total=total, page=page))
 
 
@@ -298,5 +344,10 @@ def meetings_overview(*, body: str | None = None, ppt_year: int | None = None) -
     chosen = get_body(body) if body else None
     if ppt_year is not None and not 1900 <= ppt_year <= 9999:
         raise NotFound()
-    return MeetingsOverview(bodies=bodies(), years=ppt_years(),
-                            meetings=meetings(body=body, ppt_year=ppt_year), body=chosen, ppt_year=ppt_year)
+    return MeetingsOverview(
+        bodies=bodies(),
+        years=ppt_years(),
+        meetings=meetings(body=body, ppt_year=ppt_year),
+        body=chosen,
+        ppt_year=ppt_year,
+    )

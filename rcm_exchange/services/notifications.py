@@ -1,5 +1,6 @@
 """Telling people what happened: in the site and, when mail is set up, by email in the
 recipient's language."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,13 +10,22 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from rcm_exchange.extensions import db
-from rcm_exchange.models import Delivery, Document, Notification, PasswordTokenPurpose, User, utcnow
-from rcm_exchange.services import access, accounts
+from rcm_exchange.extensions import db, rows_changed
 from rcm_exchange.links import external_url
+from rcm_exchange.models import (
+    Delivery,
+    Document,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    PasswordTokenPurpose,
+    User,
+    utcnow,
+)
+from rcm_exchange.services import access, accounts
 from rcm_exchange.services.mail import queue_mail
-from rcm_exchange.services.transitions import Audience, Notice
 from rcm_exchange.services.unit_of_work import unit_of_work
+from rcm_exchange.transitions import Audience, Notice
 
 
 def language_of(user: User) -> str:
@@ -41,11 +51,18 @@ def send_password_reset(email: str) -> None:
     with unit_of_work():
         link = accounts.create_password_link(user, PasswordTokenPurpose.RESET, hours=hours)
         with force_locale(language_of(user)):
-            queue_mail(user.email, _("Choose a new password for RCM Exchange"), _(
-                "Hello %(name)s,\n\nSomeone (we hope you) asked to choose a new password for "
-                "your RCM Exchange account. Open this link within %(hours)d hours:\n\n%(url)s\n\n"
-                "If you did not ask, ignore this message: your password stays as it is.",
-                name=user.name, hours=hours, url=password_link_url(link.token)))
+            queue_mail(
+                user.email,
+                _("Choose a new password for RCM Exchange"),
+                _(
+                    "Hello %(name)s,\n\nSomeone (we hope you) asked to choose a new password for "
+                    "your RCM Exchange account. Open this link within %(hours)d hours:\n\n%(url)s\n\n"
+                    "If you did not ask, ignore this message: your password stays as it is.",
+                    name=user.name,
+                    hours=hours,
+                    url=password_link_url(link.token),
+                ),
+            )
 
 
 def send_invitation(user: User) -> str:
@@ -56,14 +73,22 @@ def send_invitation(user: User) -> str:
         link = accounts.create_password_link(user, PasswordTokenPurpose.INVITE, hours=hours)
         url = password_link_url(link.token)
         with force_locale(language_of(user)):
-            queue_mail(user.email, _("Your RCM Exchange account"), _(
-                "Hello %(name)s,\n\nAn account on RCM Exchange has been opened for you. Choose "
-                "your password with this link within %(hours)d hours:\n\n%(url)s",
-                name=user.name, hours=hours, url=url))
+            queue_mail(
+                user.email,
+                _("Your RCM Exchange account"),
+                _(
+                    "Hello %(name)s,\n\nAn account on RCM Exchange has been opened for you. Choose "
+                    "your password with this link within %(hours)d hours:\n\n%(url)s",
+                    name=user.name,
+                    hours=hours,
+                    url=url,
+                ),
+            )
     return url
 
 
 # --- documents ------------------------------------------------------------------
+
 
 def _subject(kind: str, title: str) -> str:
     """A notification in one line, in the current locale (a mail's subject, a digest's line)."""
@@ -94,34 +119,65 @@ def _document_mail(kind: str, user: User, document: Document, comment: str) -> t
     intros = {
         "submitted": _("A document was submitted to the review queue."),
         "claimed": _("A moderator of the Technical Secretariat has started reviewing your document."),
-        "changes_requested": _("The Technical Secretariat asks for changes before publishing your "
-                               "document. Edit it and submit it again."),
+        "changes_requested": _(
+            "The Technical Secretariat asks for changes before publishing your "
+            "document. Edit it and submit it again."
+        ),
         "approved": _("Your document has been approved and is now published."),
         "rejected": _("The Technical Secretariat did not accept your document for publication."),
         "archived": _("Your document has been archived."),
         "assigned": _("A review item has been handed to you."),
-        "resubmitted": _("A document you sent back for changes has been submitted again. It "
-                         "is back with you, in its place in the queue."),
+        "resubmitted": _(
+            "A document you sent back for changes has been submitted again. It "
+            "is back with you, in its place in the queue."
+        ),
         "commented": _("There is a new message in the conversation about this document."),
     }
     body = _("Hello %(name)s,", name=user.name) + "\n\n" + intros[kind] + "\n\n" + title + "\n"
     if comment:
         label = _("The message:") if kind == "commented" else _("Comment from the moderator:")
         body += "\n" + label + "\n" + comment + "\n"
-    body += "\n" + _("Open the document: %(url)s",
-                      url=external_url("documents.detail", document_id=document.id)) + "\n"
+    body += (
+        "\n"
+        + _("Open the document: %(url)s", url=external_url("documents.detail", document_id=document.id))
+        + "\n"
+    )
     return _subject(kind, title), body
+
+
+# Which notification (by the kind this module records) is of which preference kind.
+NOTIFICATION_KIND_OF = {
+    "submitted": NotificationKind.SUBMISSION,
+    "assigned": NotificationKind.SUBMISSION,
+    "changes_requested": NotificationKind.COMMENT,
+    "claimed": NotificationKind.DECISION,
+    "approved": NotificationKind.DECISION,
+    "rejected": NotificationKind.DECISION,
+    "archived": NotificationKind.DECISION,
+}
+DEFAULT_DELIVERY = Delivery.MAIL
+
+
+def delivery_for(user: User, notification_kind: str) -> Delivery:
+    kind = NOTIFICATION_KIND_OF.get(notification_kind, NotificationKind.DECISION)
+    preference = db.session.get(NotificationPreference, (user.id, kind))
+    return preference.delivery if preference else DEFAULT_DELIVERY
 
 
 def _notify(users, kind: str, document: Document, comment: str) -> None:
     """Each recipient hears of it as they chose for this kind: a mail now, a line in
     the daily digest, or on the notifications page only."""
-    from rcm_exchange.services.following import delivery_for
-
     for user in users:
         delivery = delivery_for(user, kind)
-        db.session.add(Notification(user_id=user.id, document_id=document.id, kind=kind,
-                                    comment=comment or "", digest_pending=delivery == Delivery.DIGEST))
+        db.session.add(
+            Notification(
+                user_id=user.id,
+                document_id=document.id,
+                kind=kind,
+                comment=comment or "",
+                digest_pending=delivery == Delivery.DIGEST,
+            )
+        )
         if delivery != Delivery.MAIL:
             continue
         with force_locale(language_of(user)):
@@ -129,20 +185,29 @@ def _notify(users, kind: str, document: Document, comment: str) -> None:
         queue_mail(user.email, subject, body)
 
 
-def _audience(notice: Notice, document: Document, author: User | None,
-              assignee: User | None) -> list[User]:
+def _audience(notice: Notice, document: Document, author: User | None, assignee: User | None) -> list[User]:
     if notice.audience is Audience.MODERATORS:
-        return list(db.session.scalars(
-            select(User).where(User.active, User.role.in_(sorted(access.roles_with("review"))))))
+        return list(
+            db.session.scalars(
+                select(User).where(User.active, User.role.in_(sorted(access.roles_with("review"))))
+            )
+        )
     if notice.audience is Audience.AUTHOR:
         author = author or document.author
         return [author] if author is not None else []
     return [assignee] if assignee is not None else []
 
 
-def document_event(document: Document, notice: Notice | None, *, actor: User | None,
-                   comment: str = "", author: User | None = None, assignee: User | None = None) -> None:
-    """Tell the people a move's ``notice`` names (see ``services.transitions``) that it
+def document_event(
+    document: Document,
+    notice: Notice | None,
+    *,
+    actor: User | None,
+    comment: str = "",
+    author: User | None = None,
+    assignee: User | None = None,
+) -> None:
+    """Tell the people a move's ``notice`` names (see ``rcm_exchange.transitions``) that it
     happened, in the caller's unit of work: moderators hear of new submissions, the
     author of the Secretariat's decisions, a moderator of what is handed to them."""
     if notice is None:
@@ -150,8 +215,11 @@ def document_event(document: Document, notice: Notice | None, *, actor: User | N
     actor_id = getattr(actor, "id", None)
     # The title and the moderator's comment go out in the message: only to those who may
     # still open the document (an author may have moved to another organization).
-    recipients = [user for user in _audience(notice, document, author, assignee)
-                  if user.active and user.id != actor_id and access.can_view_document(user, document)]
+    recipients = [
+        user
+        for user in _audience(notice, document, author, assignee)
+        if user.active and user.id != actor_id and access.can_view_document(user, document)
+    ]
     if recipients:
         _notify(recipients, notice.kind, document, comment)
 
@@ -174,16 +242,16 @@ def _visible_notifications(user):
     return (
         select(Notification, Document)
         .outerjoin(Document, Document.id == Notification.document_id)
-        .where(Notification.user_id == user.id,
-               Notification.document_id.is_(None)
-               | access.visible_documents_clause(user, published_only=False))
+        .where(
+            Notification.user_id == user.id,
+            Notification.document_id.is_(None) | access.visible_documents_clause(user, published_only=False),
+        )
     )
 
 
 def list_notifications(user, *, limit: int = 100) -> list[NotificationItem]:
     access.require(user, "read_notifications")
-    rows = db.session.execute(
-        _visible_notifications(user).order_by(Notification.id.desc()).limit(limit))
+    rows = db.session.execute(_visible_notifications(user).order_by(Notification.id.desc()).limit(limit))
     return [NotificationItem(notification, document) for notification, document in rows]
 
 
@@ -198,9 +266,10 @@ def mark_read(user, *, notification_ids: list[int] | None = None) -> int:
     """Mark the given notifications (or all) of ``user`` as read; returns how many."""
     access.require(user, "read_notifications")
     with unit_of_work():
-        statement = update(Notification).where(Notification.user_id == user.id,
-                                               Notification.read_at.is_(None))
+        statement = update(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
         if notification_ids is not None:
             statement = statement.where(Notification.id.in_(notification_ids))
-        result = db.session.execute(statement.values(read_at=utcnow()))
-    return result.rowcount or 0
+        marked = rows_changed(statement.values(read_at=utcnow()))
+    return marked

@@ -5,7 +5,10 @@ What an organization's accounts may see follows its kind, read with the account 
 request, so a change here (or moving an account to another organization with
 ``accounts.update_user``) takes effect on their next request.
 """
+
 from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -27,8 +30,18 @@ def get_organization(organization_id: int) -> Organization:
 
 
 def _values(data: dict, current: Organization | None = None) -> dict:
-    merged = {"acronym": current.acronym, "name": current.name, "name_es": current.name_es,
-              "kind": current.kind, "country": current.country_code, "active": current.active} if current else {}
+    merged: dict[str, Any] = (
+        {
+            "acronym": current.acronym,
+            "name": current.name,
+            "name_es": current.name_es,
+            "kind": current.kind,
+            "country": current.country_code,
+            "active": current.active,
+        }
+        if current
+        else {}
+    )
     merged.update(data)
     errors: dict[str, list[str]] = {}
     acronym = merged["acronym"].strip()
@@ -43,8 +56,14 @@ def _values(data: dict, current: Organization | None = None) -> dict:
         errors["country"] = [_("A state is recorded with its country.")]
     if errors:
         raise ValidationFailed(errors=errors)
-    return {"acronym": acronym, "name": merged["name"].strip(), "name_es": (merged.get("name_es") or "").strip()
-            or None, "kind": kind, "country_code": country, "active": bool(merged.get("active", True))}
+    return {
+        "acronym": acronym,
+        "name": merged["name"].strip(),
+        "name_es": (merged.get("name_es") or "").strip() or None,
+        "kind": kind,
+        "country_code": country,
+        "active": bool(merged.get("active", True)),
+    }
 
 
 def create_organization(user, data: dict) -> Organization:
@@ -54,8 +73,13 @@ def create_organization(user, data: dict) -> Organization:
         organization = Organization(**_values(data))
         db.session.add(organization)
         db.session.flush()
-        db.session.add(AuditEvent(actor_id=user.id, action="organization_created",
-                                  details={"organization": organization.acronym}))
+        db.session.add(
+            AuditEvent(
+                actor_id=user.id,
+                action="organization_created",
+                details={"organization": organization.acronym},
+            )
+        )
     return organization
 
 
@@ -68,6 +92,11 @@ def update_organization(user, organization: Organization, data: dict) -> Organiz
         for name, value in values.items():
             setattr(organization, name, value)
         if changed:
-            db.session.add(AuditEvent(actor_id=user.id, action="organization_updated",
-                                      details={"organization": organization.acronym, "changes": changed}))
+            db.session.add(
+                AuditEvent(
+                    actor_id=user.id,
+                    action="organization_updated",
+                    details={"organization": organization.acronym, "changes": changed},
+                )
+            )
     return organization

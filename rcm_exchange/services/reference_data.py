@@ -1,6 +1,7 @@
 """Reference data loaded by ``flask rcm init``: countries, the forum's organizations and
 the starting tag taxonomy. Loading is idempotent: it adds what is missing and brings
 names up to date, and never deletes what the Secretariat added."""
+
 from __future__ import annotations
 
 import gettext
@@ -10,7 +11,16 @@ import pycountry
 from sqlalchemy import select
 
 from rcm_exchange.extensions import db
-from rcm_exchange.models import Country, Organization, OrganizationKind, PresidencyProTempore, RcmStatus, Tag
+from rcm_exchange.models import (
+    BodyKind,
+    Country,
+    Organization,
+    OrganizationKind,
+    PresidencyProTempore,
+    RcmBody,
+    RcmStatus,
+    Tag,
+)
 from rcm_exchange.services.unit_of_work import unit_of_work
 
 MEMBER_STATES = ("BZ", "CA", "CR", "DO", "SV", "GT", "HN", "MX", "NI", "PA", "US")
@@ -20,12 +30,23 @@ OBSERVER_STATES = ("AR", "CO", "EC", "JM", "PE")
 OBSERVER_ORGANIZATIONS = (
     ("IACHR", "Inter-American Commission on Human Rights", "Comisión Interamericana de Derechos Humanos"),
     ("IOM", "International Organization for Migration", "Organización Internacional para las Migraciones"),
-    ("ECLAC/CELADE", "Economic Commission for Latin America and the Caribbean – Latin American and Caribbean Demographic Centre",
-     "Comisión Económica para América Latina y el Caribe – Centro Latinoamericano y Caribeño de Demografía"),
-    ("UNHCR", "Office of the United Nations High Commissioner for Refugees",
-     "Oficina del Alto Comisionado de las Naciones Unidas para los Refugiados"),
-    ("OHCHR", "Office of the United Nations High Commissioner for Human Rights",
-     "Oficina del Alto Comisionado de las Naciones Unidas para los Derechos Humanos"),
+    (
+        "ECLAC/CELADE",
+        "Economic Commission for Latin America and the Caribbean – "
+        "Latin American and Caribbean Demographic Centre",
+        "Comisión Económica para América Latina y el Caribe – "
+        "Centro Latinoamericano y Caribeño de Demografía",
+    ),
+    (
+        "UNHCR",
+        "Office of the United Nations High Commissioner for Refugees",
+        "Oficina del Alto Comisionado de las Naciones Unidas para los Refugiados",
+    ),
+    (
+        "OHCHR",
+        "Office of the United Nations High Commissioner for Human Rights",
+        "Oficina del Alto Comisionado de las Naciones Unidas para los Derechos Humanos",
+    ),
     ("SICA", "Central American Integration System", "Sistema de la Integración Centroamericana"),
     ("UNFPA", "United Nations Population Fund", "Fondo de Población de las Naciones Unidas"),
     ("SEGIB", "Ibero-American General Secretariat", "Secretaría General Iberoamericana"),
@@ -35,8 +56,12 @@ OBSERVER_ORGANIZATIONS = (
     ("UNDP", "United Nations Development Programme", "Programa de las Naciones Unidas para el Desarrollo"),
 )
 
-SECRETARIAT = ("TS", "Technical Secretariat of the Regional Conference on Migration",
-               "Secretaría Técnica de la Conferencia Regional sobre Migración", "CR")
+SECRETARIAT = (
+    "TS",
+    "Technical Secretariat of the Regional Conference on Migration",
+    "Secretaría Técnica de la Conferencia Regional sobre Migración",
+    "CR",
+)
 
 
 @dataclass(frozen=True)
@@ -51,18 +76,32 @@ class TagSeed:
 
 # The forum's three pillars first, then common themes.
 TAXONOMY = (
-    TagSeed("human-rights-of-migrants", "Human rights of migrants", "Derechos humanos de las personas migrantes",
-            "Regional efforts to protect the human rights of migrants, whatever their status.",
-            "Esfuerzos regionales para proteger los derechos humanos de las personas migrantes, cualquiera sea su condición.",
-            True),
-    TagSeed("integrity-laws-borders-security", "Integrity of migration laws, borders and national security",
-            "Integridad de las leyes migratorias, fronteras y seguridad nacional",
-            "Strengthening the integrity of each member state's immigration laws, borders and national security.",
-            "Fortalecimiento de la integridad de las leyes migratorias, las fronteras y la seguridad nacional de cada país miembro.",
-            True),
-    TagSeed("migration-and-development", "Migration and development", "Migración y desarrollo",
-            "The links between migration and economic and social development.",
-            "Los vínculos entre la migración y el desarrollo económico y social.", True),
+    TagSeed(
+        "human-rights-of-migrants",
+        "Human rights of migrants",
+        "Derechos humanos de las personas migrantes",
+        "Regional efforts to protect the human rights of migrants, whatever their status.",
+        "Esfuerzos regionales para proteger los derechos humanos de las personas migrantes, "
+        "cualquiera sea su condición.",
+        True,
+    ),
+    TagSeed(
+        "integrity-laws-borders-security",
+        "Integrity of migration laws, borders and national security",
+        "Integridad de las leyes migratorias, fronteras y seguridad nacional",
+        "Strengthening the integrity of each member state's immigration laws, borders and national security.",
+        "Fortalecimiento de la integridad de las leyes migratorias, las fronteras "
+        "y la seguridad nacional de cada país miembro.",
+        True,
+    ),
+    TagSeed(
+        "migration-and-development",
+        "Migration and development",
+        "Migración y desarrollo",
+        "The links between migration and economic and social development.",
+        "Los vínculos entre la migración y el desarrollo económico y social.",
+        True,
+    ),
     TagSeed("trafficking-in-persons", "Trafficking in persons", "Trata de personas"),
     TagSeed("migrant-smuggling", "Migrant smuggling", "Tráfico ilícito de migrantes"),
     TagSeed("children-and-adolescents", "Children and adolescents", "Niñez y adolescencia"),
@@ -104,8 +143,14 @@ def load_countries() -> dict[str, Country]:
     return existing
 
 
-def _upsert_organization(existing: dict[str, Organization], acronym: str, name: str, name_es: str,
-                         kind: OrganizationKind, country_code: str | None) -> None:
+def _upsert_organization(
+    existing: dict[str, Organization],
+    acronym: str,
+    name: str,
+    name_es: str,
+    kind: OrganizationKind,
+    country_code: str | None,
+) -> None:
     # Seeded once: afterwards the Secretariat keeps organizations up to date on the site.
     if acronym in existing:
         return
@@ -141,14 +186,60 @@ def load_taxonomy() -> None:
         tag.is_pillar, tag.position = seed.is_pillar, position
 
 
+# The forum's bodies, as its brochure describes them (seeded by ``flask rcm init``).
+BODIES = (
+    (
+        "vice-ministerial-meeting",
+        BodyKind.VICE_MINISTERIAL,
+        "Vice-Ministerial Meeting",
+        "Reunión Viceministerial",
+    ),
+    (
+        "rcgm",
+        BodyKind.RCGM,
+        "Regional Consultation Group on Migration (RCGM)",
+        "Grupo Regional de Consulta sobre Migración (GRCM)",
+    ),
+    (
+        "consular-protection-network",
+        BodyKind.LIAISON_NETWORK,
+        "Liaison Officers Network for Consular Protection",
+        "Red de Funcionarios de Enlace para la Protección Consular",
+    ),
+    (
+        "children-protection-network",
+        BodyKind.LIAISON_NETWORK,
+        "Liaison Officers Network for the Protection of Children and Adolescents",
+        "Red de Funcionarios de Enlace para la Protección de Niñas, Niños y Adolescentes",
+    ),
+    (
+        "trafficking-smuggling-network",
+        BodyKind.LIAISON_NETWORK,
+        "Liaison Officers Network to Combat Migrant Smuggling and Trafficking in Persons",
+        "Red de Funcionarios de Enlace para el Combate al Tráfico Ilícito de Migrantes "
+        "y la Trata de Personas",
+    ),
+    ("ad-hoc-group", BodyKind.AD_HOC_GROUP, "Ad hoc groups", "Grupos ad hoc"),
+    ("workshops", BodyKind.WORKSHOP, "Workshops and seminars", "Talleres y seminarios"),
+)
+
+
+def load_bodies() -> None:
+    """Seed the bodies that are missing (inside the caller's unit of work)."""
+    existing = set(db.session.scalars(select(RcmBody.slug)))
+    for position, (slug, kind, name_en, name_es) in enumerate(BODIES, start=1):
+        if slug not in existing:
+            db.session.add(
+                RcmBody(slug=slug, kind=kind, name_en=name_en, name_es=name_es, position=position * 10)
+            )
+
+
 def load_reference_data() -> None:
     with unit_of_work():
         countries = load_countries()
         db.session.flush()
         load_organizations(countries)
         load_taxonomy()
-        from rcm_exchange.services.meetings import load_bodies
-
         load_bodies()
 
 

@@ -1,9 +1,10 @@
 """The Secretariat's moderation: the review queue, every review action (one at a time
 or the same decision on several documents), and what a revision changes.
 
-The transition table itself lives in ``services.transitions`` (``TRANSITIONS``), shared
+The transition table itself lives in ``rcm_exchange.transitions`` (``TRANSITIONS``), shared
 with submitting and withdrawing; each action here is one move along it.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -16,9 +17,9 @@ from flask_babel import format_date
 from sqlalchemy import String, func, select, union
 from sqlalchemy.orm import selectinload
 
-from rcm_exchange.errors import DomainError, InvalidTransition, NotFound
 from rcm_exchange import content, labels
 from rcm_exchange.content import ContentField, Kind, snapshot
+from rcm_exchange.errors import DomainError, InvalidTransition, NotFound
 from rcm_exchange.extensions import db
 from rcm_exchange.i18n import current_language, localized
 from rcm_exchange.models import (
@@ -34,32 +35,46 @@ from rcm_exchange.models import (
 from rcm_exchange.sanitize import html_to_text
 from rcm_exchange.services import access, lifecycle
 from rcm_exchange.services.lifecycle import TRANSITIONS, transition
-from rcm_exchange.services.transitions import PAGE_ACTIONS
+from rcm_exchange.transitions import PAGE_ACTIONS
 
 S = DocumentStatus
 
 __all__ = [
-    "BulkResult", "FieldDiff", "QueueItem", "QueuePage", "TRANSITIONS", "act", "approve",
-    "archive", "bulk_review", "claim", "moderators", "reassign", "reject", "release",
-    "request_changes", "review_queue", "revision_diff",
+    "TRANSITIONS",
+    "BulkResult",
+    "FieldDiff",
+    "QueueItem",
+    "QueuePage",
+    "act",
+    "approve",
+    "archive",
+    "bulk_review",
+    "claim",
+    "moderators",
+    "reassign",
+    "reject",
+    "release",
+    "request_changes",
+    "review_queue",
+    "revision_diff",
 ]
 
 DEFAULT_QUEUE_STATUSES = (S.SUBMITTED, S.IN_REVIEW)
 
 
 class ReviewMove(Protocol):
-    def __call__(self, user, document: Document, *, version: int | None,
-                 comment: str = "") -> Document: ...
+    def __call__(self, user, document: Document, *, version: int | None, comment: str = "") -> Document: ...
 
 
 def _review_action(action: str) -> ReviewMove:
     """A review page's action as a function of its own, e.g.
     ``approve(user, document, version=3, comment="")``."""
+
     def move(user, document: Document, *, version: int | None, comment: str = "") -> Document:
         return transition(user, document, action, version=version, comment=comment)
 
     move.__name__ = move.__qualname__ = action
-    move.__doc__ = f"The {action!r} move of ``services.transitions``."
+    move.__doc__ = f"The {action!r} move of ``rcm_exchange.transitions``."
     return move
 
 
@@ -71,12 +86,12 @@ reject = _review_action("reject")
 archive = _review_action("archive")
 
 
-def reassign(user, document: Document, *, moderator: User, version: int | None,
-             comment: str = "") -> Document:
+def reassign(
+    user, document: Document, *, moderator: User, version: int | None, comment: str = ""
+) -> Document:
     """Hand an item to another moderator: its claimant may, and a lead moderator may take
     back an item stuck with someone else."""
-    return transition(user, document, "reassign", version=version, comment=comment,
-                      assignee=moderator)
+    return transition(user, document, "reassign", version=version, comment=comment, assignee=moderator)
 
 
 def act(user, document: Document, action: str, *, version: int | None, comment: str = "") -> Document:
@@ -104,9 +119,12 @@ def bulk_review(user, action: str, *, items: list[dict], comment: str = "") -> B
     access.require(user, "review")
     lifecycle.require_comment(action, comment)
     ids = [item["id"] for item in items]
-    documents = {document.id: document for document in db.session.scalars(
-        select(Document).where(Document.id.in_(ids)).options(selectinload(Document.revisions))
-    )}
+    documents = {
+        document.id: document
+        for document in db.session.scalars(
+            select(Document).where(Document.id.in_(ids)).options(selectinload(Document.revisions))
+        )
+    }
     result = BulkResult()
     for item in items:
         document = documents.get(item["id"])
@@ -121,6 +139,7 @@ def bulk_review(user, action: str, *, items: list[dict], comment: str = "") -> B
 
 
 # --- the queue ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class QueueItem:
@@ -142,17 +161,28 @@ def _effective_status():
     """A document's place in review: its pending revision's status, else its own."""
     revision_status = (
         select(DocumentRevision.status)
-        .where(DocumentRevision.document_id == Document.id,
-               DocumentRevision.status.in_(lifecycle.PENDING_REVISION))
-        .order_by(DocumentRevision.id.desc()).limit(1)
+        .where(
+            DocumentRevision.document_id == Document.id,
+            DocumentRevision.status.in_(lifecycle.PENDING_REVISION),
+        )
+        .order_by(DocumentRevision.id.desc())
+        .limit(1)
         .scalar_subquery()
     )
     return func.coalesce(revision_status, Document.status, type_=String)
 
 
-def review_queue(user, *, status: DocumentStatus | None = None, tag: str | None = None,
-                 country: str | None = None, organization: int | None = None, call: int | None = None,
-                 page: int = 1, per_page: int = 50) -> QueuePage:
+def review_queue(
+    user,
+    *,
+    status: DocumentStatus | None = None,
+    tag: str | None = None,
+    country: str | None = None,
+    organization: int | None = None,
+    call: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> QueuePage:
     """Documents and revisions waiting for the Secretariat, oldest submission first
     (``QueueFilterSchema`` data)."""
     access.require(user, "review")
@@ -161,9 +191,12 @@ def review_queue(user, *, status: DocumentStatus | None = None, tag: str | None 
     # status), and only they are checked for their effective status: never a pass over
     # every document.
     # (A UNION, not an OR of the two: PostgreSQL scans the table for such an OR.)
-    candidates = Document.id.in_(union(
-        select(Document.id).where(Document.status.in_(statuses)),
-        select(DocumentRevision.document_id).where(DocumentRevision.status.in_(statuses))))
+    candidates = Document.id.in_(
+        union(
+            select(Document.id).where(Document.status.in_(statuses)),
+            select(DocumentRevision.document_id).where(DocumentRevision.status.in_(statuses)),
+        )
+    )
     conditions = [candidates, _effective_status().in_([s.value for s in statuses])]
     if tag:
         conditions.append(Document.tags.any(Tag.slug == tag))
@@ -175,16 +208,27 @@ def review_queue(user, *, status: DocumentStatus | None = None, tag: str | None 
         conditions.append(Document.id.in_(select(CallAnswer.document_id).where(CallAnswer.call_id == call)))
     total = db.session.scalar(select(func.count(Document.id)).where(*conditions))
     documents = db.session.scalars(
-        select(Document).where(*conditions)
-        .options(selectinload(Document.tags), selectinload(Document.countries),
-                 selectinload(Document.organization), selectinload(Document.author),
-                 selectinload(Document.claimed_by), selectinload(Document.revisions))
+        select(Document)
+        .where(*conditions)
+        .options(
+            selectinload(Document.tags),
+            selectinload(Document.countries),
+            selectinload(Document.organization),
+            selectinload(Document.author),
+            selectinload(Document.claimed_by),
+            selectinload(Document.revisions),
+        )
         .order_by(Document.submitted_at.asc().nulls_last(), Document.id)
-        .offset((page - 1) * per_page).limit(per_page)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     )
     items = [
-        QueueItem(document, lifecycle.review_status(document),
-                  lifecycle.pending_revision(document) is not None, document.submitted_at)
+        QueueItem(
+            document,
+            lifecycle.review_status(document),
+            lifecycle.pending_revision(document) is not None,
+            document.submitted_at,
+        )
         for document in documents
     ]
     return QueuePage(items, total or 0, page, per_page)
@@ -192,13 +236,15 @@ def review_queue(user, *, status: DocumentStatus | None = None, tag: str | None 
 
 def moderators() -> list[User]:
     """Accounts a review item can be handed to."""
-    return list(db.session.scalars(
-        select(User).where(User.active, User.role.in_([Role.MODERATOR, Role.ADMIN]))
-        .order_by(User.name)
-    ))
+    return list(
+        db.session.scalars(
+            select(User).where(User.active, User.role.in_([Role.MODERATOR, Role.ADMIN])).order_by(User.name)
+        )
+    )
 
 
 # --- what a revision changes ---------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FieldDiff:
@@ -230,13 +276,16 @@ def _set_names(field: ContentField, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
     if field.kind is Kind.TAGS:
-        return {tag.slug: localized(tag) for tag in db.session.scalars(
-            select(Tag).where(Tag.slug.in_(codes)))}
-    return {country.code: country.name(current_language()) for country in db.session.scalars(
-        select(Country).where(Country.code.in_(codes)))}
+        return {
+            tag.slug: localized(tag) for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(codes)))
+        }
+    return {
+        country.code: country.name(current_language())
+        for country in db.session.scalars(select(Country).where(Country.code.in_(codes)))
+    }
 
 
-def _set_diff(field: ContentField, old: list[str], new: list[str]) -> FieldDiff | None:
+def _set_diff(field: ContentField, old: list[str] | None, new: list[str] | None) -> FieldDiff | None:
     """Tags and countries compared as sets: kept ones plain, removed ones struck on the
     left, added ones marked on the right; their order does not count as a change."""
     before, after = set(old or []), set(new or [])
@@ -244,8 +293,11 @@ def _set_diff(field: ContentField, old: list[str], new: list[str]) -> FieldDiff 
         return None
     names = _set_names(field, before | after)
 
+    def by_name(code: str) -> str:
+        return names.get(code, code).casefold()
+
     def side(codes: set[str], marked: set[str]) -> list[tuple[bool, str]]:
-        items = sorted(codes, key=lambda code: names.get(code, code).casefold())
+        items = sorted(codes, key=by_name)
         segments: list[tuple[bool, str]] = []
         for index, code in enumerate(items):
             if index:

@@ -1,10 +1,11 @@
 """The search log: every change that affects what search shows appends an entry in the
 same transaction as the change, so no index can miss it (see DESIGN.md, "Search")."""
+
 from __future__ import annotations
 
 from rcm_exchange.extensions import db
-from rcm_exchange.services.unit_of_work import after_commit
 from rcm_exchange.models import Document, DocumentStatus, SearchLogEntry, SearchOperation
+from rcm_exchange.services.unit_of_work import after_commit
 
 
 def record_change(document: Document) -> None:

@@ -7,6 +7,7 @@ session ends on the server (sign-out, password change, an administrator's change
 copied cookie stops working at once, and a remember-me secret is replaced each time
 it brings a browser back.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -33,8 +34,13 @@ def start_session(user: User, *, remember: bool = False) -> User:
     """A new server-side session for ``user``; ``login_user`` then stores its id."""
     secret = secrets.token_urlsafe(32)
     with unit_of_work():
-        row = UserSession(user_id=user.id, secret_hash=hash_token(secret), epoch=user.session_epoch,
-                          remember=remember, expires_at=utcnow() + _lifetime(remember))
+        row = UserSession(
+            user_id=user.id,
+            secret_hash=hash_token(secret),
+            epoch=user.session_epoch,
+            remember=remember,
+            expires_at=utcnow() + _lifetime(remember),
+        )
         db.session.add(row)
         db.session.flush()
     user.sign_in_session = f"{row.id}.{secret}"
@@ -100,7 +106,8 @@ def end_session(user: User) -> None:
 def end_all_sessions(user: User) -> None:
     """Every session of the account ends (its password changed or was reset)."""
     with unit_of_work():
-        db.session.execute(update(UserSession)
-                           .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-                           .values(ended_at=utcnow()))
-
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )

@@ -4,6 +4,7 @@ A cell that a spreadsheet would read as a formula (one starting with ``= + - @``
 or a carriage return, as OWASP lists them) is written with a leading apostrophe, so a
 tag or country name can never run as a formula in the Secretariat's spreadsheet.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,22 +22,30 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _rows(figures: statistics.Statistics, table: str) -> tuple[list[str], list[list[object]]]:
     tables = {
-        "months": ([_("Month"), _("Documents")],
-                   [[bar.subject.strftime("%Y-%m"), bar.value] for bar in figures.per_month]),
-        "types": ([_("Type"), _("Documents")],
-                  [[doc_type_label(bar.subject, plural=True), bar.value] for bar in figures.per_type]),
-        "queue": ([_("Status"), _("Documents")],
-                  [[status_label(bar.subject), bar.value] for bar in figures.queue]),
-        "countries": ([_("Country code"), _("Country"), _("Documents")],
-                      [[bar.key, localized(bar.subject), bar.value] for bar in figures.per_country]),
-        "topics": ([_("Topic code"), _("Topic"), _("Documents")],
-                   [[bar.key, localized(bar.subject), bar.value] for bar in figures.per_tag]),
+        "months": (
+            [_("Month"), _("Documents")],
+            [[bar.subject.strftime("%Y-%m"), bar.value] for bar in figures.per_month],
+        ),
+        "types": (
+            [_("Type"), _("Documents")],
+            [[doc_type_label(bar.subject, plural=True), bar.value] for bar in figures.per_type],
+        ),
+        "queue": (
+            [_("Status"), _("Documents")],
+            [[status_label(bar.subject), bar.value] for bar in figures.queue],
+        ),
+        "countries": (
+            [_("Country code"), _("Country"), _("Documents")],
+            [[bar.key, localized(bar.subject), bar.value] for bar in figures.per_country],
+        ),
+        "topics": (
+            [_("Topic code"), _("Topic"), _("Documents")],
+            [[bar.key, localized(bar.subject), bar.value] for bar in figures.per_tag],
+        ),
     }
     if table not in tables:
         raise NotFound()
     return tables[table]
-
-
 
 
 def neutralise(value: object) -> object:

@@ -6,6 +6,7 @@ chose. Several hosts share one store by mounting one folder at ``RCM_UPLOAD_DIR`
 every host (an NFS or other shared volume): a file is written under a temporary name
 in that folder and renamed into place, so another host never reads half a file.
 """
+
 from __future__ import annotations
 
 import os

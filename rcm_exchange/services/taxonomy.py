@@ -7,9 +7,10 @@ and each published one gets a search-log entry in the same transaction, so every
 catches up from the log. The merged tag stays, retired, so that its address (and its
 slug in a search or an API filter) leads to the tag it was merged into.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
@@ -31,6 +32,7 @@ from rcm_exchange.models import (
 )
 from rcm_exchange.services import access
 from rcm_exchange.services.lifecycle import PENDING_REVISION
+from rcm_exchange.services.merged_tags import current_tag
 from rcm_exchange.services.unit_of_work import after_commit, unit_of_work
 
 # Where a new theme goes when no position is given: after every tag there is.
@@ -54,18 +56,31 @@ def tag_list(user, *, changed_since: date | None = None) -> list[dict]:
     from rcm_exchange.i18n import localized
     from rcm_exchange.services.browse import tags_with_counts
 
-    since = datetime.combine(changed_since, time.min, timezone.utc) if changed_since else None
-    counted = sorted(tags_with_counts(user), key=lambda row: (not row[0].is_pillar, row[0].position, row[0].slug))
+    since = datetime.combine(changed_since, time.min, UTC) if changed_since else None
+    counted = sorted(
+        tags_with_counts(user), key=lambda row: (not row[0].is_pillar, row[0].position, row[0].slug)
+    )
     successors = {tag.id: tag.slug for tag, _count in counted}
     rows = []
     for tag, count in counted:
         if (since is None and tag.retired) or (since is not None and tag.updated_at < since):
             continue
-        rows.append({"slug": tag.slug, "name_en": tag.name_en, "name_es": tag.name_es,
-                     "description": localized(tag, "description"), "description_en": tag.description_en,
-                     "description_es": tag.description_es, "is_pillar": tag.is_pillar, "position": tag.position,
-                     "retired": tag.retired, "merged_into": successors.get(tag.merged_into_id),
-                     "updated_at": tag.updated_at, "count": count})
+        rows.append(
+            {
+                "slug": tag.slug,
+                "name_en": tag.name_en,
+                "name_es": tag.name_es,
+                "description": localized(tag, "description"),
+                "description_en": tag.description_en,
+                "description_es": tag.description_es,
+                "is_pillar": tag.is_pillar,
+                "position": tag.position,
+                "retired": tag.retired,
+                "merged_into": successors.get(tag.merged_into_id) if tag.merged_into_id else None,
+                "updated_at": tag.updated_at,
+                "count": count,
+            }
+        )
     return rows
 
 
@@ -85,31 +100,14 @@ def get_tag(slug: str) -> Tag:
     return tag
 
 
-def current_tag(slug: str) -> Tag | None:
-    """The tag an address names now: a merged tag leads to the one it was merged into."""
-    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-    seen = set()
-    while tag is not None and tag.merged_into_id is not None and tag.id not in seen:
-        seen.add(tag.id)
-        tag = db.session.get(Tag, tag.merged_into_id)
-    return tag
-
-
-def current_slugs(slugs) -> list[str]:
-    """Slugs as a search should use them: merged tags replaced by their successors."""
-    slugs = list(slugs)
-    merged = dict(db.session.execute(select(Tag.slug, Tag.merged_into_id).where(
-        Tag.slug.in_(slugs), Tag.merged_into_id.is_not(None))).all()) if slugs else {}
-    if not merged:
-        return slugs
-    return [current_tag(slug).slug if slug in merged else slug for slug in slugs]
-
-
 def merged_slugs() -> dict[str, str]:
     """Every merged slug and the slug it leads to (for the search page's links)."""
     successor = aliased(Tag)
-    return dict(db.session.execute(select(Tag.slug, successor.slug).join(
-        successor, successor.id == Tag.merged_into_id)).all())
+    return dict(
+        db.session.execute(
+            select(Tag.slug, successor.slug).join(successor, successor.id == Tag.merged_into_id)
+        ).all()
+    )
 
 
 def _last_pillar_position() -> int:
@@ -118,9 +116,16 @@ def _last_pillar_position() -> int:
 
 def _check_position(tag_is_pillar: bool, position: int | None) -> None:
     if position is not None and not tag_is_pillar and position <= _last_pillar_position():
-        raise ValidationFailed(errors={"position": [_(
-            "The three pillars stay first: choose a position after %(last)s.",
-            last=_last_pillar_position())]})
+        raise ValidationFailed(
+            errors={
+                "position": [
+                    _(
+                        "The three pillars stay first: choose a position after %(last)s.",
+                        last=_last_pillar_position(),
+                    )
+                ]
+            }
+        )
 
 
 def _audit(user, action: str, **details) -> None:
@@ -137,9 +142,16 @@ def create_tag(user, data: dict) -> Tag:
         _check_position(False, position)
         if position is None:
             position = (db.session.scalar(select(func.max(Tag.position))) or 0) + POSITION_STEP
-        tag = Tag(slug=data["slug"], name_en=data["name_en"].strip(), name_es=data["name_es"].strip(),
-                  description_en=data.get("description_en", ""), description_es=data.get("description_es", ""),
-                  is_pillar=False, position=position, retired=False)
+        tag = Tag(
+            slug=data["slug"],
+            name_en=data["name_en"].strip(),
+            name_es=data["name_es"].strip(),
+            description_en=data.get("description_en", ""),
+            description_es=data.get("description_es", ""),
+            is_pillar=False,
+            position=position,
+            retired=False,
+        )
         db.session.add(tag)
         db.session.flush()
         _audit(user, "tag_created", tag=tag.slug)
@@ -159,7 +171,11 @@ def update_tag(user, tag: Tag, data: dict) -> Tag:
         changed = {}
         for name in ("name_en", "name_es", "description_en", "description_es", "position", "retired"):
             if name in data and getattr(tag, name) != data[name]:
-                value = data[name].strip() if isinstance(data[name], str) and name.startswith("name") else data[name]
+                value = (
+                    data[name].strip()
+                    if isinstance(data[name], str) and name.startswith("name")
+                    else data[name]
+                )
                 changed[name] = value
                 setattr(tag, name, value)
         if changed:
@@ -179,34 +195,55 @@ def merge_tags(user, source: Tag, target: Tag) -> int:
     if source.merged_into_id is not None or target.merged_into_id is not None:
         raise Conflict(_("A tag that was already merged cannot take part in another merge."))
     with unit_of_work():
-        moved = (select(document_tags.c.document_id).where(document_tags.c.tag_id == source.id)
-                 .scalar_subquery())
-        count = db.session.scalar(select(func.count()).select_from(document_tags)
-                                  .where(document_tags.c.tag_id == source.id)) or 0
+        moved = (
+            select(document_tags.c.document_id).where(document_tags.c.tag_id == source.id).scalar_subquery()
+        )
+        count = (
+            db.session.scalar(
+                select(func.count()).select_from(document_tags).where(document_tags.c.tag_id == source.id)
+            )
+            or 0
+        )
         now = utcnow()
         # Indexes hold tags by slug, and a document's listing and fingerprint follow its
         # version: every moved document changes, and the published ones are re-indexed.
-        db.session.execute(update(Document).where(Document.id.in_(moved))
-                           .values(version=Document.version + 1, updated_at=now)
-                           .execution_options(synchronize_session=False))
-        db.session.execute(insert(SearchLogEntry).from_select(
-            ["document_id", "operation", "created_at"],
-            select(Document.id, literal(SearchOperation.UPSERT, SearchLogEntry.operation.type),
-                   literal(now, SearchLogEntry.created_at.type))
-            .where(Document.id.in_(moved), Document.status == DocumentStatus.PUBLISHED)
-            .order_by(Document.id)))
+        db.session.execute(
+            update(Document)
+            .where(Document.id.in_(moved))
+            .values(version=Document.version + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            insert(SearchLogEntry).from_select(
+                ["document_id", "operation", "created_at"],
+                select(
+                    Document.id,
+                    literal(SearchOperation.UPSERT, SearchLogEntry.operation.type),
+                    literal(now, SearchLogEntry.created_at.type),
+                )
+                .where(Document.id.in_(moved), Document.status == DocumentStatus.PUBLISHED)
+                .order_by(Document.id),
+            )
+        )
         for table, owner in ((document_tags, document_tags.c.document_id), (call_tags, call_tags.c.call_id)):
             other = table.alias()
-            db.session.execute(insert(table).from_select(
-                [owner.name, "tag_id"],
-                select(owner, literal(target.id, table.c.tag_id.type)).where(
-                    table.c.tag_id == source.id,
-                    ~exists().where(and_(other.c[owner.name] == owner, other.c.tag_id == target.id)))))
+            db.session.execute(
+                insert(table).from_select(
+                    [owner.name, "tag_id"],
+                    select(owner, literal(target.id, table.c.tag_id.type)).where(
+                        table.c.tag_id == source.id,
+                        ~exists().where(and_(other.c[owner.name] == owner, other.c.tag_id == target.id)),
+                    ),
+                )
+            )
             db.session.execute(table.delete().where(table.c.tag_id == source.id))
         _rewrite_pending_revisions(source.slug, target.slug)
         # Addresses that led to the merged tag now lead to its successor.
-        db.session.execute(update(Tag).where(Tag.merged_into_id == source.id)
-                           .values(merged_into_id=target.id, updated_at=now))
+        db.session.execute(
+            update(Tag)
+            .where(Tag.merged_into_id == source.id)
+            .values(merged_into_id=target.id, updated_at=now)
+        )
         source.retired, source.merged_into_id, source.updated_at = True, target.id, now
         target.updated_at = now
         _audit(user, "tag_merged", tag=source.slug, into=target.slug, documents=count)
@@ -227,8 +264,9 @@ def merge_into(user, source: Tag, into: str) -> tuple[Tag, int]:
 def _rewrite_pending_revisions(old: str, new: str) -> None:
     """A revision waiting for review keeps its tags as slugs; it must not bring the
     merged tag back when it is approved."""
-    revisions = db.session.scalars(select(DocumentRevision).where(
-        DocumentRevision.status.in_(PENDING_REVISION)))
+    revisions = db.session.scalars(
+        select(DocumentRevision).where(DocumentRevision.status.in_(PENDING_REVISION))
+    )
     for revision in revisions:
         slugs = (revision.data or {}).get("tags") or []
         if old in slugs:

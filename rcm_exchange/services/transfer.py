@@ -9,12 +9,14 @@ id it had in the file (``idempotency_key`` ``import:<id>``) and keeps that id wh
 free, so importing a file twice creates nothing new, and export → empty database →
 import → export gives the same file.
 """
+
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TextIO
+from datetime import datetime
+from typing import Any, TextIO
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
@@ -51,18 +53,29 @@ def export_documents(out: TextIO) -> int:
 def _published_documents() -> Iterator[Document]:
     last_id = 0
     while True:
-        batch = list(db.session.scalars(
-            select(Document)
-            .where(access.visible_documents_clause(access.SYSTEM), Document.id > last_id)
-            .options(selectinload(Document.tags), selectinload(Document.countries),
-                     selectinload(Document.organization))
-            .order_by(Document.id)
-            .limit(BATCH_SIZE)
-        ))
+        batch = list(
+            db.session.scalars(
+                select(Document)
+                .where(access.visible_documents_clause(access.SYSTEM), Document.id > last_id)
+                .options(
+                    selectinload(Document.tags),
+                    selectinload(Document.countries),
+                    selectinload(Document.organization),
+                )
+                .order_by(Document.id)
+                .limit(BATCH_SIZE)
+            )
+        )
         if not batch:
             return
         yield from batch
         last_id = batch[-1].id
+
+
+def _published_at(document: Document) -> datetime:
+    if document.published_at is None:
+        raise ValueError("only published documents are exported")
+    return document.published_at
 
 
 def export_line(document: Document) -> dict:
@@ -70,7 +83,7 @@ def export_line(document: Document) -> dict:
         "id": document.id,
         **snapshot(document),
         "organization": document.organization.acronym,
-        "published_at": document.published_at.isoformat(),
+        "published_at": _published_at(document).isoformat(),
         **meetings.export_record(document),
         **calls.export_answer(document),
     }
@@ -117,33 +130,56 @@ def _parse(line: str, organizations: dict[str, Organization], known_calls: dict[
     source_id = data.pop("id")
     published_at = data.pop("published_at")
     data.pop("organization")
-    forum = {"standing": data.pop("standing"), "links": data.pop("meetings"),
-             "call": calls.check_import_answer(data.pop("call"), known_calls)}
+    forum = {
+        "standing": data.pop("standing"),
+        "links": data.pop("meetings"),
+        "call": calls.check_import_answer(data.pop("call"), known_calls),
+    }
     meetings.check_import_links(forum["links"])
     # The same cleaning (sanitizing, known tags and countries) as a document written on the site.
     content = merged_content({"doc_type": data["doc_type"].value}, clean_content(data))
-    return {"source_id": source_id, "published_at": published_at, "organization": organization,
-            "content": content, "forum": forum}
+    return {
+        "source_id": source_id,
+        "published_at": published_at,
+        "organization": organization,
+        "content": content,
+        "forum": forum,
+    }
 
 
 def _import_batch(batch: list[tuple[int, dict]], report: ImportReport) -> None:
     keys = [_key(item["source_id"]) for _number, item in batch if item["source_id"]]
     ids = [item["source_id"] for _number, item in batch if item["source_id"]]
-    existing_keys = set(db.session.scalars(
-        select(Document.idempotency_key).where(Document.idempotency_key.in_(keys)))) if keys else set()
-    taken_ids = {row.id: row for row in db.session.execute(
-        select(Document.id, Document.title, Document.published_at).where(Document.id.in_(ids)))} if ids else {}
+    existing_keys = (
+        set(db.session.scalars(select(Document.idempotency_key).where(Document.idempotency_key.in_(keys))))
+        if keys
+        else set()
+    )
+    # Ids already in this database (a row to compare with), or taken by this batch (None).
+    taken_ids: dict[int, Any] = (
+        {
+            row.id: row
+            for row in db.session.execute(
+                select(Document.id, Document.title, Document.published_at).where(Document.id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
     with unit_of_work():
         for _number, item in batch:
             source_id = item["source_id"]
-            if source_id and (_key(source_id) in existing_keys
-                              or _same_document(taken_ids.get(source_id), item)):
+            if source_id and (
+                _key(source_id) in existing_keys or _same_document(taken_ids.get(source_id), item)
+            ):
                 report.unchanged += 1
                 continue
             document = Document(
-                status=DocumentStatus.PUBLISHED, organization_id=item["organization"].id,
+                status=DocumentStatus.PUBLISHED,
+                organization_id=item["organization"].id,
                 idempotency_key=_key(source_id) if source_id else None,
-                published_at=item["published_at"], submitted_at=item["published_at"],
+                published_at=item["published_at"],
+                submitted_at=item["published_at"],
                 created_at=item["published_at"],
             )
             if source_id and source_id not in taken_ids:
@@ -167,8 +203,9 @@ def _key(source_id: int) -> str:
 
 def _same_document(row, item: dict) -> bool:
     """A file exported from this database and imported back names its own documents."""
-    return (row is not None and row.title == item["content"]["title"]
-            and row.published_at == item["published_at"])
+    return (
+        row is not None and row.title == item["content"]["title"] and row.published_at == item["published_at"]
+    )
 
 
 def _advance_id_sequence() -> None:
@@ -176,12 +213,14 @@ def _advance_id_sequence() -> None:
     if db.engine.dialect.name != "postgresql":
         return
     with unit_of_work():
-        db.session.execute(text(
-            "SELECT setval(pg_get_serial_sequence('documents', 'id'), "
-            "GREATEST((SELECT COALESCE(MAX(id), 0) FROM documents), 1))"))
+        db.session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('documents', 'id'), "
+                "GREATEST((SELECT COALESCE(MAX(id), 0) FROM documents), 1))"
+            )
+        )
 
 
 def count_lines(path) -> int:
     with open(path, encoding="utf-8") as handle:
         return sum(1 for _line in handle)
-

@@ -5,6 +5,7 @@ back otherwise; nested blocks join the outer one. Work that must only happen onc
 data is safely committed (feeding the search index, sending mail) is registered with
 ``after_commit`` and runs after the outermost commit; its failure never undoes the write.
 """
+
 from __future__ import annotations
 
 import logging

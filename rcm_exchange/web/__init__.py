@@ -1,4 +1,5 @@
 """HTML blueprints. Views parse input, call one service function, and render."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,13 +74,19 @@ NAVIGATION = (
 
 def main_navigation(user) -> list[NavLink]:
     here = (request.endpoint or "").split(".")[0] if has_request_context() else ""
-    return [NavLink(endpoint, str(label), endpoint.split(".")[0] == here)
-            for endpoint, label, capability in NAVIGATION
-            if (capability is None or access.can(user, capability)) and has_endpoint(endpoint)]
+    return [
+        NavLink(endpoint, str(label), endpoint.split(".")[0] == here)
+        for endpoint, label, capability in NAVIGATION
+        if (capability is None or access.can(user, capability)) and has_endpoint(endpoint)
+    ]
 
 
 def register_template_globals(app) -> None:
     """The pages' own helpers: where a page is, its links and the navigation."""
-    app.jinja_env.globals.update(current_path=current_path, document_url=document_url,
-                                 has_endpoint=has_endpoint, main_navigation=main_navigation,
-                                 can=access.can)
+    app.jinja_env.globals.update(
+        current_path=current_path,
+        document_url=document_url,
+        has_endpoint=has_endpoint,
+        main_navigation=main_navigation,
+        can=access.can,
+    )

@@ -1,4 +1,5 @@
 """Account administration for admins: create, edit, deactivate, password links."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -21,8 +22,14 @@ def require_admin():
 
 
 def _render_form(user, values, errors, status=200):
-    return render_template("admin/user_form.html", user=user, values=values, errors=errors,
-                           organizations=accounts.list_organizations(), roles=list(Role)), status
+    return render_template(
+        "admin/user_form.html",
+        user=user,
+        values=values,
+        errors=errors,
+        organizations=accounts.list_organizations(),
+        roles=list(Role),
+    ), status
 
 
 @bp.get("/users")
@@ -38,14 +45,24 @@ def new_user():
     try:
         data = load(AccountSchema(), values)
         user = accounts.create_user(
-            current_user, email=data["email"], name=data["name"],
-            organization_id=data["organization_id"], role=data["role"],
-            preferred_language=data["preferred_language"] or None)
+            current_user,
+            email=data["email"],
+            name=data["name"],
+            organization_id=data["organization_id"],
+            role=data["role"],
+            preferred_language=data["preferred_language"] or None,
+        )
     except ValidationFailed as error:
         return _render_form(None, values, error.errors or {}, 422)
     link = notifications.send_invitation(user)
-    flash(_("Account created. Send %(name)s this one-time link to choose a password: %(link)s",
-            name=user.name, link=link), "success")
+    flash(
+        _(
+            "Account created. Send %(name)s this one-time link to choose a password: %(link)s",
+            name=user.name,
+            link=link,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.users"))
 
 
@@ -53,17 +70,28 @@ def new_user():
 def edit_user(user_id: int):
     user = accounts.get_user(user_id)
     if request.method == "GET":
-        values = {"email": user.email, "name": user.name, "organization_id": user.organization_id,
-                  "role": user.role.value, "active": user.active,
-                  "preferred_language": user.preferred_language or ""}
+        values = {
+            "email": user.email,
+            "name": user.name,
+            "organization_id": user.organization_id,
+            "role": user.role.value,
+            "active": user.active,
+            "preferred_language": user.preferred_language or "",
+        }
         return _render_form(user, values, {})
     values = form_data(request.form)
     values["email"] = user.email  # the address identifies the account; it is not edited here
     try:
         data = load(AccountSchema(), values)
-        accounts.update_user(current_user, user, name=data["name"],
-                             organization_id=data["organization_id"], role=data["role"],
-                             active=data["active"], preferred_language=data["preferred_language"] or None)
+        accounts.update_user(
+            current_user,
+            user,
+            name=data["name"],
+            organization_id=data["organization_id"],
+            role=data["role"],
+            active=data["active"],
+            preferred_language=data["preferred_language"] or None,
+        )
     except ValidationFailed as error:
         return _render_form(user, values, error.errors or {}, 422)
     flash(_("Account saved."), "success")

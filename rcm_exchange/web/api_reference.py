@@ -1,5 +1,6 @@
 """The browsable API reference: Swagger UI, served from this site, over the served
 OpenAPI document."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template

@@ -1,4 +1,5 @@
 """The audit log, for admins: every recorded action, by actor, document and date."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -23,5 +24,11 @@ def index():
     except ValidationFailed as error:
         filters, errors = {}, error.errors or {}
     page = audit_log.audit_events(current_user, **filters)
-    return render_template("review/audit.html", page=page, values=values, errors=errors,
-                           users=accounts.list_users(), audit_actions=AUDIT_ACTIONS), 422 if errors else 200
+    return render_template(
+        "review/audit.html",
+        page=page,
+        values=values,
+        errors=errors,
+        users=accounts.list_users(),
+        audit_actions=AUDIT_ACTIONS,
+    ), 422 if errors else 200

@@ -1,4 +1,5 @@
 """Sign-in, sign-out, and choosing a password through a single-use link."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -59,14 +60,22 @@ def login():
         data = load(SignInSchema(), values)
     except ValidationFailed as error:
         return render_template("auth/login.html", values=values, errors=error.errors, next=next_url), 422
-    attempt = SignInAttempt(email=accounts.normalize_email(data["email"]), address=request.remote_addr or "",
-                            device=request.cookies.get(DEVICE_COOKIE))
+    attempt = SignInAttempt(
+        email=accounts.normalize_email(data["email"]),
+        address=request.remote_addr or "",
+        device=request.cookies.get(DEVICE_COOKIE),
+    )
     keep = {"email": values.get("email", "")}
     try:
         user = accounts.sign_in(attempt, data["password"])
     except TooManyAttempts as error:
-        return render_template("auth/login.html", values=keep, errors={}, message=error.describe(),
-                               next=next_url), 429, error.headers
+        return (
+            render_template(
+                "auth/login.html", values=keep, errors={}, message=error.describe(), next=next_url
+            ),
+            429,
+            error.headers,
+        )
     if user is None:
         # One message for an unknown email and a wrong password.
         message = _("The email or password is not right.")
@@ -74,9 +83,15 @@ def login():
     start_signed_in_session(user, remember=data["remember"])
     flash(_("Welcome, %(name)s.", name=user.name), "success")
     response = redirect(safe_next_url(next_url))
-    response.set_cookie(DEVICE_COOKIE, device_cookie_for(attempt.email), max_age=DEVICE_COOKIE_DAYS * 86400,
-                        httponly=True, samesite="Lax", path=url_for("auth.login"),
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie_for(attempt.email),
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        path=url_for("auth.login"),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response
 
 
@@ -102,7 +117,10 @@ def reset_request():
         return render_template("auth/reset_request.html", values=values, errors=error.errors), 422
     notifications.send_password_reset(data["email"])
     # The same answer whether or not the account exists.
-    flash(_("If an account exists for that address, we have sent it a link to choose a new password."), "success")
+    flash(
+        _("If an account exists for that address, we have sent it a link to choose a new password."),
+        "success",
+    )
     return redirect(url_for("auth.login"))
 
 
@@ -127,12 +145,18 @@ def choose_password():
         data = load(NewPasswordSchema(), values)
         accounts.set_password_with_token(token, data["password"])
     except ValidationFailed as error:
-        return render_template("auth/choose_password.html", errors=error.errors or {},
-                               message=error.message, user=record.user), 422
+        return render_template(
+            "auth/choose_password.html", errors=error.errors or {}, message=error.message, user=record.user
+        ), 422
     session.pop(PASSWORD_LINK_KEY, None)
     logout_user()
-    flash(_("Your password is set, and every session and API token of your account has ended. "
-            "You can sign in now."), "success")
+    flash(
+        _(
+            "Your password is set, and every session and API token of your account has ended. "
+            "You can sign in now."
+        ),
+        "success",
+    )
     return redirect(url_for("auth.login"))
 
 
@@ -144,12 +168,15 @@ def change_password():
     values = form_data(request.form)
     try:
         data = load(ChangePasswordSchema(), values)
-        accounts.change_password(current_user, current_password=data["current_password"],
-                                 password=data["password"])
+        accounts.change_password(
+            current_user, current_password=data["current_password"], password=data["password"]
+        )
     except ValidationFailed as error:
         return render_template("auth/change_password.html", errors=error.errors or {}), 422
     # This browser stays signed in with a new session; every other session has ended.
     start_signed_in_session(current_user._get_current_object())
-    flash(_("Your password has been changed. Other sessions have been signed out and your API "
-            "tokens revoked."), "success")
+    flash(
+        _("Your password has been changed. Other sessions have been signed out and your API tokens revoked."),
+        "success",
+    )
     return redirect(url_for("main.home"))

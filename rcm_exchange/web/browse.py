@@ -1,11 +1,14 @@
 """Browsing besides search: by pillar and theme, country, organization, type and year."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rcm_exchange.i18n import current_language
-from rcm_exchange.services import browse, taxonomy
+from rcm_exchange.services import browse, merged_tags
 
 bp = Blueprint("browse", __name__, url_prefix="/browse")
 
@@ -19,8 +22,9 @@ def _listing(kind: str, **names):
     narrowing = {"doc_type": request.args.get("type") or None, "year": _int_arg("year")}
     narrowing.update({key: value for key, value in names.items() if value is not None})
     result = browse.listing(current_user, page=_int_arg("page") or 1, **narrowing)
-    return render_template("browse/listing.html", kind=kind, listing=result,
-                           chosen=result.chosen, documents=result.documents)
+    return render_template(
+        "browse/listing.html", kind=kind, listing=result, chosen=result.chosen, documents=result.documents
+    )
 
 
 @bp.get("/")
@@ -30,14 +34,16 @@ def topics():
 
 @bp.get("/countries")
 def countries():
-    return render_template("browse/countries.html",
-                           overview=browse.country_overview(current_user, current_language()))
+    return render_template(
+        "browse/countries.html", overview=browse.country_overview(current_user, current_language())
+    )
 
 
 @bp.get("/organizations")
 def organizations():
-    return render_template("browse/organizations.html",
-                           groups=browse.organization_overview(current_user, current_language()))
+    return render_template(
+        "browse/organizations.html", groups=browse.organization_overview(current_user, current_language())
+    )
 
 
 @bp.get("/types")
@@ -47,9 +53,10 @@ def types():
 
 @bp.get("/topics/<slug>")
 def topic(slug: str):
-    current = taxonomy.current_tag(slug)
+    current = merged_tags.current_tag(slug)
     if current is not None and current.slug != slug:  # a merged tag's address leads on
-        return redirect(url_for("browse.topic", slug=current.slug, **request.args), 301)
+        arguments: dict[str, Any] = request.args.to_dict()  # the first value of each, as before
+        return redirect(url_for("browse.topic", slug=current.slug, **arguments), 301)
     return _listing("topic", tag=slug)
 
 

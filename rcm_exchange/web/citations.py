@@ -1,4 +1,5 @@
 """A document's citation as a file: BibTeX, RIS, CSL-JSON or Dublin Core XML."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,5 +1,6 @@
 """The Technical Secretariat's pages for the forum's structure: the taxonomy (create,
 rename, describe, order, retire, merge), organizations, meetings and calls for practices."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -32,9 +33,14 @@ def require_curator():
 
 # --- tags ------------------------------------------------------------------------
 
+
 def _render_tags(values=None, errors=None, status: int = 200):
-    return render_template("curation/tags.html", tags=taxonomy.curated_tags(current_user),
-                           values=values or {}, errors=errors or {}), status
+    return render_template(
+        "curation/tags.html",
+        tags=taxonomy.curated_tags(current_user),
+        values=values or {},
+        errors=errors or {},
+    ), status
 
 
 @bp.get("/tags")
@@ -55,16 +61,22 @@ def create_tag():
 
 def _render_tag(tag, values, errors=None, status: int = 200):
     others = [t for t in taxonomy.curated_tags(current_user) if t.id != tag.id and t.merged_into_id is None]
-    return render_template("curation/tag.html", tag=tag, values=values, errors=errors or {},
-                           others=others), status
+    return render_template(
+        "curation/tag.html", tag=tag, values=values, errors=errors or {}, others=others
+    ), status
 
 
 @bp.route("/tags/<slug>", methods=["GET", "POST"])
 def edit_tag(slug: str):
     tag = taxonomy.get_tag(slug)
     if request.method == "GET":
-        return _render_tag(tag, {name: getattr(tag, name) for name in
-                                 ("name_en", "name_es", "description_en", "description_es", "position", "retired")})
+        return _render_tag(
+            tag,
+            {
+                name: getattr(tag, name)
+                for name in ("name_en", "name_es", "description_en", "description_es", "position", "retired")
+            },
+        )
     values = form_data(request.form)
     values.setdefault("retired", "false")  # an unticked box is not sent
     try:
@@ -83,17 +95,30 @@ def merge_tag(slug: str):
         target, moved = taxonomy.merge_into(current_user, tag, load(TagMergeSchema(), values)["into"])
     except ValidationFailed as error:
         return _render_tag(tag, values, error.errors, 422)
-    flash(_("%(old)s was merged into %(new)s: %(count)s documents moved. Its address now leads to %(new)s.",
-            old=tag.name_en, new=target.name_en, count=moved), "success")
+    flash(
+        _(
+            "%(old)s was merged into %(new)s: %(count)s documents moved. Its address now leads to %(new)s.",
+            old=tag.name_en,
+            new=target.name_en,
+            count=moved,
+        ),
+        "success",
+    )
     return redirect(url_for("curation.tags"))
 
 
 # --- organizations -----------------------------------------------------------------
 
+
 def _render_organization(organization, values, errors=None, status: int = 200):
-    return render_template("curation/organization.html", organization=organization, values=values,
-                           errors=errors or {}, kinds=choices(ORGANIZATION_KINDS),
-                           countries=documents.country_choices()), status
+    return render_template(
+        "curation/organization.html",
+        organization=organization,
+        values=values,
+        errors=errors or {},
+        kinds=choices(ORGANIZATION_KINDS),
+        countries=documents.country_choices(),
+    ), status
 
 
 @bp.get("/organizations")
@@ -121,10 +146,17 @@ def edit_organization(organization_id: int):
     access.require(current_user, "manage_organizations")
     organization = organizations.get_organization(organization_id)
     if request.method == "GET":
-        return _render_organization(organization, {
-            "acronym": organization.acronym, "name": organization.name, "name_es": organization.name_es or "",
-            "kind": organization.kind.value, "country": organization.country_code or "",
-            "active": organization.active})
+        return _render_organization(
+            organization,
+            {
+                "acronym": organization.acronym,
+                "name": organization.name,
+                "name_es": organization.name_es or "",
+                "kind": organization.kind.value,
+                "country": organization.country_code or "",
+                "active": organization.active,
+            },
+        )
     values = form_data(request.form)
     try:
         organizations.update_organization(current_user, organization, load(OrganizationEditSchema(), values))
@@ -136,9 +168,16 @@ def edit_organization(organization_id: int):
 
 # --- meetings ---------------------------------------------------------------------
 
+
 def _render_meeting(meeting, values, errors=None, status: int = 200):
-    return render_template("curation/meeting.html", meeting=meeting, values=values, errors=errors or {},
-                           bodies=meetings.bodies(), countries=documents.country_choices()), status
+    return render_template(
+        "curation/meeting.html",
+        meeting=meeting,
+        values=values,
+        errors=errors or {},
+        bodies=meetings.bodies(),
+        countries=documents.country_choices(),
+    ), status
 
 
 @bp.route("/meetings/new", methods=["GET", "POST"])
@@ -158,11 +197,20 @@ def new_meeting():
 def edit_meeting(meeting_id: int):
     meeting = meetings.get_meeting(meeting_id)
     if request.method == "GET":
-        return _render_meeting(meeting, {
-            "body": meeting.body.slug, "number": meeting.number, "starts_on": meeting.starts_on.isoformat(),
-            "ends_on": meeting.ends_on.isoformat(), "place": meeting.place,
-            "host_country": meeting.host_country_code or "", "ppt_year": meeting.ppt_year,
-            "theme_en": meeting.theme_en, "theme_es": meeting.theme_es})
+        return _render_meeting(
+            meeting,
+            {
+                "body": meeting.body.slug,
+                "number": meeting.number,
+                "starts_on": meeting.starts_on.isoformat(),
+                "ends_on": meeting.ends_on.isoformat(),
+                "place": meeting.place,
+                "host_country": meeting.host_country_code or "",
+                "ppt_year": meeting.ppt_year,
+                "theme_en": meeting.theme_en,
+                "theme_es": meeting.theme_es,
+            },
+        )
     values = form_data(request.form)
     try:
         meetings.update_meeting(current_user, meeting, load(MeetingSchema(), values))
@@ -174,10 +222,16 @@ def edit_meeting(meeting_id: int):
 
 # --- calls for practices -------------------------------------------------------------
 
+
 def _render_call(call, values, errors=None, status: int = 200):
-    return render_template("curation/call.html", call=call, values=values, errors=errors or {},
-                           tags=[t for t in taxonomy.curated_tags(current_user) if not t.retired],
-                           kinds=[(kind.value, ORGANIZATION_KINDS[kind]) for kind in ANSWERING_KINDS]), status
+    return render_template(
+        "curation/call.html",
+        call=call,
+        values=values,
+        errors=errors or {},
+        tags=[t for t in taxonomy.curated_tags(current_user) if not t.retired],
+        kinds=[(kind.value, ORGANIZATION_KINDS[kind]) for kind in ANSWERING_KINDS],
+    ), status
 
 
 @bp.route("/calls/new", methods=["GET", "POST"])
@@ -197,11 +251,21 @@ def new_call():
 def edit_call(call_id: int):
     call = calls.get_call(call_id)
     if request.method == "GET":
-        return _render_call(call, {
-            "theme_en": call.theme_en, "theme_es": call.theme_es, "criteria_en": call.criteria_en,
-            "criteria_es": call.criteria_es, "tags": [t.slug for t in call.tags],
-            "opens_on": call.opens_on.isoformat(), "closes_on": call.closes_on.isoformat(),
-            "ppt_year": call.ppt_year, "answerable_by": list(call.answerable_by), "slug": call.slug})
+        return _render_call(
+            call,
+            {
+                "theme_en": call.theme_en,
+                "theme_es": call.theme_es,
+                "criteria_en": call.criteria_en,
+                "criteria_es": call.criteria_es,
+                "tags": [t.slug for t in call.tags],
+                "opens_on": call.opens_on.isoformat(),
+                "closes_on": call.closes_on.isoformat(),
+                "ppt_year": call.ppt_year,
+                "answerable_by": list(call.answerable_by),
+                "slug": call.slug,
+            },
+        )
     values = form_data(request.form, LIST_FIELDS)
     try:
         calls.update_call(current_user, call, load(CallSchema(), values))

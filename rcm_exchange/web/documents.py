@@ -1,5 +1,6 @@
 """Contributors' pages: write, edit, submit and withdraw a document, attach files, see
 the organization's documents and a document's history; the document page itself."""
+
 from __future__ import annotations
 
 import uuid
@@ -18,19 +19,19 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from rcm_exchange.content import TITLE_MAX, Kind, defaults, names_of_kind
 from rcm_exchange.downloads import send_attachment
 from rcm_exchange.errors import DomainError, NotFound, ValidationFailed, handle_csrf_error
 from rcm_exchange.i18n import current_language, format_form_date, parse_form_date
 from rcm_exchange.models import DocType, DocumentStatus, ImplementationStatus, Language, Visibility
 from rcm_exchange.schemas import form_data, load
-from rcm_exchange.content import TITLE_MAX, Kind, defaults, names_of_kind
+from rcm_exchange.schemas.conversation import CommentSchema, FormDraftSchema
 from rcm_exchange.schemas.documents import (
     LIST_FIELDS,
     DocumentEditSchema,
     DocumentSchema,
     VersionSchema,
 )
-from rcm_exchange.schemas.conversation import CommentSchema, FormDraftSchema
 from rcm_exchange.services import (
     access,
     attachments,
@@ -63,24 +64,40 @@ def _form_values(form) -> dict:
     return values
 
 
-def _render_form(document, values, errors, status=200, *, idempotency_key=None, change=None,
-                 comment_values=None, comment_errors=None):
+def _render_form(
+    document,
+    values,
+    errors,
+    status=200,
+    *,
+    idempotency_key=None,
+    change=None,
+    comment_values=None,
+    comment_errors=None,
+):
     shown = {**values, **{name: format_form_date(values.get(name)) for name in DATE_FIELDS}}
     if change is not None and document is not None:
         shown["version"] = document.version  # saving again now replaces the change shown
     return render_template(
-        "documents/form.html", document=document, values=shown, errors=errors,
-        title_max=TITLE_MAX, change=change,
+        "documents/form.html",
+        document=document,
+        values=shown,
+        errors=errors,
+        title_max=TITLE_MAX,
+        change=change,
         review_status=documents.review_status(document) if document is not None else None,
         unsaved=form_drafts.unsaved_form_draft(current_user, document),
         threads=conversation.conversation(current_user, document) if document is not None else [],
-        in_conversation=document is not None
-        and access.can_take_part_in_conversation(current_user, document),
-        comment_values=comment_values or {}, comment_errors=comment_errors or {},
+        in_conversation=document is not None and access.can_take_part_in_conversation(current_user, document),
+        comment_values=comment_values or {},
+        comment_errors=comment_errors or {},
         max_upload_bytes=current_app.config["RCM_MAX_UPLOAD_BYTES"],
         upload_types=attachments.ACCEPTED_EXTENSIONS,
-        idempotency_key=idempotency_key, doc_types=list(DocType), languages=list(Language),
-        visibilities=list(Visibility), implementation_statuses=list(ImplementationStatus),
+        idempotency_key=idempotency_key,
+        doc_types=list(DocType),
+        languages=list(Language),
+        visibilities=list(Visibility),
+        implementation_statuses=list(ImplementationStatus),
         tags=taxonomy.form_tags(documents.proposed_content(document)["tags"] if document is not None else ()),
         country_groups=documents.country_groups(current_language()),
         max_upload_mb=current_app.config["RCM_MAX_UPLOAD_BYTES"] // (1024 * 1024),
@@ -99,12 +116,12 @@ def new():
     values = _form_values(request.form)
     call = values.pop("call", "")  # the call for practices it answers, if one was chosen
     try:
-        document = calls.create_answer_draft(current_user, _call_id(call), load(DocumentSchema(), values),
-                                             idempotency_key=key)
+        document = calls.create_answer_draft(
+            current_user, _call_id(call), load(DocumentSchema(), values), idempotency_key=key
+        )
     except ValidationFailed as error:
         return _render_form(None, values | {"call": call}, error.errors or {}, 422, idempotency_key=key)
-    flash(_("Draft saved. Add attachments below, or submit it for review when it is ready."),
-          "success")
+    flash(_("Draft saved. Add attachments below, or submit it for review when it is ready."), "success")
     return redirect(url_for("documents.edit", document_id=document.id))
 
 
@@ -172,14 +189,24 @@ def edit(document_id: int):
         if error.status_code != 409:
             raise
         flash(error.describe(), "error")
-        return _render_form(document, _with_call(values, call), {}, error.status_code,
-                            change=documents.latest_change(current_user, document))
+        return _render_form(
+            document,
+            _with_call(values, call),
+            {},
+            error.status_code,
+            change=documents.latest_change(current_user, document),
+        )
     if then_submit and document.status.value != "published":
         flash(_("Submitted for review. The Technical Secretariat has been told."), "success")
         return redirect(url_for("documents.detail", document_id=document.id))
     if document.status.value == "published":
-        flash(_("Your changes were sent for review. The published text stays as it is until "
-                "they are approved."), "success")
+        flash(
+            _(
+                "Your changes were sent for review. The published text stays as it is until "
+                "they are approved."
+            ),
+            "success",
+        )
         return redirect(url_for("documents.detail", document_id=document.id))
     flash(_("Draft saved."), "success")
     return redirect(url_for("documents.edit", document_id=document.id))
@@ -223,8 +250,11 @@ def add_comment(document_id: int):
 @bp.post("/documents/drafts/<form_key>")
 def save_form_draft(form_key: str):
     """Autosave: the document form's text while it is typed (JSON, from the form's script)."""
-    document = None if form_key == form_drafts.NEW_FORM else \
-        documents.get_document_for(current_user, _draft_document_id(form_key))
+    document = (
+        None
+        if form_key == form_drafts.NEW_FORM
+        else documents.get_document_for(current_user, _draft_document_id(form_key))
+    )
     data = load(FormDraftSchema(), request.get_json(silent=True) or {})
     draft = form_drafts.save_form_draft(current_user, document, data["values"])
     return {"saved_at": draft.saved_at.isoformat()}
@@ -233,12 +263,16 @@ def save_form_draft(form_key: str):
 @bp.post("/documents/drafts/<form_key>/discard")
 @login_required
 def discard_form_draft(form_key: str):
-    document = None if form_key == form_drafts.NEW_FORM else \
-        documents.get_document_for(current_user, _draft_document_id(form_key))
+    document = (
+        None
+        if form_key == form_drafts.NEW_FORM
+        else documents.get_document_for(current_user, _draft_document_id(form_key))
+    )
     form_drafts.discard_form_draft(current_user, document)
     flash(_("The unsaved text was discarded."), "success")
-    return redirect(url_for("documents.edit", document_id=document.id) if document
-                    else url_for("documents.new"))
+    return redirect(
+        url_for("documents.edit", document_id=document.id) if document else url_for("documents.new")
+    )
 
 
 def _draft_document_id(form_key: str) -> int:
@@ -262,10 +296,12 @@ def detail(document_id: int):
 
 def _detail(document, comment_values=None, comment_errors=None, status: int = 200):
     return render_template(
-        "documents/detail.html", document=document,
+        "documents/detail.html",
+        document=document,
         threads=conversation.conversation(current_user, document),
         in_conversation=access.can_take_part_in_conversation(current_user, document),
-        comment_values=comment_values or {}, comment_errors=comment_errors or {},
+        comment_values=comment_values or {},
+        comment_errors=comment_errors or {},
         review_status=documents.review_status(document),
         revision=documents.pending_revision(document),
         can_edit=access.can_edit_document(current_user, document),
@@ -273,7 +309,8 @@ def _detail(document, comment_values=None, comment_errors=None, status: int = 20
         is_own=access.is_of_submitting_organization(current_user, document),
         can_see_history=access.can_see_history(current_user, document),
         related=search.related_documents(current_user, document)
-        if document.status == DocumentStatus.PUBLISHED else [],
+        if document.status == DocumentStatus.PUBLISHED
+        else [],
     ), status
 
 
@@ -281,19 +318,23 @@ def _detail(document, comment_values=None, comment_errors=None, status: int = 20
 @login_required
 def history(document_id: int):
     document = documents.get_document_for(current_user, document_id)
-    return render_template("documents/history.html", document=document,
-                           events=documents.history(current_user, document))
+    return render_template(
+        "documents/history.html", document=document, events=documents.history(current_user, document)
+    )
 
 
 @bp.get("/documents/mine")
 @login_required
 def mine():
     after = request.args.get("after", "")
-    page = documents.my_documents(current_user, after=int(after) if after.isdigit() and len(after) < 19 else None)
+    page = documents.my_documents(
+        current_user, after=int(after) if after.isdigit() and len(after) < 19 else None
+    )
     return render_template("documents/mine.html", rows=page.rows, page=page)
 
 
 # --- attachments -------------------------------------------------------------------
+
 
 def _wants_json() -> bool:
     """The form's upload script asks for JSON; a plain form gets a page."""
@@ -304,29 +345,39 @@ def _wants_json() -> bool:
 def too_large(error):
     # The request is refused before the view runs; whatever the document had is untouched.
     if _wants_json():
-        return {"message": _("The file is larger than %(mb)d MB.", mb=current_app.config[
-            "RCM_MAX_UPLOAD_BYTES"] // (1024 * 1024))}, 413
+        return {
+            "message": _(
+                "The file is larger than %(mb)d MB.",
+                mb=current_app.config["RCM_MAX_UPLOAD_BYTES"] // (1024 * 1024),
+            )
+        }, 413
     document_id = (request.view_args or {}).get("document_id")
     back = url_for("documents.edit", document_id=document_id) if document_id else None
     return render_template(
-        "documents/too_large.html", back=back,
-        max_upload_mb=current_app.config["RCM_MAX_UPLOAD_BYTES"] // (1024 * 1024)), 413
+        "documents/too_large.html",
+        back=back,
+        max_upload_mb=current_app.config["RCM_MAX_UPLOAD_BYTES"] // (1024 * 1024),
+    ), 413
 
 
 @bp.errorhandler(CSRFError)
 def stale_form(error):
     """An expired form (the page was open for long): a signed-in author's document form
     comes back with everything that was typed, so the text can be sent again."""
-    message = _("This form has expired or was sent from another site. Check your text below "
-                "and save again.")
+    message = _("This form has expired or was sent from another site. Check your text below and save again.")
     if not current_user.is_authenticated:
         # Only a signed-in author's own form comes back filled in: for anyone else a
         # cross-site page could stage a pre-filled form on the site.
         if request.endpoint in ("documents.new", "documents.edit"):
             # The session ended while the form was open: sign in again and come back to
             # it; the form's script keeps what was typed in this browser and puts it back.
-            flash(_("Your session has ended. Sign in again to save your text: it is kept in this "
-                    "browser and comes back in the form."), "error")
+            flash(
+                _(
+                    "Your session has ended. Sign in again to save your text: it is kept in this "
+                    "browser and comes back in the form."
+                ),
+                "error",
+            )
             return redirect(url_for("auth.login", next=request.path))
         return handle_csrf_error(error)
     values = _form_values(request.form)
@@ -360,15 +411,20 @@ def upload(document_id: int):
             raise
         if _wants_json():
             return {"message": error.describe()}, error.status_code
-        return render_template("documents/upload_refused.html", document=document,
-                               message=error.describe()), error.status_code
+        return render_template(
+            "documents/upload_refused.html", document=document, message=error.describe()
+        ), error.status_code
     if _wants_json():
         # The form's script adds the file to the list and takes the document's new version.
-        return {"id": attachment.id, "filename": attachment.filename, "size": attachment.size,
-                "url": url_for("documents.download_attachment", attachment_id=attachment.id),
-                "delete_url": url_for("documents.delete_attachment", attachment_id=attachment.id),
-                "version": document.version,
-                "message": _("Attached %(name)s.", name=attachment.filename)}, 201
+        return {
+            "id": attachment.id,
+            "filename": attachment.filename,
+            "size": attachment.size,
+            "url": url_for("documents.download_attachment", attachment_id=attachment.id),
+            "delete_url": url_for("documents.delete_attachment", attachment_id=attachment.id),
+            "version": document.version,
+            "message": _("Attached %(name)s.", name=attachment.filename),
+        }, 201
     flash(_("Attached %(name)s.", name=attachment.filename), "success")
     return redirect(url_for("documents.edit", document_id=document.id))
 

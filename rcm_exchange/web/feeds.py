@@ -1,5 +1,6 @@
 """The Atom feed of any listing or search (``services.feeds``): ``?lang=es`` titles it in
 Spanish, the other parameters are the search's words and filters."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
@@ -18,5 +19,7 @@ def documents():
     language = args.pop("lang", None)
     language = language if language in LANGUAGES else current_language()
     loaded = load(DocumentSearchSchema(), form_data(args, LIST_PARAMETERS))
-    return Response(feeds.atom_feed(loaded, language, list(request.args.items(multi=True))),
-                    mimetype="application/atom+xml")
+    return Response(
+        feeds.atom_feed(loaded, language, list(request.args.items(multi=True))),
+        mimetype="application/atom+xml",
+    )

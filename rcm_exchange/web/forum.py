@@ -1,6 +1,7 @@
 """The forum's pages: its meetings by body and Presidency Pro-Tempore year, a meeting's
 documents, the calls for practices and answering one, and the Secretariat's record of
 a document's standing and meetings."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -29,10 +30,16 @@ def _int_arg(name: str) -> int | None:
 @meetings_bp.app_context_processor
 def forum_helpers():
     """What the document page and the home page show of the forum, for any template."""
-    return {"forum_record": meetings.forum_record, "answered_call": calls.answered_call,
-            "open_calls": calls.open_calls, "all_calls": calls.list_calls,
-            "answerable_calls": lambda: calls.answerable_calls(current_user),
-            "all_meetings": meetings.meetings, "standings": list(Standing), "call_is_open": Call.is_open}
+    return {
+        "forum_record": meetings.forum_record,
+        "answered_call": calls.answered_call,
+        "open_calls": calls.open_calls,
+        "all_calls": calls.list_calls,
+        "answerable_calls": lambda: calls.answerable_calls(current_user),
+        "all_meetings": meetings.meetings,
+        "standings": list(Standing),
+        "call_is_open": Call.is_open,
+    }
 
 
 def facet_describers(facets: dict) -> dict:
@@ -49,7 +56,11 @@ def facet_describers(facets: dict) -> dict:
 
     return {
         "meeting": (_l("Meeting"), "meeting", meeting_label),
-        "body": (_l("RCM body"), "body", lambda k: labels["body"][k].name(language) if k in labels["body"] else k),
+        "body": (
+            _l("RCM body"),
+            "body",
+            lambda k: labels["body"][k].name(language) if k in labels["body"] else k,
+        ),
         "standing": (_l("Standing"), "standing", standing_label),
         "ppt_year": (_l("Presidency Pro-Tempore year"), "ppt_year", str),
     }
@@ -57,7 +68,9 @@ def facet_describers(facets: dict) -> dict:
 
 @meetings_bp.get("/meetings")
 def index():
-    overview = meetings.meetings_overview(body=request.args.get("body") or None, ppt_year=_int_arg("ppt_year"))
+    overview = meetings.meetings_overview(
+        body=request.args.get("body") or None, ppt_year=_int_arg("ppt_year")
+    )
     return render_template("forum/meetings.html", overview=overview)
 
 
@@ -79,8 +92,7 @@ def call(call_id: int):
 
 def _render_call(call_id: int, errors=None, status: int = 200):
     page = calls.call_page(current_user, call_id, page=_int_arg("page") or 1)
-    return render_template("forum/call.html", page=page, documents=page.answers,
-                           errors=errors or {}), status
+    return render_template("forum/call.html", page=page, documents=page.answers, errors=errors or {}), status
 
 
 @calls_bp.post("/calls/<int:call_id>/answers")
@@ -92,8 +104,9 @@ def answer(call_id: int):
         calls.answer_call(current_user, call_, documents.get_document_for(current_user, data["document_id"]))
     except ValidationFailed as error:
         return _render_call(call_id, error.errors, 422)
-    flash(_("Your document now answers this call. It is published once the Secretariat approves it."),
-          "success")
+    flash(
+        _("Your document now answers this call. It is published once the Secretariat approves it."), "success"
+    )
     return redirect(url_for("calls.call", call_id=call_id))
 
 
@@ -103,9 +116,14 @@ def document_record(document_id: int):
     document = documents.get_document_for(current_user, document_id)
     try:
         data = load(DocumentForumSchema(), form_data(request.form, LIST_FIELDS))
-        meetings.set_forum_record(current_user, document, standing=data["standing"],
-                                  presented_at=data["presented_at"], adopted_at=data["adopted_at"],
-                                  version=data["version"])
+        meetings.set_forum_record(
+            current_user,
+            document,
+            standing=data["standing"],
+            presented_at=data["presented_at"],
+            adopted_at=data["adopted_at"],
+            version=data["version"],
+        )
     except ValidationFailed as error:
         return render_template("forum/record_refused.html", document=document, errors=error.errors or {}), 422
     flash(_("The document's place in the forum is saved."), "success")

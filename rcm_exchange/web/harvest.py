@@ -1,5 +1,6 @@
 """For machines: the OAI-PMH provider at ``/oai``, ``sitemap.xml`` and ``robots.txt``.
 All of them speak for an anonymous visitor: public material only."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, request

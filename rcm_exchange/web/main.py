@@ -1,4 +1,5 @@
 """Home page and the language switch."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """What happened to my documents and in the queue, with an unread count in the header."""
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -19,15 +20,17 @@ def unread_notifications():
 @bp.get("")
 @login_required
 def index():
-    return render_template("notifications/index.html",
-                           items=notifications.list_notifications(current_user))
+    return render_template("notifications/index.html", items=notifications.list_notifications(current_user))
 
 
 @bp.post("/read")
 @login_required
 def mark_read():
     # Only ASCII digits of an id that can exist ("²".isdigit() is true, int("²") fails).
-    ids = [int(value) for value in request.form.getlist("id")
-           if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID]
+    ids = [
+        int(value)
+        for value in request.form.getlist("id")
+        if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID
+    ]
     notifications.mark_read(current_user, notification_ids=ids or None)
     return redirect(url_for("notifications.index"))

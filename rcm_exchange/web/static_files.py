@@ -9,6 +9,7 @@ Written here rather than with Flask-Static-Digest: that extension needs a build 
 writes digested copies into ``static/`` and a different ``url_for`` in every template,
 while this keeps Flask's own ``url_for('static', ...)`` and needs nothing built.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,7 @@ from flask import Flask, send_from_directory
 
 ONE_YEAR = 365 * 24 * 3600
 DIGEST_LENGTH = 12
-COMPRESSIBLE = frozenset({"application/javascript", "text/javascript", "image/svg+xml",
-                          "application/json"})
+COMPRESSIBLE = frozenset({"application/javascript", "text/javascript", "image/svg+xml", "application/json"})
 
 
 def serve_static_with_digests(app: Flask) -> None:
@@ -56,8 +56,7 @@ def serve_static_with_digests(app: Flask) -> None:
         return response
 
     app.view_functions["static"] = static
-    app.add_url_rule(f"{app.static_url_path}/<digest>/<path:filename>", endpoint="static",
-                     view_func=static)
+    app.add_url_rule(f"{app.static_url_path}/<digest>/<path:filename>", endpoint="static", view_func=static)
 
     @app.url_defaults
     def _add_digest(endpoint, values):

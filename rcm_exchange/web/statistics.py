@@ -1,4 +1,5 @@
 """The Secretariat's statistics page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template

@@ -1,4 +1,5 @@
 """Settings → API tokens: an account lists, creates and revokes its own tokens."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,8 +17,9 @@ bp = Blueprint("tokens", __name__, url_prefix="/settings/tokens")
 @bp.get("")
 @login_required
 def index():
-    return render_template("tokens/index.html", tokens=api_tokens.list_tokens(current_user),
-                           errors={}, values={}, issued=None)
+    return render_template(
+        "tokens/index.html", tokens=api_tokens.list_tokens(current_user), errors={}, values={}, issued=None
+    )
 
 
 @bp.post("")
@@ -27,12 +29,18 @@ def create():
     try:
         data = load(TokenNameSchema(), values)
     except ValidationFailed as error:
-        return render_template("tokens/index.html", tokens=api_tokens.list_tokens(current_user),
-                               errors=error.errors, values=values, issued=None), 422
+        return render_template(
+            "tokens/index.html",
+            tokens=api_tokens.list_tokens(current_user),
+            errors=error.errors,
+            values=values,
+            issued=None,
+        ), 422
     issued = api_tokens.issue_token(current_user, name=data["name"], read_only=data["read_only"])
     # Shown in this answer only: it is not stored, so it cannot be shown again.
-    response = render_template("tokens/index.html", tokens=api_tokens.list_tokens(current_user),
-                               errors={}, values={}, issued=issued)
+    response = render_template(
+        "tokens/index.html", tokens=api_tokens.list_tokens(current_user), errors={}, values={}, issued=issued
+    )
     return response, 201, {"Cache-Control": "no-store"}
 
 

@@ -1,9 +1,11 @@
 """API fixtures: a client that speaks JSON, and tokens for accounts."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.clients import ApiClient, api_client as new_api_client
+from tests.clients import ApiClient
+from tests.clients import api_client as new_api_client
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The contract end to end, as a ministry's system and a Secretariat moderator would
 walk it: token → create → edit with version → submit → review → search → attachments →
 history."""
+
 from __future__ import annotations
 
 import struct
@@ -12,10 +13,34 @@ from rcm_exchange.models import Visibility
 from tests.builders import make_document, make_user
 
 DOCUMENT_FIELDS = {
-    "id", "title", "summary", "body_html", "doc_type", "language", "tags", "countries",
-    "visibility", "status", "version", "implementation_status", "period_start", "period_end",
-    "implementing_bodies", "partners", "results_html", "organization", "author", "attachments",
-    "created_at", "updated_at", "submitted_at", "published_at", "url", "standing", "meetings", "call",
+    "id",
+    "title",
+    "summary",
+    "body_html",
+    "doc_type",
+    "language",
+    "tags",
+    "countries",
+    "visibility",
+    "status",
+    "version",
+    "implementation_status",
+    "period_start",
+    "period_end",
+    "implementing_bodies",
+    "partners",
+    "results_html",
+    "organization",
+    "author",
+    "attachments",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "published_at",
+    "url",
+    "standing",
+    "meetings",
+    "call",
 }
 
 NEW_DOCUMENT = {
@@ -35,9 +60,14 @@ NEW_DOCUMENT = {
 def png_bytes() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_a_document_goes_from_draft_to_published_through_the_api(app, api_client):
@@ -68,19 +98,26 @@ def test_a_document_goes_from_draft_to_published_through_the_api(app, api_client
     assert stale.get_json()["code"] == 409
 
     # Attach a file; too large and the wrong type are refused.
-    upload = ministry.post(f"{doc_url}/attachments", data={"file": (_stream(png_bytes()), "cartel.png")},
-                           content_type="multipart/form-data")
+    upload = ministry.post(
+        f"{doc_url}/attachments",
+        data={"file": (_stream(png_bytes()), "cartel.png")},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 201, upload.get_json()
     attachment = upload.get_json()
     assert attachment["content_type"] == "image/png" and attachment["size"] == len(png_bytes())
-    executable = ministry.post(f"{doc_url}/attachments",
-                               data={"file": (_stream(b"\x7fELF\x02\x01\x01" + b"\x00" * 200), "informe.pdf")},
-                               content_type="multipart/form-data")
+    executable = ministry.post(
+        f"{doc_url}/attachments",
+        data={"file": (_stream(b"\x7fELF\x02\x01\x01" + b"\x00" * 200), "informe.pdf")},
+        content_type="multipart/form-data",
+    )
     assert executable.status_code == 415
     app.config["RCM_MAX_UPLOAD_BYTES"] = 1024
-    too_large = ministry.post(f"{doc_url}/attachments",
-                              data={"file": (_stream(png_bytes() + b"\x00" * 2048), "grande.png")},
-                              content_type="multipart/form-data")
+    too_large = ministry.post(
+        f"{doc_url}/attachments",
+        data={"file": (_stream(png_bytes() + b"\x00" * 2048), "grande.png")},
+        content_type="multipart/form-data",
+    )
     assert too_large.status_code == 413
     assert too_large.get_json()["code"] == 413
 
@@ -103,13 +140,17 @@ def test_a_document_goes_from_draft_to_published_through_the_api(app, api_client
     version = response.get_json()["version"]
     no_comment = moderator.post(f"{doc_url}/review", json={"action": "request_changes", "version": version})
     assert no_comment.status_code == 422 and "comment" in no_comment.get_json()["errors"]
-    response = moderator.post(f"{doc_url}/review", json={
-        "action": "request_changes", "comment": "Añadan los resultados.", "version": version})
+    response = moderator.post(
+        f"{doc_url}/review",
+        json={"action": "request_changes", "comment": "Añadan los resultados.", "version": version},
+    )
     assert response.get_json()["status"] == "changes_requested"
 
     # Back to the ministry, then approved.
     version = response.get_json()["version"]
-    response = ministry.patch(doc_url, json={"results_html": "<p>300 personas atendidas.</p>", "version": version})
+    response = ministry.patch(
+        doc_url, json={"results_html": "<p>300 personas atendidas.</p>", "version": version}
+    )
     response = ministry.post(f"{doc_url}/submit", json={"version": response.get_json()["version"]})
     # Back with the moderator who asked for the changes: no claim needed.
     assert response.get_json()["status"] == "in_review"
@@ -122,8 +163,10 @@ def test_a_document_goes_from_draft_to_published_through_the_api(app, api_client
     assert published["status"] == "published" and published["published_at"]
 
     # Anyone finds it now, with filters and facets.
-    results = anonymous.get("/api/v1/documents", query_string={
-        "q": "víctimas", "tag": "trafficking-in-persons", "country": "GT", "language": "es"}).get_json()
+    results = anonymous.get(
+        "/api/v1/documents",
+        query_string={"q": "víctimas", "tag": "trafficking-in-persons", "country": "GT", "language": "es"},
+    ).get_json()
     assert [item["id"] for item in results["items"]] == [document["id"]]
     assert results["facets"]["tags"] == {"trafficking-in-persons": 1}
     assert results["facets"]["countries"] == {"GT": 1}
@@ -171,8 +214,9 @@ def test_a_browser_session_alone_cannot_write_through_the_api(app, login_as):
     """What a cross-site page could make a signed-in moderator's browser send."""
     draft = make_document(status="submitted")
     browser = login_as(make_user(role="moderator"))
-    response = browser.post(f"/api/v1/documents/{draft.id}/review",
-                            json={"action": "claim", "version": draft.version})
+    response = browser.post(
+        f"/api/v1/documents/{draft.id}/review", json={"action": "claim", "version": draft.version}
+    )
     assert response.status_code == 401
     response = browser.post("/api/v1/documents", json=NEW_DOCUMENT)
     assert response.status_code == 401
@@ -182,9 +226,11 @@ def test_a_browser_session_alone_cannot_write_through_the_api(app, login_as):
 def test_attachments_of_hidden_documents_are_not_found(app, api_client):
     ministry = api_client(make_user(org="MX"))
     document = ministry.post("/api/v1/documents", json={**NEW_DOCUMENT, "visibility": "members"}).get_json()
-    attachment = ministry.post(f"/api/v1/documents/{document['id']}/attachments",
-                               data={"file": (_stream(png_bytes()), "x.png")},
-                               content_type="multipart/form-data").get_json()
+    attachment = ministry.post(
+        f"/api/v1/documents/{document['id']}/attachments",
+        data={"file": (_stream(png_bytes()), "x.png")},
+        content_type="multipart/form-data",
+    ).get_json()
     url = f"/api/v1/attachments/{attachment['id']}"
     assert api_client().get(url).status_code == 404
     assert api_client(make_user(org="CO")).get(url).status_code == 404
@@ -203,8 +249,11 @@ def test_an_upload_that_is_not_multipart_is_415(app, api_client):
 def test_an_upload_without_a_file_is_422(app, api_client):
     ministry = api_client(make_user())
     document = ministry.post("/api/v1/documents", json=NEW_DOCUMENT).get_json()
-    response = ministry.post(f"/api/v1/documents/{document['id']}/attachments", data={"other": "x"},
-                             content_type="multipart/form-data")
+    response = ministry.post(
+        f"/api/v1/documents/{document['id']}/attachments",
+        data={"other": "x"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     assert "file" in response.get_json()["errors"]
 

@@ -1,4 +1,5 @@
 """Every failure answers in the contract's shape, with the right status."""
+
 from __future__ import annotations
 
 
@@ -16,8 +17,9 @@ def test_wrong_method_is_405_with_allow(app, api_client):
 
 
 def test_a_body_that_is_not_json_is_415(app, api_client):
-    response = api_client().post("/api/v1/auth/tokens", data="email=a&password=b",
-                                 content_type="application/x-www-form-urlencoded")
+    response = api_client().post(
+        "/api/v1/auth/tokens", data="email=a&password=b", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
     assert response.get_json()["code"] == 415
 
@@ -31,8 +33,9 @@ def test_validation_failures_are_422_with_messages_by_field(app, api_client):
 
 
 def test_field_messages_follow_the_callers_language(app, api_client):
-    response = api_client().post("/api/v1/auth/tokens", json={"email": "a@example.org"},
-                                 headers={"Accept-Language": "es"})
+    response = api_client().post(
+        "/api/v1/auth/tokens", json={"email": "a@example.org"}, headers={"Accept-Language": "es"}
+    )
     assert response.get_json()["errors"]["password"] == ["Este campo es obligatorio."]
 
 

@@ -1,7 +1,8 @@
 """The Atom feed of new public documents, with the list's filters."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 from rcm_exchange.models import DocumentStatus, Visibility
@@ -22,15 +23,17 @@ def _titles(feed):
 
 
 def test_the_feed_lists_public_documents_newest_first(app, client):
-    make_document(title="Older", published_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
-    make_document(title="Newer", published_at=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    make_document(title="Older", published_at=datetime(2024, 1, 1, tzinfo=UTC))
+    make_document(title="Newer", published_at=datetime(2025, 1, 1, tzinfo=UTC))
     feed = _feed(client)
     assert _titles(feed) == ["Newer", "Older"]
     entry = feed.find("atom:entry", ATOM)
     assert entry.findtext("atom:id", namespaces=ATOM).startswith("http")
     assert entry.findtext("atom:updated", namespaces=ATOM)
     assert entry.findtext("atom:summary", namespaces=ATOM) == "A summary of the practice."
-    assert entry.find("atom:link[@rel='alternate']", ATOM).get("href") == entry.findtext("atom:id", namespaces=ATOM)
+    assert entry.find("atom:link[@rel='alternate']", ATOM).get("href") == entry.findtext(
+        "atom:id", namespaces=ATOM
+    )
     entries_updated = [e.findtext("atom:updated", namespaces=ATOM) for e in feed.findall("atom:entry", ATOM)]
     assert feed.findtext("atom:updated", namespaces=ATOM) == max(entries_updated)
     assert feed.find("atom:link[@rel='self']", ATOM) is not None

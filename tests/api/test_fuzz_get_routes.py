@@ -1,5 +1,6 @@
 """No address a browser or a script can type ends in a 500: every GET route, with odd ids
 in the path and odd values in the query string, as a visitor and as an administrator."""
+
 from __future__ import annotations
 
 import random
@@ -12,12 +13,54 @@ from rcm_exchange.models.base import MAX_ID
 from tests.builders import make_document, make_user
 from tests.conftest import on_both_databases
 
-ODD_VALUES = ["", "0", "-1", "99999999999999999999999", "1e5", "abc", "\x00", "%00", "a\x00b",
-              "x" * 5000, "ñ", "\u202e", "\ud800", "2024-02-30", "0000-00-00", "9999-99-99",
-              "1.5", "[]", "{}", "' OR 1=1 --", '"', "*", "?", "AND", "tag:*", "\uffff", "🙂"]
-PARAM_NAMES = ["q", "page", "per_page", "tag", "country", "doc_type", "language", "year",
-               "organization", "sort", "status", "actor", "document", "date_from", "date_to",
-               "next", "lang"]
+ODD_VALUES = [
+    "",
+    "0",
+    "-1",
+    "99999999999999999999999",
+    "1e5",
+    "abc",
+    "\x00",
+    "%00",
+    "a\x00b",
+    "x" * 5000,
+    "ñ",
+    "\u202e",
+    "\ud800",
+    "2024-02-30",
+    "0000-00-00",
+    "9999-99-99",
+    "1.5",
+    "[]",
+    "{}",
+    "' OR 1=1 --",
+    '"',
+    "*",
+    "?",
+    "AND",
+    "tag:*",
+    "\uffff",
+    "🙂",
+]
+PARAM_NAMES = [
+    "q",
+    "page",
+    "per_page",
+    "tag",
+    "country",
+    "doc_type",
+    "language",
+    "year",
+    "organization",
+    "sort",
+    "status",
+    "actor",
+    "document",
+    "date_from",
+    "date_to",
+    "next",
+    "lang",
+]
 ODD_IDS = ["0", "99999999999999999999999", "2147483648", "9223372036854775808"]
 
 
@@ -31,9 +74,18 @@ def _paths(rule, document_id: int):
     if not rule.arguments:
         yield rule.rule
         return
-    values = {"document_id": str(document_id), "user_id": "1", "attachment_id": "1",
-              "organization_id": "1", "year": "2025", "code": "MX", "slug": "x",
-              "doc_type": "guidance", "token": "x", "token_id": "1"}
+    values = {
+        "document_id": str(document_id),
+        "user_id": "1",
+        "attachment_id": "1",
+        "organization_id": "1",
+        "year": "2025",
+        "code": "MX",
+        "slug": "x",
+        "doc_type": "guidance",
+        "token": "x",
+        "token_id": "1",
+    }
     yield _fill(rule.rule, values)
     for odd in ODD_IDS + ["abc", "%00"]:
         yield _fill(rule.rule, dict.fromkeys(values, odd))
@@ -42,8 +94,11 @@ def _paths(rule, document_id: int):
 def _fill(pattern: str, values: dict) -> str:
     import re
 
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: values.get(m.group(1).split(")")[-1].split(":")[-1], "1"),
-                  pattern).replace(f"(min=1, max={MAX_ID})", "")
+    return re.sub(
+        r"<(?:[^:<>]+:)?([^<>]+)>",
+        lambda m: values.get(m.group(1).split(")")[-1].split(":")[-1], "1"),
+        pattern,
+    ).replace(f"(min=1, max={MAX_ID})", "")
 
 
 def _query_strings(rng: random.Random, count: int):
@@ -51,8 +106,9 @@ def _query_strings(rng: random.Random, count: int):
         pairs = []
         for _ in range(rng.randint(1, 4)):
             pairs.append((rng.choice(PARAM_NAMES), rng.choice(ODD_VALUES)))
-        yield "&".join(f"{quote(name)}={quote(value, safe='', errors='surrogatepass')}"
-                       for name, value in pairs)
+        yield "&".join(
+            f"{quote(name)}={quote(value, safe='', errors='surrogatepass')}" for name, value in pairs
+        )
 
 
 @on_both_databases
@@ -75,10 +131,24 @@ def test_no_get_address_ends_in_a_server_error(app, client, login_as, who):
 
 # The values that broke something somewhere once: kept small, this runs on every list.
 SHARP_VALUES = ["\x00", "99999999999999999999999", "x" * 2000, "\ud800", "9999-12-31", "-1"]
-LIST_PAGES = ["/", "/search", "/browse/", "/browse/topics/migration-and-development",
-              "/browse/countries/MX", "/browse/types/guidance", "/browse/years/2025", "/review",
-              "/admin/audit", "/feeds/documents.atom", "/statistics/", "/documents/mine",
-              "/notifications", "/api/v1/documents", "/api/v1/review/queue", "/api/v1/tags"]
+LIST_PAGES = [
+    "/",
+    "/search",
+    "/browse/",
+    "/browse/topics/migration-and-development",
+    "/browse/countries/MX",
+    "/browse/types/guidance",
+    "/browse/years/2025",
+    "/review",
+    "/admin/audit",
+    "/feeds/documents.atom",
+    "/statistics/",
+    "/documents/mine",
+    "/notifications",
+    "/api/v1/documents",
+    "/api/v1/review/queue",
+    "/api/v1/tags",
+]
 
 
 @on_both_databases

@@ -1,7 +1,8 @@
 """GET /api/v1/documents: filters, paging and facets over what the caller may see."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from marshmallow import fields
@@ -22,10 +23,19 @@ def _ids(response):
 
 @on_both_databases
 def test_filters_combine_and_facets_count_only_visible_matches(app, api_client):
-    public = make_document(title="Retorno asistido", tags=("trafficking-in-persons",), countries=("GT",),
-                           language=Language.ES, published_at=datetime(2024, 5, 1, tzinfo=timezone.utc))
-    members = make_document(visibility=Visibility.MEMBERS, tags=("trafficking-in-persons",),
-                            countries=("GT", "MX"), published_at=datetime(2025, 2, 1, tzinfo=timezone.utc))
+    public = make_document(
+        title="Retorno asistido",
+        tags=("trafficking-in-persons",),
+        countries=("GT",),
+        language=Language.ES,
+        published_at=datetime(2024, 5, 1, tzinfo=UTC),
+    )
+    members = make_document(
+        visibility=Visibility.MEMBERS,
+        tags=("trafficking-in-persons",),
+        countries=("GT", "MX"),
+        published_at=datetime(2025, 2, 1, tzinfo=UTC),
+    )
     make_document(status=DocumentStatus.DRAFT, tags=("trafficking-in-persons",), countries=("GT",))
     make_document(doc_type=DocType.GUIDANCE, countries=("HN",))
 
@@ -39,17 +49,21 @@ def test_filters_combine_and_facets_count_only_visible_matches(app, api_client):
     assert body["suggestion"] is None
 
     member = api_client(make_user(org="GT"))
-    response = member.get("/api/v1/documents", query_string=[("tag", "trafficking-in-persons"), ("country", "GT")])
+    response = member.get(
+        "/api/v1/documents", query_string=[("tag", "trafficking-in-persons"), ("country", "GT")]
+    )
     assert _ids(response) == [members.id, public.id]  # newest first
     assert response.get_json()["facets"]["countries"] == {"GT": 2, "MX": 1}
     assert _ids(member.get("/api/v1/documents", query_string={"year": 2025})) == [members.id]
-    assert _ids(member.get("/api/v1/documents", query_string=[("country", "GT"), ("country", "MX")])) == [members.id]
+    assert _ids(member.get("/api/v1/documents", query_string=[("country", "GT"), ("country", "MX")])) == [
+        members.id
+    ]
     assert _ids(member.get("/api/v1/documents", query_string={"doc_type": "guidance"})) != []
     assert _ids(member.get("/api/v1/documents", query_string={"q": "retorno"})) == [public.id]
 
 
 def test_pages_split_the_results(app, api_client):
-    made = [make_document(published_at=datetime(2024, 1, day, tzinfo=timezone.utc)) for day in range(1, 6)]
+    made = [make_document(published_at=datetime(2024, 1, day, tzinfo=UTC)) for day in range(1, 6)]
     client = api_client()
     first = client.get("/api/v1/documents", query_string={"per_page": 2}).get_json()
     third = client.get("/api/v1/documents", query_string={"per_page": 2, "page": 3}).get_json()
@@ -58,8 +72,18 @@ def test_pages_split_the_results(app, api_client):
     assert [i["id"] for i in third["items"]] == [made[0].id]
 
 
-@pytest.mark.parametrize("query", [{"per_page": 0}, {"per_page": 101}, {"page": 0}, {"doc_type": "memo"},
-                                   {"language": "de"}, {"sort": "oldest"}, {"year": "last"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"per_page": 0},
+        {"per_page": 101},
+        {"page": 0},
+        {"doc_type": "memo"},
+        {"language": "de"},
+        {"sort": "oldest"},
+        {"year": "last"},
+    ],
+)
 def test_bad_parameters_are_422_by_name(app, api_client, query):
     response = api_client().get("/api/v1/documents", query_string=query)
     assert response.status_code == 422
@@ -77,8 +101,12 @@ def test_sql_wildcards_in_the_query_match_nothing_special(app, api_client):
 
 
 def test_a_listed_document_is_the_document_as_its_own_address_shows_it(app, api_client):
-    document = make_document(title="Protección consular en tránsito", tags=("trafficking-in-persons",),
-                             countries=("GT", "MX"), author=make_user(org="GT"))
+    document = make_document(
+        title="Protección consular en tránsito",
+        tags=("trafficking-in-persons",),
+        countries=("GT", "MX"),
+        author=make_user(org="GT"),
+    )
     client = api_client()
     item = client.get("/api/v1/documents", query_string={"q": "consular"}).get_json()["items"][0]
     assert "<mark>" in " ".join(item.pop("highlights"))
@@ -92,8 +120,11 @@ def test_a_change_the_index_has_not_caught_up_with_is_listed_as_the_database_has
     assert _ids(client.get("/api/v1/documents")) == [document.id]  # indexed, with its listing
     with app.app_context():
         # Written behind the search log's back: the index keeps the old listing.
-        db.session.execute(update(Document).where(Document.id == document.id)
-                           .values(title="Retorno voluntario", version=Document.version + 1))
+        db.session.execute(
+            update(Document)
+            .where(Document.id == document.id)
+            .values(title="Retorno voluntario", version=Document.version + 1)
+        )
         db.session.commit()
     [item] = client.get("/api/v1/documents").get_json()["items"]
     assert (item["title"], item["version"]) == ("Retorno voluntario", document.version + 1)

@@ -1,4 +1,5 @@
 """Tags, organizations and countries."""
+
 from __future__ import annotations
 
 from rcm_exchange.models import DocumentStatus, Visibility
@@ -11,7 +12,9 @@ def test_tag_counts_count_only_what_the_caller_may_see(app, api_client):
     make_document(status=DocumentStatus.DRAFT, visibility=Visibility.PUBLIC, tags=("trafficking-in-persons",))
 
     def count(client):
-        return {t["slug"]: t["count"] for t in client.get("/api/v1/tags").get_json()}["trafficking-in-persons"]
+        return {t["slug"]: t["count"] for t in client.get("/api/v1/tags").get_json()}[
+            "trafficking-in-persons"
+        ]
 
     assert count(api_client()) == 1
     assert count(api_client(make_user(org="CO"))) == 1  # an observer state sees no members-only
@@ -21,8 +24,20 @@ def test_tag_counts_count_only_what_the_caller_may_see(app, api_client):
 
 def test_tags_have_the_contract_fields(app, api_client):
     tags = api_client().get("/api/v1/tags").get_json()
-    assert set(tags[0]) == {"slug", "name_en", "name_es", "description", "description_en", "description_es",
-                            "is_pillar", "position", "retired", "merged_into", "updated_at", "count"}
+    assert set(tags[0]) == {
+        "slug",
+        "name_en",
+        "name_es",
+        "description",
+        "description_en",
+        "description_es",
+        "is_pillar",
+        "position",
+        "retired",
+        "merged_into",
+        "updated_at",
+        "count",
+    }
 
 
 def test_organizations_name_states_by_country_code(app, api_client):

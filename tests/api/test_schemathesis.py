@@ -6,6 +6,7 @@ A fixed seed and a bounded number of examples per operation keep it repeatable a
 (The operations are walked here rather than with ``schema.parametrize()`` because
 schemathesis's fixture-based loader does not run under pytest 9.)
 """
+
 from __future__ import annotations
 
 import pytest
@@ -38,9 +39,16 @@ def _check_every_operation(app, headers: dict | None) -> list[str]:
     assert len(operations) >= 16
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                derandomize=True,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+                report_multiple_bugs=False,
+            )
             @seed(SEED)
             def run(case):
                 case.call_and_validate()
@@ -54,11 +62,17 @@ def _check_every_operation(app, headers: dict | None) -> list[str]:
     return failures
 
 
-@pytest.mark.parametrize(("database", "who"), [
-    ("sqlite", "moderator"), ("sqlite", "contributor"), ("sqlite", "anonymous"),
-    # PostgreSQL refuses some text SQLite takes (NUL characters, out-of-range numbers).
-    pytest.param("postgresql", "contributor", marks=requires_postgres),
-], indirect=["database"])
+@pytest.mark.parametrize(
+    ("database", "who"),
+    [
+        ("sqlite", "moderator"),
+        ("sqlite", "contributor"),
+        ("sqlite", "anonymous"),
+        # PostgreSQL refuses some text SQLite takes (NUL characters, out-of-range numbers).
+        pytest.param("postgresql", "contributor", marks=requires_postgres),
+    ],
+    indirect=["database"],
+)
 def test_generated_calls_never_fail_on_the_server_or_break_the_document(app, who):
     from rcm_exchange.services.api_tokens import issue_token
 

@@ -1,11 +1,12 @@
 """Restricted material never shows through a side door: search hits, totals, facets,
 snippets and suggestions, related documents, the feed, tag and browse counts, the home
 page, "my documents", notifications, history and the API, for every kind of reader."""
+
 from __future__ import annotations
 
 import pytest
 
-from rcm_exchange.models import DocumentStatus, OrganizationKind, Role, Visibility
+from rcm_exchange.models import DocumentStatus, OrganizationKind, Visibility
 from tests.builders import make_document, make_user
 
 S, V = DocumentStatus, Visibility
@@ -42,27 +43,58 @@ def may_see(reader: str, marker: str) -> bool:
 
 
 def urls(public_id: int, restricted_ids: list[int]) -> list[str]:
-    pages = ["/", "/browse/", "/browse/countries", "/browse/organizations", "/browse/types",
-             f"/browse/topics/{TAG}", "/browse/countries/MX", f"/documents/{public_id}",
-             "/search?q=quetzal", "/search?q=quetzalmembres", "/search?tag=" + TAG,
-             "/feeds/documents.atom", "/feeds/documents.atom?q=quetzal",
-             "/api/v1/documents?q=quetzal", "/api/v1/documents", "/api/v1/tags",
-             "/api/v1/documents?q=quetzalmembres", f"/api/v1/documents?tag={TAG}"]
+    pages = [
+        "/",
+        "/browse/",
+        "/browse/countries",
+        "/browse/organizations",
+        "/browse/types",
+        f"/browse/topics/{TAG}",
+        "/browse/countries/MX",
+        f"/documents/{public_id}",
+        "/search?q=quetzal",
+        "/search?q=quetzalmembres",
+        "/search?tag=" + TAG,
+        "/feeds/documents.atom",
+        "/feeds/documents.atom?q=quetzal",
+        "/api/v1/documents?q=quetzal",
+        "/api/v1/documents",
+        "/api/v1/tags",
+        "/api/v1/documents?q=quetzalmembres",
+        f"/api/v1/documents?tag={TAG}",
+    ]
     for document_id in restricted_ids:
-        pages += [f"/documents/{document_id}", f"/documents/{document_id}/history",
-                  f"/api/v1/documents/{document_id}"]
+        pages += [
+            f"/documents/{document_id}",
+            f"/documents/{document_id}/history",
+            f"/api/v1/documents/{document_id}",
+        ]
     return pages
 
 
 @pytest.mark.parametrize("reader", list(READERS))
 def test_no_page_or_call_shows_what_the_reader_may_not_see(app, client, login_as, api_client, reader):
-    public = make_document(visibility=V.PUBLIC, org="MX", tags=(TAG,), countries=("MX",),
-                           title="Quetzal public", body_html="<p>quetzal seasonal work</p>")
-    restricted = [make_document(status=status, visibility=visibility, org="MX", tags=(TAG,),
-                                countries=("MX",), title=f"Quetzal {marker}",
-                                summary=f"{marker} summary",
-                                body_html=f"<p>quetzal seasonal work {marker}</p>")
-                  for marker, (status, visibility) in RESTRICTED.items()]
+    public = make_document(
+        visibility=V.PUBLIC,
+        org="MX",
+        tags=(TAG,),
+        countries=("MX",),
+        title="Quetzal public",
+        body_html="<p>quetzal seasonal work</p>",
+    )
+    restricted = [
+        make_document(
+            status=status,
+            visibility=visibility,
+            org="MX",
+            tags=(TAG,),
+            countries=("MX",),
+            title=f"Quetzal {marker}",
+            summary=f"{marker} summary",
+            body_html=f"<p>quetzal seasonal work {marker}</p>",
+        )
+        for marker, (status, visibility) in RESTRICTED.items()
+    ]
     if READERS[reader] is None:
         page_client, api = client, api_client()
     else:
@@ -96,9 +128,14 @@ def test_a_retried_create_after_moving_organization_does_not_return_the_old_draf
 
     user = make_user(org="MX")
     api = api_client(user)
-    body = {"title": "Quetzal internal draft", "summary": "quetzaldraft notes",
-            "body_html": "<p>quetzaldraft</p>", "doc_type": "guidance", "language": "en",
-            "visibility": "secretariat"}
+    body = {
+        "title": "Quetzal internal draft",
+        "summary": "quetzaldraft notes",
+        "body_html": "<p>quetzaldraft</p>",
+        "doc_type": "guidance",
+        "language": "en",
+        "visibility": "secretariat",
+    }
     first = api.post("/api/v1/documents", json=body, headers={"Idempotency-Key": "k-1"})
     assert first.status_code == 201
     user.organization_id = organization(kind=OrganizationKind.CIVIL_SOCIETY).id

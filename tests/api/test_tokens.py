@@ -1,4 +1,5 @@
 """Getting, using and revoking API tokens, and who the API thinks is calling."""
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,10 @@ def test_wrong_password_and_unknown_email_get_the_same_401(app, api_client):
 def test_too_many_failed_tries_are_refused_with_429(app, api_client):
     user = make_user()
     client = api_client()
-    statuses = [client.post("/api/v1/auth/tokens", json={"email": user.email, "password": "guess"}).status_code
-                for _ in range(6)]
+    statuses = [
+        client.post("/api/v1/auth/tokens", json={"email": user.email, "password": "guess"}).status_code
+        for _ in range(6)
+    ]
     assert statuses == [401] * 5 + [429]
     response = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
     assert response.status_code == 429
@@ -99,7 +102,9 @@ def test_deactivating_an_account_ends_its_tokens(app, api_client):
 def test_the_session_cookie_alone_is_not_a_signed_in_api_caller(app, login_as):
     """A page on another site can make the browser send its cookie, never a token."""
     moderator = make_user(role="moderator")
-    make_document(status=DocumentStatus.PUBLISHED, visibility=Visibility.MEMBERS, tags=("trafficking-in-persons",))
+    make_document(
+        status=DocumentStatus.PUBLISHED, visibility=Visibility.MEMBERS, tags=("trafficking-in-persons",)
+    )
     browser = login_as(moderator)
     tags = browser.get("/api/v1/tags").get_json()
     assert next(t["count"] for t in tags if t["slug"] == "trafficking-in-persons") == 0
@@ -113,21 +118,36 @@ def test_a_read_only_token_reads_but_changes_nothing(app, api_client):
     user = make_user(org="MX")
     draft = make_document(author=user, org="MX", status=DocumentStatus.DRAFT)
     client = api_client()
-    answer = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD, "read_only": True})
+    answer = client.post(
+        "/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD, "read_only": True}
+    )
     assert answer.status_code == 201
     client.token = answer.get_json()["token"]
     assert client.get("/api/v1/documents/mine").status_code == 200
     refused = client.post(f"/api/v1/documents/{draft.id}/submit", json={"version": draft.version})
     assert refused.status_code == 403 and "read-only" in refused.get_json()["message"]
-    assert client.post("/api/v1/documents", json={"title": "T", "summary": "S", "body_html": "<p>B</p>",
-                                                  "doc_type": "guidance", "language": "en"}).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/documents",
+            json={
+                "title": "T",
+                "summary": "S",
+                "body_html": "<p>B</p>",
+                "doc_type": "guidance",
+                "language": "en",
+            },
+        ).status_code
+        == 403
+    )
     assert client.delete("/api/v1/auth/tokens/current").status_code == 204
 
 
 def test_the_settings_page_makes_read_only_tokens(app, login_as, api_client):
     user = make_user(org="MX")
     browser = login_as(user)
-    page = browser.post_form("/settings/tokens", {"name": "reporting", "read_only": "true"}).get_data(as_text=True)
+    page = browser.post_form("/settings/tokens", {"name": "reporting", "read_only": "true"}).get_data(
+        as_text=True
+    )
     token = re.search(r'<code id="new-token">([^<]+)</code>', page).group(1)
     assert "read-only" in page
     client = api_client()

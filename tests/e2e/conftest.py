@@ -4,6 +4,7 @@ site served on a free local port, on a temporary SQLite database with the demo d
 They are skipped, with the reason, when Chromium or Playwright is not installed;
 .ci/run installs both, so CI runs them.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -15,8 +16,15 @@ import pytest
 from rcm_exchange.config import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
@@ -112,8 +120,9 @@ def live_site(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield chromium
         finally:
@@ -129,9 +138,13 @@ def new_page(browser):
     def open_page(language: str = "en", *, viewport=DESKTOP, javascript: bool = True):
         locale = {"es": "es-MX", "en": "en-US"}[language]
         # bypass_csp: the strict policy (rightly) refuses the test's injected axe-core script.
-        context = browser.new_context(locale=locale, viewport=viewport, java_script_enabled=javascript,
-                                      bypass_csp=True,
-                                      extra_http_headers={"Accept-Language": f"{locale},{language};q=0.9"})
+        context = browser.new_context(
+            locale=locale,
+            viewport=viewport,
+            java_script_enabled=javascript,
+            bypass_csp=True,
+            extra_http_headers={"Accept-Language": f"{locale},{language};q=0.9"},
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

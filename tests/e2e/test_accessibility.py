@@ -1,5 +1,6 @@
 """axe-core finds no violation of any impact on any page, in either language, and
 every page reflows at a phone's width and at 200% zoom without sideways scrolling."""
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,10 @@ BLOCKING = {"serious", "critical", "moderate", "minor"}
 class SitePage:
     name: str
     endpoint: str
-    path: str | None = None          # when the page needs values that url_for cannot guess
+    path: str | None = None  # when the page needs values that url_for cannot guess
     values: tuple = ()
     account: str | None = None
-    document: str = "public"         # which document a documents.* or review.* page opens
+    document: str = "public"  # which document a documents.* or review.* page opens
     status: int = 200
 
 
@@ -37,8 +38,12 @@ def _first_public_document_id(site) -> int:
     from rcm_exchange.services import access
 
     with site.app.app_context():
-        return db.session.scalar(select(Document.id).where(access.visible_documents_clause(None))
-                                 .order_by(Document.published_at.desc()).limit(1))
+        return db.session.scalar(
+            select(Document.id)
+            .where(access.visible_documents_clause(None))
+            .order_by(Document.published_at.desc())
+            .limit(1)
+        )
 
 
 def _document_id(site, which: str) -> int:
@@ -56,12 +61,14 @@ def _document_id(site, which: str) -> int:
         if which == "own":
             query = query.join(Organization).where(
                 Organization.acronym == "MX",
-                Document.status.in_([DocumentStatus.DRAFT, DocumentStatus.CHANGES_REQUESTED]))
+                Document.status.in_([DocumentStatus.DRAFT, DocumentStatus.CHANGES_REQUESTED]),
+            )
         elif which == "queued":
             query = query.where(Document.status.in_([DocumentStatus.SUBMITTED, DocumentStatus.IN_REVIEW]))
         else:
-            query = query.where(Document.status == DocumentStatus.PUBLISHED,
-                                Document.visibility != Visibility.PUBLIC)
+            query = query.where(
+                Document.status == DocumentStatus.PUBLISHED, Document.visibility != Visibility.PUBLIC
+            )
         return db.session.scalar(query.limit(1))
 
 
@@ -118,12 +125,16 @@ def _open(site_page: SitePage, live_site, new_page, language: str, **options):
             switch.click()
             page.wait_for_load_state()
     values = dict(site_page.values)
-    if site_page.endpoint.startswith(("documents.", "review.item")) and site_page.endpoint != "documents.mine" \
-            and site_page.endpoint != "documents.new":
+    if (
+        site_page.endpoint.startswith(("documents.", "review.item"))
+        and site_page.endpoint != "documents.mine"
+        and site_page.endpoint != "documents.new"
+    ):
         values["document_id"] = _document_id(live_site, site_page.document)
     response = page.goto(live_site.url_for(site_page.endpoint, **values))
-    assert response is not None and response.status == site_page.status, \
+    assert response is not None and response.status == site_page.status, (
         f"{site_page.name}: HTTP {response and response.status}"
+    )
     assert page.locator("html").get_attribute("lang") == language
     return page
 
@@ -135,16 +146,24 @@ def axe_summary(artifacts):
     rows = []
     for key in sorted(summary):
         counts = summary[key]
-        detail = ", ".join(f"{impact}: {counts['impacts'].get(impact, 0)}"
-                           for impact in ("critical", "serious", "moderate", "minor"))
-        rows.append(f"{key:32} {detail}; rules passed: {counts['passes']}"
-                    + (f"; rules: {', '.join(counts['rules'])}" if counts["rules"] else ""))
+        detail = ", ".join(
+            f"{impact}: {counts['impacts'].get(impact, 0)}"
+            for impact in ("critical", "serious", "moderate", "minor")
+        )
+        rows.append(
+            f"{key:32} {detail}; rules passed: {counts['passes']}"
+            + (f"; rules: {', '.join(counts['rules'])}" if counts["rules"] else "")
+        )
     # Under pytest-xdist the pages are shared among workers: each keeps its rows, and the
     # summary is made again from every worker's rows, so the last one to finish lists all.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     (artifacts / f"axe-rows-{worker}.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    every_row = sorted(line for part in artifacts.glob("axe-rows-*.txt")
-                       for line in part.read_text(encoding="utf-8").splitlines() if line)
+    every_row = sorted(
+        line
+        for part in artifacts.glob("axe-rows-*.txt")
+        for line in part.read_text(encoding="utf-8").splitlines()
+        if line
+    )
     lines = ["axe-core summary (impact: violations) per page and language", "", *every_row]
     (artifacts / "axe-summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n" + "\n".join(rows))
@@ -152,8 +171,9 @@ def axe_summary(artifacts):
 
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("site_page", PAGES, ids=lambda p: p.name)
-def test_no_accessibility_violations_of_any_impact(site_page, language, live_site, new_page,
-                                                         artifacts, axe_summary):
+def test_no_accessibility_violations_of_any_impact(
+    site_page, language, live_site, new_page, artifacts, axe_summary
+):
     page = _open(site_page, live_site, new_page, language)
     assert page.title().strip(), "every page has a title"
     assert page.locator("h1").count() == 1, "every page has exactly one main heading"
@@ -164,19 +184,29 @@ def test_no_accessibility_violations_of_any_impact(site_page, language, live_sit
     for violation in violations:
         impacts[violation["impact"]] = impacts.get(violation["impact"], 0) + 1
     axe_summary[f"{site_page.name} [{language}]"] = {
-        "impacts": impacts, "passes": len(results["passes"]),
-        "rules": sorted(v["id"] for v in violations)}
+        "impacts": impacts,
+        "passes": len(results["passes"]),
+        "rules": sorted(v["id"] for v in violations),
+    }
     page.screenshot(path=str(artifacts / f"page-{site_page.name}-{language}-desktop.png"), full_page=True)
-    blocking = [{"rule": v["id"], "impact": v["impact"], "help": v["help"],
-                 "nodes": [n["target"] for n in v["nodes"]][:5]}
-                for v in violations if v["impact"] in BLOCKING]
+    blocking = [
+        {
+            "rule": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in violations
+        if v["impact"] in BLOCKING
+    ]
     assert blocking == [], json.dumps(blocking, indent=2, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("width, scale, label", [(PHONE["width"], 1, "phone"), (640, 2, "zoom200")])
 @pytest.mark.parametrize("site_page", PAGES, ids=lambda p: p.name)
-def test_pages_reflow_on_a_phone_and_at_200_percent_zoom(site_page, width, scale, label, live_site,
-                                                         new_page, artifacts):
+def test_pages_reflow_on_a_phone_and_at_200_percent_zoom(
+    site_page, width, scale, label, live_site, new_page, artifacts
+):
     # 200% zoom of a 1280-pixel window leaves 640 CSS pixels, drawn at twice the density.
     page = _open(site_page, live_site, new_page, "es", viewport={"width": width, "height": 800})
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -204,8 +234,11 @@ def test_browsing_works_without_javascript(live_site, new_page, artifacts):
 def test_print_style_shows_the_content_only(live_site, new_page, artifacts):
     page = new_page("en")
     endpoint = "documents.detail" if live_site.has_page("documents.detail") else "browse.country"
-    values = ({"document_id": _first_public_document_id(live_site)} if endpoint == "documents.detail"
-              else {"code": "MX"})
+    values = (
+        {"document_id": _first_public_document_id(live_site)}
+        if endpoint == "documents.detail"
+        else {"code": "MX"}
+    )
     page.goto(live_site.url_for(endpoint, **values))
     page.emulate_media(media="print")
     assert not page.locator(".site-header").is_visible()

@@ -6,6 +6,7 @@ no issue on the call's and the meeting's page.
 
 Screenshots of each step go to test-artifacts/e2e/call-<language>/.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,19 +23,27 @@ GUATEMALA = "contributor@gt.demo.rcm"
 MEETING_ID = 2  # the demo's RCGM meeting
 
 TEXTS = {
-    "es": {"theme": "Prácticas de registro civil de personas migrantes",
-           "title": "Registro tardío de nacimientos de niñez guatemalteca retornada",
-           "summary": "Brigadas del registro civil inscriben a niñas y niños retornados sin partida de nacimiento."},
-    "en": {"theme": "Practices of civil registration of migrants",
-           "title": "Late birth registration for returned Guatemalan children",
-           "summary": "Civil registry teams register returned children who have no birth certificate."},
+    "es": {
+        "theme": "Prácticas de registro civil de personas migrantes",
+        "title": "Registro tardío de nacimientos de niñez guatemalteca retornada",
+        "summary": (
+            "Brigadas del registro civil inscriben a niñas y niños retornados sin partida de nacimiento."
+        ),
+    },
+    "en": {
+        "theme": "Practices of civil registration of migrants",
+        "title": "Late birth registration for returned Guatemalan children",
+        "summary": "Civil registry teams register returned children who have no birth certificate.",
+    },
 }
 
 
 def _axe(page) -> list:
     page.add_script_tag(path=str(AXE_SCRIPT))
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]]
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+    ]
 
 
 @pytest.fixture
@@ -58,8 +67,9 @@ def account_languages_restored(live_site):
 
 
 @pytest.mark.parametrize("language", ["es", "en"])
-def test_a_call_is_opened_answered_approved_and_found(language, live_site, new_page, artifacts,
-                                                      account_languages_restored):
+def test_a_call_is_opened_answered_approved_and_found(
+    language, live_site, new_page, artifacts, account_languages_restored
+):
     site, text = live_site, TEXTS[language]
     folder = artifacts / f"call-{language}"
     folder.mkdir(exist_ok=True)
@@ -77,7 +87,9 @@ def test_a_call_is_opened_answered_approved_and_found(language, live_site, new_p
     secretariat.locator("#field-theme_en").fill(TEXTS["en"]["theme"])
     secretariat.locator("#field-theme_es").fill(TEXTS["es"]["theme"])
     secretariat.locator("#field-criteria_en").fill("Programmes that register migrants and returnees.")
-    secretariat.locator("#field-criteria_es").fill("Programas que registran a personas migrantes y retornadas.")
+    secretariat.locator("#field-criteria_es").fill(
+        "Programas que registran a personas migrantes y retornadas."
+    )
     secretariat.locator("#field-opens_on").fill(date.today().isoformat())
     secretariat.locator("#field-closes_on").fill((date.today() + timedelta(days=30)).isoformat())
     secretariat.locator("#field-ppt_year").fill(str(date.today().year))

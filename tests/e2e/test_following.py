@@ -1,6 +1,7 @@
 """In Chromium: follow a topic from its listing, manage it, and unsubscribe from the
 digest mail's link without signing in; axe-core finds no violation at all on the pages
 this adds, in English and Spanish."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,10 @@ def no_axe_violations(page, name: str, artifacts) -> None:
     page.add_script_tag(path=str(AXE_SCRIPT))
     violations = page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
     page.screenshot(path=str(artifacts / f"following-{name}.png"), full_page=True)
-    found = [{"rule": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-             for v in violations]
+    found = [
+        {"rule": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in violations
+    ]
     assert found == [], json.dumps(found, indent=2)
 
 
@@ -58,11 +61,19 @@ def publish_in_topic_and_send_digests(live_site) -> None:
         author = db.session.scalar(select(User).where(User.email == "contributor@mx.demo.rcm"))
         tag = db.session.scalar(select(Tag).where(Tag.slug == TOPIC))
         with unit_of_work():
-            document = Document(title="Retorno digno: guía para consulados", summary="Cómo acompañar el retorno.",
-                                body_html="<p>Guía.</p>", doc_type=DocType.GUIDANCE, language=Language.ES,
-                                visibility=Visibility.PUBLIC, status=DocumentStatus.PUBLISHED,
-                                organization_id=author.organization_id, author_id=author.id,
-                                tags=[tag], published_at=utcnow())
+            document = Document(
+                title="Retorno digno: guía para consulados",
+                summary="Cómo acompañar el retorno.",
+                body_html="<p>Guía.</p>",
+                doc_type=DocType.GUIDANCE,
+                language=Language.ES,
+                visibility=Visibility.PUBLIC,
+                status=DocumentStatus.PUBLISHED,
+                organization_id=author.organization_id,
+                author_id=author.id,
+                tags=[tag],
+                published_at=utcnow(),
+            )
             db.session.add(document)
             db.session.flush()
             search_log.record_change(document)
@@ -71,7 +82,8 @@ def publish_in_topic_and_send_digests(live_site) -> None:
 
 
 def test_follow_a_topic_from_its_listing_manage_it_and_unsubscribe_from_the_mail(
-        live_site, new_page, artifacts, mail_to_sink):
+    live_site, new_page, artifacts, mail_to_sink
+):
     page = new_page("es")
     sign_in(page, live_site, READER, DEMO_PASSWORD)
     in_language(page, "es")
@@ -122,8 +134,9 @@ def test_the_new_pages_have_no_accessibility_violations(live_site, new_page, art
 
     with live_site.app.app_context():
         reader = db.session.query(User).filter_by(email="observer@co.demo.rcm").one()
-        subscription, _ = following.follow(reader, {"kind": SubscriptionKind.SEARCH, "q": "trata",
-                                                    "country": ["GT"], "frequency": "weekly"})
+        subscription, _ = following.follow(
+            reader, {"kind": SubscriptionKind.SEARCH, "q": "trata", "country": ["GT"], "frequency": "weekly"}
+        )
         token = following.unsubscribe_token(reader.id, [subscription.id])
         db.session.remove()
     page = new_page(language)
@@ -133,8 +146,12 @@ def test_the_new_pages_have_no_accessibility_violations(live_site, new_page, art
     page.goto(live_site.url("/"))
     in_language(page, language)
     document_id = _first_public_document_id(live_site)
-    for name, path in (("manage", "/following"), ("search", "/search?q=trata"),
-                       ("country", "/browse/countries/GT"), ("cite", f"/documents/{document_id}")):
+    for name, path in (
+        ("manage", "/following"),
+        ("search", "/search?q=trata"),
+        ("country", "/browse/countries/GT"),
+        ("cite", f"/documents/{document_id}"),
+    ):
         page.goto(live_site.url(path))
         assert page.locator("html").get_attribute("lang") == language
         no_axe_violations(page, f"{name}-{language}", artifacts)

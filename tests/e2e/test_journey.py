@@ -6,6 +6,7 @@ Screenshots of each step go to test-artifacts/e2e/journey/ and their list is pri
 A step whose page is not on this branch yet ends the test as skipped, naming the steps
 that remain.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,14 +17,16 @@ import pytest
 from rcm_exchange.services.demo_data import DEMO_PASSWORD
 from tests.e2e.conftest import sign_in
 
-CONTRIBUTOR = "contributor@mx.demo.rcm"     # Lucía Hernández, Mexico; her account speaks Spanish
+CONTRIBUTOR = "contributor@mx.demo.rcm"  # Lucía Hernández, Mexico; her account speaks Spanish
 MODERATOR = "moderator@ts.demo.rcm"
 TITLE = "Atención psicosocial a niñas y niños migrantes en Tapachula"
 SUMMARY = "Un equipo de psicólogas acompaña a la niñez migrante en los albergues de Tapachula, Chiapas."
-BODY = ("El programa ofrece atención psicosocial, espacios amigables para la niñez y referencia a "
-        "servicios de protección. Participan la Procuraduría de Protección y organizaciones de la "
-        "sociedad civil.")
-QUERY = "atencion psicosocial ninas migrantes tapachula"   # no accents on purpose
+BODY = (
+    "El programa ofrece atención psicosocial, espacios amigables para la niñez y referencia a "
+    "servicios de protección. Participan la Procuraduría de Protección y organizaciones de la "
+    "sociedad civil."
+)
+QUERY = "atencion psicosocial ninas migrantes tapachula"  # no accents on purpose
 
 STEPS = [
     ("main.home", "the contributor signs in"),
@@ -34,10 +37,12 @@ STEPS = [
 ]
 
 # The smallest well-formed PDF: one empty page.
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
-       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def _fill_rich_text(page, name: str, text: str) -> None:
@@ -75,8 +80,10 @@ def journey(live_site, artifacts):
     folder.mkdir(exist_ok=True)
     trip = Journey(live_site, folder)
     yield trip
-    print("\nJourney screenshots:\n" + "\n".join(f"  {p.relative_to(artifacts.parent.parent)}"
-                                                for p in trip.screenshots))
+    print(
+        "\nJourney screenshots:\n"
+        + "\n".join(f"  {p.relative_to(artifacts.parent.parent)}" for p in trip.screenshots)
+    )
 
 
 def test_a_practice_goes_from_a_spanish_form_to_an_anonymous_reader(journey, live_site, new_page, tmp_path):
@@ -146,6 +153,9 @@ def test_a_practice_goes_from_a_spanish_form_to_an_anonymous_reader(journey, liv
     visitor.get_by_role("link", name=TITLE).first.click()
     visitor.wait_for_load_state()
     assert visitor.locator("h1").inner_text().strip() == TITLE
-    assert visitor.locator("h1").get_attribute("lang") == "es" or visitor.locator("[lang=es] h1, h1[lang=es]").count()
+    assert (
+        visitor.locator("h1").get_attribute("lang") == "es"
+        or visitor.locator("[lang=es] h1, h1[lang=es]").count()
+    )
     assert "informe-tapachula.pdf" in visitor.content()
     journey.shoot(visitor, "document-opened-by-anonymous-visitor")

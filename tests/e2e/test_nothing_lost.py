@@ -5,6 +5,7 @@ keyboard alone (and without scripts); on a phone the first search result is in v
 
 Screenshots go to test-artifacts/e2e/nothing-lost/.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from rcm_exchange.services.demo_data import DEMO_PASSWORD
 from tests.e2e.conftest import PHONE, in_language, sign_in
 from tests.e2e.test_journey import PDF
 
-CONTRIBUTOR = "contributor@mx.demo.rcm"   # her account speaks Spanish
+CONTRIBUTOR = "contributor@mx.demo.rcm"  # her account speaks Spanish
 MODERATOR = "moderator@ts.demo.rcm"
 
 
@@ -114,8 +115,9 @@ def test_a_conflict_keeps_the_moderators_comment_and_says_what_changed(live_site
 
 
 @pytest.mark.parametrize("moderator_language", ["en", "es"])
-def test_the_organization_and_the_secretariat_talk_on_the_document(live_site, new_page, shots,
-                                                                   moderator_language):
+def test_the_organization_and_the_secretariat_talk_on_the_document(
+    live_site, new_page, shots, moderator_language
+):
     author = new_page("es")
     sign_in(author, live_site, CONTRIBUTOR, DEMO_PASSWORD)
     document_id = _new_draft(author, live_site, f"Conversación {moderator_language}")
@@ -163,14 +165,15 @@ def test_countries_are_chosen_with_the_keyboard_alone_and_without_scripts(live_s
     assert page.locator("[role=listbox] [role=option]").first.inner_text() == "Guatemala"
     combobox.press("Enter")
     combobox.type("united states")  # the English name finds it in the Spanish interface
-    combobox.press("ArrowDown")      # past the first match (the United States, a member)...
-    combobox.press("ArrowUp")        # ...and back to it
+    combobox.press("ArrowDown")  # past the first match (the United States, a member)...
+    combobox.press("ArrowUp")  # ...and back to it
     combobox.press("Enter")
     combobox.press("Escape")
     chips = page.locator("ul.chips.chosen").inner_text()
     assert "Guatemala" in chips and "Estados Unidos" in chips
-    assert sorted(page.locator("#field-countries").evaluate(
-        "s => Array.from(s.selectedOptions).map(o => o.value)")) == ["GT", "US"]
+    assert sorted(
+        page.locator("#field-countries").evaluate("s => Array.from(s.selectedOptions).map(o => o.value)")
+    ) == ["GT", "US"]
     shots(page, "countries-combobox-keyboard")
     page.get_by_role("button", name="Quitar Guatemala").press("Enter")
     assert "Guatemala" not in page.locator("ul.chips.chosen").inner_text()
@@ -185,7 +188,8 @@ def test_countries_are_chosen_with_the_keyboard_alone_and_without_scripts(live_s
 
 
 def test_on_a_phone_the_first_search_result_is_in_view_and_filters_wait_behind_a_button(
-        live_site, new_page, shots):
+    live_site, new_page, shots
+):
     page = new_page("es", viewport=PHONE)
     page.goto(live_site.url("/search?q=migrantes"))
     shots(page, "phone-search")

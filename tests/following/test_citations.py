@@ -1,9 +1,10 @@
 """Citations on the document page and in the API, each read back by a maintained parser
 of its format: bibtexparser, rispy, citeproc-py (CSL-JSON) and lxml (Dublin Core)."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import bibtexparser
 import pytest
@@ -15,7 +16,7 @@ from lxml import etree
 from rcm_exchange.models import DocType, DocumentStatus, Language, Visibility
 from tests.builders import make_document, make_user
 
-PUBLISHED = datetime(2025, 3, 14, tzinfo=timezone.utc)
+PUBLISHED = datetime(2025, 3, 14, tzinfo=UTC)
 DC = "http://purl.org/dc/elements/1.1/"
 
 
@@ -26,11 +27,16 @@ def app_config():
 
 @pytest.fixture
 def document(app):
-    return make_document(title="Protocolo de atención a víctimas de trata: 100% {coordinado} & #1",
-                         summary="Cómo se deriva a las víctimas.\nEn dos líneas.",
-                         language=Language.ES, doc_type=DocType.PRACTICE_REPORT, org="GT",
-                         tags=("trafficking-in-persons",), countries=("GT", "MX"),
-                         published_at=PUBLISHED)
+    return make_document(
+        title="Protocolo de atención a víctimas de trata: 100% {coordinado} & #1",
+        summary="Cómo se deriva a las víctimas.\nEn dos líneas.",
+        language=Language.ES,
+        doc_type=DocType.PRACTICE_REPORT,
+        org="GT",
+        tags=("trafficking-in-persons",),
+        countries=("GT", "MX"),
+        published_at=PUBLISHED,
+    )
 
 
 def cite(client, document, fmt):
@@ -104,7 +110,9 @@ def test_the_api_serves_the_same_citations(client, document):
     assert wrong.status_code == 422 and "format" in str(wrong.get_json()["errors"])
 
 
-def test_a_restricted_or_unpublished_document_cannot_be_cited_by_those_who_cannot_see_it(app, client, login_as):
+def test_a_restricted_or_unpublished_document_cannot_be_cited_by_those_who_cannot_see_it(
+    app, client, login_as
+):
     members = make_document(visibility=Visibility.MEMBERS)
     draft = make_document(status=DocumentStatus.DRAFT, org="MX", author=make_user(org="MX"))
     assert client.get(f"/documents/{members.id}/cite/bibtex").status_code == 404

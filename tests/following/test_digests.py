@@ -1,6 +1,7 @@
 """Digests by mail, through a real SMTP server: once per period even with two workers,
 never empty, checked against the recipient's access at send time, in their language,
 with an unsubscribe link that needs no sign-in."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,6 @@ from rcm_exchange.services.mail import deliver_due
 from rcm_exchange.services.unit_of_work import unit_of_work
 from tests.builders import make_document, make_user, organization
 from tests.conftest import DATABASES, requires_postgres
-from tests.local_servers import inbox, smtp_port  # noqa: F401 - fixtures
 
 TOPIC = "trafficking-in-persons"
 
@@ -40,8 +40,9 @@ def app_config(smtp_port):
 
 
 def follow_topic(user, slug=TOPIC, frequency=Frequency.DAILY) -> Subscription:
-    subscription, _ = following.follow(user, {"kind": SubscriptionKind.TOPIC, "tag": [slug],
-                                              "frequency": frequency})
+    subscription, _ = following.follow(
+        user, {"kind": SubscriptionKind.TOPIC, "tag": [slug], "frequency": frequency}
+    )
     return subscription
 
 
@@ -162,8 +163,9 @@ def test_a_mail_programs_one_click_unsubscribe_stops_the_digests_subscriptions(a
     published_now(tags=(TOPIC,))
     following.send_due_digests(a_day_later())
     header_url = inbox.messages[0]["List-Unsubscribe"].strip("<>")
-    response = client.post(header_url.removeprefix("https://rcm.example.org"),
-                           data={"List-Unsubscribe": "One-Click"})
+    response = client.post(
+        header_url.removeprefix("https://rcm.example.org"), data={"List-Unsubscribe": "One-Click"}
+    )
     assert response.status_code == 200
     assert db.session.scalar(select(Subscription.id)) is None
 

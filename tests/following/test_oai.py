@@ -1,5 +1,6 @@
 """OAI-PMH 2.0 at /oai, harvested by a real client (Sickle) from the running app, and
 every protocol error the specification names."""
+
 from __future__ import annotations
 
 from xml.etree import ElementTree as ET
@@ -8,7 +9,6 @@ import pytest
 from sickle import Sickle
 from sickle import oaiexceptions as oai
 
-from rcm_exchange.extensions import db
 from rcm_exchange.models import DocType, DocumentStatus, Role, Visibility
 from rcm_exchange.services import harvest, review, search_log
 from rcm_exchange.services.unit_of_work import unit_of_work
@@ -36,16 +36,22 @@ def harvester(app):
 
 
 def restricted_documents():
-    return [make_document(title="For members", visibility=Visibility.MEMBERS),
-            make_document(title="For participants", visibility=Visibility.PARTICIPANTS),
-            make_document(title="For the Secretariat", visibility=Visibility.SECRETARIAT),
-            make_document(title="A public draft", status=DocumentStatus.DRAFT),
-            make_document(title="Under review", status=DocumentStatus.SUBMITTED)]
+    return [
+        make_document(title="For members", visibility=Visibility.MEMBERS),
+        make_document(title="For participants", visibility=Visibility.PARTICIPANTS),
+        make_document(title="For the Secretariat", visibility=Visibility.SECRETARIAT),
+        make_document(title="A public draft", status=DocumentStatus.DRAFT),
+        make_document(title="Under review", status=DocumentStatus.SUBMITTED),
+    ]
 
 
-def test_the_harvester_pulls_every_public_document_in_pages_and_no_restricted_one(app, small_pages, harvester):
-    public = [make_document(title=f"Public practice {n}", tags=("trafficking-in-persons",),
-                            countries=("GT",)) for n in range(PAGE * 2 + 1)]
+def test_the_harvester_pulls_every_public_document_in_pages_and_no_restricted_one(
+    app, small_pages, harvester
+):
+    public = [
+        make_document(title=f"Public practice {n}", tags=("trafficking-in-persons",), countries=("GT",))
+        for n in range(PAGE * 2 + 1)
+    ]
     restricted_documents()
 
     records = list(harvester.ListRecords(metadataPrefix="oai_dc"))
@@ -59,8 +65,11 @@ def test_the_harvester_pulls_every_public_document_in_pages_and_no_restricted_on
     assert first.header.identifier.startswith("oai:rcm.example.org:")
     assert first.metadata["creator"] == ["Mexico"]
     assert first.metadata["identifier"][0].startswith("http://rcm.example.org/documents/")
-    assert set(first.header.setSpecs) == {"topic:trafficking-in-persons", "country:GT",
-                                          "type:practice_report"}
+    assert set(first.header.setSpecs) == {
+        "topic:trafficking-in-persons",
+        "country:GT",
+        "type:practice_report",
+    }
     one = harvester.GetRecord(identifier=first.header.identifier, metadataPrefix="oai_dc")
     assert one.metadata["title"] == first.metadata["title"]
 
@@ -72,15 +81,15 @@ def test_the_pages_are_joined_by_resumption_tokens_that_count_the_list(app, smal
     token = first.find(".//oai:resumptionToken", NS)
     assert token.get("completeListSize") == str(PAGE + 1) and token.get("cursor") == "0"
     assert len(first.findall(".//oai:header", NS)) == PAGE
-    last = ET.fromstring(client.get("/oai", query_string={"verb": "ListIdentifiers",
-                                                          "resumptionToken": token.text}).data)
+    last = ET.fromstring(
+        client.get("/oai", query_string={"verb": "ListIdentifiers", "resumptionToken": token.text}).data
+    )
     end = last.find(".//oai:resumptionToken", NS)
     assert end.text is None and end.get("cursor") == str(PAGE)
     assert len(last.findall(".//oai:header", NS)) == 1
 
 
-def test_a_document_archived_or_raised_in_tier_after_a_harvest_is_reported_deleted_next_time(
-        app, harvester):
+def test_a_document_archived_or_raised_in_tier_after_a_harvest_is_reported_deleted_next_time(app, harvester):
     archived = make_document(title="To be archived", doc_type=DocType.GUIDANCE)
     raised = make_document(title="To be restricted")
     make_document(title="Stays public")
@@ -93,7 +102,9 @@ def test_a_document_archived_or_raised_in_tier_after_a_harvest_is_reported_delet
         raised.visibility = Visibility.MEMBERS
         search_log.record_change(raised)
 
-    changed = {r.header.identifier: r for r in harvester.ListRecords(metadataPrefix="oai_dc", **{"from": since})}
+    changed = {
+        r.header.identifier: r for r in harvester.ListRecords(metadataPrefix="oai_dc", **{"from": since})
+    }
     deleted = {harvest.identifier(archived.id), harvest.identifier(raised.id)}
     assert {i for i, r in changed.items() if r.header.deleted} == deleted
     for identifier in deleted:
@@ -142,36 +153,59 @@ def test_dates_select_records_and_an_empty_selection_is_no_records_match(app, ha
         list(harvester.ListRecords(metadataPrefix="oai_dc", set="topic:no-such-topic"))
 
 
-@pytest.mark.parametrize("arguments, code", [
-    ({}, "badVerb"),
-    ({"verb": "Harvest"}, "badVerb"),
-    ({"verb": ["Identify", "Identify"]}, "badVerb"),
-    ({"verb": "Identify", "extra": "1"}, "badArgument"),
-    ({"verb": "ListRecords"}, "badArgument"),
-    ({"verb": "ListRecords", "metadataPrefix": ["oai_dc", "oai_dc"]}, "badArgument"),
-    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "yesterday"}, "badArgument"),
-    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2025-02-30"}, "badArgument"),
-    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2025-01-01",
-      "until": "2025-01-02T00:00:00Z"}, "badArgument"),
-    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2025-02-01", "until": "2025-01-01"}, "badArgument"),
-    ({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "oai_dc"}, "badArgument"),
-    ({"verb": "GetRecord", "identifier": "oai:rcm.example.org:1"}, "badArgument"),
-    ({"verb": "ListRecords", "resumptionToken": "made-up"}, "badResumptionToken"),
-    ({"verb": "ListSets", "resumptionToken": "made-up"}, "badResumptionToken"),
-    ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
-    ({"verb": "GetRecord", "identifier": "PUBLIC", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
-    ({"verb": "GetRecord", "identifier": "oai:rcm.example.org:999999", "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
-    ({"verb": "GetRecord", "identifier": "oai:elsewhere.org:1", "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
-    ({"verb": "GetRecord", "identifier": "RESTRICTED", "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
-    ({"verb": "ListMetadataFormats", "identifier": "oai:rcm.example.org:abc"}, "idDoesNotExist"),
-    ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "country:ZZ"}, "noRecordsMatch"),
-])
+@pytest.mark.parametrize(
+    "arguments, code",
+    [
+        ({}, "badVerb"),
+        ({"verb": "Harvest"}, "badVerb"),
+        ({"verb": ["Identify", "Identify"]}, "badVerb"),
+        ({"verb": "Identify", "extra": "1"}, "badArgument"),
+        ({"verb": "ListRecords"}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": ["oai_dc", "oai_dc"]}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "yesterday"}, "badArgument"),
+        ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2025-02-30"}, "badArgument"),
+        (
+            {
+                "verb": "ListRecords",
+                "metadataPrefix": "oai_dc",
+                "from": "2025-01-01",
+                "until": "2025-01-02T00:00:00Z",
+            },
+            "badArgument",
+        ),
+        (
+            {"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2025-02-01", "until": "2025-01-01"},
+            "badArgument",
+        ),
+        ({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "oai_dc"}, "badArgument"),
+        ({"verb": "GetRecord", "identifier": "oai:rcm.example.org:1"}, "badArgument"),
+        ({"verb": "ListRecords", "resumptionToken": "made-up"}, "badResumptionToken"),
+        ({"verb": "ListSets", "resumptionToken": "made-up"}, "badResumptionToken"),
+        ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
+        (
+            {"verb": "GetRecord", "identifier": "PUBLIC", "metadataPrefix": "marc21"},
+            "cannotDisseminateFormat",
+        ),
+        (
+            {"verb": "GetRecord", "identifier": "oai:rcm.example.org:999999", "metadataPrefix": "oai_dc"},
+            "idDoesNotExist",
+        ),
+        (
+            {"verb": "GetRecord", "identifier": "oai:elsewhere.org:1", "metadataPrefix": "oai_dc"},
+            "idDoesNotExist",
+        ),
+        ({"verb": "GetRecord", "identifier": "RESTRICTED", "metadataPrefix": "oai_dc"}, "idDoesNotExist"),
+        ({"verb": "ListMetadataFormats", "identifier": "oai:rcm.example.org:abc"}, "idDoesNotExist"),
+        ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "country:ZZ"}, "noRecordsMatch"),
+    ],
+)
 def test_each_protocol_error_is_answered_with_its_code(app, client, arguments, code):
     public = make_document()
     restricted = make_document(visibility=Visibility.MEMBERS)
     names = {"PUBLIC": harvest.identifier(public.id), "RESTRICTED": harvest.identifier(restricted.id)}
-    arguments = {key: names.get(value, value) if isinstance(value, str) else value
-                 for key, value in arguments.items()}
+    arguments = {
+        key: names.get(value, value) if isinstance(value, str) else value for key, value in arguments.items()
+    }
     for method in ("get", "post"):
         if method == "get":
             response = client.get("/oai", query_string=arguments)
@@ -203,6 +237,8 @@ def test_a_resumption_token_keeps_its_place_when_records_change_meanwhile(app, s
     with unit_of_work():
         changed.title = "Renamed"
         search_log.record_change(changed)
-    rest = ET.fromstring(client.get("/oai", query_string={"verb": "ListIdentifiers", "resumptionToken": token}).data)
+    rest = ET.fromstring(
+        client.get("/oai", query_string={"verb": "ListIdentifiers", "resumptionToken": token}).data
+    )
     seen += [h.findtext("oai:identifier", namespaces=NS) for h in rest.findall(".//oai:header", NS)]
     assert {harvest.identifier(d.id) for d in documents} == set(seen)

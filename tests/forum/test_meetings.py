@@ -1,5 +1,6 @@
 """RCM bodies and meetings, a document's standing and meeting links, and the meeting
 pages, searches and counts that go through the one access policy."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from rcm_exchange.errors import Forbidden, StaleVersion
 from rcm_exchange.extensions import db
 from rcm_exchange.models import DocumentStatus, OrganizationKind, Role, Standing
 from rcm_exchange.services import meetings, search
-from tests.builders import M, P, PA, SEC, link_document, make_document, make_meeting, make_reader, make_user
+from tests.builders import PA, SEC, M, P, link_document, make_document, make_meeting, make_reader, make_user
 from tests.conftest import on_both_databases
 
 READERS = {
@@ -23,8 +24,12 @@ READERS = {
 }
 # Which of a Mexican public, participants, members and secretariat document each reader sees.
 SEES = {
-    "anonymous": {P}, "civil_society": {P, PA}, "observer_state": {P, PA}, "other_member": {P, PA, M},
-    "same_org": {P, PA, M, SEC}, "moderator": {P, PA, M, SEC},
+    "anonymous": {P},
+    "civil_society": {P, PA},
+    "observer_state": {P, PA},
+    "other_member": {P, PA, M},
+    "same_org": {P, PA, M, SEC},
+    "moderator": {P, PA, M, SEC},
 }
 
 
@@ -33,12 +38,17 @@ def linked(app):
     """A meeting with one published document of each visibility presented at it, a draft,
     and an RCM declaration adopted at it."""
     meeting = make_meeting(body="rcgm", number=31, ppt_year=2024)
-    presented = {v: make_document(visibility=v, org="MX", title=f"Presented {v.value}") for v in (P, PA, M, SEC)}
+    presented = {
+        v: make_document(visibility=v, org="MX", title=f"Presented {v.value}") for v in (P, PA, M, SEC)
+    }
     draft = make_document(status=DocumentStatus.DRAFT, visibility=P, org="MX", title="Presented draft")
     for document in [*presented.values(), draft]:
         link_document(document, standing=Standing.NATIONAL_PRACTICE, presented_at=[meeting])
-    declaration = link_document(make_document(visibility=P, org="TS", title="Declaration"),
-                                standing=Standing.DECLARATION, adopted_at=[meeting])
+    declaration = link_document(
+        make_document(visibility=P, org="TS", title="Declaration"),
+        standing=Standing.DECLARATION,
+        adopted_at=[meeting],
+    )
     return meeting, presented, declaration
 
 
@@ -59,8 +69,9 @@ def test_a_meeting_page_lists_and_counts_only_what_the_reader_may_see(app, linke
 
 @pytest.mark.parametrize("reader", READERS)
 def test_search_facets_by_meeting_body_standing_and_year_count_only_what_the_reader_may_see(
-        app, linked, reader, api_client):
-    meeting, presented, _declaration = linked
+    app, linked, reader, api_client
+):
+    meeting, _presented, _declaration = linked
     user = make_reader(READERS[reader])
     visible = len(SEES[reader])
     result = search.search_documents(user, search.SearchParams(meeting=meeting.id))
@@ -77,8 +88,10 @@ def test_search_facets_by_meeting_body_standing_and_year_count_only_what_the_rea
     assert body["total"] == visible + 1 and body["facets"]["body"] == {"rcgm": visible + 1}
 
 
-def test_a_document_shows_its_standing_and_meetings_on_its_page_and_in_the_api(app, linked, client, api_client):
-    meeting, presented, declaration = linked
+def test_a_document_shows_its_standing_and_meetings_on_its_page_and_in_the_api(
+    app, linked, client, api_client
+):
+    meeting, _presented, declaration = linked
     html = client.get(f"/documents/{declaration.id}").get_data(as_text=True)
     assert "RCM declaration" in html and "Adopted at" in html and f"/meetings/{meeting.id}" in html
     item = api_client().get(f"/api/v1/documents/{declaration.id}").get_json()
@@ -91,12 +104,19 @@ def test_only_the_secretariat_records_a_documents_place_and_a_stale_version_is_r
     meeting = make_meeting()
     contributor = make_user(org="MX")
     with pytest.raises(Forbidden):
-        meetings.set_forum_record(contributor, document, standing=Standing.NATIONAL_PRACTICE,
-                                  presented_at=[meeting.id], adopted_at=[], version=document.version)
+        meetings.set_forum_record(
+            contributor,
+            document,
+            standing=Standing.NATIONAL_PRACTICE,
+            presented_at=[meeting.id],
+            adopted_at=[],
+            version=document.version,
+        )
     moderator = make_user(role=Role.MODERATOR)
     with pytest.raises(StaleVersion):
-        meetings.set_forum_record(moderator, document, standing=None, presented_at=[], adopted_at=[],
-                                  version=document.version - 1)
+        meetings.set_forum_record(
+            moderator, document, standing=None, presented_at=[], adopted_at=[], version=document.version - 1
+        )
 
 
 def test_the_secretariat_records_a_documents_place_from_its_page(app, login_as):
@@ -105,14 +125,17 @@ def test_the_secretariat_records_a_documents_place_from_its_page(app, login_as):
     browser = login_as(make_user(role=Role.MODERATOR))
     page = browser.get(f"/documents/{document.id}").get_data(as_text=True)
     assert "Record the document&#39;s place in the forum" in page or "Record the document's place" in page
-    response = browser.post_form(f"/documents/{document.id}/forum", {
-        "version": document.version, "standing": "vice_ministerial_decision", "adopted_at": str(meeting.id)})
+    response = browser.post_form(
+        f"/documents/{document.id}/forum",
+        {"version": document.version, "standing": "vice_ministerial_decision", "adopted_at": str(meeting.id)},
+    )
     assert response.status_code == 302
     db.session.refresh(document)
     record = meetings.forum_record(document)
     assert record.standing == Standing.VICE_MINISTERIAL_DECISION and record.adopted_at == [meeting]
-    refused = browser.post_form(f"/documents/{document.id}/forum", {
-        "version": document.version, "standing": "gossip"})
+    refused = browser.post_form(
+        f"/documents/{document.id}/forum", {"version": document.version, "standing": "gossip"}
+    )
     assert refused.status_code == 422 and "Choose the document" in refused.get_data(as_text=True)
 
 
@@ -129,9 +152,17 @@ def test_browsing_meetings_by_body_and_ppt_year(app, client):
 def test_a_meeting_number_is_unique_within_its_body_and_dates_are_in_order(app, login_as):
     make_meeting(body="rcgm", number=30)
     browser = login_as(make_user(role=Role.MODERATOR))
-    clash = browser.post_form("/secretariat/meetings/new", {
-        "body": "rcgm", "number": "30", "starts_on": "2025-06-12", "ends_on": "2025-06-11", "place": "X",
-        "ppt_year": "2025"})
+    clash = browser.post_form(
+        "/secretariat/meetings/new",
+        {
+            "body": "rcgm",
+            "number": "30",
+            "starts_on": "2025-06-12",
+            "ends_on": "2025-06-11",
+            "place": "X",
+            "ppt_year": "2025",
+        },
+    )
     assert clash.status_code == 422
     assert "ends before it starts" in clash.get_data(as_text=True)
 

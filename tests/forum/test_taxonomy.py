@@ -1,4 +1,5 @@
 """The Secretariat curates the taxonomy: create, rename, describe, order, retire, merge."""
+
 from __future__ import annotations
 
 import html
@@ -22,8 +23,18 @@ def secretariat(app):
 
 
 def _create(user, slug="labour-rights", **extra):
-    return taxonomy.create_tag(user, {"slug": slug, "name_en": "Labour rights", "name_es": "Derechos laborales",
-                                      "description_en": "", "description_es": "", "position": None, **extra})
+    return taxonomy.create_tag(
+        user,
+        {
+            "slug": slug,
+            "name_en": "Labour rights",
+            "name_es": "Derechos laborales",
+            "description_en": "",
+            "description_es": "",
+            "position": None,
+            **extra,
+        },
+    )
 
 
 @on_both_databases
@@ -43,7 +54,11 @@ def test_merging_a_tag_moves_its_documents_keeps_its_address_and_is_audited(app,
         assert document.version == versions[document.id] + 1  # an open edit form sees the change
     old = taxonomy.get_tag("labour-rights")
     assert old.retired and old.merged_into_id == target.id
-    assert client.get("/browse/topics/labour-rights").headers["Location"].endswith("/browse/topics/labour-migration")
+    assert (
+        client.get("/browse/topics/labour-rights")
+        .headers["Location"]
+        .endswith("/browse/topics/labour-migration")
+    )
     # Search follows at once: the new slug finds both published documents, the old one leads to it.
     everyone = search.search_documents(secretariat, search.SearchParams(tag=["labour-migration"]))
     assert {i.document.id for i in everyone.items} == {both.id, only_old.id}
@@ -51,7 +66,10 @@ def test_merging_a_tag_moves_its_documents_keeps_its_address_and_is_audited(app,
     assert search.check_index().in_step
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "tag_merged"))
     assert event.actor_id == secretariat.id and event.details == {
-        "tag": "labour-rights", "into": "labour-migration", "documents": 3}
+        "tag": "labour-rights",
+        "into": "labour-migration",
+        "documents": 3,
+    }
 
 
 def test_a_revision_waiting_for_review_does_not_bring_a_merged_tag_back(app, secretariat):
@@ -91,10 +109,20 @@ def test_a_retired_tag_is_no_longer_offered_but_its_documents_keep_it(app, secre
 
 def _form_values(form: str) -> dict:
     """What a browser sends back from the edit form as it came (text fields, checked boxes)."""
-    values = {name: html.unescape(value) for name, value in re.findall(
-        r'<input[^>]*name="(title|implementing_bodies|partners|version)"[^>]*value="([^"]*)"', form)}
-    values.update({name: html.unescape(text) for name, text in re.findall(
-        r'<textarea[^>]*name="(summary|body_html|results_html)"[^>]*>(.*?)</textarea>', form, re.S)})
+    values = {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r'<input[^>]*name="(title|implementing_bodies|partners|version)"[^>]*value="([^"]*)"', form
+        )
+    }
+    values.update(
+        {
+            name: html.unescape(text)
+            for name, text in re.findall(
+                r'<textarea[^>]*name="(summary|body_html|results_html)"[^>]*>(.*?)</textarea>', form, re.S
+            )
+        }
+    )
     values["tags"] = re.findall(r'name="tags" value="([^"]+)" checked', form)
     values.update(doc_type="guidance", language="en", visibility="public")
     return values
@@ -134,18 +162,30 @@ def test_only_the_secretariat_curates_tags(app, login_as):
 
 
 def test_the_secretariat_renames_a_tag_in_both_languages_and_the_api_shows_what_changed(
-        app, secretariat, login_as, api_client):
+    app, secretariat, login_as, api_client
+):
     browser = login_as(secretariat)
     page = browser.get("/secretariat/tags/gender")
     assert page.status_code == 200
-    response = browser.post_form("/secretariat/tags/gender", {
-        "name_en": "Gender equality", "name_es": "Igualdad de género", "description_en": "Women and men.",
-        "description_es": "Mujeres y hombres.", "position": "40"})
+    response = browser.post_form(
+        "/secretariat/tags/gender",
+        {
+            "name_en": "Gender equality",
+            "name_es": "Igualdad de género",
+            "description_en": "Women and men.",
+            "description_es": "Mujeres y hombres.",
+            "position": "40",
+        },
+    )
     assert response.status_code == 302
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     changed = api_client().get("/api/v1/tags", query_string={"changed_since": yesterday}).get_json()
     gender = next(t for t in changed if t["slug"] == "gender")
-    assert (gender["name_en"], gender["name_es"], gender["position"]) == ("Gender equality", "Igualdad de género", 40)
+    assert (gender["name_en"], gender["name_es"], gender["position"]) == (
+        "Gender equality",
+        "Igualdad de género",
+        40,
+    )
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     assert api_client().get("/api/v1/tags", query_string={"changed_since": tomorrow}).get_json() == []
 
@@ -153,7 +193,9 @@ def test_the_secretariat_renames_a_tag_in_both_languages_and_the_api_shows_what_
 def test_merging_from_the_page_reports_how_many_documents_moved(app, secretariat, login_as):
     make_document(tags=("gender",))
     browser = login_as(secretariat)
-    response = browser.post_form("/secretariat/tags/gender/merge", {"into": "integration"}, follow_redirects=True)
+    response = browser.post_form(
+        "/secretariat/tags/gender/merge", {"into": "integration"}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert "1 documents moved" in response.get_data(as_text=True)
     refused = browser.post_form("/secretariat/tags/integration/merge", {"into": "integration"})
@@ -161,8 +203,11 @@ def test_merging_from_the_page_reports_how_many_documents_moved(app, secretariat
     assert "Choose another tag" in refused.get_data(as_text=True)
 
 
-def test_a_new_theme_from_the_page_with_a_bad_address_is_refused_next_to_its_field(app, secretariat, login_as):
-    response = login_as(secretariat).post_form("/secretariat/tags", {
-        "slug": "Bad Slug", "name_en": "X", "name_es": "Y"})
+def test_a_new_theme_from_the_page_with_a_bad_address_is_refused_next_to_its_field(
+    app, secretariat, login_as
+):
+    response = login_as(secretariat).post_form(
+        "/secretariat/tags", {"slug": "Bad Slug", "name_en": "X", "name_es": "Y"}
+    )
     assert response.status_code == 422
     assert "Use lowercase letters" in response.get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Helpers of the operations tests: a real SMTP sink (aiosmtpd), free ports in the
 loopback ports, and the worker's queue drained in-process."""
+
 from __future__ import annotations
 
 import socket

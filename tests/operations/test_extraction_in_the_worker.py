@@ -1,5 +1,6 @@
 """Attachment text is extracted by the worker: the upload answers at once with the page
 saying the text is being extracted, and the text appears once the worker is done."""
+
 from __future__ import annotations
 
 import io
@@ -35,10 +36,11 @@ def draft(author):
     return make_document(status=DocumentStatus.DRAFT, org="MX", author=author, title="Informe")
 
 
-def test_an_upload_answers_with_text_being_extracted_and_the_worker_fills_it_in(
-        app, login_as, author, draft):
+def test_an_upload_answers_with_text_being_extracted_and_the_worker_fills_it_in(app, login_as, author, draft):
     browser = login_as(author)
-    page = upload(browser, draft.id, pdf_saying("Ventanilla de retorno"), "informe.pdf", follow_redirects=True)
+    page = upload(
+        browser, draft.id, pdf_saying("Ventanilla de retorno"), "informe.pdf", follow_redirects=True
+    )
     assert page.status_code == 200
     assert "text being extracted" in page.get_data(as_text=True)
     attachment = db.session.scalar(select(Attachment))
@@ -55,8 +57,11 @@ def test_a_file_that_stops_its_worker_every_time_is_parked_as_failed(app, author
     attachment = attachments.add_attachment(author, draft, io.BytesIO(pdf_saying("x")), "a.pdf")
     app.extensions["rcm_queue"].flush()
     # Three workers claimed it and died: each claim lapsed without a result.
-    db.session.execute(update(Attachment).values(extraction_attempts=attachments.MAX_EXTRACTION_ATTEMPTS,
-                                                 extraction_claimed_until=utcnow()))
+    db.session.execute(
+        update(Attachment).values(
+            extraction_attempts=attachments.MAX_EXTRACTION_ATTEMPTS, extraction_claimed_until=utcnow()
+        )
+    )
     db.session.commit()
     assert background.sweep()["extraction"] == 1
     run_queued_tasks(app)

@@ -1,5 +1,6 @@
 """Probes and scrapers: /healthz, /readyz (503 with the reason when no worker reports),
 /metrics for configured addresses or a bearer token, and JSON logs with request ids."""
+
 from __future__ import annotations
 
 import io
@@ -21,8 +22,7 @@ OUTSIDE = {"REMOTE_ADDR": "203.0.113.9"}
 
 @pytest.fixture
 def app_config(tmp_path):
-    return queued_config(tmp_path, RCM_METRICS_TOKEN="scrape-secret",
-                         RCM_MAIL_URL="smtp://127.0.0.1:1")
+    return queued_config(tmp_path, RCM_METRICS_TOKEN="scrape-secret", RCM_MAIL_URL="smtp://127.0.0.1:1")
 
 
 def test_healthz_answers_while_the_process_runs(client):
@@ -67,10 +67,11 @@ def test_metrics_show_latency_by_endpoint_and_the_work_waiting(app, client):
 
 def test_metrics_are_refused_to_other_addresses_unless_they_bring_the_token(client):
     assert client.get("/metrics", environ_base=OUTSIDE).status_code == 403
-    assert client.get("/metrics", environ_base=OUTSIDE,
-                      headers={"Authorization": "Bearer wrong"}).status_code == 403
-    allowed = client.get("/metrics", environ_base=OUTSIDE,
-                         headers={"Authorization": "Bearer scrape-secret"})
+    assert (
+        client.get("/metrics", environ_base=OUTSIDE, headers={"Authorization": "Bearer wrong"}).status_code
+        == 403
+    )
+    allowed = client.get("/metrics", environ_base=OUTSIDE, headers={"Authorization": "Bearer scrape-secret"})
     assert allowed.status_code == 200 and "rcm_mail_parked" in allowed.get_data(as_text=True)
 
 

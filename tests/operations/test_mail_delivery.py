@@ -1,6 +1,7 @@
 """Mail is delivered by the worker: Date and Message-ID on every message, a malformed
 or refused message parked with its error without holding up the others, a relay that
 never greets costs a timeout and a retry, and a message is claimed by one worker."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,9 +42,11 @@ def test_every_message_carries_a_date_and_a_message_id_that_stays_the_same(app, 
 
 
 def test_a_malformed_message_is_parked_with_its_error_and_the_others_are_delivered(app, sink):
-    bad, refused, good = queue(("a@mx.example.org", "Broken\nBcc: everyone@example.org", "x"),
-                               ("nobody@refused.example.org", "Hello", "x"),
-                               ("b@mx.example.org", "Fine", "Delivered."))
+    bad, refused, good = queue(
+        ("a@mx.example.org", "Broken\nBcc: everyone@example.org", "x"),
+        ("nobody@refused.example.org", "Hello", "x"),
+        ("b@mx.example.org", "Fine", "Delivered."),
+    )
     run_queued_tasks(app)
     assert [m["To"] for m in sink.inbox.messages] == ["b@mx.example.org"]
     assert row(bad).parked_at is not None and "malformed" in row(bad).last_error
@@ -62,8 +65,9 @@ def test_a_relay_that_never_greets_costs_a_timeout_then_a_retry_and_finally_park
         assert waiting.sent_at is None and waiting.parked_at is None
         assert "timed out" in waiting.last_error and waiting.next_attempt_at > utcnow()
         assert mail.deliver(mail_id) == "skipped"  # not due before its back-off
-        db.session.execute(update(OutgoingMail).values(attempts=mail.MAX_ATTEMPTS - 1,
-                                                       next_attempt_at=utcnow()))
+        db.session.execute(
+            update(OutgoingMail).values(attempts=mail.MAX_ATTEMPTS - 1, next_attempt_at=utcnow())
+        )
         db.session.commit()
         assert mail.deliver(mail_id) == "parked"
     assert f"after {mail.MAX_ATTEMPTS} attempts" in row(mail_id).last_error
@@ -79,10 +83,11 @@ def test_a_message_is_claimed_once_so_a_task_enqueued_twice_sends_it_once(app, s
 
 
 def test_the_sweep_finds_mail_whose_task_was_lost_and_skips_mail_being_sent(app, sink):
-    lost, busy = queue(("a@mx.example.org", "Lost", "x"), ("b@mx.example.org", "Busy", "x"))
+    _lost, busy = queue(("a@mx.example.org", "Lost", "x"), ("b@mx.example.org", "Busy", "x"))
     app.extensions["rcm_queue"].flush()  # the queue lost both tasks
-    db.session.execute(update(OutgoingMail).where(OutgoingMail.id == busy)
-                       .values(claimed_until=utcnow() + mail.CLAIM_TIME))
+    db.session.execute(
+        update(OutgoingMail).where(OutgoingMail.id == busy).values(claimed_until=utcnow() + mail.CLAIM_TIME)
+    )
     db.session.commit()
     assert background.sweep()["mail"] == 1
     run_queued_tasks(app)
@@ -95,8 +100,7 @@ def test_a_password_reset_answers_without_waiting_for_the_mail_server(app, clien
         app.config["RCM_MAIL_URL"] = f"smtp://127.0.0.1:{relay.port}"
         response = client.post_form("/auth/reset", {"email": user.email})
         assert response.status_code in (200, 302)
-        [waiting] = db.session.scalars(select(OutgoingMail).where(
-            OutgoingMail.recipient == user.email)).all()
+        [waiting] = db.session.scalars(select(OutgoingMail).where(OutgoingMail.recipient == user.email)).all()
         assert waiting.attempts == 0 and waiting.sent_at is None
     app.config["RCM_MAIL_URL"] = sink.url
     run_queued_tasks(app)

@@ -1,4 +1,5 @@
 """The worker runs the periodic jobs the README's schedule table promises."""
+
 from __future__ import annotations
 
 from datetime import datetime

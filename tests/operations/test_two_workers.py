@@ -1,5 +1,6 @@
 """Two workers draining one queue deliver each message exactly once (PostgreSQL,
 Redis, a real SMTP sink)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -12,10 +13,15 @@ from rcm_exchange.models import OutgoingMail
 from rcm_exchange.queue import enqueue
 from rcm_exchange.services import mail
 from rcm_exchange.services.unit_of_work import unit_of_work
-from tests.operations.workers import REDIS_URL, queue_name, requires_postgres_and_redis, start_worker, wait_for
+from tests.operations.workers import (
+    REDIS_URL,
+    queue_name,
+    requires_postgres_and_redis,
+    start_worker,
+    wait_for,
+)
 
-pytestmark = [requires_postgres_and_redis,
-              pytest.mark.parametrize("database", ["postgresql"], indirect=True)]
+pytestmark = [requires_postgres_and_redis, pytest.mark.parametrize("database", ["postgresql"], indirect=True)]
 
 MESSAGES = 200
 
@@ -27,29 +33,52 @@ def name():
 
 @pytest.fixture
 def app_config(sink, name):
-    return {"RCM_QUEUE_IMMEDIATE": False, "RCM_REDIS_URL": REDIS_URL, "RCM_QUEUE_NAME": name,
-            "RCM_MAIL_URL": sink.url}
+    return {
+        "RCM_QUEUE_IMMEDIATE": False,
+        "RCM_REDIS_URL": REDIS_URL,
+        "RCM_QUEUE_NAME": name,
+        "RCM_MAIL_URL": sink.url,
+    }
 
 
 def test_two_workers_draining_200_queued_messages_deliver_each_exactly_once(
-        app, sink, name, database, tmp_path):
+    app, sink, name, database, tmp_path
+):
     queue = app.extensions["rcm_queue"]
     try:
         with unit_of_work():
-            ids = [mail.queue_mail(f"person{n}@example.org", f"Message {n}", f"Body {n}").id
-                   for n in range(MESSAGES)]
+            ids = [
+                mail.queue_mail(f"person{n}@example.org", f"Message {n}", f"Body {n}").id
+                for n in range(MESSAGES)
+            ]
         for mail_id in ids:  # every message queued twice, as two sweeps would
             enqueue("deliver_mail", mail_id)
-        env = {"RCM_DATABASE_URL": database, "RCM_REDIS_URL": REDIS_URL, "RCM_QUEUE_NAME": name,
-               "RCM_MAIL_URL": sink.url, "RCM_SECRET_KEY": "test", "RCM_INSTANCE_DIR": str(tmp_path / "w"),
-               "RCM_WORKER_THREADS": "4"}
-        workers = [start_worker({**env, "RCM_INDEX_DIR": str(tmp_path / f"index-{n}")},
-                                tmp_path / f"worker-{n}.log") for n in (1, 2)]
+        env = {
+            "RCM_DATABASE_URL": database,
+            "RCM_REDIS_URL": REDIS_URL,
+            "RCM_QUEUE_NAME": name,
+            "RCM_MAIL_URL": sink.url,
+            "RCM_SECRET_KEY": "test",
+            "RCM_INSTANCE_DIR": str(tmp_path / "w"),
+            "RCM_WORKER_THREADS": "4",
+        }
+        workers = [
+            start_worker({**env, "RCM_INDEX_DIR": str(tmp_path / f"index-{n}")}, tmp_path / f"worker-{n}.log")
+            for n in (1, 2)
+        ]
         try:
+
             def all_sent():
                 db.session.rollback()
-                return db.session.scalar(select(func.count()).select_from(OutgoingMail)
-                                         .where(OutgoingMail.sent_at.is_not(None))) == MESSAGES
+                return (
+                    db.session.scalar(
+                        select(func.count())
+                        .select_from(OutgoingMail)
+                        .where(OutgoingMail.sent_at.is_not(None))
+                    )
+                    == MESSAGES
+                )
+
             wait_for(all_sent, 180, "every message to be sent")
             wait_for(lambda: queue.pending_count() == 0, 60, "the queue to drain")
         finally:
@@ -61,5 +90,9 @@ def test_two_workers_draining_200_queued_messages_deliver_each_exactly_once(
     assert len(sink.inbox.messages) == MESSAGES
     assert set(received.values()) == {1}
     assert len({message["Message-ID"] for message in sink.inbox.messages}) == MESSAGES
-    assert db.session.scalar(select(func.count()).select_from(OutgoingMail)
-                             .where(OutgoingMail.parked_at.is_not(None))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(OutgoingMail).where(OutgoingMail.parked_at.is_not(None))
+        )
+        == 0
+    )

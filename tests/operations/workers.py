@@ -1,4 +1,5 @@
 """Start and stop real ``flask rcm worker`` processes for the operations tests."""
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,8 @@ def redis_reachable() -> bool:
 
 requires_postgres_and_redis = pytest.mark.skipif(
     not POSTGRES_URL or not redis_reachable(),
-    reason="needs RCM_TEST_POSTGRES_URL and Redis (RCM_TEST_REDIS_URL, database 5)")
+    reason="needs RCM_TEST_POSTGRES_URL and Redis (RCM_TEST_REDIS_URL, database 5)",
+)
 
 
 def queue_name() -> str:
@@ -48,8 +50,9 @@ class Process:
     def __init__(self, command: list[str], env: dict[str, str], log: Path):
         self.log = log
         self.handle = log.open("ab")
-        self.popen = subprocess.Popen(command, cwd=ROOT, env=app_environment(env),
-                                      stdout=self.handle, stderr=subprocess.STDOUT)
+        self.popen = subprocess.Popen(
+            command, cwd=ROOT, env=app_environment(env), stdout=self.handle, stderr=subprocess.STDOUT
+        )
 
     @property
     def pid(self) -> int:

@@ -1,4 +1,5 @@
 """The document and review schemas are strict: what the server decides cannot be sent."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,7 @@ from rcm_exchange.schemas import load
 from rcm_exchange.schemas.documents import DocumentPatchSchema, DocumentSchema, VersionSchema
 from rcm_exchange.schemas.review import BulkReviewSchema, ReviewActionSchema
 
-VALID = {"title": "t", "summary": "s", "body_html": "<p>b</p>", "doc_type": "guidance",
-         "language": "es"}
+VALID = {"title": "t", "summary": "s", "body_html": "<p>b</p>", "doc_type": "guidance", "language": "es"}
 
 
 @pytest.mark.parametrize("field", ["status", "organization", "author", "id", "version", "published_at"])

@@ -13,8 +13,11 @@ POSTGRES_URL = os.environ.get("RCM_TEST_POSTGRES_URL")
 BACKENDS = [
     pytest.param("whoosh", id="whoosh"),
     pytest.param("tantivy", id="tantivy"),
-    pytest.param("postgres", id="postgres",
-                 marks=pytest.mark.skipif(not POSTGRES_URL, reason="RCM_TEST_POSTGRES_URL is not set")),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=pytest.mark.skipif(not POSTGRES_URL, reason="RCM_TEST_POSTGRES_URL is not set"),
+    ),
 ]
 
 
@@ -22,7 +25,10 @@ def engine_options(backend, directory):
     """Options of a fresh index of ``backend``; the same ``directory`` means the same index."""
     if backend == "postgres":
         # Each test gets its own schema, named after its temporary directory.
-        return {"dsn": POSTGRES_URL, "schema": "rcm_test_" + hashlib.sha1(str(directory).encode()).hexdigest()[:16]}
+        return {
+            "dsn": POSTGRES_URL,
+            "schema": "rcm_test_" + hashlib.sha1(str(directory).encode()).hexdigest()[:16],
+        }
     return {"index_dir": directory / backend}
 
 
@@ -30,6 +36,7 @@ def drop_index(backend, directory):
     if backend == "postgres":
         import psycopg
         from psycopg import sql
+
         schema = engine_options(backend, directory)["schema"]
         with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
             connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
@@ -90,7 +97,9 @@ def write_lock_held(backend, engine):
     """Keep the index's single writer busy from another handle."""
     if backend == "whoosh":
         from whoosh import index
+
         from search_index.whoosh_engine import INDEX_NAME
+
         writer = index.open_dir(str(engine.index_dir), indexname=INDEX_NAME).writer()
         try:
             yield
@@ -98,10 +107,12 @@ def write_lock_held(backend, engine):
             writer.cancel()
     elif backend == "tantivy":
         from search_index.tantivy_engine import open_raw_writer
+
         with open_raw_writer(engine.index_dir):
             yield
     else:
         from search_index.postgres_engine import hold_write_lock
+
         with hold_write_lock(engine.dsn, engine.schema):
             yield
 
@@ -111,6 +122,7 @@ def damage_index(backend, engine):
     if backend == "postgres":
         import psycopg
         from psycopg import sql
+
         with psycopg.connect(engine.dsn, autocommit=True) as connection:
             connection.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(engine.schema, "documents")))
         return

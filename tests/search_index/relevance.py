@@ -8,6 +8,7 @@ engine suggests a correction, the suggestion is followed, as the search page doe
 ``precision_at_5`` is the mean, over the queries, of the share of the (at most
 five) top results that are relevant; the benchmarks reuse it.
 """
+
 from dataclasses import dataclass
 
 from search_index import AccessFilter, SearchQuery
@@ -27,7 +28,7 @@ class Judgment:
         return self.expected | self.also_relevant
 
 
-def J(query, expected, also=(), kind=""):
+def J(query, expected, also=(), kind=""):  # noqa: N802 - one letter keeps the judgment table readable
     return Judgment(query, frozenset(expected), frozenset(also), kind)
 
 

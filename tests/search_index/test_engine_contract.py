@@ -1,19 +1,35 @@
 """The behaviour every search engine promises, checked on each backend."""
+
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 import search_index
-from search_index import (AccessFilter, IndexCorrupt, SearchQuery, SearchResult,
-                          SearchUnavailable, open_engine)
+from search_index import AccessFilter, IndexCorrupt, SearchQuery, SearchResult, SearchUnavailable, open_engine
 
-from .conftest import (ANONYMOUS, GUATEMALA, MEMBER_STATE, PARTICIPANT, SECRETARIAT_STAFF,
-                       damage_index, drop_index, engine_options, write_lock_held)
-from .corpus import (BY_ID, DOCUMENTS, MEMBERS_ONLY_WORDS, SCRIPT_TITLE_DOC_ID,
-                     SECRETARIAT_DOC_ID, SECRETARIAT_DOC_OWNER, SECRETARIAT_ONLY_WORD,
-                     documents_visible_to)
+from .conftest import (
+    ANONYMOUS,
+    GUATEMALA,
+    MEMBER_STATE,
+    PARTICIPANT,
+    SECRETARIAT_STAFF,
+    damage_index,
+    drop_index,
+    engine_options,
+    write_lock_held,
+)
+from .corpus import (
+    BY_ID,
+    DOCUMENTS,
+    MEMBERS_ONLY_WORDS,
+    SCRIPT_TITLE_DOC_ID,
+    SECRETARIAT_DOC_ID,
+    SECRETARIAT_DOC_OWNER,
+    SECRETARIAT_ONLY_WORD,
+    documents_visible_to,
+)
 
 PUBLIC_IDS = documents_visible_to({"public"})
 PARTICIPANT_IDS = documents_visible_to({"public", "participants"}, organization_id=9)
@@ -27,15 +43,27 @@ def ids(engine, text="", access=PARTICIPANT, **options):
     return [h.id for h in search(engine, text, access, per_page=100, **options).hits]
 
 
-def a_document(id, title, body="", **fields):
-    return {"id": id, "title": title, "summary": "", "body": body, "attachments_text": "",
-            "language": "en", "doc_type": "guidance", "tags": [], "countries": [],
-            "organization_id": 1, "visibility": "public",
-            "published_at": datetime(2022, 1, 1, tzinfo=timezone.utc), "fingerprint": "f1",
-            **fields}
+def a_document(id, title, body="", **fields):  # noqa: A002 - `id` is the document field it fills
+    return {
+        "id": id,
+        "title": title,
+        "summary": "",
+        "body": body,
+        "attachments_text": "",
+        "language": "en",
+        "doc_type": "guidance",
+        "tags": [],
+        "countries": [],
+        "organization_id": 1,
+        "visibility": "public",
+        "published_at": datetime(2022, 1, 1, tzinfo=UTC),
+        "fingerprint": "f1",
+        **fields,
+    }
 
 
 # -- an index's life ----------------------------------------------------------------
+
 
 def test_a_new_index_is_empty_and_has_applied_no_log(engine):
     assert engine.count() == 0
@@ -56,8 +84,13 @@ def test_applying_the_same_batch_twice_changes_nothing(loaded):
 
 
 def test_an_upsert_replaces_the_indexed_version(loaded):
-    changed = {**BY_ID[22], "title": "Remesas digitales y billeteras móviles", "summary": "",
-               "body": "Billeteras móviles abaratan el envío.", "fingerprint": "22-v2"}
+    changed = {
+        **BY_ID[22],
+        "title": "Remesas digitales y billeteras móviles",
+        "summary": "",
+        "body": "Billeteras móviles abaratan el envío.",
+        "fingerprint": "22-v2",
+    }
     loaded.apply([changed], [])
     assert 22 in ids(loaded, "billeteras")
     assert loaded.fingerprints()[22] == "22-v2"
@@ -122,10 +155,9 @@ def test_a_bulk_update_that_writes_nothing_keeps_the_log_position(loaded):
 
 def test_an_error_in_a_bulk_update_leaves_its_batches_to_be_applied_again(loaded):
     loaded.apply([], [], through_log_id=7)
-    with pytest.raises(RuntimeError):
-        with loaded.bulk_update():
-            loaded.apply([], [38], through_log_id=8)
-            raise RuntimeError("the database went away")
+    with pytest.raises(RuntimeError), loaded.bulk_update():
+        loaded.apply([], [38], through_log_id=8)
+        raise RuntimeError("the database went away")
     # An engine may have applied the batch already or not; it never counts it applied
     # without its writes, and applying it again gives the same index.
     assert loaded.last_applied_log_id() in (7, 8)
@@ -179,15 +211,15 @@ def test_a_corrupt_index_is_reported_and_can_be_rebuilt(backend, tmp_path, make_
 def test_a_second_writer_waits_then_reports_unavailable(backend, make_engine):
     engine = make_engine(write_timeout=0.2)
     engine.apply(DOCUMENTS[:1], [])
-    with write_lock_held(backend, engine):
-        with pytest.raises(SearchUnavailable):
-            engine.apply(DOCUMENTS[1:2], [], through_log_id=9)
+    with write_lock_held(backend, engine), pytest.raises(SearchUnavailable):
+        engine.apply(DOCUMENTS[1:2], [], through_log_id=9)
     assert engine.last_applied_log_id() == 0
     engine.apply(DOCUMENTS[1:2], [], through_log_id=9)
     assert engine.ids() == {1, 2}
 
 
 # -- matching -------------------------------------------------------------------------
+
 
 def test_accents_do_not_matter(corpus_engine):
     assert ids(corpus_engine, "educacion") == ids(corpus_engine, "educación")
@@ -256,12 +288,45 @@ def test_title_matches_rank_first(corpus_engine):
 
 
 HOSTILE_QUERIES = [
-    '"', '""', '"unclosed phrase', "(", ")", "(migración", "AND", "OR", "NOT", "AND OR NOT",
-    "*", "**", "-", "--", "-*", '-"', "a*", "m*", "*migr", "visibility:members",
-    "visibility:members OR centinela", "title:centinela", "organization:2", "*:*", "id:26",
-    "migr\x00ación", "\x00", "\x1b[31mred", "\u202emirror", "\udc80", "💥 migrantes 💥",
-    "'; DROP TABLE documents; --", "{}[]^~:/\\", "<script>alert(1)</script>",
-    "a" * 10_000, "migración " * 2_000, "OR " * 600, '"' * 999, "x*" * 300,
+    '"',
+    '""',
+    '"unclosed phrase',
+    "(",
+    ")",
+    "(migración",
+    "AND",
+    "OR",
+    "NOT",
+    "AND OR NOT",
+    "*",
+    "**",
+    "-",
+    "--",
+    "-*",
+    '-"',
+    "a*",
+    "m*",
+    "*migr",
+    "visibility:members",
+    "visibility:members OR centinela",
+    "title:centinela",
+    "organization:2",
+    "*:*",
+    "id:26",
+    "migr\x00ación",
+    "\x00",
+    "\x1b[31mred",
+    "\u202emirror",
+    "\udc80",
+    "💥 migrantes 💥",
+    "'; DROP TABLE documents; --",
+    "{}[]^~:/\\",
+    "<script>alert(1)</script>",
+    "a" * 10_000,
+    "migración " * 2_000,
+    "OR " * 600,
+    '"' * 999,
+    "x*" * 300,
 ]
 
 
@@ -296,8 +361,9 @@ def test_filters_keep_only_matching_visible_documents(corpus_engine, options, ke
 
 
 def expected_facets(found_ids):
-    counts = {name: Counter() for name in ("tags", "countries", "doc_type", "language", "year",
-                                            "organization")}
+    counts = {
+        name: Counter() for name in ("tags", "countries", "doc_type", "language", "year", "organization")
+    }
     for doc_id in found_ids:
         d = BY_ID[doc_id]
         counts["tags"].update(d["tags"])
@@ -361,6 +427,7 @@ def test_a_page_beyond_the_end_is_empty_but_keeps_the_total(corpus_engine):
 
 # -- highlights, suggestions, related ------------------------------------------------------
 
+
 def test_highlights_mark_the_words_found_whatever_their_accents(corpus_engine):
     hit = search(corpus_engine, "educacion").hits[0]
     assert hit.id == 36
@@ -394,7 +461,9 @@ def test_a_query_with_results_gets_no_suggestion(corpus_engine):
 
 def test_the_listing_given_with_a_document_comes_back_with_its_hit(engine):
     listing = '{"id": 1, "title": "Ni\u00f1ez"} \u2014 any text, kept as it is'
-    engine.apply([a_document(1, "Consular protection", listing=listing), a_document(2, "Consular visits")], [])
+    engine.apply(
+        [a_document(1, "Consular protection", listing=listing), a_document(2, "Consular visits")], []
+    )
     hits = {hit.id: hit.listing for hit in search(engine, "consular", access=ANONYMOUS).hits}
     assert hits == {1: listing, 2: ""}
 
@@ -413,9 +482,11 @@ def test_related_documents_are_visible_and_exclude_the_document_itself(corpus_en
 
 
 def test_similar_to_text_finds_a_likely_duplicate(corpus_engine):
-    submission = {"title": "Citas en línea para solicitantes de asilo",
-                  "summary": "Un sistema de citas para personas solicitantes de asilo.",
-                  "body": "Las citas en línea permiten formalizar solicitudes de asilo y recibir un carné provisional."}
+    submission = {
+        "title": "Citas en línea para solicitantes de asilo",
+        "summary": "Un sistema de citas para personas solicitantes de asilo.",
+        "body": "Las citas en línea permiten formalizar solicitudes de asilo y recibir un carné provisional.",
+    }
     assert corpus_engine.similar_to_text(submission, ANONYMOUS, limit=3)[0] == 12
 
 
@@ -427,8 +498,15 @@ RESTRICTED_WORDS = MEMBERS_ONLY_WORDS + (SECRETARIAT_ONLY_WORD,)
 @pytest.mark.parametrize("access", [ANONYMOUS, PARTICIPANT], ids=["anonymous", "participant"])
 @pytest.mark.parametrize("word", RESTRICTED_WORDS)
 def test_words_of_restricted_documents_find_nothing(corpus_engine, access, word):
-    for text in (word, word[:-1], word + "s", word[:-2] + "*", f"{word} OR migrantes",
-                 f'"{word}"', f"visibility:members {word}"):
+    for text in (
+        word,
+        word[:-1],
+        word + "s",
+        word[:-2] + "*",
+        f"{word} OR migrantes",
+        f'"{word}"',
+        f"visibility:members {word}",
+    ):
         result = search(corpus_engine, text, access=access, per_page=100)
         found = {h.id for h in result.hits}
         assert found <= (PUBLIC_IDS if access is ANONYMOUS else PARTICIPANT_IDS)
@@ -508,9 +586,14 @@ def test_a_named_lock_of_an_index_has_one_holder_at_a_time(engine):
 def test_each_engine_reads_its_options_from_settings_it_names(backend, tmp_path):
     engine_class = search_index.engine_class(backend)
     options = engine_options(backend, tmp_path)
-    settings = {"APP_INDEX_DIR": options.get("index_dir"), "APP_SEARCH_DSN": options.get("dsn"),
-                "APP_SEARCH_SCHEMA": options.get("schema")}
-    assert set(engine_class.SETTINGS) >= {name.removeprefix("APP_") for name, value in settings.items() if value}
+    settings = {
+        "APP_INDEX_DIR": options.get("index_dir"),
+        "APP_SEARCH_DSN": options.get("dsn"),
+        "APP_SEARCH_SCHEMA": options.get("schema"),
+    }
+    assert set(engine_class.SETTINGS) >= {
+        name.removeprefix("APP_") for name, value in settings.items() if value
+    }
     assert search_index.engine_options(backend, settings, prefix="APP_") == options
     with pytest.raises(search_index.SettingsError, match="APP_"):
         search_index.engine_options(backend, {}, prefix="APP_")
@@ -523,24 +606,51 @@ def test_an_unknown_backend_names_the_known_ones():
 
 # -- graded matching, corrections that act, names, phrases with small words -------------------
 
+
 def graded_corpus():
     """Four public documents on one subject and one restricted one."""
     return [
-        a_document(1, "Protocolo consular para niñas, niños y adolescentes no acompañados",
-                   "Atención consular a la niñez migrante no acompañada en la frontera sur.", language="es"),
-        a_document(2, "Niños migrantes en la frontera sur",
-                   "Albergues para niños migrantes en la frontera sur de México.", language="es"),
+        a_document(
+            1,
+            "Protocolo consular para niñas, niños y adolescentes no acompañados",
+            "Atención consular a la niñez migrante no acompañada en la frontera sur.",
+            language="es",
+        ),
+        a_document(
+            2,
+            "Niños migrantes en la frontera sur",
+            "Albergues para niños migrantes en la frontera sur de México.",
+            language="es",
+        ),
         a_document(3, "Frontera sur: cooperación aduanera", "Puestos fronterizos y comercio.", language="es"),
-        a_document(4, "Orientation for temporary foreign workers",
-                   "Pre-arrival sessions for seasonal agricultural workers.",
-                   tags=["labour-migration"], countries=["CA"], names=["Labour migration", "Migración laboral",
-                                                                       "Canada", "Canadá"]),
-        a_document(5, "Niños migrantes no acompañados: informe reservado",
-                   "Casos de niños migrantes no acompañados en la frontera sur, con nombres.",
-                   language="es", visibility="members", organization_id=2),
-        a_document(6, "Consular registration of nationals abroad", "Registration drives at consulates.",
-                   names=["Consular protection", "Protección consular", "International Organization for "
-                          "Migration", "IOM", "OIM"]),
+        a_document(
+            4,
+            "Orientation for temporary foreign workers",
+            "Pre-arrival sessions for seasonal agricultural workers.",
+            tags=["labour-migration"],
+            countries=["CA"],
+            names=["Labour migration", "Migración laboral", "Canada", "Canadá"],
+        ),
+        a_document(
+            5,
+            "Niños migrantes no acompañados: informe reservado",
+            "Casos de niños migrantes no acompañados en la frontera sur, con nombres.",
+            language="es",
+            visibility="members",
+            organization_id=2,
+        ),
+        a_document(
+            6,
+            "Consular registration of nationals abroad",
+            "Registration drives at consulates.",
+            names=[
+                "Consular protection",
+                "Protección consular",
+                "International Organization for Migration",
+                "IOM",
+                "OIM",
+            ],
+        ),
     ]
 
 
@@ -550,7 +660,10 @@ def test_documents_holding_most_of_the_words_follow_those_holding_them_all(engin
     # 1 holds every word (niñez migrante through the thesaurus); 2 lacks one; 3 holds
     # half of them; 5 is not for this reader.
     assert [(h.id, h.missing) for h in result.hits] == [
-        (1, []), (2, ["acompanados"]), (3, ["ninos migrantes", "acompanados"])]
+        (1, []),
+        (2, ["acompanados"]),
+        (3, ["ninos migrantes", "acompanados"]),
+    ]
     assert result.total == 3
 
 
@@ -583,8 +696,11 @@ def test_phrases_exclusions_and_filters_stay_strict_in_the_graded_tier(engine):
 def test_the_graded_tier_counts_and_facets_only_what_the_reader_may_see(engine):
     engine.apply(graded_corpus(), [])
     anonymous = search(engine, "ninos migrantes no acompanados frontera sur", access=ANONYMOUS)
-    member = search(engine, "ninos migrantes no acompanados frontera sur",
-                    access=AccessFilter(frozenset({"public", "members"})))
+    member = search(
+        engine,
+        "ninos migrantes no acompanados frontera sur",
+        access=AccessFilter(frozenset({"public", "members"})),
+    )
     assert 5 in {h.id for h in member.hits} and 5 not in {h.id for h in anonymous.hits}
     assert member.total == anonymous.total + 1
     assert sum(anonymous.facets["language"].values()) == anonymous.total
@@ -592,22 +708,40 @@ def test_the_graded_tier_counts_and_facets_only_what_the_reader_may_see(engine):
 
 def test_an_off_topic_query_still_finds_nothing(engine):
     engine.apply(graded_corpus(), [])
-    for text in ("receta de pollo con arroz y frijoles", "football league results season",
-                 "software licence open source compatible"):
+    for text in (
+        "receta de pollo con arroz y frijoles",
+        "football league results season",
+        "software licence open source compatible",
+    ):
         assert search(engine, text, access=ANONYMOUS).total == 0, text
 
 
 def test_a_correction_is_searched_only_within_what_the_reader_may_see(engine):
-    engine.apply(graded_corpus() + [
-        a_document(7, "Kestrelmigration", "kestrelmigration kestrelmigration", visibility="members")], [])
+    engine.apply(
+        graded_corpus()
+        + [a_document(7, "Kestrelmigration", "kestrelmigration kestrelmigration", visibility="members")],
+        [],
+    )
     result = search(engine, "kestrelmigratoin", access=ANONYMOUS)
     assert (result.total, result.suggestion, result.corrected) == (0, None, False)
     member = search(engine, "kestrelmigratoin", access=AccessFilter(frozenset({"public", "members"})))
-    assert (member.suggestion, member.corrected, [h.id for h in member.hits]) == ("kestrelmigration", True, [7])
+    assert (member.suggestion, member.corrected, [h.id for h in member.hits]) == (
+        "kestrelmigration",
+        True,
+        [7],
+    )
 
 
-NAME_QUERIES = {"labour migration": 4, "migracion laboral": 4, "canada": 4, "Canadá": 4,
-                "proteccion consular": 6, "OIM": 6, "IOM": 6, "International Organization for Migration": 6}
+NAME_QUERIES = {
+    "labour migration": 4,
+    "migracion laboral": 4,
+    "canada": 4,
+    "Canadá": 4,
+    "proteccion consular": 6,
+    "OIM": 6,
+    "IOM": 6,
+    "International Organization for Migration": 6,
+}
 
 
 def test_tag_country_and_organization_names_find_a_document_in_either_language(engine):
@@ -617,23 +751,31 @@ def test_tag_country_and_organization_names_find_a_document_in_either_language(e
 
 
 def test_a_match_in_the_documents_own_text_ranks_above_a_name_match(engine):
-    engine.apply(graded_corpus() + [
-        a_document(8, "Canada's seasonal workers", "Workers travel to Canada each season.")], [])
+    engine.apply(
+        graded_corpus()
+        + [a_document(8, "Canada's seasonal workers", "Workers travel to Canada each season.")],
+        [],
+    )
     assert ids(engine, "canada", access=ANONYMOUS)[:2] == [8, 4]
 
 
 def test_a_name_match_never_shows_a_document_the_reader_may_not_see(engine):
-    engine.apply([a_document(9, "Informe", "Texto.", visibility="members", names=["Smuggling of migrants"])], [])
+    engine.apply(
+        [a_document(9, "Informe", "Texto.", visibility="members", names=["Smuggling of migrants"])], []
+    )
     result = search(engine, "smuggling", access=ANONYMOUS)
     assert (result.total, result.hits, result.facets["tags"]) == (0, [], {})
 
 
 def test_a_quoted_phrase_with_small_words_matches_as_typed_with_or_without_accents(engine):
-    engine.apply([
-        a_document(1, "El interés superior del niño en los procedimientos migratorios", language="es"),
-        a_document(2, "Superior interés y niño", "Del interés superior, otro texto.", language="es"),
-        a_document(3, "The best interests of the child", "Assessing the best interests of the child."),
-    ], [])
+    engine.apply(
+        [
+            a_document(1, "El interés superior del niño en los procedimientos migratorios", language="es"),
+            a_document(2, "Superior interés y niño", "Del interés superior, otro texto.", language="es"),
+            a_document(3, "The best interests of the child", "Assessing the best interests of the child."),
+        ],
+        [],
+    )
     # 2 holds the words, not the phrase; 3 holds the phrase's English equivalent in the
     # thesaurus, and ranks after the phrase as typed.
     for text in ('"interés superior del niño"', '"interes superior del nino"', '"INTERÉS SUPERIOR DEL NIÑO"'):

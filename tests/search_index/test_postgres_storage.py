@@ -1,5 +1,6 @@
 """The postgres engine keeps positions in a RUM index where the server has the extension,
 and falls back to GIN, answering the same, where it has not (or is told not to use it)."""
+
 import hashlib
 
 import psycopg
@@ -18,7 +19,10 @@ QUERIES = ['"trata de personas"', "trabajadores migrantes", "niñez", "migra*", 
 
 def _rum_available() -> bool:
     with psycopg.connect(POSTGRES_URL) as connection:
-        return connection.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'").fetchone() is not None
+        return (
+            connection.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'").fetchone()
+            is not None
+        )
 
 
 @pytest.fixture
@@ -32,13 +36,15 @@ def schemas(tmp_path):
 
 def test_with_or_without_rum_the_engine_finds_and_ranks_the_same(schemas):
     found = {}
-    for schema, rum in zip(schemas, (True, False)):
+    for schema, rum in zip(schemas, (True, False), strict=True):
         engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schema, rum=rum)
         try:
             engine.apply(DOCUMENTS, [])
             assert engine.text_index == ("rum" if rum and _rum_available() else "gin")
-            found[rum] = [[hit.id for hit in engine.search(SearchQuery(access=SECRETARIAT_STAFF, text=q)).hits]
-                          for q in QUERIES]
+            found[rum] = [
+                [hit.id for hit in engine.search(SearchQuery(access=SECRETARIAT_STAFF, text=q)).hits]
+                for q in QUERIES
+            ]
         finally:
             engine.close()
     assert found[True] == found[False] and all(found[True])

@@ -1,4 +1,5 @@
 """How typed text becomes a query plan: the thesaurus adds only what can find more."""
+
 from search_index.query_syntax import EXPANSION_BOOST, Phrase, Word, parse
 from search_index.thesaurus import Thesaurus
 
@@ -25,7 +26,10 @@ def test_a_single_word_equivalent_is_kept():
 
 
 def test_words_joined_by_or_are_both_kept():
-    assert alternatives("remesas OR remittances") == [((Word("remesas"),), 1.0), ((Word("remittances"),), 1.0)]
+    assert alternatives("remesas OR remittances") == [
+        ((Word("remesas"),), 1.0),
+        ((Word("remittances"),), 1.0),
+    ]
 
 
 def test_a_typed_phrase_is_dropped_only_when_a_typed_word_beside_it_finds_all_it_finds():

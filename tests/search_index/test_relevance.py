@@ -1,4 +1,5 @@
 """Searches a user would try, and the documents they expect in the first five."""
+
 import pytest
 
 from .relevance import JUDGMENTS, precision_at_5, top_ids
@@ -27,6 +28,7 @@ def test_tantivy_relevance_is_no_worse_than_whoosh(tmp_path):
     from search_index import open_engine
 
     from .corpus import DOCUMENTS
+
     scores = {}
     for backend in ("whoosh", "tantivy"):
         engine = open_engine(backend, index_dir=tmp_path / backend)

@@ -1,4 +1,5 @@
 """The one access policy, as a table: who sees which document in which status."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,7 @@ from sqlalchemy import select
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Document, DocumentStatus, OrganizationKind, Role
 from rcm_exchange.services import access
-from tests.builders import M, P, PA, SEC, make_document, make_reader, make_user
+from tests.builders import PA, SEC, M, P, make_document, make_reader, make_user
 
 # Readers of a document written by Mexico (a member state).
 READERS = {
@@ -23,14 +24,14 @@ READERS = {
 
 PUBLISHED_TABLE = {
     #                    public participants members secretariat
-    "anonymous":          (True, False, False, False),
-    "civil_society":      (True, True, False, False),
-    "observer_org":       (True, True, False, False),
-    "observer_state":     (True, True, False, False),
-    "other_member":       (True, True, True, False),
-    "same_org":           (True, True, True, True),
-    "secretariat_staff":  (True, True, True, True),
-    "moderator":          (True, True, True, True),
+    "anonymous": (True, False, False, False),
+    "civil_society": (True, True, False, False),
+    "observer_org": (True, True, False, False),
+    "observer_state": (True, True, False, False),
+    "other_member": (True, True, True, False),
+    "same_org": (True, True, True, True),
+    "secretariat_staff": (True, True, True, True),
+    "moderator": (True, True, True, True),
 }
 
 UNPUBLISHED = [s for s in DocumentStatus if s != DocumentStatus.PUBLISHED]
@@ -58,8 +59,10 @@ def test_unpublished_documents_are_seen_only_by_their_organization_and_moderator
     any_status = access.visible_documents_clause(user, published_only=False)
     assert (document.id in db.session.scalars(select(Document.id).where(any_status)).all()) is expected
     # Lists of published material never show unpublished work, whoever asks.
-    assert document.id not in db.session.scalars(
-        select(Document.id).where(access.visible_documents_clause(user))).all()
+    assert (
+        document.id
+        not in db.session.scalars(select(Document.id).where(access.visible_documents_clause(user))).all()
+    )
 
 
 def test_deactivated_account_sees_what_the_public_sees(app):

@@ -1,6 +1,7 @@
 """The permission tables of ``services/access.py`` themselves: every capability the code
 asks for is declared, every tier has readers, and each kind of account holds exactly the
 capabilities it held before they were declared in a table."""
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,15 @@ def test_every_tier_has_readers_and_those_who_review_read_every_tier():
     assert access.UNPUBLISHED_READERS.roles == access.roles_with("review")
 
 
-SIGNED_IN = {"create_document", "see_own_documents", "keep_form_drafts", "answer_calls", "follow",
-             "read_notifications", "hold_api_tokens"}
+SIGNED_IN = {
+    "create_document",
+    "see_own_documents",
+    "keep_form_drafts",
+    "answer_calls",
+    "follow",
+    "read_notifications",
+    "hold_api_tokens",
+}
 MODERATING = {"review", "curate_forum", "see_statistics"}
 ADMINISTERING = {"lead_review", "administer", "manage_organizations", "see_audit_log"}
 ALL_TIERS = set(Visibility)
@@ -60,18 +68,17 @@ OPEN_TIERS = {Visibility.PUBLIC, Visibility.PARTICIPANTS}
 # can_see_statistics, require_signed_in, ...): what each kind of account may do and read.
 ACCOUNTS = {
     #                   account          capabilities                      tiers read
-    "anonymous":        (None, set(), {Visibility.PUBLIC}),
-    "inactive":         (dict(role=Role.ADMIN, active=False), set(), {Visibility.PUBLIC}),
-    "member_state":     (dict(kind=OrganizationKind.MEMBER_STATE), SIGNED_IN,
-                         OPEN_TIERS | {Visibility.MEMBERS}),
-    "observer_state":   (dict(kind=OrganizationKind.OBSERVER_STATE), SIGNED_IN, OPEN_TIERS),
-    "observer_org":     (dict(kind=OrganizationKind.OBSERVER_ORG), SIGNED_IN, OPEN_TIERS),
-    "civil_society":    (dict(kind=OrganizationKind.CIVIL_SOCIETY), SIGNED_IN, OPEN_TIERS),
-    "secretariat":      (dict(org="TS"), SIGNED_IN | {"see_statistics"}, ALL_TIERS),
-    "moderator":        (dict(role=Role.MODERATOR), SIGNED_IN | MODERATING, ALL_TIERS),
+    "anonymous": (None, set(), {Visibility.PUBLIC}),
+    "inactive": (dict(role=Role.ADMIN, active=False), set(), {Visibility.PUBLIC}),
+    "member_state": (dict(kind=OrganizationKind.MEMBER_STATE), SIGNED_IN, OPEN_TIERS | {Visibility.MEMBERS}),
+    "observer_state": (dict(kind=OrganizationKind.OBSERVER_STATE), SIGNED_IN, OPEN_TIERS),
+    "observer_org": (dict(kind=OrganizationKind.OBSERVER_ORG), SIGNED_IN, OPEN_TIERS),
+    "civil_society": (dict(kind=OrganizationKind.CIVIL_SOCIETY), SIGNED_IN, OPEN_TIERS),
+    "secretariat": (dict(org="TS"), SIGNED_IN | {"see_statistics"}, ALL_TIERS),
+    "moderator": (dict(role=Role.MODERATOR), SIGNED_IN | MODERATING, ALL_TIERS),
     # A moderator's role counts, not the organization's kind.
     "member_moderator": (dict(role=Role.MODERATOR, org="MX"), SIGNED_IN | MODERATING, ALL_TIERS),
-    "admin":            (dict(role=Role.ADMIN), SIGNED_IN | MODERATING | ADMINISTERING, ALL_TIERS),
+    "admin": (dict(role=Role.ADMIN), SIGNED_IN | MODERATING | ADMINISTERING, ALL_TIERS),
 }
 
 
@@ -94,18 +101,30 @@ def test_each_kind_of_account_holds_the_capabilities_and_reads_the_tiers_it_did(
 def test_the_query_clauses_select_exactly_the_documents_each_account_may_open(app):
     """The clauses are derived from the tables: on both databases they agree with the
     check on one document, for every account, tier, status and organization."""
-    documents = [make_document(status=status, visibility=tier, org=org)
-                 for status in (DocumentStatus.PUBLISHED, DocumentStatus.DRAFT, DocumentStatus.SUBMITTED)
-                 for tier in Visibility for org in ("MX", "CO")]
+    documents = [
+        make_document(status=status, visibility=tier, org=org)
+        for status in (DocumentStatus.PUBLISHED, DocumentStatus.DRAFT, DocumentStatus.SUBMITTED)
+        for tier in Visibility
+        for org in ("MX", "CO")
+    ]
     readers = [None, access.SYSTEM] + [make_user(**spec) for spec, _caps, _tiers in ACCOUNTS.values() if spec]
     readers.append(make_user(kind=OrganizationKind.OBSERVER_STATE))  # of Colombia, the other author
     for reader in readers:
         may_open = {document.id for document in documents if access.can_view_document(reader, document)}
         for published_only in (True, False):
-            listed = set(db.session.scalars(select(Document.id).where(
-                access.visible_documents_clause(reader, published_only=published_only))))
-            expected = {document.id for document in documents if document.id in may_open
-                        and (not published_only or document.status == DocumentStatus.PUBLISHED)}
+            listed = set(
+                db.session.scalars(
+                    select(Document.id).where(
+                        access.visible_documents_clause(reader, published_only=published_only)
+                    )
+                )
+            )
+            expected = {
+                document.id
+                for document in documents
+                if document.id in may_open
+                and (not published_only or document.status == DocumentStatus.PUBLISHED)
+            }
             assert listed == expected, (reader, published_only)
 
 
@@ -128,8 +147,11 @@ def test_none_is_an_anonymous_caller_and_the_system_is_audited_without_an_actor(
 def test_every_api_endpoint_declares_who_may_call_it(app):
     from rcm_exchange.api.spec import CALLER_RULE, SECURITY
 
-    api_endpoints = {endpoint: view for endpoint, view in app.view_functions.items()
-                     if endpoint.split(".")[0] in {blueprint.name for blueprint in _api_blueprints()}}
+    api_endpoints = {
+        endpoint: view
+        for endpoint, view in app.view_functions.items()
+        if endpoint.split(".")[0] in {blueprint.name for blueprint in _api_blueprints()}
+    }
     assert api_endpoints
     for endpoint, view in api_endpoints.items():
         rule = getattr(view, CALLER_RULE, None)

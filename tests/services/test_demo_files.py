@@ -1,5 +1,6 @@
 """The demo data gives visitors real files to download: PDFs and DOCX files whose text
 search can read."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

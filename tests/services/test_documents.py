@@ -1,5 +1,6 @@
 """Writing documents through the services: drafts, edits, submitting, withdrawing,
 revisions of published documents, and what an organization sees of its work."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -28,18 +29,29 @@ S = DocumentStatus
 
 
 def draft_data(**overrides) -> dict:
-    data = {"title": "Consular protection network", "summary": "How consulates cooperate.",
-            "body_html": "<p>Consulates <strong>share</strong> case files.</p>",
-            "doc_type": "practice_report", "language": "en", "tags": [], "countries": ["MX", "GT"],
-            "implementation_status": "ongoing", "period_start": "2023-01-01",
-            "implementing_bodies": "Ministry of Foreign Affairs"}
+    data = {
+        "title": "Consular protection network",
+        "summary": "How consulates cooperate.",
+        "body_html": "<p>Consulates <strong>share</strong> case files.</p>",
+        "doc_type": "practice_report",
+        "language": "en",
+        "tags": [],
+        "countries": ["MX", "GT"],
+        "implementation_status": "ongoing",
+        "period_start": "2023-01-01",
+        "implementing_bodies": "Ministry of Foreign Affairs",
+    }
     data.update(overrides)
     return load(DocumentSchema(), data)
 
 
 def audit_trail(document) -> list[tuple[str, str | None, str | None]]:
-    return [(e.action, e.from_status, e.to_status) for e in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id))]
+    return [
+        (e.action, e.from_status, e.to_status)
+        for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id)
+        )
+    ]
 
 
 def test_a_draft_belongs_to_the_authors_organization_and_keeps_every_field(app):
@@ -76,8 +88,12 @@ def test_a_body_that_is_only_script_is_refused_as_empty(app):
 def test_guidance_carries_no_practice_details(app):
     with pytest.raises(ValidationFailed):
         draft_data(doc_type="guidance", implementation_status="ongoing")
-    document = documents.create_draft(make_user(), draft_data(
-        doc_type="guidance", implementation_status=None, period_start=None, implementing_bodies=""))
+    document = documents.create_draft(
+        make_user(),
+        draft_data(
+            doc_type="guidance", implementation_status=None, period_start=None, implementing_bodies=""
+        ),
+    )
     assert document.implementation_status is None and document.period_start is None
 
 
@@ -93,7 +109,11 @@ def test_edit_with_a_stale_version_is_refused_and_changes_nothing(app):
 
 def test_only_the_submitting_organization_edits_and_submits(app):
     document = documents.create_draft(make_user(org="MX"), draft_data())
-    colleague, other_member, moderator = make_user(org="MX"), make_user(org="GT"), make_user(role=Role.MODERATOR)
+    colleague, other_member, moderator = (
+        make_user(org="MX"),
+        make_user(org="GT"),
+        make_user(role=Role.MODERATOR),
+    )
     documents.update_document(colleague, document, {"title": "By a colleague"}, document.version)
     with pytest.raises(NotFound):
         documents.submit(other_member, document, version=document.version)
@@ -112,14 +132,18 @@ def test_submit_then_withdraw_returns_to_draft_and_is_audited(app):
         documents.update_document(author, document, {"title": "x"}, document.version)
     documents.withdraw(author, document, version=document.version)
     assert document.status == S.DRAFT
-    assert audit_trail(document) == [("create", None, "draft"), ("submit", "draft", "submitted"),
-                                     ("withdraw", "submitted", "draft")]
+    assert audit_trail(document) == [
+        ("create", None, "draft"),
+        ("submit", "draft", "submitted"),
+        ("withdraw", "submitted", "draft"),
+    ]
 
 
 def test_editing_a_published_document_keeps_the_published_text_until_approval(app):
     author, moderator = make_user(org="MX"), make_user(role=Role.MODERATOR)
-    document = make_document(org="MX", author=author, title="Original title",
-                             status=S.PUBLISHED, visibility=Visibility.PUBLIC)
+    document = make_document(
+        org="MX", author=author, title="Original title", status=S.PUBLISHED, visibility=Visibility.PUBLIC
+    )
     changes = load(DocumentPatchSchema(), {"title": "Revised title", "version": document.version})
     documents.update_document(author, document, changes, changes["version"])
     assert document.status == S.PUBLISHED and document.title == "Original title"
@@ -175,8 +199,13 @@ def test_history_is_for_the_organization_and_moderators_only(app):
 
 
 def test_a_published_document_can_be_read_by_its_visibility(app):
-    document = make_document(org="MX", status=S.PUBLISHED, visibility=Visibility.MEMBERS,
-                             language=Language.ES, doc_type=DocType.GUIDANCE)
+    document = make_document(
+        org="MX",
+        status=S.PUBLISHED,
+        visibility=Visibility.MEMBERS,
+        language=Language.ES,
+        doc_type=DocType.GUIDANCE,
+    )
     assert documents.get_document_for(make_user(org="GT"), document.id) == document
     with pytest.raises(NotFound):
         documents.get_document_for(make_user(org="IOM"), document.id)
@@ -186,7 +215,10 @@ def test_a_published_document_can_be_read_by_its_visibility(app):
 
 def test_my_documents_pages_on_through_every_document_once(app, login_as):
     member = make_user(org="MX")
-    made = [make_document(org="MX", status=S.DRAFT, title=f"Draft {n}") for n in range(documents.MY_DOCUMENTS_PAGE + 3)]
+    made = [
+        make_document(org="MX", status=S.DRAFT, title=f"Draft {n}")
+        for n in range(documents.MY_DOCUMENTS_PAGE + 3)
+    ]
     first = documents.my_documents(member)
     second = documents.my_documents(member, after=first.older)
     assert len(first.rows) == documents.MY_DOCUMENTS_PAGE and second.older is None
@@ -199,10 +231,19 @@ def test_my_documents_pages_on_through_every_document_once(app, login_as):
 
 def test_a_revision_that_only_retargets_a_link_shows_the_new_target_in_the_review_diff(app, login_as):
     author, moderator = make_user(org="MX"), make_user(role=Role.MODERATOR)
-    document = make_document(org="MX", author=author, status=S.PUBLISHED,
-                             body_html='<p>Read <a href="https://www.gob.mx/guide">the guide</a>.</p>')
-    changes = load(DocumentPatchSchema(), {"body_html": '<p>Read <a href="https://evil.example/guide">the guide</a>.</p>',
-                                           "version": document.version})
+    document = make_document(
+        org="MX",
+        author=author,
+        status=S.PUBLISHED,
+        body_html='<p>Read <a href="https://www.gob.mx/guide">the guide</a>.</p>',
+    )
+    changes = load(
+        DocumentPatchSchema(),
+        {
+            "body_html": '<p>Read <a href="https://evil.example/guide">the guide</a>.</p>',
+            "version": document.version,
+        },
+    )
     documents.update_document(author, document, changes, changes["version"])
     diff = review.revision_diff(moderator, document)
     assert [d.field for d in diff] == ["body_html"]

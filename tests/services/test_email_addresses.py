@@ -1,4 +1,5 @@
 """An address that only looks like an existing one never becomes a second account."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,12 +10,12 @@ from tests.builders import PASSWORD, make_user
 
 REAL = "admin@ts.example.org"
 LOOK_ALIKES = [
-    "ａｄｍｉｎ@ts.example.org",        # full-width letters
-    "admın@ts.example.org",             # dotless i
-    "аdmin@ts.example.org",             # Cyrillic a
-    "admin@tѕ.example.org",             # Cyrillic dze in the domain
-    "ad\u200bmin@ts.example.org",       # zero-width space
-    "admin\u00ad@ts.example.org",       # soft hyphen
+    "ａｄｍｉｎ@ts.example.org",  # full-width letters
+    "admın@ts.example.org",  # dotless i
+    "аdmin@ts.example.org",  # Cyrillic a
+    "admin@tѕ.example.org",  # Cyrillic dze in the domain
+    "ad\u200bmin@ts.example.org",  # zero-width space
+    "admin\u00ad@ts.example.org",  # soft hyphen
     " ADMIN@TS.EXAMPLE.ORG ",
 ]
 

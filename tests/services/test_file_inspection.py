@@ -45,9 +45,7 @@ def build_pdf(page_streams: list[bytes], page_refs: list[int] | None = None) -> 
         b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % len(refs),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
-    objects += [
-        b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream" for data in page_streams
-    ]
+    objects += [b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream" for data in page_streams]
     objects += [
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
         b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (4 + ref)
@@ -85,9 +83,12 @@ def build_zip(entries: dict[str, bytes | str]) -> bytes:
 
 def docx_entries(body_xml: str) -> dict[str, bytes | str]:
     return {
-        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-        "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>',
-        "word/document.xml": f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W_NS}"><w:body>{body_xml}</w:body></w:document>',
+        "[Content_Types].xml": '<?xml version="1.0"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "_rels/.rels": '<?xml version="1.0"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>',
+        "word/document.xml": '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<w:document xmlns:w="{W_NS}"><w:body>{body_xml}</w:body></w:document>',
     }
 
 
@@ -183,7 +184,10 @@ def test_detect_type_reads_an_open_file_and_restores_its_position() -> None:
         ("archive.docx", build_zip({"[Content_Types].xml": "<Types/>"})),
         ("macro.docx", build_zip({**docx_entries("<w:p/>"), "word/vbaProject.bin": b"\xd0\xcf"})),
         ("sheet.odt", build_odt("", mimetype="application/vnd.oasis.opendocument.spreadsheet")),
-        ("macro.odt", build_zip({"mimetype": ODT.content_type, "content.xml": "<x/>", "Basic/Standard/M.xml": "x"})),
+        (
+            "macro.odt",
+            build_zip({"mimetype": ODT.content_type, "content.xml": "<x/>", "Basic/Standard/M.xml": "x"}),
+        ),
         ("broken.docx", b"PK\x03\x04" + b"\x00" * 100),
         ("empty.pdf", b""),
     ],
@@ -266,7 +270,7 @@ def test_extracts_pdf_text_page_by_page(tmp_path) -> None:
 def test_extracts_docx_paragraphs_tabs_and_breaks(tmp_path) -> None:
     body = (
         '<w:p><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>'
-        "<w:r><w:t>Retorno</w:t></w:r><w:r><w:t xml:space=\"preserve\"> asistido</w:t></w:r></w:p>"
+        '<w:r><w:t>Retorno</w:t></w:r><w:r><w:t xml:space="preserve"> asistido</w:t></w:r></w:p>'
         "<w:p><w:r><w:t>A</w:t><w:tab/><w:t>B</w:t><w:br/><w:t>C</w:t></w:r></w:p>"
         "<w:p><w:del><w:r><w:delText>borrado</w:delText></w:r></w:del>"
         "<w:r><w:instrText>PAGE</w:instrText><w:t>fin</w:t></w:r></w:p>"
@@ -309,7 +313,9 @@ def test_control_characters_are_removed_from_extracted_text(tmp_path) -> None:
 
 def test_output_is_capped(tmp_path) -> None:
     body = "".join(f"<w:p><w:r><w:t>paragraph {i}</w:t></w:r></w:p>" for i in range(1000))
-    result = extract_text(write(tmp_path, "a.docx", build_docx(body)), DOCX.content_type, max_output_chars=100)
+    result = extract_text(
+        write(tmp_path, "a.docx", build_docx(body)), DOCX.content_type, max_output_chars=100
+    )
     assert result.status == "ok" and result.truncated
     assert result.text.startswith("paragraph 0\nparagraph 1")
     assert len(result.text) <= 100
@@ -327,7 +333,8 @@ def test_output_is_capped(tmp_path) -> None:
             build_zip(
                 {
                     "word/document.xml": '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
-                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
                     "<d>&c;</d>"
                 }
             ),

@@ -1,4 +1,5 @@
 """Absolute links in mail and API bodies follow RCM_BASE_URL."""
+
 from rcm_exchange.links import external_url
 
 

@@ -1,4 +1,5 @@
 """`flask rcm init`: the forum's organizations, countries and taxonomy, loaded idempotently."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -10,8 +11,20 @@ from tests.conftest import on_both_databases
 
 MEMBERS = {"BZ", "CA", "CR", "DO", "SV", "GT", "HN", "MX", "NI", "PA", "US"}
 OBSERVER_STATES = {"AR", "CO", "EC", "JM", "PE"}
-OBSERVER_ORGS = {"IACHR", "IOM", "ECLAC/CELADE", "UNHCR", "OHCHR", "SICA", "UNFPA", "SEGIB",
-                 "ICRC", "UNICEF", "ILO", "UNDP"}
+OBSERVER_ORGS = {
+    "IACHR",
+    "IOM",
+    "ECLAC/CELADE",
+    "UNHCR",
+    "OHCHR",
+    "SICA",
+    "UNFPA",
+    "SEGIB",
+    "ICRC",
+    "UNICEF",
+    "ILO",
+    "UNDP",
+}
 
 
 def _acronyms(kind):
@@ -29,12 +42,24 @@ def test_reference_data_is_all_there_after_init_twice(app):
     assert db.session.scalar(select(func.count()).select_from(Organization)) == 29
     tags = list(db.session.scalars(select(Tag).order_by(Tag.position)))
     assert [t.slug for t in tags[:3]] == [
-        "human-rights-of-migrants", "integrity-laws-borders-security", "migration-and-development"]
+        "human-rights-of-migrants",
+        "integrity-laws-borders-security",
+        "migration-and-development",
+    ]
     assert all(t.is_pillar for t in tags[:3]) and not any(t.is_pillar for t in tags[3:])
-    assert {"trafficking-in-persons", "migrant-smuggling", "children-and-adolescents",
-            "return-and-reintegration", "labour-migration", "consular-protection",
-            "asylum-and-refugees", "climate-and-disasters", "integration", "gender",
-            "data-and-statistics"} <= {t.slug for t in tags}
+    assert {
+        "trafficking-in-persons",
+        "migrant-smuggling",
+        "children-and-adolescents",
+        "return-and-reintegration",
+        "labour-migration",
+        "consular-protection",
+        "asylum-and-refugees",
+        "climate-and-disasters",
+        "integration",
+        "gender",
+        "data-and-statistics",
+    } <= {t.slug for t in tags}
     assert len(tags) == len({t.slug for t in tags})
 
 
@@ -50,7 +75,9 @@ def test_countries_have_english_and_spanish_names_and_rcm_status(app):
 
 def test_spanish_taxonomy_names_are_filled(app):
     for tag in db.session.scalars(select(Tag)):
-        assert tag.name_es and tag.name_es != tag.name_en or tag.slug == "gender" and tag.name_es == "Género"
+        assert (tag.name_es and tag.name_es != tag.name_en) or (
+            tag.slug == "gender" and tag.name_es == "Género"
+        )
 
 
 def test_secretariat_is_recorded_under_ts(app):

@@ -1,5 +1,6 @@
 """Moderation through the services: the transition table, claims, bulk decisions, the
 queue, two moderators at once, and the notifications and mail that follow."""
+
 from __future__ import annotations
 
 import threading
@@ -28,7 +29,7 @@ from rcm_exchange.services import documents, notifications, review
 from rcm_exchange.services.lifecycle import TRANSITIONS
 from tests.builders import make_document, make_user, organization
 from tests.conftest import on_both_databases
-from tests.local_servers import Inbox, inbox, smtp_port  # noqa: F401 - fixtures
+from tests.local_servers import Inbox
 
 S = DocumentStatus
 
@@ -45,8 +46,12 @@ def claimed(moderator, **kwargs) -> Document:
 
 
 def events(document) -> list[tuple[str, str | None, str | None, str]]:
-    return [(e.action, e.from_status, e.to_status, e.comment) for e in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id))]
+    return [
+        (e.action, e.from_status, e.to_status, e.comment)
+        for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id)
+        )
+    ]
 
 
 ALL_ACTIONS = [action for action in TRANSITIONS if action not in ("submit", "withdraw", "reassign")]
@@ -120,14 +125,20 @@ def test_release_returns_an_item_to_the_queue(app):
 
 def test_the_whole_lifecycle_with_a_changes_requested_round_is_audited(app):
     author, moderator = make_user(org="MX"), make_user(role=Role.MODERATOR)
-    document = documents.create_draft(author, {
-        "title": "Return reception", "summary": "s", "body_html": "<p>b</p>",
-        "doc_type": DocType.GUIDANCE, "language": Language.ES})
+    document = documents.create_draft(
+        author,
+        {
+            "title": "Return reception",
+            "summary": "s",
+            "body_html": "<p>b</p>",
+            "doc_type": DocType.GUIDANCE,
+            "language": Language.ES,
+        },
+    )
     documents.submit(author, document, version=document.version)
     review.claim(moderator, document, version=document.version)
     review.request_changes(moderator, document, version=document.version, comment="Add the results.")
-    documents.update_document(author, document, {"title": "Return reception, with results"},
-                              document.version)
+    documents.update_document(author, document, {"title": "Return reception, with results"}, document.version)
     documents.submit(author, document, version=document.version)
     review.approve(moderator, document, version=document.version, comment="Thank you.")
     review.archive(moderator, document, version=document.version)
@@ -145,9 +156,16 @@ def test_the_whole_lifecycle_with_a_changes_requested_round_is_audited(app):
 
 
 def _submitted_guidance(author, title):
-    document = documents.create_draft(author, {
-        "title": title, "summary": "s", "body_html": "<p>b</p>",
-        "doc_type": DocType.GUIDANCE, "language": Language.ES})
+    document = documents.create_draft(
+        author,
+        {
+            "title": title,
+            "summary": "s",
+            "body_html": "<p>b</p>",
+            "doc_type": DocType.GUIDANCE,
+            "language": Language.ES,
+        },
+    )
     return documents.submit(author, document, version=document.version)
 
 
@@ -163,18 +181,26 @@ def test_a_resubmission_returns_to_the_moderator_who_asked_and_keeps_its_place(a
     assert first.submitted_at == submitted_at and first.resubmitted_at is not None
     queue = review.review_queue(moderator)
     assert [item.document.title for item in queue.items][:2] == ["First in", "Second in"]
-    kinds = [n.kind for n in db.session.scalars(select(Notification).where(
-        Notification.user_id == moderator.id))]
+    kinds = [
+        n.kind for n in db.session.scalars(select(Notification).where(Notification.user_id == moderator.id))
+    ]
     assert "resubmitted" in kinds
 
 
 def test_bulk_decision_applies_one_comment_and_reports_what_was_left(app):
     moderator = make_user(role=Role.MODERATOR)
     first, second, stale = (claimed(moderator) for _ in range(3))
-    result = review.bulk_review(moderator, "request_changes", items=[
-        {"id": first.id, "version": first.version}, {"id": second.id, "version": second.version},
-        {"id": stale.id, "version": stale.version - 1}, {"id": 999999, "version": 1},
-    ], comment="Please add the period of implementation.")
+    result = review.bulk_review(
+        moderator,
+        "request_changes",
+        items=[
+            {"id": first.id, "version": first.version},
+            {"id": second.id, "version": second.version},
+            {"id": stale.id, "version": stale.version - 1},
+            {"id": 999999, "version": 1},
+        ],
+        comment="Please add the period of implementation.",
+    )
     assert {d.id for d in result.done} == {first.id, second.id}
     assert [failed_id for failed_id, _ in result.failed] == [stale.id, 999999]
     db.session.expire_all()
@@ -247,6 +273,7 @@ def test_two_moderators_approving_the_same_version_at_once_exactly_one_wins(app,
 
 # --- notifications and mail ------------------------------------------------------------
 
+
 @pytest.fixture
 def app_config(smtp_port):
     return {"RCM_MAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "RCM_BASE_URL": "https://rcm.example.org"}
@@ -266,8 +293,9 @@ def test_moderators_hear_of_submissions_and_the_author_of_decisions_in_their_lan
     body = mail.get_content()
     assert "Añada los resultados." in body
     assert f"https://rcm.example.org/documents/{document.id}" in body
-    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == author.id)
-                               .order_by(Notification.id)).all()
+    kinds = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == author.id).order_by(Notification.id)
+    ).all()
     assert kinds == ["claimed", "changes_requested"]
     assert notifications.unread_count(author) == 2
     notifications.mark_read(author)
@@ -304,13 +332,15 @@ def test_a_mail_server_that_is_down_does_not_undo_the_approval_and_mail_is_retri
 def test_an_author_who_moved_to_another_organization_is_not_told_of_its_documents(app, smtp_port):
     author = make_user(org="MX", email="moved@example.org")
     moderator = make_user(role=Role.MODERATOR)
-    document = claimed(moderator, author=author, visibility=Visibility.MEMBERS,
-                       title="Confidential return protocol")
+    document = claimed(
+        moderator, author=author, visibility=Visibility.MEMBERS, title="Confidential return protocol"
+    )
     author.organization_id = organization(kind=OrganizationKind.CIVIL_SOCIETY).id
     db.session.commit()
     review.reject(moderator, document, version=document.version, comment="The annex names the officials.")
     mail_to_author = db.session.scalars(
-        select(OutgoingMail.body).where(OutgoingMail.recipient == "moved@example.org")).all()
+        select(OutgoingMail.body).where(OutgoingMail.recipient == "moved@example.org")
+    ).all()
     assert not any("officials" in body for body in mail_to_author)
     kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == author.id)).all()
     assert "rejected" not in kinds

@@ -1,4 +1,5 @@
 """Search in the app: what people find, what they never find, and the index never out of step."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -38,20 +39,38 @@ MEMBERS_ONLY_WORD = "zafiroconfidencial"
 
 @pytest.fixture
 def restricted_corpus(app):
-    publish(title=f"Acuerdo {MEMBERS_ONLY_WORD} de fronteras", visibility=Visibility.MEMBERS,
-            tags=("migrant-smuggling",), countries=("GT",), language="es")
-    publish(title=f"Nota {MEMBERS_ONLY_WORD} interna", visibility=Visibility.SECRETARIAT, org="CR",
-            tags=("gender",), countries=("CR",), language="es")
-    public = publish(title="Guía pública sobre fronteras", visibility=Visibility.PUBLIC,
-                     tags=("integration",), countries=("MX",), language="es")
+    publish(
+        title=f"Acuerdo {MEMBERS_ONLY_WORD} de fronteras",
+        visibility=Visibility.MEMBERS,
+        tags=("migrant-smuggling",),
+        countries=("GT",),
+        language="es",
+    )
+    publish(
+        title=f"Nota {MEMBERS_ONLY_WORD} interna",
+        visibility=Visibility.SECRETARIAT,
+        org="CR",
+        tags=("gender",),
+        countries=("CR",),
+        language="es",
+    )
+    public = publish(
+        title="Guía pública sobre fronteras",
+        visibility=Visibility.PUBLIC,
+        tags=("integration",),
+        countries=("MX",),
+        language="es",
+    )
     return public
 
 
 @pytest.mark.parametrize("reader", ["anonymous", "participant", "observer_state"])
 def test_restricted_words_give_no_hits_no_counts_and_no_suggestion(app, restricted_corpus, reader):
-    user = {"anonymous": None,
-            "participant": make_user(kind=None, org="IOM"),
-            "observer_state": make_user(org="CO")}[reader]
+    user = {
+        "anonymous": None,
+        "participant": make_user(kind=None, org="IOM"),
+        "observer_state": make_user(org="CO"),
+    }[reader]
     for q in (MEMBERS_ONLY_WORD, MEMBERS_ONLY_WORD[:-2], MEMBERS_ONLY_WORD[:6] + "*", "zafiroconfidencal"):
         page = search.search_documents(user, SearchParams(q=q))
         assert page.items == [] and page.total == 0
@@ -80,7 +99,9 @@ def test_query_syntax_cannot_widen_the_filter(app, restricted_corpus):
         assert "“visibility:” is not a search filter" in refused.value.errors["q"][0]
 
 
-@pytest.mark.parametrize("q", ['"', "(", "AND", "OR OR", "-", "*", "a" * 5000, "x\x00y", "\u202e", "title:(", "[a TO"])
+@pytest.mark.parametrize(
+    "q", ['"', "(", "AND", "OR OR", "-", "*", "a" * 5000, "x\x00y", "\u202e", "title:(", "[a TO"]
+)
 def test_any_typed_string_gives_an_answer(app, q):
     publish(title="Return and reintegration")
     try:
@@ -108,10 +129,18 @@ def test_a_visibility_change_applies_to_search_at_once(app):
 
 
 def test_related_documents_respect_visibility(app):
-    base = publish(title="Retorno y reintegración de personas migrantes", summary="Reintegración en comunidades de origen")
-    public_twin = publish(title="Reintegración de personas retornadas", summary="Retorno a comunidades de origen")
-    publish(title="Retorno y reintegración, informe reservado", summary="Reintegración de personas migrantes",
-            visibility=Visibility.MEMBERS)
+    base = publish(
+        title="Retorno y reintegración de personas migrantes",
+        summary="Reintegración en comunidades de origen",
+    )
+    public_twin = publish(
+        title="Reintegración de personas retornadas", summary="Retorno a comunidades de origen"
+    )
+    publish(
+        title="Retorno y reintegración, informe reservado",
+        summary="Reintegración de personas migrantes",
+        visibility=Visibility.MEMBERS,
+    )
     related = search.related_documents(None, base)
     assert public_twin in related
     assert all(d.visibility == Visibility.PUBLIC for d in related)
@@ -119,8 +148,9 @@ def test_related_documents_respect_visibility(app):
 
 def test_a_submission_under_review_shows_similar_published_documents(app):
     published = publish(title="Protocolo consular para niñez no acompañada", language="es")
-    submission = make_document(status=DocumentStatus.SUBMITTED, title="Protocolo consular de niñez no acompañada",
-                               language="es")
+    submission = make_document(
+        status=DocumentStatus.SUBMITTED, title="Protocolo consular de niñez no acompañada", language="es"
+    )
     moderator = make_user(role="moderator")
     assert published in search.similar_published(moderator, submission)
 
@@ -147,9 +177,18 @@ def test_killing_the_process_between_commit_and_indexing_loses_nothing(app, tmp_
     """)
     config = app.config
     result = subprocess.run(
-        [sys.executable, "-c", script, config["SQLALCHEMY_DATABASE_URI"], str(tmp_path / "other"),
-         config["RCM_INDEX_DIR"]],
-        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))), capture_output=True, text=True)
+        [
+            sys.executable,
+            "-c",
+            script,
+            config["SQLALCHEMY_DATABASE_URI"],
+            str(tmp_path / "other"),
+            config["RCM_INDEX_DIR"],
+        ],
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == -signal.SIGKILL, result.stderr
     report = search.check_index()
     assert len(report.missing) == 1 and not report.repaired
@@ -216,7 +255,7 @@ def test_an_index_behind_the_pruned_log_is_rebuilt(app):
 def test_pruning_keeps_recent_entries_and_remembers_how_far_it_went(app):
     old = make_document(title="Old")
     entry = db.session.scalar(select(SearchLogEntry).where(SearchLogEntry.document_id == old.id))
-    entry.created_at = datetime.now(timezone.utc) - timedelta(days=400)
+    entry.created_at = datetime.now(UTC) - timedelta(days=400)
     db.session.commit()
     recent = make_document(title="Recent")
     assert search.prune_search_log() == 1

@@ -1,5 +1,6 @@
 """The same search behaviour whichever engine a deployment chooses, and a clear error
 when the choice cannot work."""
+
 from __future__ import annotations
 
 import pytest
@@ -58,10 +59,16 @@ def test_an_unknown_search_backend_is_a_start_up_error(tmp_path):
 
 
 def test_postgres_search_uses_the_application_database_unless_told_otherwise():
-    config = {"RCM_SEARCH_BACKEND": "postgres", "RCM_INDEX_DIR": "unused", "RCM_SEARCH_SCHEMA": "rcm_search",
-              "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://rcm:s3cret@db.example:5433/rcm?sslmode=require"}
+    config = {
+        "RCM_SEARCH_BACKEND": "postgres",
+        "RCM_INDEX_DIR": "unused",
+        "RCM_SEARCH_SCHEMA": "rcm_search",
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://rcm:s3cret@db.example:5433/rcm?sslmode=require",
+    }
     assert search_engine_options(config) == {
-        "dsn": "postgresql://rcm:s3cret@db.example:5433/rcm?sslmode=require", "schema": "rcm_search"}
+        "dsn": "postgresql://rcm:s3cret@db.example:5433/rcm?sslmode=require",
+        "schema": "rcm_search",
+    }
     config["RCM_SEARCH_DSN"] = "host=search.example dbname=index"
     assert search_engine_options(config)["dsn"] == "host=search.example dbname=index"
 
@@ -73,7 +80,9 @@ def test_the_settings_the_chosen_engine_reads_come_from_the_environment(monkeypa
     monkeypatch.setenv("RCM_SEARCH_SCHEMA", "site_search")
     monkeypatch.setenv("RCM_SEARCH_BACKEND", "postgres")
     assert search_engine_options(load_settings({"SECRET_KEY": "x"})) == {
-        "dsn": "host=search.example dbname=index", "schema": "site_search"}
+        "dsn": "host=search.example dbname=index",
+        "schema": "site_search",
+    }
     monkeypatch.setenv("RCM_SEARCH_BACKEND", "tantivy")
     settings = load_settings({"SECRET_KEY": "x"})
     assert "RCM_SEARCH_DSN" not in settings

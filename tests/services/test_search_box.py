@@ -1,5 +1,6 @@
 """What the search box understands: filters typed with the words, names of tags,
 countries and organizations, corrections that act and words a result lacks."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,13 @@ def found(q: str, **params) -> list[int]:
 
 @pytest.fixture
 def consular(app):
-    tagged = make_document(title="Registro de connacionales en el exterior", language=Language.ES,
-                           tags=("consular-protection",), countries=("GT",), org="GT")
+    tagged = make_document(
+        title="Registro de connacionales en el exterior",
+        language=Language.ES,
+        tags=("consular-protection",),
+        countries=("GT",),
+        org="GT",
+    )
     other = make_document(title="Protección consular en tránsito", language=Language.ES, countries=("MX",))
     return tagged, other
 
@@ -34,10 +40,22 @@ def test_a_typed_tag_becomes_the_tag_filter_and_leaves_the_words(app, consular):
     assert (page.params.q, page.params.tag) == ("proteccion consular", ["consular-protection"])
 
 
-@pytest.mark.parametrize("q", ["tema:protección-consular", 'tag:"Consular protection"', "pais:Guatemala",
-                               "country:gt", 'country:"Guatemala"', "org:GT", "lang:es registro",
-                               "idioma:español registro", "year:" + "{year}", "type:practice_report registro",
-                               "tipo:\"informe de práctica\" registro"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "tema:protección-consular",
+        'tag:"Consular protection"',
+        "pais:Guatemala",
+        "country:gt",
+        'country:"Guatemala"',
+        "org:GT",
+        "lang:es registro",
+        "idioma:español registro",
+        "year:" + "{year}",
+        "type:practice_report registro",
+        'tipo:"informe de práctica" registro',
+    ],
+)
 def test_filters_typed_by_name_or_code_in_either_language_find_the_document(app, consular, q):
     tagged, _other = consular
     q = q.replace("{year}", str(tagged.published_at.year))
@@ -45,10 +63,13 @@ def test_filters_typed_by_name_or_code_in_either_language_find_the_document(app,
 
 
 def test_an_unknown_field_or_value_is_refused_with_a_message_saying_which(app, consular):
-    for q, message in (("asilo visibility:members", "“visibility:” is not a search filter"),
-                       ("tag:no-such-topic", "No topic is called “no-such-topic”"),
-                       ("country:Atlantis", "No country is called “Atlantis”"),
-                       ("year:soon", "“soon” is not a year"), ("lang:fr", "not a language of the documents")):
+    for q, message in (
+        ("asilo visibility:members", "“visibility:” is not a search filter"),
+        ("tag:no-such-topic", "No topic is called “no-such-topic”"),
+        ("country:Atlantis", "No country is called “Atlantis”"),
+        ("year:soon", "“soon” is not a year"),
+        ("lang:fr", "not a language of the documents"),
+    ):
         with pytest.raises(ValidationFailed) as refused:
             searched(q)
         assert message in refused.value.errors["q"][0], q
@@ -72,8 +93,14 @@ def test_the_search_page_explains_a_filter_that_names_nothing(client, consular):
 
 
 def test_tag_country_and_organization_names_are_words_in_both_languages(app):
-    document = make_document(title="Informe anual", body_html="<p>Casos atendidos.</p>", language=Language.ES,
-                             tags=("migrant-smuggling",), countries=("CA",), org="GT")
+    document = make_document(
+        title="Informe anual",
+        body_html="<p>Casos atendidos.</p>",
+        language=Language.ES,
+        tags=("migrant-smuggling",),
+        countries=("CA",),
+        org="GT",
+    )
     for q in ("smuggling", "trafico ilicito de migrantes", "canada", "Canadá", "Guatemala"):
         assert found(q) == [document.id], q
 
@@ -87,8 +114,11 @@ def test_a_name_never_finds_a_document_the_reader_may_not_see(app):
 def test_a_misspelt_query_shows_the_results_of_its_correction_and_offers_the_exact_one(client):
     document = make_document(title="Remittances and financial inclusion")
     page = searched("remitances")
-    assert (page.corrected, page.suggestion, [i.document.id for i in page.items]) == (True, "remittances",
-                                                                                      [document.id])
+    assert (page.corrected, page.suggestion, [i.document.id for i in page.items]) == (
+        True,
+        "remittances",
+        [document.id],
+    )
     html = client.get("/search", query_string={"q": "remitances"}).get_data(as_text=True)
     assert "Showing results for <strong><em>remittances</em></strong>; search instead for" in html
     assert "exact=1" in html
@@ -100,6 +130,11 @@ def test_a_result_holding_most_of_the_words_says_which_it_lacks(client):
     complete = make_document(title="Albergues para migrantes en la frontera sur", language=Language.ES)
     partial = make_document(title="Albergues en la frontera norte", language=Language.ES)
     page = searched("albergues migrantes frontera sur")
-    assert [(i.document.id, i.missing) for i in page.items] == [(complete.id, []), (partial.id, ["migrantes", "sur"])]
-    html = client.get("/search", query_string={"q": "albergues migrantes frontera sur"}).get_data(as_text=True)
+    assert [(i.document.id, i.missing) for i in page.items] == [
+        (complete.id, []),
+        (partial.id, ["migrantes", "sur"]),
+    ]
+    html = client.get("/search", query_string={"q": "albergues migrantes frontera sur"}).get_data(
+        as_text=True
+    )
     assert "Results without: migrantes, sur" in html

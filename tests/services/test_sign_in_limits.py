@@ -1,5 +1,6 @@
 """Guessing limits: nobody can lock an owner out, one counter for both doors, and
 password-reset mail to one account is limited."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,12 +18,17 @@ def _from(address):
 
 
 def _web(client, email, password, address):
-    return client.post_form("/auth/sign-in", {"email": email, "password": password}, **_from(address)).status_code
+    return client.post_form(
+        "/auth/sign-in", {"email": email, "password": password}, **_from(address)
+    ).status_code
 
 
 def _api(app, email, password, address):
-    return api_client(app).post("/api/v1/auth/tokens", json={"email": email, "password": password},
-                                  **_from(address)).status_code
+    return (
+        api_client(app)
+        .post("/api/v1/auth/tokens", json={"email": email, "password": password}, **_from(address))
+        .status_code
+    )
 
 
 def test_a_flood_of_wrong_passwords_from_many_addresses_never_locks_the_owner_out(app):
@@ -50,7 +56,9 @@ def test_failures_on_the_page_and_through_the_api_share_one_counter(app):
 
 def test_one_address_guessing_many_accounts_is_stopped(app):
     limit = int(app.config["RCM_LOGIN_ADDRESS_LIMIT"].split()[0])
-    statuses = [_web(new_browser(app), f"someone{n}@example.org", "guess", "198.51.100.1") for n in range(limit + 1)]
+    statuses = [
+        _web(new_browser(app), f"someone{n}@example.org", "guess", "198.51.100.1") for n in range(limit + 1)
+    ]
     assert statuses == [401] * limit + [429]
     # Other addresses are not affected.
     assert _web(new_browser(app), "someone@example.org", "guess", "198.51.100.2") == 401
@@ -65,9 +73,12 @@ def app_config():
 def test_reset_mail_to_one_account_is_limited_even_from_rotating_addresses(app):
     user = make_user(email="target@example.org")
     for n in range(10):
-        response = new_browser(app).post_form("/auth/reset", {"email": user.email}, **_from(f"198.51.100.{n}"))
+        response = new_browser(app).post_form(
+            "/auth/reset", {"email": user.email}, **_from(f"198.51.100.{n}")
+        )
         assert response.status_code == 302  # the same answer every time
     limit = int(app.config["RCM_RESET_LIMIT"].split()[0])
-    sent = db.session.scalar(select(func.count()).select_from(OutgoingMail)
-                             .where(OutgoingMail.recipient == user.email))
+    sent = db.session.scalar(
+        select(func.count()).select_from(OutgoingMail).where(OutgoingMail.recipient == user.email)
+    )
     assert sent == limit

@@ -1,7 +1,8 @@
 """The Secretariat's statistics: who may see them, and what they count."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,16 +13,19 @@ from rcm_exchange.services import statistics
 from tests.builders import make_document, make_user
 from tests.conftest import on_both_databases
 
-NOW = datetime(2026, 3, 15, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 15, 12, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("reader, status", [
-    (dict(org="MX"), 403),
-    (dict(kind=OrganizationKind.OBSERVER_ORG), 403),
-    (dict(org="TS"), 200),
-    (dict(role=Role.MODERATOR), 200),
-    (dict(role=Role.ADMIN), 200),
-])
+@pytest.mark.parametrize(
+    "reader, status",
+    [
+        (dict(org="MX"), 403),
+        (dict(kind=OrganizationKind.OBSERVER_ORG), 403),
+        (dict(org="TS"), 200),
+        (dict(role=Role.MODERATOR), 200),
+        (dict(role=Role.ADMIN), 200),
+    ],
+)
 def test_statistics_are_for_the_secretariat_moderators_and_admins(login_as, app, reader, status):
     assert login_as(make_user(**reader)).get("/statistics/").status_code == status
 
@@ -37,23 +41,42 @@ def test_statistics_link_appears_only_for_those_who_may_see_them(login_as, app):
 
 
 def _decision(document, submitted: datetime, action: str, after: timedelta):
-    db.session.add_all([
-        AuditEvent(at=submitted, document_id=document.id, action="submit",
-                   from_status="draft", to_status="submitted"),
-        AuditEvent(at=submitted + after, document_id=document.id, action=action,
-                   from_status="in_review", to_status="published"),
-    ])
+    db.session.add_all(
+        [
+            AuditEvent(
+                at=submitted,
+                document_id=document.id,
+                action="submit",
+                from_status="draft",
+                to_status="submitted",
+            ),
+            AuditEvent(
+                at=submitted + after,
+                document_id=document.id,
+                action=action,
+                from_status="in_review",
+                to_status="published",
+            ),
+        ]
+    )
     db.session.commit()
 
 
 @on_both_databases
 def test_figures_count_per_month_type_country_topic_and_queue(app):
-    make_document(published_at=datetime(2026, 3, 2, tzinfo=timezone.utc), countries=("MX", "GT"),
-                  tags=("gender",), doc_type=DocType.GUIDANCE)
-    make_document(published_at=datetime(2026, 3, 9, tzinfo=timezone.utc), countries=("MX",),
-                  visibility=Visibility.SECRETARIAT)
-    make_document(published_at=datetime(2025, 1, 20, tzinfo=timezone.utc), countries=("MX",))
-    make_document(published_at=datetime(2023, 1, 20, tzinfo=timezone.utc))  # before the 24 months
+    make_document(
+        published_at=datetime(2026, 3, 2, tzinfo=UTC),
+        countries=("MX", "GT"),
+        tags=("gender",),
+        doc_type=DocType.GUIDANCE,
+    )
+    make_document(
+        published_at=datetime(2026, 3, 9, tzinfo=UTC),
+        countries=("MX",),
+        visibility=Visibility.SECRETARIAT,
+    )
+    make_document(published_at=datetime(2025, 1, 20, tzinfo=UTC), countries=("MX",))
+    make_document(published_at=datetime(2023, 1, 20, tzinfo=UTC))  # before the 24 months
     make_document(status=DocumentStatus.SUBMITTED)
     make_document(status=DocumentStatus.IN_REVIEW)
     make_document(status=DocumentStatus.DRAFT)
@@ -67,9 +90,15 @@ def test_figures_count_per_month_type_country_topic_and_queue(app):
     assert [(bar.key, bar.value) for bar in figures.per_country] == [("MX", 3), ("GT", 1)]
     assert {bar.key: bar.value for bar in figures.per_tag} == {"gender": 1}
     assert {bar.key: bar.value for bar in figures.per_type} == {
-        "practice_report": 3, "guidance": 1, "experience": 0}
+        "practice_report": 3,
+        "guidance": 1,
+        "experience": 0,
+    }
     assert {bar.key: bar.value for bar in figures.queue} == {
-        "submitted": 1, "in_review": 1, "changes_requested": 0}
+        "submitted": 1,
+        "in_review": 1,
+        "changes_requested": 0,
+    }
     assert figures.queue_size == 2
 
 
@@ -101,10 +130,25 @@ def test_others_are_refused_by_the_service_too(app):
 def test_charts_are_images_with_titles_and_their_numbers_are_in_tables(login_as, app):
     make_document(countries=("MX",))
     page = login_as(make_user(org="TS", language="es")).get("/statistics/").get_data(as_text=True)
-    assert '<svg class="chart chart-columns" role="img" aria-labelledby="chart-months-title chart-months-desc"' in page
+    assert (
+        '<svg class="chart chart-columns" role="img" aria-labelledby="chart-months-title chart-months-desc"'
+        in page
+    )
     assert '<title id="chart-months-title">Documentos publicados por mes</title>' in page
     assert '<th scope="row">México</th><td class="numeric">1</td>' in page
-    month = datetime.now(timezone.utc)
-    spanish_months = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-                      "septiembre", "octubre", "noviembre", "diciembre"]
-    assert f"<th scope=\"row\">{spanish_months[month.month - 1]} {month.year}</th>" in page
+    month = datetime.now(UTC)
+    spanish_months = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ]
+    assert f'<th scope="row">{spanish_months[month.month - 1]} {month.year}</th>' in page

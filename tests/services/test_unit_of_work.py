@@ -1,5 +1,6 @@
 """The commit boundary: what a service written with ``unit_of_work`` and ``after_commit``
 can count on, seen from outside the session (another connection) and by the callbacks."""
+
 from __future__ import annotations
 
 import logging
@@ -51,30 +52,26 @@ def test_a_nested_block_joins_the_outer_one_and_commits_nothing_itself(app):
 
 @on_both_databases
 def test_an_error_after_a_nested_block_undoes_the_nested_work_too(app):
-    with pytest.raises(Failure):
+    with pytest.raises(Failure), unit_of_work():
         with unit_of_work():
-            with unit_of_work():
-                add_tag("uow-inner")
-            raise Failure()
+            add_tag("uow-inner")
+        raise Failure()
     assert committed_slugs() == set()
     assert db.session.scalar(select(Tag).where(Tag.slug == "uow-inner")) is None
 
 
 def test_an_error_inside_a_nested_block_undoes_the_whole_unit(app):
-    with pytest.raises(Failure):
+    with pytest.raises(Failure), unit_of_work():
+        add_tag("uow-outer")
         with unit_of_work():
-            add_tag("uow-outer")
-            with unit_of_work():
-                add_tag("uow-inner")
-                raise Failure()
+            add_tag("uow-inner")
+            raise Failure()
     assert committed_slugs() == set()
 
 
 def test_after_an_error_the_next_unit_of_work_commits_as_an_outermost_one(app):
-    with pytest.raises(Failure):
-        with unit_of_work():
-            with unit_of_work():
-                raise Failure()
+    with pytest.raises(Failure), unit_of_work(), unit_of_work():
+        raise Failure()
     with unit_of_work():
         add_tag("uow-after")
     assert committed_slugs() == {"uow-after"}
@@ -105,11 +102,10 @@ def test_callbacks_run_in_the_order_they_were_registered(app):
 
 def test_a_rollback_drops_the_pending_callbacks_for_good(app):
     ran = []
-    with pytest.raises(Failure):
-        with unit_of_work():
-            add_tag("uow-lost")
-            after_commit(lambda: ran.append("lost"))
-            raise Failure()
+    with pytest.raises(Failure), unit_of_work():
+        add_tag("uow-lost")
+        after_commit(lambda: ran.append("lost"))
+        raise Failure()
     assert ran == []
     with unit_of_work():
         after_commit(lambda: ran.append("next"))
@@ -128,11 +124,10 @@ def test_a_failing_callback_is_logged_and_neither_undoes_the_write_nor_stops_the
     def broken():
         raise RuntimeError("the index is away")
 
-    with caplog.at_level(logging.ERROR, logger="rcm_exchange.services.unit_of_work"):
-        with unit_of_work():
-            add_tag("uow-kept")
-            after_commit(broken)
-            after_commit(lambda: ran.append("later"))
+    with caplog.at_level(logging.ERROR, logger="rcm_exchange.services.unit_of_work"), unit_of_work():
+        add_tag("uow-kept")
+        after_commit(broken)
+        after_commit(lambda: ran.append("later"))
     assert committed_slugs() == {"uow-kept"}
     assert ran == ["later"]
     assert any("after-commit task" in record.getMessage() and record.exc_info for record in caplog.records)
@@ -140,11 +135,10 @@ def test_a_failing_callback_is_logged_and_neither_undoes_the_write_nor_stops_the
 
 def test_a_stale_row_becomes_a_concurrent_change_and_nothing_is_kept(app):
     ran = []
-    with pytest.raises(ConcurrentChange):
+    with pytest.raises(ConcurrentChange), unit_of_work():
+        add_tag("uow-stale")
+        after_commit(lambda: ran.append("stale"))
         with unit_of_work():
-            add_tag("uow-stale")
-            after_commit(lambda: ran.append("stale"))
-            with unit_of_work():
-                raise StaleDataError("another request updated the row first")
+            raise StaleDataError("another request updated the row first")
     assert committed_slugs() == set()
     assert ran == []

@@ -1,5 +1,6 @@
 """Attachments (413, 415, content-type by content, downloads) and who may see
 unpublished material: the page, the history and the attachment download."""
+
 from __future__ import annotations
 
 import io
@@ -17,9 +18,11 @@ from tests.builders import make_document, make_user
 from tests.clients import upload
 
 S = DocumentStatus
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-       b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-       b"\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 4000
 
 
@@ -27,9 +30,13 @@ def docx(text: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", (
-            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-            f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"))
+        archive.writestr(
+            "word/document.xml",
+            (
+                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
+            ),
+        )
     return buffer.getvalue()
 
 
@@ -46,8 +53,13 @@ def author():
 
 @pytest.fixture
 def draft(author):
-    return make_document(status=S.DRAFT, org="MX", author=author, title="Draft with files",
-                         body_html="<p>Text typed before the upload.</p>")
+    return make_document(
+        status=S.DRAFT,
+        org="MX",
+        author=author,
+        title="Draft with files",
+        body_html="<p>Text typed before the upload.</p>",
+    )
 
 
 def assert_draft_intact(draft):
@@ -66,7 +78,9 @@ def test_a_21_mb_upload_gets_413_with_a_clear_page_and_the_draft_is_intact(app, 
     assert "up to 20 MB" in page and "nothing already saved has changed" in page
     assert f"/documents/{draft.id}/edit" in page
     assert_draft_intact(draft)
-    assert "Text typed before the upload." in browser.get(f"/documents/{draft.id}/edit").get_data(as_text=True)
+    assert "Text typed before the upload." in browser.get(f"/documents/{draft.id}/edit").get_data(
+        as_text=True
+    )
 
 
 def test_a_file_just_over_the_limit_is_refused_by_the_service_too(app, author, draft):
@@ -87,7 +101,8 @@ def test_a_renamed_executable_gets_415_and_the_draft_is_intact(app, login_as, au
 
 
 def test_an_accepted_file_is_stored_by_hash_named_safely_and_downloaded_as_an_attachment(
-        app, login_as, author, draft):
+    app, login_as, author, draft
+):
     browser = login_as(author)
     response = upload(browser, draft.id, PNG, "../../etc/passwd\u202egnp.exe")
     assert response.status_code == 302
@@ -134,7 +149,8 @@ SEES_UNPUBLISHED = {"same_org", "moderator"}
 @pytest.mark.parametrize("status", [s for s in S if s != S.PUBLISHED])
 @pytest.mark.parametrize("reader", READERS)
 def test_unpublished_documents_their_history_and_files_are_seen_only_by_their_organization_and_moderators(
-        app, client, login_as, reader, status):
+    app, client, login_as, reader, status
+):
     author = make_user(org="MX")
     document = make_document(status=S.DRAFT, org="MX", author=author, visibility=Visibility.PUBLIC)
     attachment = attachments.add_attachment(author, document, io.BytesIO(PNG), "chart.png")
@@ -149,15 +165,19 @@ def test_unpublished_documents_their_history_and_files_are_seen_only_by_their_or
     assert history == (expected if spec is not None else 302)
 
 
-@pytest.mark.parametrize("visibility,reader,expected", [
-    (Visibility.PUBLIC, "anonymous", 200),
-    (Visibility.PARTICIPANTS, "anonymous", 404),
-    (Visibility.MEMBERS, "observer_org", 404),
-    (Visibility.MEMBERS, "other_member", 200),
-    (Visibility.SECRETARIAT, "other_member", 404),
-])
+@pytest.mark.parametrize(
+    "visibility,reader,expected",
+    [
+        (Visibility.PUBLIC, "anonymous", 200),
+        (Visibility.PARTICIPANTS, "anonymous", 404),
+        (Visibility.MEMBERS, "observer_org", 404),
+        (Visibility.MEMBERS, "other_member", 200),
+        (Visibility.SECRETARIAT, "other_member", 404),
+    ],
+)
 def test_attachments_of_published_documents_follow_the_documents_visibility(
-        app, client, login_as, visibility, reader, expected):
+    app, client, login_as, visibility, reader, expected
+):
     author = make_user(org="MX")
     document = make_document(status=S.DRAFT, org="MX", author=author, visibility=visibility)
     attachment = attachments.add_attachment(author, document, io.BytesIO(PNG), "chart.png")
@@ -168,8 +188,10 @@ def test_attachments_of_published_documents_follow_the_documents_visibility(
     assert status_of(browser, f"/attachments/{attachment.id}") == expected
     assert status_of(browser, f"/documents/{document.id}") == expected
     if expected == 200:
-        assert re.search(rf'href="/attachments/{attachment.id}"',
-                         browser.get(f"/documents/{document.id}").get_data(as_text=True))
+        assert re.search(
+            rf'href="/attachments/{attachment.id}"',
+            browser.get(f"/documents/{document.id}").get_data(as_text=True),
+        )
 
 
 def test_a_download_does_not_tell_that_the_same_file_was_uploaded_elsewhere_or_when(app, login_as):

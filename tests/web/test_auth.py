@@ -1,4 +1,5 @@
 """Signing in and out, and what ends a session."""
+
 from __future__ import annotations
 
 import pytest
@@ -58,10 +59,18 @@ def test_form_posted_without_csrf_token_is_refused(client, app):
     assert "This form has expired" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target", [
-    "https://elsewhere.example", "//elsewhere.example/path", "/\\elsewhere.example",
-    "javascript:alert(1)", "http:/elsewhere.example", "/\r\nLocation: https://elsewhere.example", " //elsewhere.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://elsewhere.example",
+        "//elsewhere.example/path",
+        "/\\elsewhere.example",
+        "javascript:alert(1)",
+        "http:/elsewhere.example",
+        "/\r\nLocation: https://elsewhere.example",
+        " //elsewhere.example",
+    ],
+)
 def test_next_never_leaves_the_site(client, app, target):
     user = make_user()
     response = sign_in(client, user.email, PASSWORD, next=target)
@@ -86,8 +95,15 @@ def test_deactivation_ends_the_accounts_other_sessions_on_their_next_request(app
     user = make_user()
     browser = login_as(user, remember=True)
     assert is_signed_in(browser, user)
-    accounts.update_user(admin, user, name=user.name, organization_id=user.organization_id,
-                         role=user.role, active=False, preferred_language=None)
+    accounts.update_user(
+        admin,
+        user,
+        name=user.name,
+        organization_id=user.organization_id,
+        role=user.role,
+        active=False,
+        preferred_language=None,
+    )
     assert not is_signed_in(browser, user)
 
 
@@ -95,8 +111,15 @@ def test_role_change_ends_sessions_and_remember_me_cookies(app, login_as):
     admin = make_user(role=Role.ADMIN)
     user = make_user()
     browser = login_as(user, remember=True)
-    accounts.update_user(admin, user, name=user.name, organization_id=user.organization_id,
-                         role=Role.MODERATOR, active=True, preferred_language=None)
+    accounts.update_user(
+        admin,
+        user,
+        name=user.name,
+        organization_id=user.organization_id,
+        role=Role.MODERATOR,
+        active=True,
+        preferred_language=None,
+    )
     # Without the session cookie, only the remember-me cookie could sign the browser in.
     browser.delete_cookie("session")
     assert not is_signed_in(browser, user)
@@ -105,8 +128,14 @@ def test_role_change_ends_sessions_and_remember_me_cookies(app, login_as):
 def test_password_change_keeps_this_session_and_ends_the_others(app, login_as):
     user = make_user()
     here, elsewhere = login_as(user), login_as(user)
-    response = here.post_form("/auth/password", {"current_password": PASSWORD, "password": "a brand new passphrase",
-                                                 "confirm": "a brand new passphrase"})
+    response = here.post_form(
+        "/auth/password",
+        {
+            "current_password": PASSWORD,
+            "password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        },
+    )
     assert response.status_code == 302
     assert is_signed_in(here, user)
     assert not is_signed_in(elsewhere, user)

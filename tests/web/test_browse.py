@@ -1,8 +1,9 @@
 """Browsing by pillar and topic, country, organization, type and year."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -22,7 +23,11 @@ def _titles(page: str) -> list[str]:
 
 def _count_after(page: str, name: str) -> int:
     """The count shown beside a name in a browse overview."""
-    match = re.search(re.escape(name) + r'</(?:a|span)>\s*(?:<span class=\"acronym\">[^<]*</span>)?\s*<span class="count">([\d,.\s]+)<', page)
+    match = re.search(
+        re.escape(name)
+        + r'</(?:a|span)>\s*(?:<span class=\"acronym\">[^<]*</span>)?\s*<span class="count">([\d,.\s]+)<',
+        page,
+    )
     assert match, f"{name} not listed"
     return int(re.sub(r"\D", "", match.group(1)))
 
@@ -36,22 +41,34 @@ def members_only_and_public(app):
 
 
 @on_both_databases
-@pytest.mark.parametrize("url, name", [
-    ("/browse/", "Gender"),
-    ("/browse/countries", "Mexico"),
-    ("/browse/organizations", "Mexico"),
-    ("/browse/types", "Guidance documents"),
-])
-def test_anonymous_counts_leave_out_members_only_documents(client, login_as, members_only_and_public, url, name):
+@pytest.mark.parametrize(
+    "url, name",
+    [
+        ("/browse/", "Gender"),
+        ("/browse/countries", "Mexico"),
+        ("/browse/organizations", "Mexico"),
+        ("/browse/types", "Guidance documents"),
+    ],
+)
+def test_anonymous_counts_leave_out_members_only_documents(
+    client, login_as, members_only_and_public, url, name
+):
     assert _count_after(client.get(url).get_data(as_text=True), name) == 1
     member = login_as(make_user(org="GT"))
     assert _count_after(member.get(url).get_data(as_text=True), name) == 2
 
 
-@pytest.mark.parametrize("url", ["/browse/topics/" + PILLAR, "/browse/countries/MX",
-                                 "/browse/types/guidance", f"/browse/years/{datetime.now(timezone.utc).year}"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/browse/topics/" + PILLAR,
+        "/browse/countries/MX",
+        "/browse/types/guidance",
+        f"/browse/years/{datetime.now(UTC).year}",
+    ],
+)
 def test_listings_show_only_what_the_reader_may_open(client, login_as, members_only_and_public, app, url):
-    if url.endswith(str(datetime.now(timezone.utc).year)) and datetime.now(timezone.utc).timetuple().tm_yday == 1:
+    if url.endswith(str(datetime.now(UTC).year)) and datetime.now(UTC).timetuple().tm_yday == 1:
         pytest.skip("yesterday's documents belong to last year on the first of January")
     page = client.get(url).get_data(as_text=True)
     assert "Public guidance" in page and "Members-only guidance" not in page
@@ -75,10 +92,11 @@ def test_listing_never_shows_unpublished_work_even_to_its_organization(login_as,
 
 @on_both_databases
 def test_listing_is_newest_first_twenty_to_a_page(client, app):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for day in range(21):
-        make_document(title=f"Report from {day} days ago", countries=("GT",),
-                      published_at=now - timedelta(days=day + 1))
+        make_document(
+            title=f"Report from {day} days ago", countries=("GT",), published_at=now - timedelta(days=day + 1)
+        )
     first = client.get("/browse/countries/GT").get_data(as_text=True)
     assert _titles(first) == [f"Report from {day} days ago" for day in range(20)]
     assert "21 published documents" in first and 'rel="next"' in first
@@ -108,10 +126,16 @@ def test_listing_takes_the_same_number_of_queries_for_many_documents(app):
 
 @on_both_databases
 def test_a_type_listing_narrows_by_year(client, app):
-    make_document(doc_type=DocType.EXPERIENCE, title="Experience of 2021",
-                  published_at=datetime(2021, 6, 1, tzinfo=timezone.utc))
-    make_document(doc_type=DocType.EXPERIENCE, title="Experience of 2022",
-                  published_at=datetime(2022, 6, 1, tzinfo=timezone.utc))
+    make_document(
+        doc_type=DocType.EXPERIENCE,
+        title="Experience of 2021",
+        published_at=datetime(2021, 6, 1, tzinfo=UTC),
+    )
+    make_document(
+        doc_type=DocType.EXPERIENCE,
+        title="Experience of 2022",
+        published_at=datetime(2022, 6, 1, tzinfo=UTC),
+    )
     page = client.get("/browse/types/experience?year=2021").get_data(as_text=True)
     assert "Experience of 2021" in page and "Experience of 2022" not in page
     overview = client.get("/browse/types").get_data(as_text=True)
@@ -133,8 +157,15 @@ def test_organizations_are_grouped_by_kind(client, app):
     assert page.index("Observer organizations") < page.index("International Organization for Migration")
 
 
-@pytest.mark.parametrize("url", ["/browse/topics/no-such-topic", "/browse/countries/XX",
-                                 "/browse/organizations/999999", "/browse/types/novel"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/browse/topics/no-such-topic",
+        "/browse/countries/XX",
+        "/browse/organizations/999999",
+        "/browse/types/novel",
+    ],
+)
 def test_unknown_names_are_not_found(client, app, url):
     assert client.get(url).status_code == 404
 
@@ -142,15 +173,18 @@ def test_unknown_names_are_not_found(client, app, url):
 def test_browse_pages_speak_spanish_with_spanish_names(client, app):
     make_document(tags=(PILLAR,), countries=("MX",), doc_type=DocType.GUIDANCE)
     headers = {"Accept-Language": "es"}
-    assert "Derechos humanos de las personas migrantes" in client.get("/browse/", headers=headers).get_data(as_text=True)
+    assert "Derechos humanos de las personas migrantes" in client.get("/browse/", headers=headers).get_data(
+        as_text=True
+    )
     assert "México" in client.get("/browse/countries", headers=headers).get_data(as_text=True)
     listing = client.get("/browse/countries/MX", headers=headers).get_data(as_text=True)
     assert "Orientación" in listing and "1 documento publicado" in listing
 
 
 def test_a_spanish_summary_on_an_english_page_is_marked_as_spanish(client, app):
-    make_document(language=Language.ES, title="Protocolo consular", summary="Un resumen en español.",
-                  countries=("MX",))
+    make_document(
+        language=Language.ES, title="Protocolo consular", summary="Un resumen en español.", countries=("MX",)
+    )
     page = client.get("/browse/countries/MX", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="en">' in page
     assert '<p class="summary" lang="es">Un resumen en español.</p>' in page

@@ -1,5 +1,6 @@
 """The review as a conversation, and nothing typed lost: comments both ways, 409s that
 keep the typed comment, text kept while typing, and the pages a signed-out reader sees."""
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,10 @@ def test_the_organization_and_the_secretariat_talk_on_the_document_each_told_in_
     moderator = make_user(role=Role.MODERATOR, language="en")
     document = in_review(author, moderator, title="Ventanilla única")
     moderator_page = login_as(moderator)
-    sent = moderator_page.post_form(f"/documents/{document.id}/comments", {
-        "body": "Could you add the dates?", "next": f"/review/{document.id}"})
+    sent = moderator_page.post_form(
+        f"/documents/{document.id}/comments",
+        {"body": "Could you add the dates?", "next": f"/review/{document.id}"},
+    )
     assert sent.status_code == 302 and sent.headers["Location"].startswith(f"/review/{document.id}#comment-")
 
     author_page = login_as(author)
@@ -45,12 +48,15 @@ def test_the_organization_and_the_secretariat_talk_on_the_document_each_told_in_
     assert "Nuevo mensaje en la conversación" in told and "Could you add the dates?" in told
 
     thread = int(re.search(r'name="parent_id" value="(\d+)"', edit).group(1))
-    author_page.post_form(f"/documents/{document.id}/comments", {
-        "body": "Sí, del 2022 al 2024.", "parent_id": thread, "next": f"/documents/{document.id}/edit"})
+    author_page.post_form(
+        f"/documents/{document.id}/comments",
+        {"body": "Sí, del 2022 al 2024.", "parent_id": thread, "next": f"/documents/{document.id}/edit"},
+    )
     page = moderator_page.get(f"/review/{document.id}").get_data(as_text=True)
     assert "Sí, del 2022 al 2024." in page and author.name in page
-    told = db.session.scalars(select(Notification).where(Notification.user_id == moderator.id,
-                                                         Notification.kind == "commented"))
+    told = db.session.scalars(
+        select(Notification).where(Notification.user_id == moderator.id, Notification.kind == "commented")
+    )
     assert [n.comment for n in told] == ["Sí, del 2022 al 2024."]
     assert "New message in the conversation" in moderator_page.get("/notifications").get_data(as_text=True)
 
@@ -80,8 +86,10 @@ def test_a_decision_on_a_withdrawn_document_keeps_the_comment_and_says_what_happ
     page = login_as(moderator)
     version = VERSION.search(page.get(f"/review/{document.id}").get_data(as_text=True)).group(1)
     documents.withdraw(author, document, version=document.version)
-    response = page.post_form(f"/review/{document.id}", {
-        "action": "request_changes", "version": version, "comment": "Add the results, please."})
+    response = page.post_form(
+        f"/review/{document.id}",
+        {"action": "request_changes", "version": version, "comment": "Add the results, please."},
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Add the results, please." in text
@@ -95,9 +103,18 @@ def test_an_edit_over_a_change_made_meanwhile_keeps_the_typed_text(app, login_as
     form = browser.get(f"/documents/{document.id}/edit").get_data(as_text=True)
     version = VERSION.search(form).group(1)
     documents.update_document(author, document, {"summary": "Changed elsewhere"}, document.version)
-    response = browser.post_form(f"/documents/{document.id}/edit", {
-        "title": "My new title", "summary": "Typed summary", "body_html": "<p>Typed body</p>",
-        "doc_type": "guidance", "language": "en", "visibility": "public", "version": version})
+    response = browser.post_form(
+        f"/documents/{document.id}/edit",
+        {
+            "title": "My new title",
+            "summary": "Typed summary",
+            "body_html": "<p>Typed body</p>",
+            "doc_type": "guidance",
+            "language": "en",
+            "visibility": "public",
+            "version": version,
+        },
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 409
     assert 'value="My new title"' in text and "Typed summary" in text
@@ -108,23 +125,31 @@ def test_text_kept_while_typing_is_offered_back_until_the_form_is_saved(app, log
     author = make_user(org="MX")
     document = make_document(status=S.DRAFT, author=author, title="Saved title")
     browser = login_as(author)
-    saved = browser.post(f"/documents/drafts/{document.id}",
-                         json={"values": {"title": "Half-typed title", "tags": []}},
-                         headers={"X-CSRFToken": browser.csrf_token()})
+    saved = browser.post(
+        f"/documents/drafts/{document.id}",
+        json={"values": {"title": "Half-typed title", "tags": []}},
+        headers={"X-CSRFToken": browser.csrf_token()},
+    )
     assert saved.status_code == 200
     page = browser.get(f"/documents/{document.id}/edit").get_data(as_text=True)
     assert "that was not saved" in page
     restored = browser.get(f"/documents/{document.id}/edit?restore=1").get_data(as_text=True)
     assert 'value="Half-typed title"' in restored
-    refused = browser.post(f"/documents/drafts/{document.id}", json={"values": {"status": "x"}},
-                           headers={"X-CSRFToken": browser.csrf_token()})
+    refused = browser.post(
+        f"/documents/drafts/{document.id}",
+        json={"values": {"status": "x"}},
+        headers={"X-CSRFToken": browser.csrf_token()},
+    )
     assert refused.status_code == 422
 
 
 def test_saving_from_a_signed_out_browser_keeps_nothing_on_the_server(app, client):
     document = make_document(status=S.DRAFT)
-    response = client.post(f"/documents/drafts/{document.id}", json={"values": {"title": "x"}},
-                           headers={"X-CSRFToken": client.csrf_token()})
+    response = client.post(
+        f"/documents/drafts/{document.id}",
+        json={"values": {"title": "x"}},
+        headers={"X-CSRFToken": client.csrf_token()},
+    )
     assert response.status_code == 404
 
 
@@ -155,10 +180,19 @@ def test_the_submit_button_of_the_edit_page_saves_then_sends_for_review(app, log
     browser = login_as(author)
     page = browser.get(f"/documents/{document.id}/edit").get_data(as_text=True)
     assert 'name="save_and_submit"' in page
-    response = browser.post_form(f"/documents/{document.id}/edit", {
-        "title": "Ready now", "summary": "s", "body_html": "<p>b</p>", "doc_type": "guidance",
-        "language": "en", "visibility": "public", "version": VERSION.search(page).group(1),
-        "save_and_submit": "1"})
+    response = browser.post_form(
+        f"/documents/{document.id}/edit",
+        {
+            "title": "Ready now",
+            "summary": "s",
+            "body_html": "<p>b</p>",
+            "doc_type": "guidance",
+            "language": "en",
+            "visibility": "public",
+            "version": VERSION.search(page).group(1),
+            "save_and_submit": "1",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     saved = db.session.get(Document, document.id)
@@ -180,23 +214,39 @@ def test_dates_are_typed_and_shown_in_the_pages_language(app, login_as):
     browser = login_as(author)
     page = browser.get(f"/documents/{document.id}/edit").get_data(as_text=True)
     assert 'value="None"' not in page and "Por ejemplo 31/03/2024" in page
-    browser.post_form(f"/documents/{document.id}/edit", {
-        "title": "t", "summary": "s", "body_html": "<p>b</p>", "doc_type": "practice_report",
-        "language": "es", "visibility": "public", "version": VERSION.search(page).group(1),
-        "period_start": "31/03/2024"})
+    browser.post_form(
+        f"/documents/{document.id}/edit",
+        {
+            "title": "t",
+            "summary": "s",
+            "body_html": "<p>b</p>",
+            "doc_type": "practice_report",
+            "language": "es",
+            "visibility": "public",
+            "version": VERSION.search(page).group(1),
+            "period_start": "31/03/2024",
+        },
+    )
     page = browser.get(f"/documents/{document.id}/edit").get_data(as_text=True)
     assert 'value="31/03/2024"' in page
 
 
 def test_the_revision_diff_names_fields_and_compares_tags_as_sets(app, login_as):
     author, moderator = make_user(org="MX"), make_user(role=Role.MODERATOR)
-    document = make_document(author=author, title="Published title",
-                             tags=("return-and-reintegration", "trafficking-in-persons"))
-    documents.update_document(author, document, {
-        "title": "Proposed title", "tags": ["trafficking-in-persons", "return-and-reintegration",
-                                            "labour-migration"]}, document.version)
+    document = make_document(
+        author=author, title="Published title", tags=("return-and-reintegration", "trafficking-in-persons")
+    )
+    documents.update_document(
+        author,
+        document,
+        {
+            "title": "Proposed title",
+            "tags": ["trafficking-in-persons", "return-and-reintegration", "labour-migration"],
+        },
+        document.version,
+    )
     page = login_as(moderator).get(f"/review/{document.id}").get_data(as_text=True)
-    assert "<h1 lang=\"en\">Proposed title</h1>" in page
+    assert '<h1 lang="en">Proposed title</h1>' in page
     assert "<del>" not in page.split("<h3>Tags</h3>")[1].split("</section>")[0]
     assert "<ins>Labour migration</ins>" in page or "<ins>Labour" in page
     history = login_as(author).get(f"/documents/{document.id}/history").get_data(as_text=True)

@@ -1,5 +1,6 @@
 """The whole life of documents through the pages: writing, a round of changes, a
 rejection, approval, and what each person sees on the way."""
+
 from __future__ import annotations
 
 import re
@@ -17,13 +18,20 @@ VERSION = re.compile(r'name="version" value="(\d+)"')
 
 def new_document_form(browser, **fields) -> dict:
     page = browser.get("/documents/new")
-    form = {"title": "One-stop shop for returnees", "summary": "Services in one place.",
-            "body_html": "<p>Returnees find <em>every</em> service in one office.</p>",
-            "doc_type": "practice_report", "language": "en", "visibility": "public",
-            "countries": ["MX", "GT"], "tags": ["return-and-reintegration"],
-            "implementation_status": "ongoing", "period_start": "2022-03-01",
-            "implementing_bodies": "National Migration Institute",
-            "idempotency_key": KEY.search(page.get_data(as_text=True)).group(1)}
+    form = {
+        "title": "One-stop shop for returnees",
+        "summary": "Services in one place.",
+        "body_html": "<p>Returnees find <em>every</em> service in one office.</p>",
+        "doc_type": "practice_report",
+        "language": "en",
+        "visibility": "public",
+        "countries": ["MX", "GT"],
+        "tags": ["return-and-reintegration"],
+        "implementation_status": "ongoing",
+        "period_start": "2022-03-01",
+        "implementing_bodies": "National Migration Institute",
+        "idempotency_key": KEY.search(page.get_data(as_text=True)).group(1),
+    }
     form.update(fields)
     return form
 
@@ -40,8 +48,9 @@ def version_on(browser, url) -> str:
 
 def act(moderator, document_id, action, comment=""):
     version = version_on(moderator, f"/review/{document_id}")
-    return moderator.post_form(f"/review/{document_id}", {"action": action, "comment": comment,
-                                                         "version": version})
+    return moderator.post_form(
+        f"/review/{document_id}", {"action": action, "comment": comment, "version": version}
+    )
 
 
 def submit(author, document_id):
@@ -50,8 +59,12 @@ def submit(author, document_id):
 
 
 def trail(document_id):
-    return [(e.action, e.to_status, e.comment) for e in db.session.scalars(
-        select(AuditEvent).where(AuditEvent.document_id == document_id).order_by(AuditEvent.id))]
+    return [
+        (e.action, e.to_status, e.comment)
+        for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.document_id == document_id).order_by(AuditEvent.id)
+        )
+    ]
 
 
 def test_a_double_clicked_create_makes_one_document(app, login_as):
@@ -75,7 +88,10 @@ def test_a_form_with_problems_comes_back_with_every_value_and_each_message_by_it
     assert 'id="field-period_end-error"' in period.get_data(as_text=True)
     assert "Services in one place." in page and "National Migration Institute" in page
     assert "&lt;em&gt;every&lt;/em&gt;" in page  # the body, escaped inside its textarea
-    assert 'value="MX" data-other="México" selected' in page and 'value="return-and-reintegration" checked' in page
+    assert (
+        'value="MX" data-other="México" selected' in page
+        and 'value="return-and-reintegration" checked' in page
+    )
     assert KEY.search(page).group(1) == form["idempotency_key"]
     assert db.session.scalar(select(db.func.count(Document.id))) == 0
 
@@ -100,8 +116,9 @@ def test_lifecycle_through_the_pages_with_changes_requested_then_approval(app, l
     assert "Changes requested" in notifications and "Please describe the results." in notifications
 
     edit = author.get(f"/documents/{document_id}/edit").get_data(as_text=True)
-    form = new_document_form(author, results_html="<p>Fewer returnees lost.</p>",
-                             version=VERSION.search(edit).group(1))
+    form = new_document_form(
+        author, results_html="<p>Fewer returnees lost.</p>", version=VERSION.search(edit).group(1)
+    )
     del form["idempotency_key"]
     assert author.post_form(f"/documents/{document_id}/edit", form).status_code == 302
     submit(author, document_id)
@@ -113,7 +130,14 @@ def test_lifecycle_through_the_pages_with_changes_requested_then_approval(app, l
     page = login_as(make_user(org="GT")).get(f"/documents/{document_id}").get_data(as_text=True)
     assert "Fewer returnees lost." in page and "National Migration Institute" in page
     assert [a for a, _, _ in trail(document_id)] == [
-        "create", "submit", "claim", "request_changes", "edit", "submit", "approve"]
+        "create",
+        "submit",
+        "claim",
+        "request_changes",
+        "edit",
+        "submit",
+        "approve",
+    ]
     history = author.get(f"/documents/{document_id}/history").get_data(as_text=True)
     assert "Please describe the results." in history and moderator_account.name in history
 
@@ -136,7 +160,10 @@ def test_two_moderators_on_one_page_the_second_gets_a_clear_409(app, login_as):
     first, second = login_as(make_user(role=Role.ADMIN)), login_as(make_user(role=Role.ADMIN))
     act(first, document_id, "claim")
     version = version_on(first, f"/review/{document_id}")
-    assert first.post_form(f"/review/{document_id}", {"action": "approve", "version": version}).status_code == 302
+    assert (
+        first.post_form(f"/review/{document_id}", {"action": "approve", "version": version}).status_code
+        == 302
+    )
     late = second.post_form(f"/review/{document_id}", {"action": "approve", "version": version})
     assert late.status_code == 409
     assert "changed since you opened it" in late.get_data(as_text=True)
@@ -144,15 +171,24 @@ def test_two_moderators_on_one_page_the_second_gets_a_clear_409(app, login_as):
 
 def test_editing_a_published_document_keeps_the_published_text_until_approved(app, login_as):
     author_account = make_user(org="MX")
-    document = make_document(org="MX", author=author_account, title="Published title",
-                             visibility=Visibility.PUBLIC)
+    document = make_document(
+        org="MX", author=author_account, title="Published title", visibility=Visibility.PUBLIC
+    )
     author, moderator = login_as(author_account), login_as(make_user(role=Role.MODERATOR))
     edit = author.get(f"/documents/{document.id}/edit").get_data(as_text=True)
-    form = {"title": "Revised title", "summary": document.summary, "body_html": document.body_html,
-            "doc_type": "practice_report", "language": "en", "visibility": "public",
-            "version": VERSION.search(edit).group(1)}
+    form = {
+        "title": "Revised title",
+        "summary": document.summary,
+        "body_html": document.body_html,
+        "doc_type": "practice_report",
+        "language": "en",
+        "visibility": "public",
+        "version": VERSION.search(edit).group(1),
+    }
     assert author.post_form(f"/documents/{document.id}/edit", form).status_code == 302
-    assert "Published title" in login_as(make_user(org="GT")).get(f"/documents/{document.id}").get_data(as_text=True)
+    assert "Published title" in login_as(make_user(org="GT")).get(f"/documents/{document.id}").get_data(
+        as_text=True
+    )
     review_page = moderator.get(f"/review/{document.id}").get_data(as_text=True)
     assert "<del>Published</del>" in review_page and "<ins>Revised</ins>" in review_page
     act(moderator, document.id, "claim")

@@ -1,4 +1,5 @@
 """Tampered or odd values in the hidden fields of forms: the page still works."""
+
 from __future__ import annotations
 
 import pytest

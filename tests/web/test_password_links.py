@@ -1,4 +1,5 @@
 """Password links: opened by an admin or asked for by the account holder, used once."""
+
 from __future__ import annotations
 
 import re
@@ -18,10 +19,18 @@ def test_admin_opens_an_account_and_the_link_lets_the_person_choose_a_password(a
     admin = make_user(role=Role.ADMIN)
     browser = login_as(admin)
     organization_id = accounts.organization_by_acronym("GT").id
-    response = browser.post_form("/admin/users/new", {
-        "email": "new.official@example.gt", "name": "Nueva Funcionaria",
-        "organization_id": str(organization_id), "role": "contributor", "active": "true",
-        "preferred_language": "es"}, follow_redirects=True)
+    response = browser.post_form(
+        "/admin/users/new",
+        {
+            "email": "new.official@example.gt",
+            "name": "Nueva Funcionaria",
+            "organization_id": str(organization_id),
+            "role": "contributor",
+            "active": "true",
+            "preferred_language": "es",
+        },
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     token = _token_from(response.get_data(as_text=True))
     opened = client.get(f"/auth/password/{token}")
@@ -29,11 +38,13 @@ def test_admin_opens_an_account_and_the_link_lets_the_person_choose_a_password(a
     assert opened.status_code == 302 and opened.headers["Location"] == "/auth/password/new"
     page = client.get("/auth/password/new").get_data(as_text=True)
     assert token not in page
-    chosen = client.post_form("/auth/password/new", {"password": "una contraseña larga",
-                                                     "confirm": "una contraseña larga"})
+    chosen = client.post_form(
+        "/auth/password/new", {"password": "una contraseña larga", "confirm": "una contraseña larga"}
+    )
     assert chosen.status_code == 302
-    signed_in = client.post_form("/auth/sign-in", {"email": "new.official@example.gt",
-                                                   "password": "una contraseña larga"})
+    signed_in = client.post_form(
+        "/auth/sign-in", {"email": "new.official@example.gt", "password": "una contraseña larga"}
+    )
     assert signed_in.status_code == 302
     # The link worked once.
     assert client.get(f"/auth/password/{token}").status_code == 404
@@ -41,8 +52,10 @@ def test_admin_opens_an_account_and_the_link_lets_the_person_choose_a_password(a
 
 def test_admin_form_with_a_problem_keeps_every_value(app, login_as):
     browser = login_as(make_user(role=Role.ADMIN))
-    response = browser.post_form("/admin/users/new", {"email": "not-an-email", "name": "Keep Me",
-                                                       "organization_id": "", "role": "contributor"})
+    response = browser.post_form(
+        "/admin/users/new",
+        {"email": "not-an-email", "name": "Keep Me", "organization_id": "", "role": "contributor"},
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="Keep Me"' in page and 'value="not-an-email"' in page
@@ -76,7 +89,13 @@ def test_reset_request_answers_the_same_for_unknown_addresses(app, client):
 
 def test_two_different_passwords_are_refused_with_a_message_next_to_the_field(app, login_as):
     browser = login_as(make_user())
-    response = browser.post_form("/auth/password", {"current_password": PASSWORD, "password": "one long passphrase",
-                                                    "confirm": "another long passphrase"})
+    response = browser.post_form(
+        "/auth/password",
+        {
+            "current_password": PASSWORD,
+            "password": "one long passphrase",
+            "confirm": "another long passphrase",
+        },
+    )
     assert response.status_code == 422
     assert "The two passwords do not match." in response.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Headers that keep signed-in answers out of shared caches and that harden the browser."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,9 @@ SIGNED_IN_PAGES = ["/documents/mine", "/notifications", "/review", "/statistics/
 
 
 def _private(response, varies_by):
-    return (response.headers.get("Cache-Control") == "private, no-store"
-            and varies_by in response.headers.get("Vary", ""))
+    return response.headers.get("Cache-Control") == "private, no-store" and varies_by in response.headers.get(
+        "Vary", ""
+    )
 
 
 @pytest.mark.parametrize("url", SIGNED_IN_PAGES)

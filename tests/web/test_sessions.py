@@ -1,4 +1,5 @@
 """Sessions that end: sign-out, remember-me cookies, password changes and resets."""
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,12 @@ def _token(app, user) -> str:
 
 
 def _token_works(app, token) -> bool:
-    return api_client(app).get("/api/v1/documents/mine", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    return (
+        api_client(app)
+        .get("/api/v1/documents/mine", headers={"Authorization": f"Bearer {token}"})
+        .status_code
+        == 200
+    )
 
 
 @on_both_databases
@@ -72,8 +78,9 @@ def test_changing_the_password_needs_the_current_password(app, login_as):
     user = make_user()
     browser = login_as(user)
     for current in ({}, {"current_password": "not my password"}):
-        response = browser.post_form("/auth/password", {**current, "password": NEW_PASSWORD,
-                                                        "confirm": NEW_PASSWORD})
+        response = browser.post_form(
+            "/auth/password", {**current, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        )
         assert response.status_code == 422
     assert accounts.authenticate(user.email, PASSWORD) is not None
     assert accounts.authenticate(user.email, NEW_PASSWORD) is None
@@ -83,8 +90,11 @@ def test_a_password_change_revokes_the_accounts_api_tokens_and_says_so(app, logi
     user = make_user()
     token = _token(app, user)
     browser = login_as(user)
-    response = browser.post_form("/auth/password", {"current_password": PASSWORD, "password": NEW_PASSWORD,
-                                                    "confirm": NEW_PASSWORD}, follow_redirects=True)
+    response = browser.post_form(
+        "/auth/password",
+        {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        follow_redirects=True,
+    )
     assert "API tokens revoked" in response.get_data(as_text=True)
     assert not _token_works(app, token)
     assert db.session.scalar(select(ApiToken.revoked_at)) is not None
@@ -119,8 +129,15 @@ def test_signing_in_gives_the_browser_a_new_csrf_token(app, client):
     after = CSRF.search(form).group(1)
     assert before != after
     # A page staged with the token of before the sign-in is refused.
-    response = client.post("/auth/password", data={"csrf_token": before, "current_password": PASSWORD,
-                                                   "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        "/auth/password",
+        data={
+            "csrf_token": before,
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 400
 
 
@@ -130,6 +147,13 @@ def test_a_form_token_expires(app, login_as, monkeypatch):
     token = CSRF.search(browser.get("/auth/password").get_data(as_text=True)).group(1)
     later = time.time() + app.config["WTF_CSRF_TIME_LIMIT"] + 60
     monkeypatch.setattr(time, "time", lambda: later)
-    response = browser.post("/auth/password", data={"csrf_token": token, "current_password": PASSWORD,
-                                                    "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = browser.post(
+        "/auth/password",
+        data={
+            "csrf_token": token,
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 400

@@ -1,5 +1,6 @@
 """How pages reach the browser: compressed, static files under content-hashed addresses
 cached for a year, a favicon, a description; the audit log paged (keyset) and filtered."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,10 @@ def test_pages_are_compressed_and_static_files_cached_under_their_content_hash(a
     stylesheet = re.search(r'href="(/static/[0-9a-f]{12}/css/site\.css)"', html).group(1)
     response = client.get(stylesheet)
     assert response.status_code == 200
-    assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
+    assert (
+        "immutable" in response.headers["Cache-Control"]
+        and "max-age=31536000" in response.headers["Cache-Control"]
+    )
     wrong = client.get(stylesheet.replace(stylesheet.split("/")[2], "000000000000"))
     assert wrong.status_code == 404
     assert client.get("/static/css/site.css").headers["Cache-Control"].startswith("no-cache")
@@ -37,7 +41,9 @@ def test_every_page_names_a_favicon_and_describes_itself(app, client):
 def test_tags_and_countries_on_a_document_link_to_their_listings(app, client):
     document = make_document(tags=("return-and-reintegration",), countries=("GT",))
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
-    assert 'href="/browse/topics/return-and-reintegration"' in page or "/topics/return-and-reintegration" in page
+    assert (
+        'href="/browse/topics/return-and-reintegration"' in page or "/topics/return-and-reintegration" in page
+    )
     assert "/countries/GT" in page
 
 

@@ -1,5 +1,6 @@
 """Settings → API tokens: an account lists, creates (seeing the token once) and revokes
 its own tokens."""
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,8 @@ def test_a_new_token_is_shown_once_and_works_with_the_api(app, login_as):
     token = _new_token(browser)
     assert token not in browser.get("/settings/tokens").get_data(as_text=True)
     response = app.test_client(use_cookies=False).delete(
-        "/api/v1/auth/tokens/current", headers={"Authorization": f"Bearer {token}"})
+        "/api/v1/auth/tokens/current", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 204
 
 
@@ -36,20 +38,22 @@ def test_revoking_a_token_stops_it_at_once(app, login_as):
     browser = login_as(make_user())
     token = _new_token(browser, "Old script")
     page = browser.get("/settings/tokens").get_data(as_text=True)
-    token_id = re.search(r'/settings/tokens/(\d+)/revoke', page).group(1)
+    token_id = re.search(r"/settings/tokens/(\d+)/revoke", page).group(1)
     response = browser.post_form(f"/settings/tokens/{token_id}/revoke")
     assert response.status_code == 302
     assert "Old script" not in browser.get("/settings/tokens").get_data(as_text=True)
     response = app.test_client(use_cookies=False).get(
-        "/api/v1/tags", headers={"Authorization": f"Bearer {token}"})
+        "/api/v1/tags", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 401
 
 
 def test_nobody_revokes_someone_elses_token(app, login_as):
     owner = login_as(make_user())
     _new_token(owner)
-    token_id = re.search(r'/settings/tokens/(\d+)/revoke',
-                         owner.get("/settings/tokens").get_data(as_text=True)).group(1)
+    token_id = re.search(
+        r"/settings/tokens/(\d+)/revoke", owner.get("/settings/tokens").get_data(as_text=True)
+    ).group(1)
     intruder = login_as(make_user())
     assert intruder.post_form(f"/settings/tokens/{token_id}/revoke").status_code == 404
     assert f"/settings/tokens/{token_id}/revoke" in owner.get("/settings/tokens").get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Known XSS vectors in the body, title and summary come out harmless, on the stored
 document and on the page that shows it."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -23,47 +24,47 @@ VECTORS = [
     "<svg><script>alert(1)</script></svg>",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "<body onload=alert(1)>",
-    "<iframe src=\"javascript:alert(1)\"></iframe>",
-    "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
-    "<object data=\"javascript:alert(1)\"></object>",
-    "<embed src=\"javascript:alert(1)\">",
-    "<a href=\"javascript:alert(1)\">click</a>",
-    "<a href=\"JaVaScRiPt:alert(1)\">click</a>",
-    "<a href=\"jav&#x09;ascript:alert(1)\">click</a>",
-    "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>",
-    "<a href=\" javascript:alert(1)\">x</a>",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
-    "<a href=\"vbscript:msgbox(1)\">x</a>",
-    "<a href=\"https://example.org\" onclick=\"alert(1)\">x</a>",
-    "<a href=\"https://example.org\" style=\"position:fixed;top:0\">x</a>",
-    "<p style=\"background:url(javascript:alert(1))\">x</p>",
-    "<div style=\"width:expression(alert(1))\">x</div>",
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="javascript:alert(1)"></object>',
+    '<embed src="javascript:alert(1)">',
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="JaVaScRiPt:alert(1)">click</a>',
+    '<a href="jav&#x09;ascript:alert(1)">click</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+    '<a href=" javascript:alert(1)">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<a href="https://example.org" onclick="alert(1)">x</a>',
+    '<a href="https://example.org" style="position:fixed;top:0">x</a>',
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    '<div style="width:expression(alert(1))">x</div>',
     "<style>@import 'https://evil.example/x.css';</style>",
     "<link rel=stylesheet href=https://evil.example/x.css>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<base href=\"https://evil.example/\">",
-    "<form action=\"https://evil.example\"><input name=password></form>",
-    "<button formaction=\"javascript:alert(1)\">x</button>",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="https://evil.example/">',
+    '<form action="https://evil.example"><input name=password></form>',
+    '<button formaction="javascript:alert(1)">x</button>',
     "<input autofocus onfocus=alert(1)>",
     "<details open ontoggle=alert(1)>",
     "<video><source onerror=alert(1)></video>",
     "<audio src=x onerror=alert(1)>",
     "<marquee onstart=alert(1)>x</marquee>",
-    "<table background=\"javascript:alert(1)\"><tr><td>x</td></tr></table>",
+    '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
     "<td onmouseover=alert(1)>x</td>",
-    "<p onmouseover=\"alert(1)\">hover</p>",
+    '<p onmouseover="alert(1)">hover</p>',
     "<h2 id=x tabindex=1 onfocus=alert(1)>x</h2>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
-    "<!--<img src=\"--><img src=x onerror=alert(1)//\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+    '<!--<img src="--><img src=x onerror=alert(1)//">',
     "<![CDATA[<script>alert(1)</script>]]>",
     "<scr<script>ipt>alert(1)</scr</script>ipt>",
-    "\"><script>alert(1)</script>",
+    '"><script>alert(1)</script>',
     "'><img src=x onerror=alert(1)>",
     "<template><script>alert(1)</script></template>",
     "<isindex action=javascript:alert(1) type=image>",
     "<object><param name=src value=javascript:alert(1)></object>",
     "<x onclick=alert(1)>custom element</x>",
-    "<a href=\"/relative\" target=_blank>relative</a>",
+    '<a href="/relative" target=_blank>relative</a>',
 ]
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -84,8 +85,25 @@ class Inspector(HTMLParser):
                 scheme = urlsplit(value.strip()).scheme.lower()
                 if scheme and scheme not in SAFE_SCHEMES:
                     self.problems.append(f"{tag}[{name}={value}]")
-        if tag in ("script", "style", "iframe", "object", "embed", "svg", "math", "base", "meta",
-                   "link", "img", "video", "audio", "template", "x", "details", "marquee"):
+        if tag in (
+            "script",
+            "style",
+            "iframe",
+            "object",
+            "embed",
+            "svg",
+            "math",
+            "base",
+            "meta",
+            "link",
+            "img",
+            "video",
+            "audio",
+            "template",
+            "x",
+            "details",
+            "marquee",
+        ):
             self.problems.append(tag)
 
 
@@ -104,10 +122,17 @@ def body_of(page: str) -> str:
 def test_an_xss_vector_comes_out_harmless(app, login_as, vector):
     assert len(VECTORS) >= 40
     author = make_user(org="MX")
-    data = load(DocumentSchema(), {
-        "title": f"Title {vector}", "summary": f"Summary {vector}",
-        "body_html": f"<p>Before</p>{vector}<p>After</p>", "results_html": vector,
-        "doc_type": "practice_report", "language": "en"})
+    data = load(
+        DocumentSchema(),
+        {
+            "title": f"Title {vector}",
+            "summary": f"Summary {vector}",
+            "body_html": f"<p>Before</p>{vector}<p>After</p>",
+            "results_html": vector,
+            "doc_type": "practice_report",
+            "language": "en",
+        },
+    )
     document = documents.create_draft(author, data)
 
     stored = inspect(document.body_html)
@@ -122,4 +147,3 @@ def test_an_xss_vector_comes_out_harmless(app, login_as, vector):
     if "<" in vector:
         assert vector not in article
     assert "<script" not in page.lower()
-

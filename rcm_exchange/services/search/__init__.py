@@ -10,6 +10,7 @@ has its module:
 - ``sync``: catching up with the search log, rebuilding, checking, pruning, status;
 - ``params``, ``typed_filters``, ``queries``: asking, with the filters typed in ``q``.
 """
+
 from rcm_exchange.services.search.engine import drain_lock, get_engine
 from rcm_exchange.services.search.entries import document_names, index_entry, keep_listings
 from rcm_exchange.services.search.params import SearchParams
@@ -45,10 +46,37 @@ from rcm_exchange.services.search.sync import (
 from rcm_exchange.services.search.typed_filters import TYPED_FIELDS, apply_typed_filters
 
 __all__ = [
-    "REBUILD_THREAD_NAME", "TYPED_FIELDS", "FacetLabels", "IndexReport", "NewestPage", "SearchItem",
-    "SearchPage", "SearchParams", "Tally", "apply_typed_filters", "catch_up", "catch_up_quietly",
-    "check_index", "document_names", "drain_lock", "facet_labels", "get_engine", "index_entry",
-    "index_status", "keep_listings", "listing_rows", "load_visible", "newest_documents",
-    "pending_changes", "prune_search_log", "published_count", "rebuild", "rebuild_in_background",
-    "related_documents", "search_documents", "search_hits", "similar_published", "tally",
+    "REBUILD_THREAD_NAME",
+    "TYPED_FIELDS",
+    "FacetLabels",
+    "IndexReport",
+    "NewestPage",
+    "SearchItem",
+    "SearchPage",
+    "SearchParams",
+    "Tally",
+    "apply_typed_filters",
+    "catch_up",
+    "catch_up_quietly",
+    "check_index",
+    "document_names",
+    "drain_lock",
+    "facet_labels",
+    "get_engine",
+    "index_entry",
+    "index_status",
+    "keep_listings",
+    "listing_rows",
+    "load_visible",
+    "newest_documents",
+    "pending_changes",
+    "prune_search_log",
+    "published_count",
+    "rebuild",
+    "rebuild_in_background",
+    "related_documents",
+    "search_documents",
+    "search_hits",
+    "similar_published",
+    "tally",
 ]

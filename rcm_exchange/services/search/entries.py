@@ -1,6 +1,7 @@
 """Documents as the index holds them: the entry of a document (its words, filters,
 fingerprint and the listing the API keeps with it), and which documents to index or
 remove."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,9 +11,9 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from rcm_exchange.content import search_text
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Attachment, Document, DocumentStatus
-from rcm_exchange.content import search_text
 from rcm_exchange.services import forum_search
 
 
@@ -37,8 +38,9 @@ def index_entry(document: Document) -> dict:
         "names": document_names(document),
         "visibility": document.visibility.value,
         "published_at": document.published_at,
-        "fingerprint": _fingerprint(document.version,
-                                    [(a.id, a.extraction_status) for a in document.attachments]),
+        "fingerprint": _fingerprint(
+            document.version, [(a.id, a.extraction_status) for a in document.attachments]
+        ),
         "listing": _listing(document),
     }
 
@@ -75,10 +77,15 @@ def _listing(document: Document) -> str:
 
 def _load_for_index(ids) -> dict[int, Document]:
     documents = db.session.scalars(
-        select(Document).where(Document.id.in_(list(ids)))
-        .options(joinedload(Document.organization), joinedload(Document.author),
-                 selectinload(Document.tags), selectinload(Document.countries),
-                 selectinload(Document.attachments))
+        select(Document)
+        .where(Document.id.in_(list(ids)))
+        .options(
+            joinedload(Document.organization),
+            joinedload(Document.author),
+            selectinload(Document.tags),
+            selectinload(Document.countries),
+            selectinload(Document.attachments),
+        )
     )
     return {d.id: d for d in documents}
 
@@ -87,8 +94,11 @@ def split_by_state(ids) -> tuple[list[dict], set[int]]:
     """What to index and what to remove, from the documents' state now (not the
     operation logged): a later entry may already have changed it again."""
     found = _load_for_index(ids)
-    upserts = [index_entry(d) for d in found.values()
-               if d.status == DocumentStatus.PUBLISHED and d.published_at is not None]
+    upserts = [
+        index_entry(d)
+        for d in found.values()
+        if d.status == DocumentStatus.PUBLISHED and d.published_at is not None
+    ]
     indexed = {entry["id"] for entry in upserts}
     return upserts, set(ids) - indexed
 
@@ -96,13 +106,18 @@ def split_by_state(ids) -> tuple[list[dict], set[int]]:
 def database_fingerprints() -> dict[int, str]:
     """The fingerprint of every published document, from the database alone: what the
     index's ``fingerprints()`` holds when it is in step."""
-    versions = dict(db.session.execute(select(Document.id, Document.version).where(
-        Document.status == DocumentStatus.PUBLISHED)).all())
+    versions = dict(
+        db.session.execute(
+            select(Document.id, Document.version).where(Document.status == DocumentStatus.PUBLISHED)
+        ).all()
+    )
     attachments: dict[int, list[tuple[int, str]]] = {}
     for document_id, attachment_id, status in db.session.execute(
-            select(Attachment.document_id, Attachment.id, Attachment.extraction_status)
-            .join(Document).where(Document.status == DocumentStatus.PUBLISHED)):
+        select(Attachment.document_id, Attachment.id, Attachment.extraction_status)
+        .join(Document)
+        .where(Document.status == DocumentStatus.PUBLISHED)
+    ):
         attachments.setdefault(document_id, []).append((attachment_id, status))
-    return {doc_id: _fingerprint(version, attachments.get(doc_id, []))
-            for doc_id, version in versions.items()}
-
+    return {
+        doc_id: _fingerprint(version, attachments.get(doc_id, [])) for doc_id, version in versions.items()
+    }

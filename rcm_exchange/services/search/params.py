@@ -1,4 +1,5 @@
 """A search as a person or a client asks it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ class SearchParams:
     exact: bool = False  # search ``q`` as typed: a correction is offered, never searched
 
     @classmethod
-    def from_loaded(cls, data: dict) -> "SearchParams":
+    def from_loaded(cls, data: dict) -> SearchParams:
         """From ``DocumentSearchSchema`` data (enums become their values)."""
         values = dict(data)
         for key in ("doc_type", "language", "standing"):

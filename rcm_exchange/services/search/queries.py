@@ -1,24 +1,26 @@
 """Asking the index: searches, the browse pages' newest documents and counts, related
 and similar documents, and the records behind facet keys. Every question goes
 through the one access policy, inside the engine's query and again on the rows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import search_index
-from search_index import MAX_QUERY_CHARS
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+import search_index
 from rcm_exchange import errors
 from rcm_exchange.extensions import db
 from rcm_exchange.models import Country, Document, Organization, Tag, User
 from rcm_exchange.services import access, forum_search
+from rcm_exchange.services.merged_tags import current_slugs
 from rcm_exchange.services.search.engine import get_engine
 from rcm_exchange.services.search.entries import index_entry
 from rcm_exchange.services.search.params import SearchParams
 from rcm_exchange.services.search.sync import catch_up, pending_changes, rebuild_in_background
 from rcm_exchange.services.search.typed_filters import apply_typed_filters
+from search_index import MAX_QUERY_CHARS
 
 
 @dataclass
@@ -70,10 +72,19 @@ def search_documents(user, params: SearchParams) -> SearchPage:
     params = apply_typed_filters(params)
     result = _search(user, params)
     documents = load_visible(user, [hit.id for hit in result.hits])
-    items = [SearchItem(documents[hit.id], hit.highlights, hit.missing) for hit in result.hits
-             if hit.id in documents]
-    return SearchPage(params=params, items=items, total=result.total, facets=result.facets,
-                      suggestion=result.suggestion, corrected=result.corrected)
+    items = [
+        SearchItem(documents[hit.id], hit.highlights, hit.missing)
+        for hit in result.hits
+        if hit.id in documents
+    ]
+    return SearchPage(
+        params=params,
+        items=items,
+        total=result.total,
+        facets=result.facets,
+        suggestion=result.suggestion,
+        corrected=result.corrected,
+    )
 
 
 def search_hits(user, params: SearchParams) -> tuple[SearchParams, search_index.SearchResult]:
@@ -87,13 +98,18 @@ def _search(user, params: SearchParams) -> search_index.SearchResult:
     text = _clean_query_text(params.q)
     sort = params.sort or ("relevance" if text else "newest")
     _catch_up_before_reading()
-    from rcm_exchange.services.taxonomy import current_slugs
-
     query = search_index.SearchQuery(
-        access=access.search_access_filter(user), text=text,
-        tags=tuple(current_slugs(params.tag)) + forum_search.filter_keywords(params), countries=tuple(c.upper() for c in params.country),
-        doc_type=params.doc_type, language=params.language, year=params.year,
-        organization_id=params.organization, sort=sort, page=params.page, per_page=params.per_page,
+        access=access.search_access_filter(user),
+        text=text,
+        tags=tuple(current_slugs(params.tag)) + forum_search.filter_keywords(params),
+        countries=tuple(c.upper() for c in params.country),
+        doc_type=params.doc_type,
+        language=params.language,
+        year=params.year,
+        organization_id=params.organization,
+        sort=sort,
+        page=params.page,
+        per_page=params.per_page,
         correct=not params.exact,
     )
     result = _engine_call(lambda: get_engine().search(query))
@@ -127,8 +143,9 @@ def newest_documents(user, *, page: int = 1, per_page: int = 20, **filters) -> N
     """
     result = _search(user, SearchParams(page=page, per_page=per_page, sort="newest", **filters))
     found = load_visible(user, [hit.id for hit in result.hits])
-    return NewestPage([found[hit.id] for hit in result.hits if hit.id in found],
-                      Tally(result.total, result.facets))
+    return NewestPage(
+        [found[hit.id] for hit in result.hits if hit.id in found], Tally(result.total, result.facets)
+    )
 
 
 def tally(user, **filters) -> Tally:
@@ -143,13 +160,25 @@ def listing_rows(user, ids: list[int]) -> dict:
     author as they are now, in one light query."""
     if not ids:
         return {}
-    return {row.id: row for row in db.session.execute(
-        select(Document.id, Document.version, Document.updated_at,
-               Organization.id.label("organization_id"), Organization.name.label("organization_name"),
-               Organization.acronym, Organization.kind, User.id.label("author_id"),
-               User.name.label("author_name"))
-        .join(Document.organization).outerjoin(Document.author)
-        .where(Document.id.in_(ids), access.visible_documents_clause(user)))}
+    return {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                Document.id,
+                Document.version,
+                Document.updated_at,
+                Organization.id.label("organization_id"),
+                Organization.name.label("organization_name"),
+                Organization.acronym,
+                Organization.kind,
+                User.id.label("author_id"),
+                User.name.label("author_name"),
+            )
+            .join(Document.organization)
+            .outerjoin(Document.author)
+            .where(Document.id.in_(ids), access.visible_documents_clause(user))
+        )
+    }
 
 
 def load_visible(user, ids: list[int]) -> dict[int, Document]:
@@ -158,11 +187,16 @@ def load_visible(user, ids: list[int]) -> dict[int, Document]:
     if not ids:
         return {}
     documents = db.session.scalars(
-        select(Document).where(Document.id.in_(ids), access.visible_documents_clause(user))
+        select(Document)
+        .where(Document.id.in_(ids), access.visible_documents_clause(user))
         # One row per document with its organization and author; the lists in three more.
-        .options(joinedload(Document.organization), joinedload(Document.author),
-                 selectinload(Document.tags), selectinload(Document.countries),
-                 selectinload(Document.attachments))
+        .options(
+            joinedload(Document.organization),
+            joinedload(Document.author),
+            selectinload(Document.tags),
+            selectinload(Document.countries),
+            selectinload(Document.attachments),
+        )
     )
     return {d.id: d for d in documents}
 
@@ -203,6 +237,10 @@ def facet_labels(facets: dict[str, dict[str, int]]) -> FacetLabels:
     org_ids = [int(k) for k in facets.get("organization", {}) if str(k).isdigit()]
     return FacetLabels(
         tags={t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(tag_slugs)))},
-        countries={c.code: c for c in db.session.scalars(select(Country).where(Country.code.in_(country_codes)))},
-        organizations={str(o.id): o for o in db.session.scalars(select(Organization).where(Organization.id.in_(org_ids)))},
+        countries={
+            c.code: c for c in db.session.scalars(select(Country).where(Country.code.in_(country_codes)))
+        },
+        organizations={
+            str(o.id): o for o in db.session.scalars(select(Organization).where(Organization.id.in_(org_ids)))
+        },
     )

@@ -7,6 +7,7 @@ applies entries in id order to the local index (``catch_up``). One drainer per i
 at a time: a request that finds the drain lock busy simply skips, and whoever holds
 it (or the next request, or the background worker) applies the entry.
 """
+
 from __future__ import annotations
 
 import gc
@@ -17,11 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import search_index
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from rcm_exchange.extensions import db
+import search_index
+from rcm_exchange.extensions import db, rows_changed
 from rcm_exchange.models import Document, DocumentStatus, SearchLogEntry, SearchLogPrune, utcnow
 from rcm_exchange.services.search.engine import drain_lock, get_engine
 from rcm_exchange.services.search.entries import database_fingerprints, split_by_state
@@ -82,14 +83,17 @@ def _apply_pending(engine, last_applied: int) -> int:
     applied = 0
     recheck_recent = db.engine.dialect.name != "sqlite"
     while True:
-        query = select(SearchLogEntry.id, SearchLogEntry.document_id).where(
-            SearchLogEntry.id > last_applied)
+        query = select(SearchLogEntry.id, SearchLogEntry.document_id).where(SearchLogEntry.id > last_applied)
         rows = list(db.session.execute(query.order_by(SearchLogEntry.id).limit(BATCH_SIZE)))
         if recheck_recent and applied == 0:
-            rows += list(db.session.execute(
-                select(SearchLogEntry.id, SearchLogEntry.document_id)
-                .where(SearchLogEntry.id <= last_applied,
-                       SearchLogEntry.created_at >= utcnow() - LATE_COMMIT_WINDOW)))
+            rows += list(
+                db.session.execute(
+                    select(SearchLogEntry.id, SearchLogEntry.document_id).where(
+                        SearchLogEntry.id <= last_applied,
+                        SearchLogEntry.created_at >= utcnow() - LATE_COMMIT_WINDOW,
+                    )
+                )
+            )
         if not rows:
             return applied
         through = max(last_applied, max(row.id for row in rows))
@@ -117,8 +121,12 @@ def pending_changes() -> bool:
 
 
 def published_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Document)
-                             .where(Document.status == DocumentStatus.PUBLISHED)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Document).where(Document.status == DocumentStatus.PUBLISHED)
+        )
+        or 0
+    )
 
 
 def rebuild(progress: Callable[[int], None] | None = None) -> int:
@@ -132,12 +140,15 @@ def _rebuild_locked(engine, progress: Callable[[int], None] | None = None) -> in
     # afterwards, which is harmless.
     through = db.session.scalar(select(func.max(SearchLogEntry.id))) or 0
     engine.clear()
-    ids = list(db.session.scalars(select(Document.id).where(
-        Document.status == DocumentStatus.PUBLISHED).order_by(Document.id)))
+    ids = list(
+        db.session.scalars(
+            select(Document.id).where(Document.status == DocumentStatus.PUBLISHED).order_by(Document.id)
+        )
+    )
     done = 0
     with engine.bulk_load(), _older_objects_left_out_of_collection():
         for start in range(0, len(ids), BATCH_SIZE):
-            chunk = ids[start:start + BATCH_SIZE]
+            chunk = ids[start : start + BATCH_SIZE]
             upserts, _ = split_by_state(chunk)
             engine.apply(upserts, [])
             done += len(chunk)
@@ -152,7 +163,8 @@ def _rebuild_locked(engine, progress: Callable[[int], None] | None = None) -> in
 def rebuild_in_background() -> bool:
     """Start rebuilding a broken index without holding up the request; False if a
     drainer is already at work (it will rebuild)."""
-    app = current_app._get_current_object()
+    # The app itself, not the request-bound proxy Flask types as the app.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def work():
         with app.app_context():
@@ -178,7 +190,6 @@ class IndexReport:
     @property
     def in_step(self) -> bool:
         return not (self.missing or self.extra or self.stale)
-
 
 
 def check_index(*, repair: bool = False) -> IndexReport:
@@ -214,11 +225,12 @@ def prune_search_log() -> int:
 
     cutoff = utcnow() - timedelta(days=current_app.config["RCM_SEARCH_LOG_RETENTION_DAYS"])
     with unit_of_work():
-        through = db.session.scalar(select(func.max(SearchLogEntry.id))
-                                    .where(SearchLogEntry.created_at < cutoff))
+        through = db.session.scalar(
+            select(func.max(SearchLogEntry.id)).where(SearchLogEntry.created_at < cutoff)
+        )
         if through is None:
             return 0
-        removed = db.session.execute(delete(SearchLogEntry).where(SearchLogEntry.id <= through)).rowcount
+        removed = rows_changed(delete(SearchLogEntry).where(SearchLogEntry.id <= through))
         db.session.add(SearchLogPrune(pruned_through=through))
     return removed
 
@@ -226,7 +238,11 @@ def prune_search_log() -> int:
 def index_status() -> dict:
     """For the command line and admins: where the index stands."""
     engine = get_engine()
-    return {"backend": current_app.config["RCM_SEARCH_BACKEND"], "index": engine.location,
-            "documents": engine.count(), "last_applied_log_id": engine.last_applied_log_id(),
-            "newest_log_id": db.session.scalar(select(func.max(SearchLogEntry.id))) or 0,
-            "published": published_count()}
+    return {
+        "backend": current_app.config["RCM_SEARCH_BACKEND"],
+        "index": engine.location,
+        "documents": engine.count(),
+        "last_applied_log_id": engine.last_applied_log_id(),
+        "newest_log_id": db.session.scalar(select(func.max(SearchLogEntry.id))) or 0,
+        "published": published_count(),
+    }
