@@ -25,7 +25,7 @@ def _test_ports() -> range | None:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if worker.startswith("gw") and 1 < workers <= len(ports):
-        return ports[int(worker[2:]) % workers::workers]
+        return ports[int(worker[2:]) % workers :: workers]
     return ports
 
 
