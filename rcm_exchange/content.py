@@ -9,8 +9,8 @@ kind of a field says how it is converted and cleaned; ``search`` says which text
 of the search index its words go to. Practice details (``practice``) belong to practice
 reports and experiences only.
 
-Adding a field is: its column on the model, a migration, one ``ContentField`` here, and
-the templates that show it.
+Adding a field is: its column on the model, a migration, one ``ContentField`` here, the
+templates that show it, its label's Spanish translation, and its line in docs/API.md.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ Each ``Transition`` says where it starts and ends, who may make it, what it does
 claim and to the document's times, whether it needs a comment, what it is called, and
 who is told of it by which message. ``lifecycle.transition`` makes any of them; the
 review service, the schemas, the notifications, the pages and their templates read
-this table, so a new move is one entry here (plus its words in the catalogue).
+this table, so a new move is one entry here (plus its words in the catalogue); a new
+message kind (``Notice.kind``) also needs its text and its preference kind in
+``services.notifications``.
 
 This module declares and derives only: it reads no database, so schemas and labels can
 import it.

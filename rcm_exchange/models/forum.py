@@ -75,7 +75,7 @@ class Meeting(Base):
 
     @property
     def slug(self) -> str:
-        """How the API and the audit trail name a meeting, e.g. ``rcm-28``."""
+        """How the API and the audit trail name a meeting, e.g. ``rcgm-31``."""
         return f"{self.body.slug}-{self.number}"
 
     def theme(self, locale: str) -> str:
