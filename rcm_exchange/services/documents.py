@@ -29,6 +29,7 @@ from rcm_exchange.models import (
 from rcm_exchange.services import access, form_drafts, lifecycle
 from rcm_exchange.services.lifecycle import review_status
 from rcm_exchange.services.unit_of_work import unit_of_work
+from rcm_exchange.transitions import TRANSITIONS
 
 S = DocumentStatus
 
@@ -203,7 +204,7 @@ def _propose_revision(user, document: Document, changes: dict) -> None:
     if previous == S.CHANGES_REQUESTED:
         details["resubmitted"] = True
     lifecycle.audit(user, document, "revise", previous, target, **details)
-    submitting = lifecycle.TRANSITIONS["submit"]
+    submitting = TRANSITIONS["submit"]
     answer = submitting.answer
     notice = answer.notice if moderator is not None and answer is not None else submitting.notice
     notifications.document_event(document, notice, actor=user, assignee=moderator)

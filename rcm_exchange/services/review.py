@@ -28,19 +28,17 @@ from rcm_exchange.models import (
     Document,
     DocumentRevision,
     DocumentStatus,
-    Role,
     Tag,
     User,
 )
 from rcm_exchange.sanitize import html_to_text
 from rcm_exchange.services import access, lifecycle
-from rcm_exchange.services.lifecycle import TRANSITIONS, transition
+from rcm_exchange.services.lifecycle import transition
 from rcm_exchange.transitions import PAGE_ACTIONS
 
 S = DocumentStatus
 
 __all__ = [
-    "TRANSITIONS",
     "BulkResult",
     "FieldDiff",
     "QueueItem",
@@ -238,7 +236,9 @@ def moderators() -> list[User]:
     """Accounts a review item can be handed to."""
     return list(
         db.session.scalars(
-            select(User).where(User.active, User.role.in_([Role.MODERATOR, Role.ADMIN])).order_by(User.name)
+            select(User)
+            .where(User.active, User.role.in_(sorted(access.roles_with("review"))))
+            .order_by(User.name)
         )
     )
 
