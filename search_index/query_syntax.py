@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Generic, TypeVar
@@ -351,23 +352,28 @@ def _finds_all_of(broad: Alternative, narrow: Alternative) -> bool:
 Q = TypeVar("Q")
 
 
-class QueryBuilder(Generic[Q]):
+class QueryBuilder(ABC, Generic[Q]):
     """What an engine supplies to turn a plan into its own query objects."""
 
+    @abstractmethod
     def word(self, word: Word) -> Q | None:
-        raise NotImplementedError
+        """The query for one word in any of its forms, or None when nothing can hold it."""
 
+    @abstractmethod
     def phrase(self, phrase: Phrase) -> Q | None:
-        raise NotImplementedError
+        """The query for the words of a phrase in their order, or None when nothing can."""
 
+    @abstractmethod
     def all_of(self, queries: list[Q]) -> Q:
-        raise NotImplementedError
+        """Documents that match every one of ``queries``."""
 
+    @abstractmethod
     def any_of(self, queries: list[Q]) -> Q:
-        raise NotImplementedError
+        """Documents that match at least one of ``queries``."""
 
+    @abstractmethod
     def boosted(self, query: Q, boost: float) -> Q:
-        raise NotImplementedError
+        """``query`` with its score multiplied by ``boost``."""
 
 
 def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, list[Q], bool]:
