@@ -49,6 +49,24 @@ DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_SCHEMA = "rcm_bench"
 
 
+def app_settings(
+    workdir: Path, database_url: str, engine: str, *, postgres_url: str, schema: str = BENCH_SCHEMA
+) -> dict:
+    """The settings of a benchmark's app: its database, its own instance and index folders
+    in ``workdir``, no mail, and for the postgres engine its own schema."""
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_DIR": str(workdir / "instance"),
+        "SECRET_KEY": "bench",
+        "RCM_SEARCH_BACKEND": engine,
+        "RCM_INDEX_DIR": str(workdir / f"index-{engine}"),
+        "RCM_MAIL_URL": None,
+    }
+    if engine == "postgres":
+        settings.update(RCM_SEARCH_DSN=postgres_url, RCM_SEARCH_SCHEMA=schema)
+    return settings
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
@@ -71,17 +89,7 @@ class Bench:
     # -- the application database ------------------------------------------------------
 
     def app_config(self, engine: str) -> dict:
-        config = {
-            "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "INSTANCE_DIR": str(self.workdir / "instance"),
-            "SECRET_KEY": "bench",
-            "RCM_SEARCH_BACKEND": engine,
-            "RCM_INDEX_DIR": str(self.workdir / f"index-{engine}"),
-            "RCM_MAIL_URL": None,
-        }
-        if engine == "postgres":
-            config.update(RCM_SEARCH_DSN=self.postgres_url, RCM_SEARCH_SCHEMA=BENCH_SCHEMA)
-        return config
+        return app_settings(self.workdir, self.database_url, engine, postgres_url=self.postgres_url)
 
     def make_app(self, engine: str):
         from rcm_exchange import create_app

@@ -41,11 +41,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from bench.run import DEFAULT_POSTGRES_URL, app_settings  # noqa: E402 (after the path set-up)
+
 HERE = Path(__file__).resolve().parent
 DOCUMENTS = HERE / "documents.jsonl"
 JUDGMENTS = HERE / "judgments.jsonl"
 ENGINES = ("whoosh", "tantivy", "postgres")
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "rcm_relevance"
 TOP = 10
 KIND_ORDER = (
@@ -117,17 +118,9 @@ class Application:
         self.ids: dict[int, str] = {}
 
     def config(self, engine: str) -> dict:
-        config = {
-            "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "INSTANCE_DIR": str(self.workdir / "instance"),
-            "SECRET_KEY": "relevance",
-            "RCM_SEARCH_BACKEND": engine,
-            "RCM_INDEX_DIR": str(self.workdir / f"index-{engine}"),
-            "RCM_MAIL_URL": None,
-        }
-        if engine == "postgres":
-            config.update(RCM_SEARCH_DSN=self.postgres_url, RCM_SEARCH_SCHEMA=SCHEMA)
-        return config
+        return app_settings(
+            self.workdir, self.database_url, engine, postgres_url=self.postgres_url, schema=SCHEMA
+        )
 
     def app(self, engine: str):
         from rcm_exchange import create_app
