@@ -340,7 +340,9 @@ def _finds_all_of(broad: Alternative, narrow: Alternative) -> bool:
     broad_words = [c.text for c in broad.clauses if isinstance(c, Word)]  # all of them, checked above
     # A word with irregular forms is found through any of them: none is required.
     required = [w for w in narrow_words if len(word_variants(w)) == 1]
-    for language in STEM_LANGUAGES:
+    # A lone phrase is matched only under the stemmings of its languages.
+    lone = narrow.clauses[0] if len(narrow.clauses) == 1 else None
+    for language in lone.languages if isinstance(lone, Phrase) else STEM_LANGUAGES:
         stems = {stem(w, language) for w in required}
         for word in broad_words:
             if not any(stem(v, language) in stems for v in word_variants(word)):

@@ -41,3 +41,11 @@ def test_a_phrase_is_matched_under_the_stemming_of_the_language_its_small_words_
     assert Phrase(("trata", "de", "personas")).languages == ("es",)
     assert Phrase(("smuggling", "of", "migrants")).languages == ("en",)
     assert Phrase(("migrant", "workers")).languages == ("en", "es")  # nothing tells: both
+
+
+def test_an_equivalent_phrase_is_compared_under_the_stemming_of_its_own_language():
+    # "smuggling of migrants" is matched as English only, where "migrant smuggling"
+    # already finds every document holding it; the Spanish equivalents stay.
+    found = alternatives("migrant smuggling")
+    assert ((Phrase(("smuggling", "of", "migrants")),), EXPANSION_BOOST) not in found
+    assert ((Phrase(("trafico", "de", "migrantes")),), EXPANSION_BOOST) in found
