@@ -12,6 +12,7 @@ import functools
 import os
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -21,13 +22,20 @@ import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, stem, word_variants
-from .base import NAMES_WEIGHT, DirectoryEngine, PreparedDocument, empty_facets, key_terms, sorted_facets
+from .base import (
+    TEXT_FIELDS,
+    DirectoryEngine,
+    FieldedBuilder,
+    PreparedDocument,
+    empty_facets,
+    key_terms,
+    sorted_facets,
+)
 from .contract import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
-from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
+from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryPlan, Word, compile_plan
 
 WRITE_TIMEOUT = 10.0
 WRITER_HEAP_BYTES = 50_000_000
-TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0, "names": NAMES_WEIGHT}
 FACET_FIELDS = {
     "tags": "tags",
     "countries": "countries",
@@ -120,7 +128,7 @@ def open_raw_writer(directory: Path):
         del writer
 
 
-class _Builder(QueryBuilder):
+class _Builder(FieldedBuilder):
     def __init__(self, engine: TantivyEngine, searcher):
         self.analyzers = engine.analyzers
         self.searcher = searcher
@@ -140,9 +148,9 @@ class _Builder(QueryBuilder):
             return found[:MAX_PREFIX_EXPANSIONS]
         return list(dict.fromkeys(t for v in word_variants(word.text) for t in self._tokens(language, v)))
 
-    def word(self, word: Word):
+    def word(self, word: Word, fields: Mapping[str, float] = TEXT_FIELDS):
         per_field = []
-        for name, boost in TEXT_FIELDS.items():
+        for name, boost in fields.items():
             pair = []
             for language in STEM_LANGUAGES:
                 field = f"{name}_{language}"
@@ -156,9 +164,9 @@ class _Builder(QueryBuilder):
                 per_field.append(Query.boost_query(Query.disjunction_max_query(pair, 0.1), boost))
         return self.any_of(per_field) if per_field else None
 
-    def phrase(self, phrase: Phrase):
+    def phrase(self, phrase: Phrase, fields: Mapping[str, float] = TEXT_FIELDS):
         per_field = []
-        for name, boost in TEXT_FIELDS.items():
+        for name, boost in fields.items():
             pair = []
             for language in phrase.languages:
                 terms = [t for w in phrase.words for t in self._tokens(language, w)]
