@@ -135,29 +135,31 @@ class Highlighter:
             if not found:
                 continue
             spans = [m.span() for m in _words_pattern(found).finditer(text)]
-            for start, end, window_spans in _windows(text, spans):
+            for window_spans in _windows(spans):
                 distinct = len({_fold(text[s:e]) for s, e in window_spans})
-                candidates.append((distinct, len(window_spans), index, start, end, window_spans))
+                # Ranked by where the window's first match is; a window's bounds (cut
+                # at whitespace) are worked out only for the few that are shown.
+                candidates.append((distinct, len(window_spans), index, window_spans[0][0], window_spans))
         best = sorted(candidates, key=lambda c: (-c[0], -c[1], c[2], c[3]))[: self.max_fragments]
         best.sort(key=lambda c: (c[2], c[3]))
-        return [_render(texts[c[2]], c[3], c[4], c[5]) for c in best]
+        return [_render(texts[c[2]], *_bounds(texts[c[2]], c[4]), c[4]) for c in best]
 
 
 _fold = lru_cache(maxsize=100_000)(fold)
 
 
-def _windows(text: str, spans: list[tuple[int, int]]):
+def _windows(spans: list[tuple[int, int]]):
     window: list[tuple[int, int]] = []
     for span in spans:
         if (
             window
             and span[1] - max(0, window[0][0] - FRAGMENT_CONTEXT) > MAX_FRAGMENT_CHARS - FRAGMENT_CONTEXT
         ):
-            yield _bounds(text, window) + (window,)
+            yield window
             window = []
         window.append(span)
     if window:
-        yield _bounds(text, window) + (window,)
+        yield window
 
 
 def _bounds(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:

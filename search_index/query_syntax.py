@@ -341,7 +341,9 @@ def _finds_all_of(broad: Alternative, narrow: Alternative) -> bool:
     broad_words = [c.text for c in broad.clauses if isinstance(c, Word)]  # all of them, checked above
     # A word with irregular forms is found through any of them: none is required.
     required = [w for w in narrow_words if len(word_variants(w)) == 1]
-    for language in STEM_LANGUAGES:
+    # A lone phrase is matched only under the stemmings of its languages.
+    lone = narrow.clauses[0] if len(narrow.clauses) == 1 else None
+    for language in lone.languages if isinstance(lone, Phrase) else STEM_LANGUAGES:
         stems = {stem(w, language) for w in required}
         for word in broad_words:
             if not any(stem(v, language) in stems for v in word_variants(word)):
@@ -375,6 +377,10 @@ class QueryBuilder(ABC, Generic[Q]):
     def boosted(self, query: Q, boost: float) -> Q:
         """``query`` with its score multiplied by ``boost``."""
 
+    def equivalent(self, clause: Clause) -> Q | None:
+        """A thesaurus equivalent of the words typed; by default searched as they are."""
+        return _compile_clause(self, clause)
+
 
 def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, list[Q], bool]:
     """Return (positive query or None, excluded queries, whether anything can match).
@@ -401,12 +407,15 @@ def _compile_group(builder: QueryBuilder[Q], group: Group) -> Q | None:
     """Any of the group's alternatives, each all of its clauses; None if none can match."""
     options: list[Q] = []
     for alternative in group.alternatives:
-        compiled = [_compile_clause(builder, c) for c in alternative.clauses]
+        typed = alternative.boost == 1.0  # else a thesaurus equivalent
+        compiled = [
+            _compile_clause(builder, c) if typed else builder.equivalent(c) for c in alternative.clauses
+        ]
         parts = [p for p in compiled if p is not None]
         if len(parts) < len(compiled):
             continue
         query = parts[0] if len(parts) == 1 else builder.all_of(parts)
-        options.append(query if alternative.boost == 1.0 else builder.boosted(query, alternative.boost))
+        options.append(query if typed else builder.boosted(query, alternative.boost))
     if not options:
         return None
     return options[0] if len(options) == 1 else builder.any_of(options)

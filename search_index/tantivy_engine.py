@@ -12,6 +12,7 @@ import functools
 import os
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -21,13 +22,20 @@ import tantivy
 from tantivy import Filter, Index, Occur, Order, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, stem, word_variants
-from .base import NAMES_WEIGHT, DirectoryEngine, PreparedDocument, empty_facets, key_terms, sorted_facets
+from .base import (
+    TEXT_FIELDS,
+    DirectoryEngine,
+    FieldedBuilder,
+    PreparedDocument,
+    empty_facets,
+    key_terms,
+    sorted_facets,
+)
 from .contract import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
-from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
+from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryPlan, Word, compile_plan
 
 WRITE_TIMEOUT = 10.0
 WRITER_HEAP_BYTES = 50_000_000
-TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0, "names": NAMES_WEIGHT}
 FACET_FIELDS = {
     "tags": "tags",
     "countries": "countries",
@@ -40,6 +48,10 @@ MAX_FACET_VALUES = 1000
 FACET_AGGREGATIONS = {
     name: {"terms": {"field": field, "size": MAX_FACET_VALUES}} for name, field in FACET_FIELDS.items()
 }
+# The number of matching documents, counted in the facets' pass: every document has a
+# publication time, and the ranking pass then needs no counting collector of its own.
+MATCH_COUNT = "_matching"
+COUNTED_AGGREGATIONS = {**FACET_AGGREGATIONS, MATCH_COUNT: {"value_count": {"field": "published"}}}
 SNOWBALL = {"en": "english", "es": "spanish"}
 ANALYZER = {"en": "rcm_fold_stem_en", "es": "rcm_fold_stem_es"}
 PLAIN_ANALYZER = "rcm_plain"
@@ -116,7 +128,7 @@ def open_raw_writer(directory: Path):
         del writer
 
 
-class _Builder(QueryBuilder):
+class _Builder(FieldedBuilder):
     def __init__(self, engine: TantivyEngine, searcher):
         self.analyzers = engine.analyzers
         self.searcher = searcher
@@ -136,9 +148,9 @@ class _Builder(QueryBuilder):
             return found[:MAX_PREFIX_EXPANSIONS]
         return list(dict.fromkeys(t for v in word_variants(word.text) for t in self._tokens(language, v)))
 
-    def word(self, word: Word):
+    def word(self, word: Word, fields: Mapping[str, float] = TEXT_FIELDS):
         per_field = []
-        for name, boost in TEXT_FIELDS.items():
+        for name, boost in fields.items():
             pair = []
             for language in STEM_LANGUAGES:
                 field = f"{name}_{language}"
@@ -152,9 +164,9 @@ class _Builder(QueryBuilder):
                 per_field.append(Query.boost_query(Query.disjunction_max_query(pair, 0.1), boost))
         return self.any_of(per_field) if per_field else None
 
-    def phrase(self, phrase: Phrase):
+    def phrase(self, phrase: Phrase, fields: Mapping[str, float] = TEXT_FIELDS):
         per_field = []
-        for name, boost in TEXT_FIELDS.items():
+        for name, boost in fields.items():
             pair = []
             for language in phrase.languages:
                 terms = [t for w in phrase.words for t in self._tokens(language, w)]
@@ -410,9 +422,9 @@ class TantivyEngine(DirectoryEngine):
             return [], 0, empty_facets()
         offset = (query.page - 1) * query.per_page
         options = {} if by_relevance else {"order_by_field": "published", "order": Order.Desc}
-        facet_counts = self._facet_counter().submit(searcher.aggregate, tantivy_query, FACET_AGGREGATIONS)
+        facet_counts = self._facet_counter().submit(searcher.aggregate, tantivy_query, COUNTED_AGGREGATIONS)
         # limit=0 panics in tantivy; per_page is at least 1.
-        result = searcher.search(tantivy_query, limit=query.per_page, offset=offset, count=True, **options)
+        result = searcher.search(tantivy_query, limit=query.per_page, offset=offset, count=False, **options)
         rows = []
         for score, address in result.hits:
             stored = _stored_fields(searcher.doc(address))
@@ -431,7 +443,7 @@ class TantivyEngine(DirectoryEngine):
         for name in FACET_FIELDS:
             for bucket in raw.get(name, {}).get("buckets", ()):
                 facets[name][str(bucket["key"])] = int(bucket["doc_count"])
-        return rows, result.count, sorted_facets(facets)
+        return rows, int(raw.get(MATCH_COUNT, {}).get("value") or 0), sorted_facets(facets)
 
     def _count(self, plan, query):
         searcher = self._searcher()

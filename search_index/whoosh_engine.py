@@ -14,6 +14,7 @@ import os
 import struct
 import threading
 import warnings
+from collections.abc import Mapping
 from contextlib import contextmanager, suppress
 
 from whoosh import index as whoosh_index
@@ -26,16 +27,13 @@ from whoosh.index import IndexError as WhooshIndexError
 from whoosh.support.charset import accent_map
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_PATTERN, stem, word_variants
-from .base import NAMES_WEIGHT, DirectoryEngine, PreparedDocument, empty_facets, sorted_facets
+from .base import TEXT_FIELDS, DirectoryEngine, FieldedBuilder, PreparedDocument, empty_facets, sorted_facets
 from .contract import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
-from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryBuilder, QueryPlan, Word, compile_plan
+from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryPlan, Word, compile_plan
 
 INDEX_NAME = "rcm_documents"
 WRITE_TIMEOUT = 10.0
 
-# Text fields, each indexed once per stemming language, and how much a match in
-# them weighs: a word in the title says more than the same word in the body.
-TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0, "names": NAMES_WEIGHT}
 FACET_FIELDS = {
     "tags": "tags",
     "countries": "countries",
@@ -109,7 +107,7 @@ def _leaf_boosted(query, factor: float):
     return query
 
 
-class _Builder(QueryBuilder):
+class _Builder(FieldedBuilder):
     def __init__(self, searcher):
         self.searcher = searcher
         self.reader = searcher.reader()
@@ -131,9 +129,9 @@ class _Builder(QueryBuilder):
             dict.fromkeys(t for v in word_variants(word.text) for t in analyzer.process_text(v, mode="query"))
         )
 
-    def word(self, word: Word):
+    def word(self, word: Word, fields: Mapping[str, float] = TEXT_FIELDS):
         per_field = []
-        for name, boost in TEXT_FIELDS.items():
+        for name, boost in fields.items():
             pair = [
                 wq.Term(f"{name}_{lang}", term, boost=boost)
                 for lang in STEM_LANGUAGES
@@ -145,9 +143,9 @@ class _Builder(QueryBuilder):
                 per_field.append(wq.DisjunctionMax(pair, tiebreak=0.1))
         return wq.Or(per_field) if per_field else None
 
-    def phrase(self, phrase: Phrase):
+    def phrase(self, phrase: Phrase, fields: Mapping[str, float] = TEXT_FIELDS):
         per_field = []
-        for name, boost in TEXT_FIELDS.items():
+        for name, boost in fields.items():
             pair = []
             for lang in phrase.languages:
                 field = f"{name}_{lang}"
