@@ -48,10 +48,6 @@ MAX_FACET_VALUES = 1000
 FACET_AGGREGATIONS = {
     name: {"terms": {"field": field, "size": MAX_FACET_VALUES}} for name, field in FACET_FIELDS.items()
 }
-# The number of matching documents, counted in the facets' pass: every document has a
-# publication time, and the ranking pass then needs no counting collector of its own.
-MATCH_COUNT = "_matching"
-COUNTED_AGGREGATIONS = {**FACET_AGGREGATIONS, MATCH_COUNT: {"value_count": {"field": "published"}}}
 SNOWBALL = {"en": "english", "es": "spanish"}
 ANALYZER = {"en": "rcm_fold_stem_en", "es": "rcm_fold_stem_es"}
 PLAIN_ANALYZER = "rcm_plain"
@@ -422,9 +418,9 @@ class TantivyEngine(DirectoryEngine):
             return [], 0, empty_facets()
         offset = (query.page - 1) * query.per_page
         options = {} if by_relevance else {"order_by_field": "published", "order": Order.Desc}
-        facet_counts = self._facet_counter().submit(searcher.aggregate, tantivy_query, COUNTED_AGGREGATIONS)
+        facet_counts = self._facet_counter().submit(searcher.aggregate, tantivy_query, FACET_AGGREGATIONS)
         # limit=0 panics in tantivy; per_page is at least 1.
-        result = searcher.search(tantivy_query, limit=query.per_page, offset=offset, count=False, **options)
+        result = searcher.search(tantivy_query, limit=query.per_page, offset=offset, count=True, **options)
         rows = []
         for score, address in result.hits:
             stored = _stored_fields(searcher.doc(address))
@@ -443,7 +439,7 @@ class TantivyEngine(DirectoryEngine):
         for name in FACET_FIELDS:
             for bucket in raw.get(name, {}).get("buckets", ()):
                 facets[name][str(bucket["key"])] = int(bucket["doc_count"])
-        return rows, int(raw.get(MATCH_COUNT, {}).get("value") or 0), sorted_facets(facets)
+        return rows, result.count, sorted_facets(facets)
 
     def _count(self, plan, query):
         searcher = self._searcher()
