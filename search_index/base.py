@@ -25,7 +25,7 @@ from typing import Any
 from .analysis import WORD_RE, fold, is_stop_word, word_keys
 from .contract import FACET_NAMES, AccessFilter, SearchHit, SearchQuery, SearchResult, SettingsError
 from .highlight import Highlighter
-from .query_syntax import Clause, Phrase, QueryBuilder, QueryPlan, Word, group_label, parse, replace_words
+from .query_syntax import Phrase, QueryBuilder, QueryPlan, Word, group_label, parse, replace_words
 from .suggest import rank_corrections
 from .thesaurus import Thesaurus
 
@@ -44,25 +44,21 @@ MAX_NAMES_CHARS = 5_000
 # language), and how much a match in them weighs: a word in the title says more
 # than the same word in the body.
 TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0, "names": NAMES_WEIGHT}
-# A thesaurus equivalent is not searched among the names: they are filed in every
-# language, so the words typed find a document by its names already, and the names'
-# postings of common words ("migrantes", "retorno") are long.
-EQUIVALENT_FIELDS = {name: weight for name, weight in TEXT_FIELDS.items() if name != "names"}
 
 
 class FieldedBuilder(QueryBuilder):
-    """A query builder that searches words and phrases field by field."""
+    """A query builder that searches words and phrases field by field (``TEXT_FIELDS``).
+    A thesaurus equivalent is searched in the same fields as the words typed, names
+    included: that is how a document tagged "Trafficking in persons" is found by
+    "human trafficking" or "trata de personas"."""
 
+    @abstractmethod
     def word(self, word: Word, fields: Mapping[str, float] = TEXT_FIELDS):
-        raise NotImplementedError
+        """The query for ``word`` in any of ``fields``."""
 
+    @abstractmethod
     def phrase(self, phrase: Phrase, fields: Mapping[str, float] = TEXT_FIELDS):
-        raise NotImplementedError
-
-    def equivalent(self, clause: Clause):
-        if isinstance(clause, Word):
-            return self.word(clause, EQUIVALENT_FIELDS)
-        return self.phrase(clause, EQUIVALENT_FIELDS)
+        """The query for ``phrase`` in any of ``fields``."""
 
 
 class PreparedDocument(dict):

@@ -377,10 +377,6 @@ class QueryBuilder(ABC, Generic[Q]):
     def boosted(self, query: Q, boost: float) -> Q:
         """``query`` with its score multiplied by ``boost``."""
 
-    def equivalent(self, clause: Clause) -> Q | None:
-        """A thesaurus equivalent of the words typed; by default searched as they are."""
-        return _compile_clause(self, clause)
-
 
 def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, list[Q], bool]:
     """Return (positive query or None, excluded queries, whether anything can match).
@@ -407,15 +403,12 @@ def _compile_group(builder: QueryBuilder[Q], group: Group) -> Q | None:
     """Any of the group's alternatives, each all of its clauses; None if none can match."""
     options: list[Q] = []
     for alternative in group.alternatives:
-        typed = alternative.boost == 1.0  # else a thesaurus equivalent
-        compiled = [
-            _compile_clause(builder, c) if typed else builder.equivalent(c) for c in alternative.clauses
-        ]
+        compiled = [_compile_clause(builder, c) for c in alternative.clauses]
         parts = [p for p in compiled if p is not None]
         if len(parts) < len(compiled):
             continue
         query = parts[0] if len(parts) == 1 else builder.all_of(parts)
-        options.append(query if typed else builder.boosted(query, alternative.boost))
+        options.append(query if alternative.boost == 1.0 else builder.boosted(query, alternative.boost))
     if not options:
         return None
     return options[0] if len(options) == 1 else builder.any_of(options)

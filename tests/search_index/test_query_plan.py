@@ -1,6 +1,6 @@
 """How typed text becomes a query plan: the thesaurus adds only what can find more."""
 
-from search_index.query_syntax import EXPANSION_BOOST, Phrase, QueryBuilder, Word, compile_plan, parse
+from search_index.query_syntax import EXPANSION_BOOST, Phrase, Word, parse
 from search_index.thesaurus import Thesaurus
 
 THESAURUS = Thesaurus.load()
@@ -49,34 +49,3 @@ def test_an_equivalent_phrase_is_compared_under_the_stemming_of_its_own_language
     found = alternatives("migrant smuggling")
     assert ((Phrase(("smuggling", "of", "migrants")),), EXPANSION_BOOST) not in found
     assert ((Phrase(("trafico", "de", "migrantes")),), EXPANSION_BOOST) in found
-
-
-class _RecordingBuilder(QueryBuilder):
-    """Compiles a plan into nested tuples, telling thesaurus equivalents apart."""
-
-    def word(self, word):
-        return ("typed", word.text)
-
-    def phrase(self, phrase):
-        return ("typed", " ".join(phrase.words))
-
-    def equivalent(self, clause):
-        return ("equivalent", clause.text if isinstance(clause, Word) else " ".join(clause.words))
-
-    def all_of(self, queries):
-        return ("all", *queries)
-
-    def any_of(self, queries):
-        return ("any", *queries)
-
-    def boosted(self, query, boost):
-        return ("boost", boost, query)
-
-
-def test_an_engine_may_search_thesaurus_equivalents_apart_from_the_words_typed():
-    # An engine searches an equivalent in fewer fields (not among the names, which are
-    # filed in every language): the words typed are compiled as words, the rest not.
-    positive, _excluded, satisfiable = compile_plan(parse("asilo", THESAURUS), _RecordingBuilder())
-    assert satisfiable
-    assert positive[:2] == ("any", ("typed", "asilo"))
-    assert ("boost", EXPANSION_BOOST, ("equivalent", "asylum")) in positive[2:]
