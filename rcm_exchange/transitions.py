@@ -28,6 +28,10 @@ from rcm_exchange.models import DocumentStatus
 
 S = DocumentStatus
 
+# Where an item waits in review, between its submission and the Secretariat's decision: a
+# document or revision in one of these is pending, and the review queue lists them.
+PENDING_REVIEW = (S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED)
+
 # The capabilities a move needs, as the access policy names them.
 SUBMIT = "submit"  # be of the document's submitting organization
 REVIEW = "review"  # be a moderator of the Secretariat

@@ -9,9 +9,14 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from rcm_exchange.labels import AUDIT_ACTIONS
 from rcm_exchange.models import DocumentStatus
 from rcm_exchange.schemas import Id, Page, Text
-from rcm_exchange.transitions import COMMENT_MISSING, COMMENT_REQUIRED, PAGE_ACTIONS, REVIEW_ACTIONS
+from rcm_exchange.transitions import (
+    COMMENT_MISSING,
+    COMMENT_REQUIRED,
+    PAGE_ACTIONS,
+    PENDING_REVIEW,
+    REVIEW_ACTIONS,
+)
 
-QUEUE_STATUSES = (DocumentStatus.SUBMITTED, DocumentStatus.IN_REVIEW, DocumentStatus.CHANGES_REQUESTED)
 COMMENT_MAX = 5000
 
 
@@ -106,7 +111,7 @@ class QueueFilterSchema(Schema):
         DocumentStatus,
         by_value=True,
         load_default=None,
-        validate=validate.OneOf(QUEUE_STATUSES, error=_l("Choose a status of the review queue.")),
+        validate=validate.OneOf(PENDING_REVIEW, error=_l("Choose a status of the review queue.")),
     )
     tag = Text(load_default=None, validate=validate.Length(max=80))
     country = Text(load_default=None, validate=validate.Length(equal=2))

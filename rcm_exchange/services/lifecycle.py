@@ -37,6 +37,7 @@ from rcm_exchange.transitions import (
     CHANGE_REQUESTS,
     COMMENT_MISSING,
     COMMENT_REQUIRED,
+    PENDING_REVIEW,
     REVIEW,
     SUBMIT,
     TRANSITIONS,
@@ -46,9 +47,6 @@ from rcm_exchange.transitions import (
 )
 
 S = DocumentStatus
-
-# A revision is pending while it is in one of these.
-PENDING_REVISION = (S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED)
 
 
 # --- the optimistic lock ------------------------------------------------------
@@ -84,7 +82,7 @@ def save_document(document: Document) -> None:
 
 def pending_revision(document: Document) -> DocumentRevision | None:
     for revision in reversed(document.revisions):
-        if revision.status in PENDING_REVISION:
+        if revision.status in PENDING_REVIEW:
             return revision
     return None
 
@@ -261,7 +259,7 @@ def _move_document(move: _Move) -> None:
     document = move.document
     if move.rule.drops_revisions:
         for stale in document.revisions:
-            if stale.status in PENDING_REVISION:
+            if stale.status in PENDING_REVIEW:
                 stale.status, stale.decided_at = S.DRAFT, move.now
     document.status = move.target
     if not move.answering:

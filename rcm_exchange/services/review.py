@@ -34,7 +34,7 @@ from rcm_exchange.models import (
 from rcm_exchange.sanitize import html_to_text
 from rcm_exchange.services import access, lifecycle
 from rcm_exchange.services.lifecycle import transition
-from rcm_exchange.transitions import PAGE_ACTIONS
+from rcm_exchange.transitions import PAGE_ACTIONS, PENDING_REVIEW
 
 S = DocumentStatus
 
@@ -161,7 +161,7 @@ def _effective_status():
         select(DocumentRevision.status)
         .where(
             DocumentRevision.document_id == Document.id,
-            DocumentRevision.status.in_(lifecycle.PENDING_REVISION),
+            DocumentRevision.status.in_(PENDING_REVIEW),
         )
         .order_by(DocumentRevision.id.desc())
         .limit(1)

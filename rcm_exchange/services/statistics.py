@@ -23,14 +23,12 @@ from rcm_exchange.models import (
     Country,
     DocType,
     Document,
-    DocumentStatus,
     Tag,
 )
 from rcm_exchange.services import access, search
-from rcm_exchange.transitions import DECISIONS
+from rcm_exchange.transitions import DECISIONS, PENDING_REVIEW
 
 MONTHS = 24
-QUEUE_STATUSES = (DocumentStatus.SUBMITTED, DocumentStatus.IN_REVIEW, DocumentStatus.CHANGES_REQUESTED)
 
 
 Subject = TypeVar("Subject")
@@ -139,11 +137,11 @@ def _queue() -> list[Bar]:
     counts = dict(
         db.session.execute(
             select(Document.status, func.count())
-            .where(Document.status.in_(QUEUE_STATUSES))
+            .where(Document.status.in_(PENDING_REVIEW))
             .group_by(Document.status)
         ).all()
     )
-    return [Bar(key=s.value, subject=s, value=counts.get(s, 0)) for s in QUEUE_STATUSES]
+    return [Bar(key=s.value, subject=s, value=counts.get(s, 0)) for s in PENDING_REVIEW]
 
 
 def _decision_times(since: datetime) -> DecisionTimes:

@@ -31,9 +31,9 @@ from rcm_exchange.models import (
     utcnow,
 )
 from rcm_exchange.services import access
-from rcm_exchange.services.lifecycle import PENDING_REVISION
 from rcm_exchange.services.merged_tags import current_tag
 from rcm_exchange.services.unit_of_work import after_commit, unit_of_work
+from rcm_exchange.transitions import PENDING_REVIEW
 
 # Where a new theme goes when no position is given: after every tag there is.
 POSITION_STEP = 10
@@ -265,7 +265,7 @@ def _rewrite_pending_revisions(old: str, new: str) -> None:
     """A revision waiting for review keeps its tags as slugs; it must not bring the
     merged tag back when it is approved."""
     revisions = db.session.scalars(
-        select(DocumentRevision).where(DocumentRevision.status.in_(PENDING_REVISION))
+        select(DocumentRevision).where(DocumentRevision.status.in_(PENDING_REVIEW))
     )
     for revision in revisions:
         slugs = (revision.data or {}).get("tags") or []
