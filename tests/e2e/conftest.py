@@ -129,13 +129,49 @@ def browser():
             chromium.close()
 
 
+class SignedInStates:
+    """The cookies of one signed-in session per demo account, kept for the worker's browser.
+
+    A page test that only looks at a page as some account need not sign in through the
+    form each time (three page loads); it starts its browser context from the cookies of
+    the account's session, and signs in anew if that session has ended since.
+    """
+
+    def __init__(self, browser, site: LiveSite):
+        self.browser = browser
+        self.site = site
+        self._states: dict[str, dict] = {}
+
+    def state(self, email: str, password: str) -> dict:
+        if email not in self._states:
+            context = self.browser.new_context()
+            try:
+                page = context.new_page()
+                sign_in(page, self.site, email, password)
+                self._states[email] = context.storage_state()
+            finally:
+                context.close()
+        return self._states[email]
+
+    def forget(self, email: str) -> None:
+        self._states.pop(email, None)
+
+
+@pytest.fixture(scope="session")
+def signed_in_states(browser, live_site):
+    return SignedInStates(browser, live_site)
+
+
 @pytest.fixture
 def new_page(browser):
-    """``new_page(language, viewport=DESKTOP, javascript=True)``: a page in a fresh browser
-    context whose Accept-Language asks for ``language``."""
+    """``new_page(language, viewport=DESKTOP, javascript=True, storage_state=None)``: a page
+    in a fresh browser context whose Accept-Language asks for ``language`` (with the
+    cookies of ``storage_state``, as ``SignedInStates`` keeps them)."""
     contexts = []
 
-    def open_page(language: str = "en", *, viewport=DESKTOP, javascript: bool = True):
+    def open_page(
+        language: str = "en", *, viewport=DESKTOP, javascript: bool = True, storage_state: dict | None = None
+    ):
         locale = {"es": "es-MX", "en": "en-US"}[language]
         # bypass_csp: the strict policy (rightly) refuses the test's injected axe-core script.
         context = browser.new_context(
@@ -144,6 +180,7 @@ def new_page(browser):
             java_script_enabled=javascript,
             bypass_csp=True,
             extra_http_headers={"Accept-Language": f"{locale},{language};q=0.9"},
+            storage_state=storage_state,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

@@ -112,18 +112,9 @@ PAGES = [
 ]
 
 
-def _open(site_page: SitePage, live_site, new_page, language: str, **options):
+def _open(site_page: SitePage, live_site, new_page, language: str, signed_in_states, **options):
     if not live_site.has_page(site_page.endpoint):
         pytest.skip(f"the {site_page.name} page ({site_page.endpoint}) is not on this branch yet")
-    page = new_page(language, **options)
-    if site_page.account:
-        sign_in(page, live_site, site_page.account, DEMO_PASSWORD)
-        # The account's own language setting wins over the browser; ask for the one under test.
-        page.goto(live_site.url("/"))
-        switch = page.locator(f".language-switch button[value={language}]")
-        if switch.count():
-            switch.click()
-            page.wait_for_load_state()
     values = dict(site_page.values)
     if (
         site_page.endpoint.startswith(("documents.", "review.item"))
@@ -131,7 +122,25 @@ def _open(site_page: SitePage, live_site, new_page, language: str, **options):
         and site_page.endpoint != "documents.new"
     ):
         values["document_id"] = _document_id(live_site, site_page.document)
-    response = page.goto(live_site.url_for(site_page.endpoint, **values))
+    address = live_site.url_for(site_page.endpoint, **values)
+    if not site_page.account:
+        page = new_page(language, **options)
+        response = page.goto(address)
+    else:
+        page = new_page(
+            language, storage_state=signed_in_states.state(site_page.account, DEMO_PASSWORD), **options
+        )
+        response = page.goto(address)
+        if "/auth/sign-in" in page.url:  # the kept session has ended since: sign in anew
+            signed_in_states.forget(site_page.account)
+            sign_in(page, live_site, site_page.account, DEMO_PASSWORD)
+            response = page.goto(address)
+        # The account's own language setting wins over the browser; ask for the one under test.
+        switch = page.locator(f".language-switch button[value={language}]")
+        if page.locator("html").get_attribute("lang") != language and switch.count():
+            with page.expect_navigation() as navigation:
+                switch.click()  # and back to the same page, in that language
+            response = navigation.value
     assert response is not None and response.status == site_page.status, (
         f"{site_page.name}: HTTP {response and response.status}"
     )
@@ -172,9 +181,9 @@ def axe_summary(artifacts):
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("site_page", PAGES, ids=lambda p: p.name)
 def test_no_accessibility_violations_of_any_impact(
-    site_page, language, live_site, new_page, artifacts, axe_summary
+    site_page, language, live_site, new_page, signed_in_states, artifacts, axe_summary
 ):
-    page = _open(site_page, live_site, new_page, language)
+    page = _open(site_page, live_site, new_page, language, signed_in_states)
     assert page.title().strip(), "every page has a title"
     assert page.locator("h1").count() == 1, "every page has exactly one main heading"
     page.add_script_tag(path=str(AXE_SCRIPT))
@@ -205,10 +214,12 @@ def test_no_accessibility_violations_of_any_impact(
 @pytest.mark.parametrize("width, scale, label", [(PHONE["width"], 1, "phone"), (640, 2, "zoom200")])
 @pytest.mark.parametrize("site_page", PAGES, ids=lambda p: p.name)
 def test_pages_reflow_on_a_phone_and_at_200_percent_zoom(
-    site_page, width, scale, label, live_site, new_page, artifacts
+    site_page, width, scale, label, live_site, new_page, signed_in_states, artifacts
 ):
     # 200% zoom of a 1280-pixel window leaves 640 CSS pixels, drawn at twice the density.
-    page = _open(site_page, live_site, new_page, "es", viewport={"width": width, "height": 800})
+    page = _open(
+        site_page, live_site, new_page, "es", signed_in_states, viewport={"width": width, "height": 800}
+    )
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     if label == "phone":
         page.screenshot(path=str(artifacts / f"page-{site_page.name}-es-phone.png"), full_page=True)
