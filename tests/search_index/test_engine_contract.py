@@ -389,6 +389,39 @@ def test_facets_follow_the_filters(corpus_engine):
     assert result.facets == expected_facets({h.id for h in result.hits})
 
 
+@pytest.mark.parametrize("text", ["", "albergues"])
+def test_each_facet_counts_its_own_values_and_a_document_without_an_organization_counts_in_the_others(
+    engine, text
+):
+    engine.apply(
+        [
+            a_document(1, "Albergues en la frontera", language="es", doc_type="practice_report"),
+            a_document(
+                2, "Albergues temporales", organization_id=None, tags=["asylum"], countries=["MX", "GT"]
+            ),
+            a_document(
+                3,
+                "Albergues y asilo",
+                organization_id=7,
+                tags=["asylum", "return"],
+                countries=["GT"],
+                published_at=datetime(2019, 5, 1, tzinfo=UTC),
+            ),
+        ],
+        [],
+    )
+    result = search(engine, text, per_page=100)
+    assert result.total == 3
+    assert result.facets == {
+        "doc_type": {"guidance": 2, "practice_report": 1},
+        "language": {"en": 2, "es": 1},
+        "year": {"2022": 2, "2019": 1},
+        "organization": {"1": 1, "7": 1},
+        "tags": {"asylum": 2, "return": 1},
+        "countries": {"GT": 2, "MX": 1},
+    }
+
+
 def test_newest_first_without_text(corpus_engine):
     found = ids(corpus_engine, "")
     dates = [BY_ID[i]["published_at"] for i in found]
