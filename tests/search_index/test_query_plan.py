@@ -49,3 +49,14 @@ def test_an_equivalent_phrase_is_compared_under_the_stemming_of_its_own_language
     found = alternatives("migrant smuggling")
     assert ((Phrase(("smuggling", "of", "migrants")),), EXPANSION_BOOST) not in found
     assert ((Phrase(("trafico", "de", "migrantes")),), EXPANSION_BOOST) in found
+
+
+def test_a_word_typed_again_in_any_case_or_accent_is_searched_once():
+    once = parse("migrantes frontera -muro")
+    for text in (
+        "migrantes migrantes frontera -muro",
+        "Migrantes frontera MIGRÁNTES -muro -muro",
+        "migrantes " * 30 + "frontera -muro",
+    ):
+        again = parse(text)
+        assert (again.groups, again.excluded) == (once.groups, once.excluded)
