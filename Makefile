@@ -62,9 +62,10 @@ run: install-run
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Tests run in one worker per core (each with its own browser and live site for the
-# browser tests).
+# browser tests); a worker that runs out of tests takes some of another's, so a few
+# long tests at the end do not leave a core idle.
 test: install
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 # Style, types and architecture: ruff's rules and formatting, mypy, and the import
 # contracts of pyproject.toml (layers and no import cycles).
