@@ -7,6 +7,8 @@ API returns as ``errors``.
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
@@ -34,14 +36,22 @@ BUILT_IN_MESSAGES = (
     _l("Must be one of: {choices}."),
 )
 
-NUL_MESSAGE = _l("This contains a character that is not allowed.")
+NOT_ALLOWED_MESSAGE = _l("This contains a character that is not allowed.")
+# Characters no text field takes: NUL, which PostgreSQL cannot store in text, and half a
+# surrogate pair (what a JSON "\ud800" escape decodes to), which is no character at all
+# and which neither database can encode. Stored, either ends in a 500.
+_NOT_ALLOWED = re.compile("[\x00\ud800-\udfff]")
+
+
+def has_character_not_allowed(text: str) -> bool:
+    return _NOT_ALLOWED.search(text) is not None
 
 
 class Text(fields.String):
-    """Every text field of every schema: a NUL character is refused with a message next
-    to the field, because PostgreSQL cannot store it in text (it would end in a 500)."""
+    """Every text field of every schema: a character no database stores (see
+    ``has_character_not_allowed``) is refused with a message next to the field."""
 
-    default_error_messages = {"nul": NUL_MESSAGE}
+    default_error_messages = {"not_allowed": NOT_ALLOWED_MESSAGE}
     # The OpenAPI document says so, so that a client generated from it (or a fuzzer)
     # knows a NUL is refused rather than finding out from a 422.
     NO_NUL_PATTERN = "^[^\\u0000]*$"
@@ -52,8 +62,8 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise self.make_error("nul")
+        if has_character_not_allowed(text):
+            raise self.make_error("not_allowed")
         return text
 
 
