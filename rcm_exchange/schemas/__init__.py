@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from rcm_exchange.errors import ValidationFailed, translate_messages
 from rcm_exchange.models.base import MAX_ID
+from rcm_exchange.sanitize import clean_line, clean_plain_text
 
 # marshmallow's own messages, marked so that they are in the catalogs and can be
 # shown in the user's language.
@@ -65,6 +66,24 @@ class Text(fields.String):
         if has_character_not_allowed(text):
             raise self.make_error("not_allowed")
         return text
+
+
+class Line(Text):
+    """Plain one-line text (a name, a place, a theme), cleaned as it is loaded: no control,
+    line-separator, bidi-override or invisible characters (see ``sanitize.clean_line``).
+    Its length is checked on the cleaned text, so text that is nothing but such
+    characters is refused as empty."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return clean_line(super()._deserialize(value, attr, data, **kwargs))
+
+
+class PlainText(Text):
+    """Plain text that may have lines (a description, a comment), cleaned as it is loaded
+    (see ``sanitize.clean_plain_text``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return clean_plain_text(super()._deserialize(value, attr, data, **kwargs))
 
 
 # The years a document can be published or filtered by: a year outside is refused, never

@@ -8,7 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from rcm_exchange.labels import AUDIT_ACTIONS
 from rcm_exchange.models import DocumentStatus
-from rcm_exchange.schemas import Id, Page, Text
+from rcm_exchange.schemas import Id, Page, PlainText, Text
 from rcm_exchange.transitions import (
     COMMENT_MISSING,
     COMMENT_REQUIRED,
@@ -34,7 +34,7 @@ class ReviewActionSchema(Schema):
     action = Text(
         required=True, validate=validate.OneOf(REVIEW_ACTIONS, error=_l("Choose one of the review actions."))
     )
-    comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
+    comment = PlainText(load_default="", validate=validate.Length(max=COMMENT_MAX))
     version = fields.Integer(required=True, strict=False)
 
     @validates_schema
@@ -80,7 +80,7 @@ class BulkReviewSchema(Schema):
     action = Text(
         required=True, validate=validate.OneOf(REVIEW_ACTIONS, error=_l("Choose one of the review actions."))
     )
-    comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
+    comment = PlainText(load_default="", validate=validate.Length(max=COMMENT_MAX))
     items = fields.List(
         DocumentRefField(),
         required=True,
@@ -98,7 +98,7 @@ class ReassignSchema(Schema):
 
     moderator_id = Id(required=True)
     version = fields.Integer(required=True, strict=False)
-    comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
+    comment = PlainText(load_default="", validate=validate.Length(max=COMMENT_MAX))
 
 
 class QueueFilterSchema(Schema):
