@@ -93,6 +93,18 @@ MIN_YEAR, MAX_YEAR = 1900, 2200
 MAX_PAGE = 10_000
 
 
+def whole_number(text: str, *, maximum: int = MAX_ID) -> int | None:
+    """A whole number from 0 to ``maximum`` typed in an address or a form, or None.
+
+    ASCII digits only: ``str.isdigit`` is true of "²" and "٣" too, and ``int`` refuses
+    the first (a 500 wherever a view trusted ``isdigit``).
+    """
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
+
 class Id(fields.Integer):
     """The id of a row: a number no row can have is refused here, not by the database
     driver with an overflow (a 500)."""
