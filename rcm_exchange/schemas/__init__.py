@@ -17,26 +17,6 @@ from rcm_exchange.errors import ValidationFailed, translate_messages
 from rcm_exchange.models.base import MAX_ID
 from rcm_exchange.sanitize import clean_line, clean_plain_text
 
-# marshmallow's own messages, marked so that they are in the catalogs and can be
-# shown in the user's language.
-BUILT_IN_MESSAGES = (
-    _l("Unknown field."),
-    _l("Field may not be null."),
-    _l("Not a valid string."),
-    _l("Not a valid integer."),
-    _l("Not a valid boolean."),
-    _l("Not a valid date."),
-    _l("Not a valid email address."),
-    _l("Not a valid list."),
-    _l("Invalid input type."),
-    _l("Invalid value."),
-    _l("Shorter than minimum length {min}."),
-    _l("Longer than maximum length {max}."),
-    _l("Length must be between {min} and {max}."),
-    _l("Must be greater than or equal to {min} and less than or equal to {max}."),
-    _l("Must be one of: {choices}."),
-)
-
 NOT_ALLOWED_MESSAGE = _l("This contains a character that is not allowed.")
 # Characters no text field takes: NUL, which PostgreSQL cannot store in text, and half a
 # surrogate pair (what a JSON "\ud800" escape decodes to), which is no character at all
