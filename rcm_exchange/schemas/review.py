@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from rcm_exchange.labels import AUDIT_ACTIONS
 from rcm_exchange.models import DocumentStatus
+from rcm_exchange.models.base import MAX_ID
 from rcm_exchange.schemas import Id, Page, PlainText, Text
 from rcm_exchange.transitions import (
     COMMENT_MISSING,
@@ -66,9 +67,13 @@ class DocumentRefField(fields.Field):
                 raise ValueError
             if isinstance(document_id, bool) or isinstance(version, bool):
                 raise ValueError
-            return {"id": int(document_id), "version": int(version)}
+            reference = {"id": int(document_id), "version": int(version)}
         except (TypeError, ValueError) as error:
             raise self.make_error("invalid") from error
+        # An id no row can have would overflow the database's integer (a 500).
+        if not 1 <= reference["id"] <= MAX_ID:
+            raise self.make_error("invalid")
+        return reference
 
 
 class BulkReviewSchema(Schema):
