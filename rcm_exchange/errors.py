@@ -7,6 +7,7 @@ body ``{"code", "message", "errors"}``. Nothing a client sends ends in a traceba
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -102,15 +103,73 @@ class ValidationFailed(DomainError):
 REWORDED = {"Missing data for required field.": _l("This field is required.")}
 
 
-def translate_messages(messages):
-    """Field messages (the schemas' or marshmallow's own) in the user's language, in
-    the shape they came: a dict by field, a list, or one message."""
+# marshmallow's own messages, marked so that they are in the catalogs. Those with a
+# {placeholder} arrive formatted ("Length must be between 1 and 300."): each is matched
+# back to its template, which is translated and formatted again.
+MARSHMALLOW_MESSAGES = (
+    N_("Unknown field."),
+    N_("Field may not be null."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid email address."),
+    N_("Not a valid list."),
+    N_("Invalid input type."),
+    N_("Invalid value."),
+    N_("Shorter than minimum length {min}."),
+    N_("Longer than maximum length {max}."),
+    N_("Length must be between {min} and {max}."),
+    N_("Length must be {equal}."),
+    N_("Must be greater than or equal to {min} and less than or equal to {max}."),
+    N_("Must be greater than or equal to {min}."),
+    N_("Must be less than or equal to {max}."),
+    N_("Must be one of: {choices}."),
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    pieces = _PLACEHOLDER.split(template)  # text, name, text, name, ..., text
+    return re.compile(
+        "".join(re.escape(piece) if i % 2 == 0 else f"(?P<{piece}>.*?)" for i, piece in enumerate(pieces))
+        + r"\Z"
+    )
+
+
+_FORMATTED_MESSAGES = [(_template_pattern(t), t) for t in MARSHMALLOW_MESSAGES if _PLACEHOLDER.search(t)]
+
+
+def _translated(message: str) -> str:
+    if message in REWORDED:
+        return str(REWORDED[message])
+    for pattern, template in _FORMATTED_MESSAGES:
+        if match := pattern.match(message):
+            return gettext(template).format(**match.groupdict())
+    return gettext(message)
+
+
+def translate_messages(messages) -> dict[str, list[str]]:
+    """Field messages (the schemas' or marshmallow's own) in the user's language, as
+    the contract gives them: a list of messages by field. What marshmallow reports by
+    item of a list (``{"tags": {0: [...]}}``) or by field of a nested object is
+    reported under the field itself."""
+    if not isinstance(messages, Mapping):
+        messages = {"_schema": messages}
+    return {str(field): _message_list(value) for field, value in messages.items()}
+
+
+def _message_list(messages) -> list[str]:
     if isinstance(messages, Mapping):
-        return {key: translate_messages(value) for key, value in messages.items()}
-    if isinstance(messages, list | tuple):
-        return [translate_messages(message) for message in messages]
-    message = str(messages)
-    return str(REWORDED[message]) if message in REWORDED else gettext(message)
+        parts = list(messages.values())
+    elif isinstance(messages, list | tuple):
+        parts = list(messages)
+    else:
+        return [_translated(str(messages))]
+    found: list[str] = []
+    for part in parts:
+        found += [message for message in _message_list(part) if message not in found]
+    return found
 
 
 class SearchUnavailable(DomainError):

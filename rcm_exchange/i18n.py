@@ -37,10 +37,16 @@ def current_language() -> str:
 
 
 def localized(obj, attribute: str = "name") -> str:
-    """``tag.name_es`` on a Spanish page, ``tag.name_en`` otherwise."""
+    """``tag.name_es`` on a Spanish page, ``tag.name_en`` otherwise; an object with one
+    name for every language (an organization's ``name``) gives that one."""
     language = current_language()
-    value = getattr(obj, f"{attribute}_{language}", None)
-    return str(value or getattr(obj, f"{attribute}_en", None) or getattr(obj, attribute, ""))
+    value = getattr(obj, f"{attribute}_{language}", None) or getattr(obj, f"{attribute}_en", None)
+    if value:
+        return str(value)
+    # A model may also have a method of that name (``Tag.name(locale)``): that is no text
+    # to show.
+    single = getattr(obj, attribute, "")
+    return "" if callable(single) else str(single or "")
 
 
 def date_input_pattern() -> str:

@@ -127,3 +127,104 @@ def test_a_title_with_a_line_break_does_not_stop_the_mail_about_it(app, smtp_por
     subjects = [message["Subject"] for message in handler.messages]
     assert any(CLEAN in subject for subject in subjects), subjects
     assert "author@mx.example.org" in [message["To"] for message in handler.messages]
+
+
+# The forum's names, places and themes, whichever way they arrive (the API, the
+# Secretariat's pages and the command line share the schemas).
+SHORT_HOSTILE, SHORT_CLEAN = "HX\u202e\r\n1\x07", "HX 1"
+FORUM_WRITES = [
+    (
+        "/api/v1/tags",
+        {
+            "slug": "labour-rights",
+            "name_en": HOSTILE,
+            "name_es": HOSTILE,
+            "description_en": "One.\x1b\u2028Two.",
+        },
+        {"name_en": CLEAN, "name_es": CLEAN, "description_en": "One.\nTwo."},
+    ),
+    (
+        "/api/v1/organizations",
+        {"acronym": SHORT_HOSTILE, "name": HOSTILE, "name_es": HOSTILE, "kind": "civil_society"},
+        {"acronym": SHORT_CLEAN, "name": CLEAN, "name_es": CLEAN},
+    ),
+    (
+        "/api/v1/meetings",
+        {
+            "body": "rcgm",
+            "number": 90,
+            "starts_on": "2026-06-01",
+            "ends_on": "2026-06-02",
+            "place": HOSTILE,
+            "ppt_year": 2026,
+            "theme_en": HOSTILE,
+            "theme_es": HOSTILE,
+        },
+        {"place": CLEAN, "theme_en": CLEAN, "theme_es": CLEAN},
+    ),
+    (
+        "/api/v1/calls",
+        {
+            "theme_en": HOSTILE,
+            "theme_es": HOSTILE,
+            "criteria_en": "First.\u2029Second.\x07",
+            "criteria_es": "Uno.",
+            "opens_on": "2026-01-01",
+            "closes_on": "2026-12-31",
+            "ppt_year": 2026,
+            "answerable_by": ["member_state"],
+        },
+        {"theme_en": CLEAN, "theme_es": CLEAN, "criteria_en": "First.\nSecond."},
+    ),
+]
+
+
+@on_both_databases
+@pytest.mark.parametrize(("url", "body", "kept"), FORUM_WRITES, ids=[write[0] for write in FORUM_WRITES])
+def test_forum_names_places_and_themes_are_kept_on_one_line_without_hidden_characters(app, url, body, kept):
+    client = api_client(app, make_user(role=Role.ADMIN))
+    answer = client.post(url, json=body)
+    assert answer.status_code == 201, answer.get_json()
+    assert {name: answer.get_json()[name] for name in kept} == kept
+
+
+def test_a_name_of_nothing_but_hidden_characters_is_refused_as_empty(app):
+    client = api_client(app, make_user(role=Role.ADMIN))
+    answer = client.patch("/api/v1/tags/gender", json={"name_en": "\u200b\u202e\x07"})
+    assert answer.status_code == 422
+    assert "name_en" in answer.get_json()["errors"]
+
+
+def test_a_tag_named_with_control_characters_on_the_page_leaves_the_harvest_readable(app, login_as, client):
+    from xml.etree import ElementTree
+
+    moderator = login_as(make_user(role=Role.MODERATOR))
+    response = moderator.post_form(
+        "/secretariat/tags", {"slug": "labour-rights", "name_en": HOSTILE, "name_es": HOSTILE}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    make_document(tags=("labour-rights",))
+    for verb in ("ListSets", "ListRecords&metadataPrefix=oai_dc"):
+        harvest = client.get(f"/oai?verb={verb}")
+        ElementTree.fromstring(harvest.data)  # a control character is not XML: it raised here
+        assert CLEAN in harvest.get_data(as_text=True)
+
+
+def test_a_review_comment_keeps_its_lines_but_no_control_characters(app):
+    moderator = make_user(role=Role.MODERATOR)
+    document = make_document(status=DocumentStatus.SUBMITTED, org="MX")
+    client = api_client(app, moderator)
+    claimed = client.post(
+        f"/api/v1/documents/{document.id}/review", json={"action": "claim", "version": document.version}
+    ).get_json()
+    answer = client.post(
+        f"/api/v1/documents/{document.id}/review",
+        json={
+            "action": "request_changes",
+            "comment": "Add\x1b[31m figures.\u2028\u202eThanks.",
+            "version": claimed["version"],
+        },
+    )
+    assert answer.status_code == 200, answer.get_json()
+    history = client.get(f"/api/v1/documents/{document.id}/history").get_json()
+    assert history[-1]["comment"] == "Add[31m figures.\nThanks."

@@ -74,3 +74,44 @@ def test_no_number_or_date_in_a_query_ends_in_a_server_error(app, client, login_
                 if status >= 500:
                     failures.append((url, name, value, status))
     assert failures == []
+
+
+# Digits to str.isdigit, yet not ASCII: int() refuses the superscript and takes the others.
+OTHER_DIGITS = ["²", "٣", "١٢", "\U0001d7d7"]  # the last: a mathematical bold nine
+
+
+@on_both_databases
+@pytest.mark.parametrize("who", [None, Role.CONTRIBUTOR])
+def test_digits_of_other_scripts_in_a_query_never_end_in_a_server_error(app, client, login_as, who):
+    from tests.builders import make_call, make_meeting
+
+    make_document(status=DocumentStatus.PUBLISHED)
+    urls = _listings(app) + [f"/meetings/{make_meeting().id}", f"/calls/{make_call().id}"]
+    browser = login_as(make_user(role=who)) if who else client
+    failures = []
+    for url in urls:
+        for name in ("page", "year", "ppt_year", "after", "organization", "id"):
+            for value in OTHER_DIGITS:
+                status = browser.get(url, query_string={name: value}).status_code
+                if status >= 500:
+                    failures.append((url, name, value, status))
+    assert failures == []
+
+
+@pytest.mark.parametrize("value", OTHER_DIGITS)
+def test_a_call_chosen_with_other_digits_in_the_document_form_is_refused_with_the_text_kept(login_as, value):
+    browser = login_as(make_user(org="GT"))
+    response = browser.post_form(
+        "/documents/new",
+        {
+            "title": "Kept title",
+            "summary": "S",
+            "body_html": "<p>B</p>",
+            "doc_type": "guidance",
+            "language": "en",
+            "call": value,
+        },
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Choose one of the open calls." in page and 'value="Kept title"' in page

@@ -27,6 +27,7 @@ from rcm_exchange.errors import (
     ValidationFailed,
 )
 from rcm_exchange.extensions import csrf, login_manager
+from rcm_exchange.schemas import NOT_ALLOWED_MESSAGE, has_character_not_allowed
 from rcm_exchange.schemas.errors import ErrorSchema
 from rcm_exchange.services import access
 
@@ -168,7 +169,7 @@ def _check_request(endpoint: str, *, signed_in: bool) -> None:
             _("This token is read-only: it cannot change anything. Use a token made for writing.")
         )
     for name, value in request.args.items(multi=True):
-        _refuse_nul_characters(value, name)
+        _refuse_characters_not_allowed(value, name)
     if request.method in ("POST", "PUT", "PATCH"):
         if rule.multipart:
             if request.mimetype != "multipart/form-data":
@@ -178,7 +179,7 @@ def _check_request(endpoint: str, *, signed_in: bool) -> None:
         elif (request.content_length or 0) > MAX_JSON_BYTES:
             raise PayloadTooLarge(_("The request body is too large."))
         else:
-            _refuse_nul_characters(_json_body())
+            _refuse_characters_not_allowed(_json_body())
 
 
 def _json_body():
@@ -192,16 +193,15 @@ def _json_body():
         raise DomainError(_("The body is not valid JSON, or it is nested too deeply.")) from error
 
 
-def _refuse_nul_characters(value, path: str = "") -> None:
-    """No text field accepts a NUL character (PostgreSQL cannot store one)."""
+def _refuse_characters_not_allowed(value, path: str = "") -> None:
+    """No text anywhere in a request holds a character no database stores, whether or
+    not a schema field reads it (a lookup by slug or address is enough to end in a 500)."""
     if isinstance(value, str):
-        if "\x00" in value:
-            raise ValidationFailed(
-                errors={path or "_schema": [_("This contains a character that is not allowed.")]}
-            )
+        if has_character_not_allowed(value):
+            raise ValidationFailed(errors={path or "_schema": [str(NOT_ALLOWED_MESSAGE)]})
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_nul_characters(item, path or str(key))
+            _refuse_characters_not_allowed(item, path or str(key))
     elif isinstance(value, list):
         for item in value:
-            _refuse_nul_characters(item, path)
+            _refuse_characters_not_allowed(item, path)

@@ -29,6 +29,3 @@ class Tag(Base):
 
     def name(self, locale: str) -> str:
         return self.name_es if locale == "es" else self.name_en
-
-    def description(self, locale: str) -> str:
-        return self.description_es if locale == "es" else self.description_en

@@ -7,41 +7,32 @@ API returns as ``errors``.
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from rcm_exchange.errors import ValidationFailed, translate_messages
 from rcm_exchange.models.base import MAX_ID
+from rcm_exchange.sanitize import clean_line, clean_plain_text
 
-# marshmallow's own messages, marked so that they are in the catalogs and can be
-# shown in the user's language.
-BUILT_IN_MESSAGES = (
-    _l("Unknown field."),
-    _l("Field may not be null."),
-    _l("Not a valid string."),
-    _l("Not a valid integer."),
-    _l("Not a valid boolean."),
-    _l("Not a valid date."),
-    _l("Not a valid email address."),
-    _l("Not a valid list."),
-    _l("Invalid input type."),
-    _l("Invalid value."),
-    _l("Shorter than minimum length {min}."),
-    _l("Longer than maximum length {max}."),
-    _l("Length must be between {min} and {max}."),
-    _l("Must be greater than or equal to {min} and less than or equal to {max}."),
-    _l("Must be one of: {choices}."),
-)
+NOT_ALLOWED_MESSAGE = _l("This contains a character that is not allowed.")
+# Characters no text field takes: NUL, which PostgreSQL cannot store in text, and half a
+# surrogate pair (what a JSON "\ud800" escape decodes to), which is no character at all
+# and which neither database can encode. Stored, either ends in a 500.
+_NOT_ALLOWED = re.compile("[\x00\ud800-\udfff]")
 
-NUL_MESSAGE = _l("This contains a character that is not allowed.")
+
+def has_character_not_allowed(text: str) -> bool:
+    return _NOT_ALLOWED.search(text) is not None
 
 
 class Text(fields.String):
-    """Every text field of every schema: a NUL character is refused with a message next
-    to the field, because PostgreSQL cannot store it in text (it would end in a 500)."""
+    """Every text field of every schema: a character no database stores (see
+    ``has_character_not_allowed``) is refused with a message next to the field."""
 
-    default_error_messages = {"nul": NUL_MESSAGE}
+    default_error_messages = {"not_allowed": NOT_ALLOWED_MESSAGE}
     # The OpenAPI document says so, so that a client generated from it (or a fuzzer)
     # knows a NUL is refused rather than finding out from a 422.
     NO_NUL_PATTERN = "^[^\\u0000]*$"
@@ -52,9 +43,27 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise self.make_error("nul")
+        if has_character_not_allowed(text):
+            raise self.make_error("not_allowed")
         return text
+
+
+class Line(Text):
+    """Plain one-line text (a name, a place, a theme), cleaned as it is loaded: no control,
+    line-separator, bidi-override or invisible characters (see ``sanitize.clean_line``).
+    Its length is checked on the cleaned text, so text that is nothing but such
+    characters is refused as empty."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return clean_line(super()._deserialize(value, attr, data, **kwargs))
+
+
+class PlainText(Text):
+    """Plain text that may have lines (a description, a comment), cleaned as it is loaded
+    (see ``sanitize.clean_plain_text``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return clean_plain_text(super()._deserialize(value, attr, data, **kwargs))
 
 
 # The years a document can be published or filtered by: a year outside is refused, never
@@ -62,6 +71,18 @@ class Text(fields.String):
 MIN_YEAR, MAX_YEAR = 1900, 2200
 # Deeper than any list is long; a larger page would overflow the database's OFFSET.
 MAX_PAGE = 10_000
+
+
+def whole_number(text: str, *, maximum: int = MAX_ID) -> int | None:
+    """A whole number from 0 to ``maximum`` typed in an address or a form, or None.
+
+    ASCII digits only: ``str.isdigit`` is true of "²" and "٣" too, and ``int`` refuses
+    the first (a 500 wherever a view trusted ``isdigit``).
+    """
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
 
 
 class Id(fields.Integer):

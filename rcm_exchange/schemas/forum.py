@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from rcm_exchange.models import BodyKind, MeetingRole, OrganizationKind, Standing
-from rcm_exchange.schemas import Id, Text
+from rcm_exchange.schemas import Id, Line, PlainText, Text
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 NAME_MAX = 160
@@ -54,10 +54,10 @@ class TagSchema(_Strict):
     """A new theme (POST /tags, the new-tag form)."""
 
     slug = _slug(required=True)
-    name_en = Text(required=True, validate=validate.Length(min=1, max=NAME_MAX))
-    name_es = Text(required=True, validate=validate.Length(min=1, max=NAME_MAX))
-    description_en = Text(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
-    description_es = Text(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
+    name_en = Line(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    name_es = Line(required=True, validate=validate.Length(min=1, max=NAME_MAX))
+    description_en = PlainText(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
+    description_es = PlainText(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
     position = fields.Integer(
         load_default=None, allow_none=True, strict=False, validate=validate.Range(min=1, max=10_000)
     )
@@ -66,10 +66,10 @@ class TagSchema(_Strict):
 class TagEditSchema(_Strict):
     """Renaming, describing, ordering and retiring (PATCH /tags/<slug>, the tag form)."""
 
-    name_en = Text(validate=validate.Length(min=1, max=NAME_MAX))
-    name_es = Text(validate=validate.Length(min=1, max=NAME_MAX))
-    description_en = Text(validate=validate.Length(max=DESCRIPTION_MAX))
-    description_es = Text(validate=validate.Length(max=DESCRIPTION_MAX))
+    name_en = Line(validate=validate.Length(min=1, max=NAME_MAX))
+    name_es = Line(validate=validate.Length(min=1, max=NAME_MAX))
+    description_en = PlainText(validate=validate.Length(max=DESCRIPTION_MAX))
+    description_es = PlainText(validate=validate.Length(max=DESCRIPTION_MAX))
     position = fields.Integer(strict=False, validate=validate.Range(min=1, max=10_000))
     retired = fields.Boolean()
 
@@ -98,11 +98,11 @@ class TagListQuerySchema(Schema):
 class OrganizationSchema(_Strict):
     """POST /organizations and the organization form."""
 
-    acronym = Text(required=True, validate=validate.Length(min=1, max=40))
-    name = Text(
+    acronym = Line(required=True, validate=validate.Length(min=1, max=40))
+    name = Line(
         required=True, validate=validate.Length(min=1, max=200), metadata={"description": "In English."}
     )
-    name_es = Text(required=True, validate=validate.Length(min=1, max=200))
+    name_es = Line(required=True, validate=validate.Length(min=1, max=200))
     kind = _enum(OrganizationKind, _l("Choose the kind of organization."), required=True)
     country = Text(
         load_default=None,
@@ -144,11 +144,11 @@ class MeetingSchema(_Strict):
     number = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, max=1000))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
-    place = Text(required=True, validate=validate.Length(min=1, max=PLACE_MAX))
+    place = Line(required=True, validate=validate.Length(min=1, max=PLACE_MAX))
     host_country = Text(load_default=None, allow_none=True, validate=validate.Length(equal=2))
     ppt_year = _year(required=True, metadata={"description": "Year of the Presidency Pro-Tempore."})
-    theme_en = Text(load_default="", validate=validate.Length(max=THEME_MAX))
-    theme_es = Text(load_default="", validate=validate.Length(max=THEME_MAX))
+    theme_en = Line(load_default="", validate=validate.Length(max=THEME_MAX))
+    theme_es = Line(load_default="", validate=validate.Length(max=THEME_MAX))
 
     @validates_schema
     def _dates_in_order(self, data, **kwargs):
@@ -236,10 +236,10 @@ class CallSchema(_Strict):
             "theme_en (e.g. 2026-labour-integration) on creation, and kept on a change."
         },
     )
-    theme_en = Text(required=True, validate=validate.Length(min=1, max=THEME_MAX))
-    theme_es = Text(required=True, validate=validate.Length(min=1, max=THEME_MAX))
-    criteria_en = Text(required=True, validate=validate.Length(min=1, max=CRITERIA_MAX))
-    criteria_es = Text(required=True, validate=validate.Length(min=1, max=CRITERIA_MAX))
+    theme_en = Line(required=True, validate=validate.Length(min=1, max=THEME_MAX))
+    theme_es = Line(required=True, validate=validate.Length(min=1, max=THEME_MAX))
+    criteria_en = PlainText(required=True, validate=validate.Length(min=1, max=CRITERIA_MAX))
+    criteria_es = PlainText(required=True, validate=validate.Length(min=1, max=CRITERIA_MAX))
     tags = fields.List(Text(validate=validate.Length(min=1, max=80)), load_default=list)
     opens_on = fields.Date(required=True)
     closes_on = fields.Date(required=True)

@@ -8,7 +8,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from rcm_exchange.labels import AUDIT_ACTIONS
 from rcm_exchange.models import DocumentStatus
-from rcm_exchange.schemas import Id, Page, Text
+from rcm_exchange.models.base import MAX_ID
+from rcm_exchange.schemas import Id, Page, PlainText, Text
 from rcm_exchange.transitions import (
     COMMENT_MISSING,
     COMMENT_REQUIRED,
@@ -34,7 +35,7 @@ class ReviewActionSchema(Schema):
     action = Text(
         required=True, validate=validate.OneOf(REVIEW_ACTIONS, error=_l("Choose one of the review actions."))
     )
-    comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
+    comment = PlainText(load_default="", validate=validate.Length(max=COMMENT_MAX))
     version = fields.Integer(required=True, strict=False)
 
     @validates_schema
@@ -66,9 +67,13 @@ class DocumentRefField(fields.Field):
                 raise ValueError
             if isinstance(document_id, bool) or isinstance(version, bool):
                 raise ValueError
-            return {"id": int(document_id), "version": int(version)}
+            reference = {"id": int(document_id), "version": int(version)}
         except (TypeError, ValueError) as error:
             raise self.make_error("invalid") from error
+        # An id no row can have would overflow the database's integer (a 500).
+        if not 1 <= reference["id"] <= MAX_ID:
+            raise self.make_error("invalid")
+        return reference
 
 
 class BulkReviewSchema(Schema):
@@ -80,7 +85,7 @@ class BulkReviewSchema(Schema):
     action = Text(
         required=True, validate=validate.OneOf(REVIEW_ACTIONS, error=_l("Choose one of the review actions."))
     )
-    comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
+    comment = PlainText(load_default="", validate=validate.Length(max=COMMENT_MAX))
     items = fields.List(
         DocumentRefField(),
         required=True,
@@ -98,7 +103,7 @@ class ReassignSchema(Schema):
 
     moderator_id = Id(required=True)
     version = fields.Integer(required=True, strict=False)
-    comment = Text(load_default="", validate=validate.Length(max=COMMENT_MAX))
+    comment = PlainText(load_default="", validate=validate.Length(max=COMMENT_MAX))
 
 
 class QueueFilterSchema(Schema):

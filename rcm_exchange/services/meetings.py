@@ -27,6 +27,7 @@ from rcm_exchange.models import (
     RcmBody,
     Standing,
 )
+from rcm_exchange.schemas import whole_number
 from rcm_exchange.services import access, lifecycle, search_log
 from rcm_exchange.services.browse import PAGE_SIZE, DocumentPage
 from rcm_exchange.services.unit_of_work import unit_of_work
@@ -62,10 +63,11 @@ def get_meeting(meeting_id: int) -> Meeting:
 
 def meeting_by_slug(slug: str) -> Meeting | None:
     body_slug, _sep, number = slug.rpartition("-")
-    if not number.isdigit() or len(number) > 6:
+    meeting_number = whole_number(number, maximum=999_999)
+    if meeting_number is None:
         return None
     return db.session.scalar(
-        select(Meeting).join(Meeting.body).where(RcmBody.slug == body_slug, Meeting.number == int(number))
+        select(Meeting).join(Meeting.body).where(RcmBody.slug == body_slug, Meeting.number == meeting_number)
     )
 
 

@@ -8,14 +8,14 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from rcm_exchange.i18n import current_language
+from rcm_exchange.schemas import whole_number
 from rcm_exchange.services import browse, merged_tags
 
 bp = Blueprint("browse", __name__, url_prefix="/browse")
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return whole_number(request.args.get(name, ""))
 
 
 def _listing(kind: str, **names):

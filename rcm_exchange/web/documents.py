@@ -24,7 +24,7 @@ from rcm_exchange.downloads import send_attachment
 from rcm_exchange.errors import DomainError, NotFound, ValidationFailed, handle_csrf_error
 from rcm_exchange.i18n import current_language, format_form_date, parse_form_date
 from rcm_exchange.models import DocType, DocumentStatus, ImplementationStatus, Language, Visibility
-from rcm_exchange.schemas import form_data, load
+from rcm_exchange.schemas import form_data, load, whole_number
 from rcm_exchange.schemas.conversation import CommentSchema, FormDraftSchema
 from rcm_exchange.schemas.documents import (
     LIST_FIELDS,
@@ -129,7 +129,8 @@ def _call_id(value: str) -> int | None:
     """No call, or the id chosen (0, which no call has, for anything that is not an id)."""
     if not value:
         return None
-    return int(value) if value.isdigit() and len(value) < 10 else 0
+    number = whole_number(value)
+    return number if number is not None else 0
 
 
 def _idempotency_key(value: str) -> str | None:
@@ -326,10 +327,7 @@ def history(document_id: int):
 @bp.get("/documents/mine")
 @login_required
 def mine():
-    after = request.args.get("after", "")
-    page = documents.my_documents(
-        current_user, after=int(after) if after.isdigit() and len(after) < 19 else None
-    )
+    page = documents.my_documents(current_user, after=whole_number(request.args.get("after", "")))
     return render_template("documents/mine.html", rows=page.rows, page=page)
 
 

@@ -13,7 +13,7 @@ from rcm_exchange.errors import ValidationFailed
 from rcm_exchange.i18n import current_language
 from rcm_exchange.labels import standing_label
 from rcm_exchange.models import Call, Standing
-from rcm_exchange.schemas import form_data, load
+from rcm_exchange.schemas import form_data, load, whole_number
 from rcm_exchange.schemas.forum import LIST_FIELDS, CallAnswerSchema, DocumentForumSchema
 from rcm_exchange.services import calls, documents, forum_search, meetings
 
@@ -23,8 +23,7 @@ calls_bp = Blueprint("calls", __name__)
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return whole_number(request.args.get(name, ""))
 
 
 @meetings_bp.app_context_processor

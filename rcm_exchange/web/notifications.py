@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from rcm_exchange.models.base import MAX_ID
+from rcm_exchange.schemas import whole_number
 from rcm_exchange.services import notifications
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -26,11 +26,6 @@ def index():
 @bp.post("/read")
 @login_required
 def mark_read():
-    # Only ASCII digits of an id that can exist ("²".isdigit() is true, int("²") fails).
-    ids = [
-        int(value)
-        for value in request.form.getlist("id")
-        if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID
-    ]
+    ids = [number for value in request.form.getlist("id") if (number := whole_number(value))]
     notifications.mark_read(current_user, notification_ids=ids or None)
     return redirect(url_for("notifications.index"))

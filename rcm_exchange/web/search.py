@@ -142,7 +142,11 @@ def searched_args(args: dict, params: search.SearchParams) -> dict:
         "year": params.year,
         "organization": params.organization,
     }
-    searched.update({key: value for key, value in values.items() if value})
+    # As an address carries them: text, or a list of texts (the template and the facet
+    # links read them so; a year or an organization id as a number ended in a 500).
+    searched.update(
+        {key: value if isinstance(value, list) else str(value) for key, value in values.items() if value}
+    )
     return searched
 
 

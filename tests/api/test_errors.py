@@ -51,3 +51,41 @@ def test_a_nul_character_is_refused_not_stored(app, api_client):
     response = api_client().post("/api/v1/auth/tokens", json={"email": "a\x00@example.org", "password": "x"})
     assert response.status_code == 422
     assert "email" in response.get_json()["errors"]
+
+
+def test_messages_that_name_a_limit_follow_the_callers_language_and_every_field_has_a_list(app, api_client):
+    from tests.builders import make_user
+
+    api = api_client(make_user(org="MX"))
+    body = {
+        "title": "x" * 400,
+        "summary": "S",
+        "body_html": "<p>B</p>",
+        "doc_type": "no-such-type",
+        "language": "en",
+        "tags": ["", "gender"],
+        "countries": ["MEX"],
+    }
+    spanish = api.post("/api/v1/documents", json=body, headers={"Accept-Language": "es"}).get_json()["errors"]
+    assert spanish["title"] == ["La longitud debe estar entre 1 y 300."]
+    # An item of a list reports under its field, as every field does: a list of messages.
+    assert spanish["tags"] == ["La longitud debe estar entre 1 y 80."]
+    assert spanish["countries"] == ["La longitud debe ser 2."]
+    assert all(isinstance(messages, list) for messages in spanish.values()), spanish
+    english = api.post("/api/v1/documents", json=body).get_json()["errors"]
+    assert english["title"] == ["Length must be between 1 and 300."]
+    assert english["tags"] == ["Length must be between 1 and 80."]
+    query = api.get("/api/v1/documents", query_string={"per_page": "500"}, headers={"Accept-Language": "es"})
+    assert query.get_json()["errors"]["per_page"] == ["Debe ser mayor o igual que 1 y menor o igual que 100."]
+
+
+def test_a_bad_item_of_a_list_in_a_form_is_explained_not_numbered(app, login_as):
+    from rcm_exchange.models import DocumentStatus, Role
+    from tests.builders import make_document, make_user
+
+    make_document(status=DocumentStatus.SUBMITTED)  # the queue shows its bulk form
+    moderator = login_as(make_user(role=Role.MODERATOR))
+    response = moderator.post_form("/review/bulk", {"action": "claim", "items": ["a:b"]})
+    assert response.status_code == 422
+    summary = response.get_data(as_text=True).split('id="error-summary"')[1].split("</div>")[0]
+    assert "Not a valid document reference." in summary

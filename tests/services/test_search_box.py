@@ -138,3 +138,37 @@ def test_a_result_holding_most_of_the_words_says_which_it_lacks(client):
         as_text=True
     )
     assert "Results without: migrantes, sur" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "language"),
+    [
+        ({"year": "2021"}, "en"),
+        ({"q": "registro", "year": "2021"}, "es"),
+        ({"organization": "{gt}"}, "en"),
+        ({"q": "registro year:2021"}, "en"),
+        ({"q": "registro año:2021"}, "es"),
+        ({"q": "registro org:GT"}, "en"),
+        ({"q": "organizacion:Guatemala registro"}, "es"),
+    ],
+)
+def test_a_search_narrowed_by_year_or_organization_shows_its_results(client, app, query, language):
+    from datetime import UTC, datetime
+
+    from tests.builders import organization
+
+    kept = make_document(
+        title="Registro consular de 2021", org="GT", published_at=datetime(2021, 5, 1, tzinfo=UTC)
+    )
+    make_document(title="Registro consular de 2022", org="MX", published_at=datetime(2022, 5, 1, tzinfo=UTC))
+    query = {key: value.format(gt=organization("GT").id) for key, value in query.items()}
+    response = client.get("/search", query_string=query, headers={"Accept-Language": language})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert kept.title in page and "Registro consular de 2022" not in page
+    # The sort form carries the filter on, as text.
+    narrowed = {
+        "year": 'name="year" value="2021"',
+        "organization": f'name="organization" value="{kept.organization_id}"',
+    }
+    assert any(field in page for field in narrowed.values())

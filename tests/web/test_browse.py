@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from rcm_exchange.extensions import db
 from rcm_exchange.models import DocType, DocumentStatus, Language, OrganizationKind, Visibility
@@ -200,3 +200,23 @@ def test_home_shows_what_is_new_the_pillars_and_the_presidency(client, app):
     assert "Fresh practice" in page and "Hidden practice" not in page
     assert f'href="/browse/topics/{PILLAR}"' in page
     assert "Presidency Pro-Tempore" in page and "Guatemala" in page
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_topic_without_a_description_shows_none_on_its_page_or_in_the_api(client, app, language):
+    # "gender" has no description in either language in the reference data; "integration"
+    # gets one in English only, which a Spanish reader is shown.
+    from rcm_exchange.models import Tag
+    from tests.clients import api_client
+
+    integration = db.session.scalar(select(Tag).where(Tag.slug == "integration"))
+    integration.description_en, integration.description_es = "Living together.", ""
+    db.session.commit()
+    make_document(tags=("gender", "integration"))
+    headers = {"Accept-Language": language}
+    page = client.get("/browse/topics/gender", headers=headers).get_data(as_text=True)
+    assert 'class="lead"' not in page and "bound method" not in page
+    page = client.get("/browse/topics/integration", headers=headers).get_data(as_text=True)
+    assert '<p class="lead">Living together.</p>' in page
+    tags = {t["slug"]: t for t in api_client(app).get("/api/v1/tags", headers=headers).get_json()}
+    assert (tags["gender"]["description"], tags["integration"]["description"]) == ("", "Living together.")

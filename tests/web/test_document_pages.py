@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from rcm_exchange.extensions import db
 from rcm_exchange.models import AuditEvent, Document, DocumentStatus, Role, Visibility
 from tests.builders import make_document, make_user
+from tests.conftest import on_both_databases
 
 S = DocumentStatus
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
@@ -238,3 +240,15 @@ def test_review_pages_and_the_audit_log_are_closed_to_others(app, login_as):
     document = make_document(status=S.DRAFT, org="MX")
     page = admin.get(f"/admin/audit?document={document.id}")
     assert page.status_code == 200
+
+
+@on_both_databases
+@pytest.mark.parametrize("item", ["2147483648:1", "99999999999999999999:1", "0:1", "-4:1"])
+def test_a_bulk_decision_on_an_id_no_document_can_have_is_refused_and_nothing_changes(app, login_as, item):
+    moderator = login_as(make_user(role=Role.MODERATOR))
+    document = make_document(status=DocumentStatus.SUBMITTED)
+    kept = f"{document.id}:{document.version}"
+    response = moderator.post_form("/review/bulk", {"action": "claim", "items": [kept, item]})
+    assert response.status_code == 422
+    assert "Not a valid document reference." in response.get_data(as_text=True)
+    assert db.session.get(Document, document.id).status == DocumentStatus.SUBMITTED

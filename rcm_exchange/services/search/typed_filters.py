@@ -13,6 +13,7 @@ from rcm_exchange import errors
 from rcm_exchange.extensions import db
 from rcm_exchange.labels import DOC_TYPES, LANGUAGES
 from rcm_exchange.models import Country, Language, Organization, Tag
+from rcm_exchange.schemas import MAX_YEAR, MIN_YEAR, whole_number
 from rcm_exchange.services.search.params import SearchParams
 from search_index.analysis import fold
 from search_index.query_syntax import split_field_filters
@@ -90,7 +91,8 @@ def _typed_organization(value: str) -> int | None:
 
 
 def _typed_year(value: str) -> int | None:
-    return int(value) if value.isdigit() and 1900 <= int(value) <= 2200 else None
+    year = whole_number(value)
+    return year if year is not None and MIN_YEAR <= year <= MAX_YEAR else None
 
 
 _TYPED_RESOLVERS = {
