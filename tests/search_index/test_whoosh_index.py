@@ -1,0 +1,120 @@
+"""What the whoosh engine keeps beside the text: the thesaurus's word pairs, through
+which its phrases are found, and the per-segment tables of the list facets. The answers
+are the engine contract's; these tests check that the shortcuts give the same ones."""
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.fields import Schema
+
+from search_index import AccessFilter, IndexCorrupt, SearchQuery, open_engine
+from search_index.thesaurus import Thesaurus
+from search_index.whoosh_engine import INDEX_NAME, PAIRS_SUFFIX, SCHEMA, _PairPhrase
+
+from .corpus import DOCUMENTS
+from .test_engine_contract import a_document
+
+ANONYMOUS = AccessFilter(frozenset({"public"}))
+FIELDS = ("title_es", "title_en", "summary_es", "body_es", "body_en", "names_es", "names_en")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    engine = open_engine("whoosh", index_dir=tmp_path_factory.mktemp("ix") / "whoosh")
+    engine.apply(DOCUMENTS, [])
+    yield engine
+    engine.close()
+
+
+def thesaurus_phrases() -> list[tuple[str, ...]]:
+    return sorted({t.words for group in Thesaurus.load().groups for t in group if len(t.words) > 1})
+
+
+def test_a_thesaurus_phrase_found_through_its_pairs_finds_and_scores_what_positions_find(corpus):
+    with corpus._searcher() as searcher:
+        checked = 0
+        for phrase in thesaurus_phrases():
+            for field in FIELDS:
+                terms = [t for w in phrase for t in SCHEMA[field].process_text(w, mode="query")]
+                if len(terms) < 2:
+                    continue
+                by_positions = searcher.search(wq.Phrase(field, terms, boost=0.25), limit=None)
+                by_pairs = searcher.search(_PairPhrase(field, terms, boost=0.25), limit=None)
+                expected = [(hit.docnum, hit.score) for hit in by_positions]
+                assert [(hit.docnum, hit.score) for hit in by_pairs] == expected, (field, phrase)
+                checked += bool(expected)
+    assert checked > 20  # the phrases do find documents
+
+
+def test_words_parted_by_a_dropped_token_are_no_pair(tmp_path):
+    engine = open_engine("whoosh", index_dir=tmp_path / "whoosh")
+    engine.apply(
+        [
+            a_document(1, "Informe", "La trata " + "x" * 60 + " de personas en el norte."),
+            a_document(2, "Informe", "La trata de personas en el sur."),
+        ],
+        [],
+    )
+    found = engine.search(SearchQuery(access=ANONYMOUS, text='"trata de personas"', correct=False))
+    assert [hit.id for hit in found.hits] == [2]
+    engine.close()
+
+
+def test_an_index_built_with_another_thesaurus_finds_the_phrases_of_this_one(tmp_path):
+    engine = open_engine("whoosh", index_dir=tmp_path / "whoosh")
+    engine.apply([a_document(1, "Informe", "Un plan piloto de retorno.")], [])
+    engine.close()
+    thesaurus = tmp_path / "thesaurus.tsv"
+    thesaurus.write_text("plan piloto\tpilot scheme\n", encoding="utf-8")
+    reopened = open_engine("whoosh", index_dir=tmp_path / "whoosh", thesaurus_path=thesaurus)
+    found = reopened.search(SearchQuery(access=ANONYMOUS, text='"pilot scheme"', correct=False))
+    assert [hit.id for hit in found.hits] == [1]
+    reopened.close()
+
+
+def test_an_index_without_the_word_pairs_is_refused_as_another_versions(tmp_path):
+    directory = tmp_path / "whoosh"
+    directory.mkdir()
+    older = Schema(**{name: SCHEMA[name] for name in SCHEMA.names() if not name.endswith(PAIRS_SUFFIX)})
+    whoosh_index.create_in(str(directory), older, indexname=INDEX_NAME).close()
+    engine = open_engine("whoosh", index_dir=directory)
+    with pytest.raises(IndexCorrupt, match="another version"):
+        engine.count()
+    engine.clear()  # what a rebuild does
+    assert engine.count() == 0
+    engine.close()
+
+
+def test_the_list_facets_values_are_read_once_per_segment_and_follow_changes(tmp_path, monkeypatch):
+    built = []
+    original = sorting.OverlappingCategorizer.set_searcher
+
+    def counting(self, segment_searcher, docoffset):
+        built.append(self._fieldname)
+        return original(self, segment_searcher, docoffset)
+
+    monkeypatch.setattr(sorting.OverlappingCategorizer, "set_searcher", counting)
+    engine = open_engine("whoosh", index_dir=tmp_path / "whoosh")
+    engine.apply(
+        [
+            a_document(1, "Migración laboral", tags=["labour-migration"], countries=["CA"]),
+            a_document(2, "Migración y retorno", tags=["return", "labour-migration"], countries=["MX"]),
+        ],
+        [],
+    )
+
+    def facets():
+        result = engine.search(SearchQuery(access=ANONYMOUS, text="migracion"))
+        return result.facets["tags"], result.facets["countries"]
+
+    assert facets() == ({"labour-migration": 2, "return": 1}, {"CA": 1, "MX": 1})
+    assert sorted(built) == ["countries", "tags"]
+    assert facets() == ({"labour-migration": 2, "return": 1}, {"CA": 1, "MX": 1})
+    assert sorted(built) == ["countries", "tags"]  # not worked out again
+    # A new segment gets its own table; a deleted or replaced document leaves the counts.
+    engine.apply([a_document(2, "Migración y retorno", tags=["return"], countries=["GT"])], [1])
+    assert facets() == ({"return": 1}, {"GT": 1})
+    engine.apply([a_document(3, "Migración", tags=["labour-migration"])], [])
+    assert facets() == ({"labour-migration": 1, "return": 1}, {"GT": 1})
+    engine.close()
