@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 SORTS = ("relevance", "newest")
-FACET_NAMES = ("tags", "countries", "doc_type", "language", "year", "organization")
+# The facets of values a document holds several of (in list fields), then the others.
+LIST_FACET_NAMES = ("tags", "countries")
+FACET_NAMES = (*LIST_FACET_NAMES, "doc_type", "language", "year", "organization")
 
 
 class SearchUnavailable(Exception):

@@ -32,7 +32,7 @@ from whoosh.util import make_binary_tree
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_PATTERN, stem, word_variants
 from .base import TEXT_FIELDS, DirectoryEngine, FieldedBuilder, PreparedDocument, empty_facets, sorted_facets
-from .contract import AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
+from .contract import LIST_FACET_NAMES, AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryPlan, Word, compile_plan
 from .thesaurus import Thesaurus
 
@@ -47,8 +47,6 @@ FACET_FIELDS = {
     "year": "year",
     "organization": "organization",
 }
-# Facets of fields that hold several values per document (no column to read them from).
-LIST_FACETS = ("tags", "countries")
 
 
 def text_analyzer(language: str):
@@ -535,7 +533,7 @@ class WhooshEngine(DirectoryEngine):
                 return [], 0, empty_facets()
             facets = {
                 name: _ListFacet(field, self._segment_values)
-                if name in LIST_FACETS
+                if name in LIST_FACET_NAMES
                 else sorting.FieldFacet(field, maptype=sorting.Count)
                 for name, field in FACET_FIELDS.items()
             }
