@@ -385,16 +385,28 @@ class QueryBuilder(ABC, Generic[Q]):
     def boosted(self, query: Q, boost: float) -> Q:
         """``query`` with its score multiplied by ``boost``."""
 
+    def at_least(self, queries: list[Q], needed: int) -> Q:
+        """Documents that match ``needed`` or more of ``queries``, scored as the sum
+        of their scores over every choice of ``needed`` of them that they match.
+
+        Spelled out as that disjunction of conjunctions (``MAX_GRADED_COMBINATIONS``
+        keeps it small enough). An engine that can count matching queries per
+        document instead overrides this with a query of its own that finds and
+        scores the same documents.
+        """
+        choices = [_conjunction(self, list(chosen)) for chosen in combinations(queries, needed)]
+        return choices[0] if len(choices) == 1 else self.any_of(choices)
+
 
 def compile_plan(plan: QueryPlan, builder: QueryBuilder[Q]) -> tuple[Q | None, list[Q], bool]:
     """Return (positive query or None, excluded queries, whether anything can match).
 
     A required group whose words are absent from the index compiles to nothing,
     and then the whole query can match nothing. In the graded tier
-    (``plan.min_optional``) such a group is one the documents lack; the tier is a
-    disjunction of every choice of ``min_optional`` optional groups (each a
-    conjunction, so the engines' own scoring ranks it), and the documents holding
-    every group are excluded.
+    (``plan.min_optional``) such a group is one the documents lack; the tier is the
+    documents holding at least ``min_optional`` optional groups (``QueryBuilder.at_least``,
+    scored by the engines' own scoring of the groups they hold), without those holding
+    ``plan.above`` (by default every group).
     """
 
     excluded = [q for q in (_compile_clause(builder, c) for c in plan.excluded) if q is not None]
@@ -455,15 +467,10 @@ def _compile_graded_tier(
             optional.append(query)
     if len(optional) < min_optional:
         return None, [], False
-
-    def at_least(needed: int) -> Q:
-        choices = [_conjunction(builder, list(chosen)) for chosen in combinations(optional, needed)]
-        return choices[0] if len(choices) == 1 else builder.any_of(choices)
-
-    positive = _conjunction(builder, strict + [at_least(min_optional)])
+    positive = _conjunction(builder, strict + [builder.at_least(optional, min_optional)])
     above = plan.above if plan.above is not None else len(plan.optional_groups())
     if above <= len(optional):  # else no document can hold that many: nothing to leave out
-        excluded.append(_conjunction(builder, strict + [at_least(above)]))
+        excluded.append(_conjunction(builder, strict + [builder.at_least(optional, above)]))
     return positive, excluded, True
 
 

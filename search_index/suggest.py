@@ -38,6 +38,14 @@ def max_distance(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
+def within_reach(word: str, candidate: str) -> bool:
+    """Whether ``candidate`` is ``word`` (folded alike) or near enough to correct it:
+    an engine that pays for each candidate's frequency asks this first."""
+    target, folded = fold(word), fold(candidate)
+    limit = max_distance(target)
+    return folded == target or edit_distance(target, folded, limit) <= limit
+
+
 def rank_corrections(word: str, candidates: Iterable[tuple[str, int]]) -> list[str]:
     """Candidate words close to ``word``, closest and most frequent first."""
     target = fold(word)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import math
 import os
 import struct
 import threading
@@ -25,7 +26,7 @@ from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokeniz
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.index import IndexError as WhooshIndexError
-from whoosh.matching import IntersectionMatcher, NullMatcher, WrappingMatcher
+from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher, WrappingMatcher
 from whoosh.matching.wrappers import ConstantScoreWrapperMatcher
 from whoosh.support.charset import accent_map
 from whoosh.util import make_binary_tree
@@ -34,6 +35,7 @@ from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_PATTERN, stem, word_
 from .base import TEXT_FIELDS, DirectoryEngine, FieldedBuilder, PreparedDocument, empty_facets, sorted_facets
 from .contract import LIST_FACET_NAMES, AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryPlan, Word, compile_plan
+from .suggest import within_reach
 from .thesaurus import Thesaurus
 
 INDEX_NAME = "rcm_documents"
@@ -206,6 +208,126 @@ class _PairPhrase(wq.Phrase):
         return matcher
 
 
+class _AtLeast(wq.CompoundQuery):
+    """Documents matching ``needed`` or more of the subqueries (a graded tier's "most
+    of the words"), scored as the disjunction of every choice of ``needed`` of them
+    would score them (``QueryBuilder.at_least``).
+
+    Written here because whoosh has no such query (``Or(minmatch=)`` is documented as
+    not implemented): spelled out, the choices of six of eight groups are 28
+    conjunctions, each a matcher over every field and thesaurus alternative of its
+    groups, and a natural query of ten words held a worker for seconds. This walks
+    each group's postings once.
+    """
+
+    JOINT = " ~ "
+
+    def __init__(self, subqueries, needed: int = 1, boost: float = 1.0):
+        super().__init__(subqueries, boost=boost)
+        self.needed = needed
+
+    def __eq__(self, other):
+        return super().__eq__(other) and self.needed == other.needed
+
+    def __hash__(self):
+        return super().__hash__() ^ hash(self.needed)
+
+    def apply(self, fn):
+        return self.__class__([fn(q) for q in self.subqueries], self.needed, self.boost)
+
+    def normalize(self):
+        # Not merged or deduplicated as Or's are: each subquery is one group to count.
+        return self.__class__([q.normalize() for q in self.subqueries], self.needed, self.boost)
+
+    def simplify(self, ixreader):
+        return self.__class__([q.simplify(ixreader) for q in self.subqueries], self.needed, self.boost)
+
+    def requires(self):
+        return set()
+
+    def estimate_min_size(self, ixreader):
+        return 0
+
+    def matcher(self, searcher, context=None):
+        children = [q.matcher(searcher, context) for q in self.subqueries]
+        children = [m for m in children if m.is_active()]
+        if len(children) < self.needed:
+            return NullMatcher()
+        return _AtLeastMatcher(children, self.needed, self.boost)
+
+
+class _AtLeastMatcher(Matcher):
+    """The matcher of ``_AtLeast``: the documents where ``needed`` of ``children`` are."""
+
+    def __init__(self, children: list, needed: int, boost: float = 1.0):
+        self._children = children
+        self._needed = needed
+        self._boost = boost
+        self._id = None
+        self._settle()
+
+    def _settle(self) -> None:
+        """Move to the first document ``needed`` children are at, from where they are.
+        No document before the ``needed``-th smallest of their positions can hold
+        ``needed`` of them, so every child behind it skips there at once."""
+        needed = self._needed
+        while True:
+            children = [m for m in self._children if m.is_active()]
+            self._children = children
+            if len(children) < needed:
+                self._id = None
+                return
+            ids = sorted(m.id() for m in children)
+            candidate = ids[needed - 1]
+            if ids[0] == candidate:
+                self._id = candidate
+                return
+            for m in children:
+                if m.id() < candidate:
+                    m.skip_to(candidate)
+
+    def is_active(self):
+        return self._id is not None
+
+    def id(self):
+        return self._id
+
+    def next(self):
+        current = self._id
+        for m in self._children:
+            if m.id() == current:
+                m.next()
+        self._settle()
+
+    def skip_to(self, target):
+        if self._id is None or target <= self._id:
+            return
+        for m in self._children:
+            if m.is_active() and m.id() < target:
+                m.skip_to(target)
+        self._settle()
+
+    def score(self):
+        here = [m for m in self._children if m.id() == self._id]
+        # A document holding m of the groups matches comb(m-1, needed-1) choices of
+        # ``needed`` groups for each group it holds.
+        return self._boost * math.comb(len(here) - 1, self._needed - 1) * sum(m.score() for m in here)
+
+    def children(self):
+        return list(self._children)
+
+    def copy(self):
+        return _AtLeastMatcher([m.copy() for m in self._children], self._needed, self._boost)
+
+    def reset(self):
+        for m in self._children:
+            m.reset()
+        self._settle()
+
+    def supports_block_quality(self):
+        return False
+
+
 class _Builder(FieldedBuilder):
     def __init__(self, searcher):
         self.searcher = searcher
@@ -273,6 +395,11 @@ class _Builder(FieldedBuilder):
 
     def boosted(self, query, boost):
         return _leaf_boosted(query, boost)
+
+    def at_least(self, queries, needed):
+        if needed == len(queries):
+            return queries[0] if needed == 1 else wq.And(queries)
+        return _AtLeast(queries, needed)
 
 
 class _SegmentValues:
@@ -593,10 +720,12 @@ class WhooshEngine(DirectoryEngine):
             reader = searcher.reader()
             low, high = len(word) - 2, len(word) + 2
             candidates = []
-            for term, info in reader.iter_prefix("spell", word[:1]):
+            # A term's frequency is a read of its postings' header: only the words near
+            # enough to be offered are worth one (thousands share a first letter).
+            for term in reader.expand_prefix("spell", word[:1]):
                 term = term.decode("utf-8") if isinstance(term, bytes) else term
-                if low <= len(term) <= high:
-                    candidates.append((term, info.doc_frequency()))
+                if low <= len(term) <= high and within_reach(word, term):
+                    candidates.append((term, reader.doc_frequency("spell", term)))
             return candidates
 
     def _stored(self, document_id):

@@ -1,6 +1,9 @@
 """What the whoosh engine keeps beside the text: the thesaurus's word pairs, through
-which its phrases are found, and the per-segment tables of the list facets. The answers
-are the engine contract's; these tests check that the shortcuts give the same ones."""
+which its phrases are found, and the per-segment tables of the list facets; and the
+query that counts a graded tier's words. The answers are the engine contract's; these
+tests check that the shortcuts give the same ones."""
+
+from itertools import combinations
 
 import pytest
 from whoosh import index as whoosh_index
@@ -10,7 +13,7 @@ from whoosh.fields import Schema
 
 from search_index import AccessFilter, IndexCorrupt, SearchQuery, open_engine
 from search_index.thesaurus import Thesaurus
-from search_index.whoosh_engine import INDEX_NAME, PAIRS_SUFFIX, SCHEMA, _PairPhrase
+from search_index.whoosh_engine import INDEX_NAME, PAIRS_SUFFIX, SCHEMA, _AtLeast, _PairPhrase
 
 from .corpus import DOCUMENTS
 from .test_engine_contract import a_document
@@ -118,3 +121,41 @@ def test_the_list_facets_values_are_read_once_per_segment_and_follow_changes(tmp
     engine.apply([a_document(3, "Migración", tags=["labour-migration"])], [])
     assert facets() == ({"labour-migration": 1, "return": 1}, {"GT": 1})
     engine.close()
+
+
+GRADED_WORDS = ["migrantes", "frontera", "proteccion", "retorno", "trabajadores", "asilo", "derechos"]
+
+
+def spelled_out(groups, needed):
+    """The graded tier as the disjunction of every choice of ``needed`` groups."""
+    return wq.Or([wq.And(list(chosen)) for chosen in combinations(groups, needed)])
+
+
+def word_groups(words):
+    return [wq.Or([wq.Term("body_es", word), wq.Term("title_es", word, boost=3.0)]) for word in words]
+
+
+@pytest.mark.parametrize("needed", [1, 2, 3, 5, 6])
+def test_most_of_the_words_finds_and_scores_what_every_choice_of_them_finds(corpus, needed):
+    groups = word_groups([SCHEMA["body_es"].process_text(w, mode="query").__next__() for w in GRADED_WORDS])
+    public = wq.ConstantScoreQuery(wq.Term("visibility", "public"), 0.0)
+    exclude = wq.Term("body_es", "asil")
+    shapes = {
+        "alone": lambda tier: tier,
+        "under a filter": lambda tier: wq.And([tier, public]),
+        "without a word": lambda tier: wq.AndNot(tier, exclude),
+        "without a higher tier": lambda tier: wq.AndNot(tier, _AtLeast(groups, needed + 1)),
+    }
+    with corpus._searcher() as searcher:
+        for shape, wrap in shapes.items():
+            expected = searcher.search(wrap(spelled_out(groups, needed)), limit=None)
+            counted = searcher.search(wrap(_AtLeast(groups, needed)), limit=None)
+            expected_hits = [(hit.docnum, round(hit.score, 9)) for hit in expected]
+            assert [(hit.docnum, round(hit.score, 9)) for hit in counted] == expected_hits, shape
+            assert len(expected_hits) > 0 or needed >= 5, shape
+
+
+def test_most_of_the_words_finds_nothing_when_fewer_words_are_in_the_index_than_needed(corpus):
+    groups = word_groups(["migrant", "zzzunknown", "yyyunknown"])
+    with corpus._searcher() as searcher:
+        assert len(searcher.search(_AtLeast(groups, 2), limit=None)) == 0
