@@ -50,10 +50,17 @@ BENCH_SCHEMA = "rcm_bench"
 
 
 def app_settings(
-    workdir: Path, database_url: str, engine: str, *, postgres_url: str, schema: str = BENCH_SCHEMA
+    workdir: Path,
+    database_url: str,
+    engine: str,
+    *,
+    postgres_url: str,
+    schema: str = BENCH_SCHEMA,
+    rum: bool = False,
 ) -> dict:
     """The settings of a benchmark's app: its database, its own instance and index folders
-    in ``workdir``, no mail, and for the postgres engine its own schema."""
+    in ``workdir``, no mail, and for the postgres engine its own schema (and RUM when
+    ``rum``)."""
     settings = {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_DIR": str(workdir / "instance"),
@@ -63,7 +70,7 @@ def app_settings(
         "RCM_MAIL_URL": None,
     }
     if engine == "postgres":
-        settings.update(RCM_SEARCH_DSN=postgres_url, RCM_SEARCH_SCHEMA=schema)
+        settings.update(RCM_SEARCH_DSN=postgres_url, RCM_SEARCH_SCHEMA=schema, RCM_SEARCH_RUM=str(rum))
     return settings
 
 
@@ -89,7 +96,13 @@ class Bench:
     # -- the application database ------------------------------------------------------
 
     def app_config(self, engine: str) -> dict:
-        return app_settings(self.workdir, self.database_url, engine, postgres_url=self.postgres_url)
+        return app_settings(
+            self.workdir,
+            self.database_url,
+            engine,
+            postgres_url=self.postgres_url,
+            rum=getattr(self.args, "rum", False),
+        )
 
     def make_app(self, engine: str):
         from rcm_exchange import create_app
@@ -500,6 +513,11 @@ def main() -> None:
         default=os.environ.get("RCM_BENCH_POSTGRES_URL")
         or os.environ.get("RCM_TEST_POSTGRES_URL")
         or DEFAULT_POSTGRES_URL,
+    )
+    parser.add_argument(
+        "--rum",
+        action="store_true",
+        help="index the postgres engine's text with RUM (RCM_SEARCH_RUM=on; see README before using it)",
     )
     parser.add_argument("--out", help="Markdown file (default: bench/results/<time>-<size>.md)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (database, indexes)")

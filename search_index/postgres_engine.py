@@ -95,6 +95,8 @@ FACET_COLUMNS = {
     "organization": "organization_id",
 }
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# How a setting that switches something says on or off.
+SWITCHED_ON, SWITCHED_OFF = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
 _BROKEN = (
     pg_errors.UndefinedTable,
     pg_errors.UndefinedColumn,
@@ -313,10 +315,23 @@ def libpq_dsn(database_url: str | None) -> str | None:
 _POSTGRES_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")
 
 
+# Why RUM is off unless asked for (``SEARCH_RUM``): the RUM releases packaged today
+# (1.3.13 in Debian 12, 1.3.15 from PGDG) read uninitialized memory in an index scan, and
+# the server process dies of it, taking every connection of the server with it while
+# PostgreSQL recovers. Two ways found to get there, both open to anyone who can search:
+# a word that was in thousands of documents and is in none since they were edited, once
+# VACUUM has emptied its postings (rum issue #183, fixed in RUM's master by PR #172 of
+# April 2026, not in a release yet); and, at 100,000 documents, a search of twenty
+# two-letter prefixes after a long graded search. GIN, which PostgreSQL itself keeps, has
+# neither.
+RUM_CRASHES = "https://github.com/postgrespro/rum/issues/183"
+
+
 class PostgresEngine(BaseEngine):
     # The index's own database, else the application's (when it is PostgreSQL), and the
     # schema the engine creates and owns there.
-    SETTINGS = ("SEARCH_DSN", "SEARCH_SCHEMA", "DATABASE_URL")
+    # SEARCH_RUM: whether to index the text with RUM (see ``_rum_opclass``), off unless set.
+    SETTINGS = ("SEARCH_DSN", "SEARCH_SCHEMA", "DATABASE_URL", "SEARCH_RUM")
 
     @classmethod
     def options_from(cls, settings: Mapping[str, Any], prefix: str = "") -> dict:
@@ -327,7 +342,14 @@ class PostgresEngine(BaseEngine):
                 f"not PostgreSQL: set {prefix}DATABASE_URL to a PostgreSQL database or {prefix}SEARCH_DSN to "
                 f"one for the index, or choose another backend"
             )
-        return {"dsn": dsn, "schema": settings.get(prefix + "SEARCH_SCHEMA") or DEFAULT_SCHEMA}
+        rum = str(settings.get(prefix + "SEARCH_RUM") or "off").strip().lower()
+        if rum not in SWITCHED_ON | SWITCHED_OFF:
+            raise SettingsError(f"{prefix}SEARCH_RUM must be on or off, not {rum!r}")
+        return {
+            "dsn": dsn,
+            "schema": settings.get(prefix + "SEARCH_SCHEMA") or DEFAULT_SCHEMA,
+            "rum": rum in SWITCHED_ON,
+        }
 
     def __init__(
         self,
@@ -336,7 +358,7 @@ class PostgresEngine(BaseEngine):
         thesaurus_path=None,
         create: bool = True,
         write_timeout: float = WRITE_TIMEOUT,
-        rum: bool = True,
+        rum: bool = False,
     ):
         super().__init__(thesaurus_path)
         if not dsn:
@@ -382,14 +404,19 @@ class PostgresEngine(BaseEngine):
     def _connection(self) -> psycopg.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None or connection.closed or self._local.pid != os.getpid():
+            connection = None
             try:
                 connection = psycopg.connect(self.dsn, autocommit=True)
+                # JIT compilation costs more than it saves on these short queries, and the
+                # facet step keeps its matches in memory.
+                connection.execute("SET jit = off")
+                connection.execute("SET work_mem = '64MB'")
             except psycopg.OperationalError as error:
+                # e.g. a server that accepted the connection and then went into recovery
+                if connection is not None:
+                    with suppress(psycopg.Error):
+                        connection.close()
                 raise SearchUnavailable(f"search database unavailable: {error}") from None
-            # JIT compilation costs more than it saves on these short queries, and the
-            # facet step keeps its matches in memory.
-            connection.execute("SET jit = off")
-            connection.execute("SET work_mem = '64MB'")
             self._local.connection, self._local.pid = connection, os.getpid()
             with self._lock:
                 self._connections.append(connection)
@@ -459,6 +486,11 @@ class PostgresEngine(BaseEngine):
             raise IndexCorrupt(
                 "the search index's text is not indexed (a rebuild did not finish); rebuild it"
             )
+        if self.text_index == "rum" and not self.rum:
+            raise IndexCorrupt(
+                "the search index's text is indexed with RUM, which this engine is set not to use "
+                "(see RUM_CRASHES); rebuild it"
+            )
 
     def _text_index_method(self, connection) -> str | None:
         """``rum`` or ``gin``: how the text columns are indexed (None before they are)."""
@@ -470,12 +502,14 @@ class PostgresEngine(BaseEngine):
         return row[0] if row else None
 
     def _rum_opclass(self, connection) -> sql.Composable | None:
-        """RUM's tsvector operator class, creating the extension when the server has it
-        (Debian's ``postgresql-NN-rum``) and this role may; None otherwise.
+        """RUM's tsvector operator class when the engine is set to use RUM (``rum``), the
+        server has it (Debian's ``postgresql-NN-rum``) and this role may create it;
+        None otherwise (GIN).
 
         RUM keeps each lexeme's positions in the index, so a phrase or a word's
         neighbour is checked there instead of in the document's tsvector, which
-        PostgreSQL keeps compressed out of line (TOAST) and reads whole.
+        PostgreSQL keeps compressed out of line (TOAST) and reads whole. It is off
+        unless asked for: see ``RUM_CRASHES``.
         """
         if (
             not self.rum

@@ -1,5 +1,7 @@
-"""The postgres engine keeps positions in a RUM index where the server has the extension,
-and falls back to GIN, answering the same, where it has not (or is told not to use it)."""
+"""The postgres engine indexes the text with GIN unless it is told to use RUM (released RUM
+versions crash the server: ``postgres_engine.RUM_CRASHES``); told so, it keeps positions
+in a RUM index where the server has the extension, and falls back to GIN, answering the
+same, where it has not."""
 
 import hashlib
 
@@ -54,7 +56,7 @@ def test_an_index_built_without_rum_is_read_as_it_is(schemas):
     engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0], rum=False)
     engine.apply(DOCUMENTS, [])
     engine.close()
-    reopened = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    reopened = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0], rum=True)
     try:
         assert reopened.search(SearchQuery(access=SECRETARIAT_STAFF, text='"trata de personas"')).total > 0
         assert reopened.text_index == "gin"
@@ -65,20 +67,20 @@ def test_an_index_built_without_rum_is_read_as_it_is(schemas):
 def test_a_bulk_load_indexes_the_text_at_the_end_and_others_see_it_unfinished_meanwhile(schemas):
     from search_index import IndexCorrupt
 
-    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0], rum=True)
     other = None
     try:
         engine.clear()
         with engine.bulk_load():
             engine.apply(DOCUMENTS[:10], [])
             engine.apply(DOCUMENTS[10:], [])
-            unfinished = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+            unfinished = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0], rum=True)
             try:
                 with pytest.raises(IndexCorrupt):
                     unfinished.count()
             finally:
                 unfinished.close()
-        other = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+        other = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0], rum=True)
         assert other.count() == len(DOCUMENTS)
         assert other.text_index == engine.text_index == ("rum" if _rum_available() else "gin")
         assert other.search(SearchQuery(access=SECRETARIAT_STAFF, text='"trata de personas"')).total > 0
@@ -86,3 +88,33 @@ def test_a_bulk_load_indexes_the_text_at_the_end_and_others_see_it_unfinished_me
         engine.close()
         if other is not None:
             other.close()
+
+
+def test_the_text_is_indexed_with_gin_unless_rum_is_asked_for(schemas):
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        engine.apply(DOCUMENTS, [])
+        assert engine.text_index == "gin"
+        assert engine.search(SearchQuery(access=SECRETARIAT_STAFF, text='"trata de personas"')).total > 0
+    finally:
+        engine.close()
+
+
+def test_an_index_built_with_rum_is_rebuilt_with_gin_once_rum_is_no_longer_asked_for(schemas):
+    from search_index import IndexCorrupt
+
+    if not _rum_available():
+        pytest.skip("the server has no RUM extension")
+    built = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0], rum=True)
+    built.apply(DOCUMENTS, [])
+    assert built.text_index == "rum"
+    built.close()
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        with pytest.raises(IndexCorrupt, match="RUM"):
+            engine.count()  # the application rebuilds an index it finds so (``sync.catch_up``)
+        engine.clear()
+        engine.apply(DOCUMENTS, [])
+        assert engine.text_index == "gin" and engine.count() == len(DOCUMENTS)
+    finally:
+        engine.close()

@@ -68,6 +68,7 @@ def test_postgres_search_uses_the_application_database_unless_told_otherwise():
     assert search_engine_options(config) == {
         "dsn": "postgresql://rcm:s3cret@db.example:5433/rcm?sslmode=require",
         "schema": "rcm_search",
+        "rum": False,
     }
     config["RCM_SEARCH_DSN"] = "host=search.example dbname=index"
     assert search_engine_options(config)["dsn"] == "host=search.example dbname=index"
@@ -79,11 +80,39 @@ def test_the_settings_the_chosen_engine_reads_come_from_the_environment(monkeypa
     monkeypatch.setenv("RCM_SEARCH_DSN", "host=search.example dbname=index")
     monkeypatch.setenv("RCM_SEARCH_SCHEMA", "site_search")
     monkeypatch.setenv("RCM_SEARCH_BACKEND", "postgres")
+    monkeypatch.setenv("RCM_SEARCH_RUM", "on")
     assert search_engine_options(load_settings({"SECRET_KEY": "x"})) == {
         "dsn": "host=search.example dbname=index",
         "schema": "site_search",
+        "rum": True,
     }
     monkeypatch.setenv("RCM_SEARCH_BACKEND", "tantivy")
     settings = load_settings({"SECRET_KEY": "x"})
     assert "RCM_SEARCH_DSN" not in settings
     assert search_engine_options(settings) == {"index_dir": str(tmp_path / "index")}
+
+
+@pytest.mark.parametrize(
+    ("value", "rum"), [("on", True), ("TRUE", True), ("1", True), ("off", False), ("no", False)]
+)
+def test_rum_is_used_by_the_postgres_engine_only_when_switched_on(value, rum):
+    config = {
+        "RCM_SEARCH_BACKEND": "postgres",
+        "RCM_SEARCH_DSN": "host=search.example dbname=index",
+        "RCM_SEARCH_RUM": value,
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    }
+    assert search_engine_options(config)["rum"] is rum
+    del config["RCM_SEARCH_RUM"]
+    assert search_engine_options(config)["rum"] is False
+
+
+def test_a_rum_setting_that_is_neither_on_nor_off_is_a_start_up_error():
+    config = {
+        "RCM_SEARCH_BACKEND": "postgres",
+        "RCM_SEARCH_DSN": "host=search.example dbname=index",
+        "RCM_SEARCH_RUM": "sometimes",
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    }
+    with pytest.raises(ConfigurationError, match="RCM_SEARCH_RUM must be on or off"):
+        search_engine_options(config)
