@@ -177,6 +177,15 @@ class SearchUnavailable(DomainError):
     default_message = _l("Search is unavailable for a moment. Please try again shortly.")
 
 
+class SearchTooBroad(SearchUnavailable):
+    """The search engine gave up on the query in the time it gives one search."""
+
+    status_code = 422
+    default_message = _l(
+        "This search is too broad to answer in time. Use fewer or rarer words, or narrow it with a filter."
+    )
+
+
 class SearchRebuilding(SearchUnavailable):
     default_message = _l(
         "The search index is being rebuilt from the database. Search will be back in a few minutes."

@@ -13,6 +13,7 @@ from .contract import (
     SearchHit,
     SearchQuery,
     SearchResult,
+    SearchTooSlow,
     SearchUnavailable,
     SettingsError,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "SearchHit",
     "SearchQuery",
     "SearchResult",
+    "SearchTooSlow",
     "SearchUnavailable",
     "SettingsError",
     "available_backends",

@@ -13,17 +13,27 @@ import json
 import math
 import os
 import shutil
+import time
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .analysis import WORD_RE, fold, is_stop_word, word_keys
-from .contract import FACET_NAMES, AccessFilter, SearchHit, SearchQuery, SearchResult, SettingsError
+from .contract import (
+    FACET_NAMES,
+    AccessFilter,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    SearchTooSlow,
+    SettingsError,
+)
 from .highlight import Highlighter
 from .query_syntax import Phrase, QueryBuilder, QueryPlan, Word, group_label, parse, replace_words
 from .suggest import rank_corrections
@@ -44,6 +54,12 @@ MAX_NAMES_CHARS = 5_000
 # language), and how much a match in them weighs: a word in the title says more
 # than the same word in the body.
 TEXT_FIELDS = {"title": 3.0, "summary": 1.5, "body": 1.0, "names": NAMES_WEIGHT}
+# The longest a search (or a page's related documents) may take, in seconds: past it
+# the engine gives up with ``SearchTooSlow`` rather than hold a worker that others wait
+# for (thirty common words took postgres seven seconds at 100,000 documents).
+SEARCH_TIME_LIMIT = 5.0
+# When the search running in this thread (or task) must end, if one is.
+_deadline: ContextVar[float | None] = ContextVar("search_deadline", default=None)
 
 
 class FieldedBuilder(QueryBuilder):
@@ -175,8 +191,37 @@ class BaseEngine(ABC):
 
     # -- search ------------------------------------------------------------------
 
+    time_limit: float = SEARCH_TIME_LIMIT
+
+    @contextmanager
+    def _timed(self) -> Iterator[None]:
+        """The work inside has ``time_limit`` seconds (``time_left``)."""
+        token = _deadline.set(time.monotonic() + self.time_limit)
+        try:
+            yield
+        finally:
+            _deadline.reset(token)
+
+    @staticmethod
+    def time_left() -> float | None:
+        """Seconds left to the search running now (None outside one); raises
+        ``SearchTooSlow`` once none are."""
+        deadline = _deadline.get()
+        if deadline is None:
+            return None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise SearchTooSlow("the search took longer than an engine gives one")
+        return left
+
     def search(self, query: SearchQuery) -> SearchResult:
+        with self._timed():
+            return self._search(query)
+
+    def _search(self, query: SearchQuery) -> SearchResult:
         plan = parse(query.text, self.thesaurus)
+        # Checked between the steps too, for engines that cannot stop one midway.
+        self.time_left()
         if query.access.sees_nothing:
             return SearchResult([], 0, query.page, query.per_page, empty_facets(), None)
         by_relevance = query.sort == "relevance" and bool(plan.groups)
@@ -201,6 +246,7 @@ class BaseEngine(ABC):
         for tier in plan.tiers():
             if total >= query.per_page:
                 break
+            self.time_left()
             more, more_total, more_facets = self._page_after(tier, query, by_relevance, total)
             if more_total:
                 rows = rows + more
@@ -261,6 +307,7 @@ class BaseEngine(ABC):
             return None
         corrections = {}
         for word in plain.correctable_words():
+            self.time_left()
             if is_stop_word(word):
                 continue
             candidates = list(self._spelling_candidates(word, query.access))
@@ -287,9 +334,14 @@ class BaseEngine(ABC):
         # Related documents of a document the caller cannot see would describe it.
         if stored is None or not may_see(access, stored["visibility"], stored["organization_id"]):
             return []
-        return self._similar(stored, access, limit, exclude_id=int(document_id))
+        with self._timed():
+            return self._similar(stored, access, limit, exclude_id=int(document_id))
 
     def similar_to_text(self, doc: dict, access: AccessFilter, limit: int = 5) -> list[int]:
+        with self._timed():
+            return self._similar_to_text(doc, access, limit)
+
+    def _similar_to_text(self, doc: dict, access: AccessFilter, limit: int) -> list[int]:
         texts = {
             "title": doc.get("title") or "",
             "summary": doc.get("summary") or "",

@@ -31,6 +31,12 @@ class IndexCorrupt(SearchUnavailable):
     """The index is missing or unreadable; rebuilding it from the database fixes it."""
 
 
+class SearchTooSlow(SearchUnavailable):
+    """The search would take longer than an engine gives one (``BaseEngine.time_limit``):
+    a query of many common words on an engine that answers it slowly. Fewer or rarer
+    words, or a filter, make it answerable."""
+
+
 class SettingsError(ValueError):
     """The settings given to a backend's ``options_from`` cannot open an index."""
 

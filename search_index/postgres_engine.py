@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import os
 import re
 import threading
@@ -52,6 +53,7 @@ from .contract import (
     AccessFilter,
     IndexCorrupt,
     SearchQuery,
+    SearchTooSlow,
     SearchUnavailable,
     SettingsError,
 )
@@ -433,6 +435,8 @@ class PostgresEngine(BaseEngine):
         except _BROKEN as error:
             self._ready = False
             raise IndexCorrupt(f"search index cannot be read: {error}") from None
+        except pg_errors.QueryCanceled:
+            raise SearchTooSlow("the search took longer than an engine gives one") from None
         except psycopg.OperationalError as error:
             self._local.connection = None
             with suppress(psycopg.Error):
@@ -900,12 +904,20 @@ class PostgresEngine(BaseEngine):
         of 0.3 s for a word in half the documents at 100,000). A search that has words
         reads their index (the text columns keep no statistics for the same reason, see
         ``_create``); one without words (filters alone) is planned as usual.
+
+        Each statement may take what is left of the search's time (``time_left``):
+        PostgreSQL cancels it past that, and the search ends with ``SearchTooSlow``.
         """
         if plan is not None and plan.is_empty:
             yield
             return
+        left = self.time_left()
         with connection.transaction():
             connection.execute("SET LOCAL enable_seqscan = off")
+            if left is not None:
+                connection.execute(
+                    sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(math.ceil(left * 1000)))
+                )
             yield
 
     def _compile(self, connection, plan: QueryPlan, query: SearchQuery):

@@ -14,14 +14,15 @@ import math
 import os
 import struct
 import threading
+import time
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager, suppress
 from itertools import pairwise
 
+from whoosh import collectors, sorting
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import EmptyIndexError, LockError
@@ -33,7 +34,14 @@ from whoosh.util import make_binary_tree
 
 from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_PATTERN, stem, word_variants
 from .base import TEXT_FIELDS, DirectoryEngine, FieldedBuilder, PreparedDocument, empty_facets, sorted_facets
-from .contract import LIST_FACET_NAMES, AccessFilter, IndexCorrupt, SearchQuery, SearchUnavailable
+from .contract import (
+    LIST_FACET_NAMES,
+    AccessFilter,
+    IndexCorrupt,
+    SearchQuery,
+    SearchTooSlow,
+    SearchUnavailable,
+)
 from .query_syntax import MAX_PREFIX_EXPANSIONS, Phrase, QueryPlan, Word, compile_plan
 from .suggest import within_reach
 from .thesaurus import Thesaurus
@@ -486,6 +494,27 @@ class _ListFacet(sorting.FieldFacet):
         return _ListCategorizer(global_searcher, self.fieldname, self._values)
 
 
+class _DeadlineCollector(collectors.WrappingCollector):
+    """Collects what ``child`` does, and ends the search with ``SearchTooSlow`` once
+    ``deadline`` (``time.monotonic()``) has passed, looking at the clock every few
+    matches. Written here because whoosh's ``TimeLimitCollector`` starts a timer thread
+    per search and stops the search with SIGALRM, which Python only lets the main
+    thread handle (a threaded server's searches run in others)."""
+
+    CHECK_EVERY = 32
+
+    def __init__(self, child, deadline: float):
+        super().__init__(child)
+        self.deadline = deadline
+
+    def collect_matches(self):
+        child = self.child
+        for found, sub_docnum in enumerate(child.matches()):
+            if found % self.CHECK_EVERY == 0 and time.monotonic() > self.deadline:
+                raise SearchTooSlow("the search took longer than an engine gives one")
+            child.collect(sub_docnum)
+
+
 def access_query(access: AccessFilter):
     """The caller's rights as a query of its own, never mixed into the user's text."""
     if access.everything:
@@ -686,6 +715,16 @@ class WhooshEngine(DirectoryEngine):
             combined = wq.AndNot(combined, wq.Or(excluded))
         return combined
 
+    def _run(self, searcher, whoosh_query, **options):
+        """``searcher.search(whoosh_query, **options)`` within the search's time
+        (``time_left``)."""
+        left = self.time_left()
+        if left is None:
+            return searcher.search(whoosh_query, **options)
+        collector = _DeadlineCollector(searcher.collector(**options), time.monotonic() + left)
+        searcher.search_with_collector(whoosh_query, collector)
+        return collector.results()
+
     def _execute(self, plan, query, by_relevance):
         with self._searcher() as searcher:
             whoosh_query = self._compile(searcher, plan, query)
@@ -699,7 +738,7 @@ class WhooshEngine(DirectoryEngine):
             }
             end = query.page * query.per_page
             options = {} if by_relevance else {"sortedby": "published", "reverse": True}
-            results = searcher.search(whoosh_query, limit=end, groupedby=facets, **options)
+            results = self._run(searcher, whoosh_query, limit=end, groupedby=facets, **options)
             total = len(results)
             rows = []
             for hit in results[end - query.per_page : end]:
@@ -725,7 +764,7 @@ class WhooshEngine(DirectoryEngine):
             whoosh_query = self._compile(searcher, plan, query)
             if whoosh_query is None:
                 return 0
-            return len(searcher.search(whoosh_query, limit=1, scored=False))
+            return len(self._run(searcher, whoosh_query, limit=1, scored=False))
 
     def _among(self, plan, query, ids):
         with self._searcher() as searcher:
@@ -735,7 +774,7 @@ class WhooshEngine(DirectoryEngine):
             among = wq.And([wq.Or([wq.Term("id", str(i)) for i in ids]), found])
             # Scored, so that the words' matchers skip from one of ``ids`` to the next:
             # unscored, whoosh lists every document of each side and intersects the lists.
-            return {int(hit["id"]) for hit in searcher.search(among, limit=len(ids))}
+            return {int(hit["id"]) for hit in self._run(searcher, among, limit=len(ids))}
 
     def _spelled(self, term, access):
         with self._searcher() as searcher:
@@ -798,7 +837,7 @@ class WhooshEngine(DirectoryEngine):
             similar = wq.And(parts)
             if exclude_id is not None:
                 similar = wq.AndNot(similar, wq.Term("id", str(exclude_id)))
-            return [int(hit["id"]) for hit in searcher.search(similar, limit=limit)]
+            return [int(hit["id"]) for hit in self._run(searcher, similar, limit=limit)]
 
     def ids(self) -> set[int]:
         with self._searcher() as searcher:

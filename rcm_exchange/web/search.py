@@ -203,7 +203,10 @@ def index():
     except ValidationFailed as error:  # a filter typed in the box that names nothing
         return render_template("search/index.html", args=args, page=None, errors=error.errors), 422
     except SearchUnavailable as error:
-        return render_template("search/index.html", args=args, page=None, unavailable=error.describe()), 503
+        return (
+            render_template("search/index.html", args=args, page=None, unavailable=error.describe()),
+            error.status_code,
+        )
     args = searched_args(args, result.params)
     return render_template(
         "search/index.html",

@@ -208,6 +208,18 @@ def test_a_corrupt_index_is_reported_and_can_be_rebuilt(backend, tmp_path, make_
     assert reopened.ids() == {1}
 
 
+@pytest.mark.parametrize(
+    "text", ["migrantes", "trabajadores migrantes proteccion frontera retorno", "migra*"]
+)
+def test_a_search_past_the_engines_time_limit_ends_as_too_slow_and_the_next_one_answers(loaded, text):
+    loaded.time_limit = 0.0
+    with pytest.raises(search_index.SearchTooSlow):
+        loaded.search(SearchQuery(access=SECRETARIAT_STAFF, text=text))
+    loaded.time_limit = search_index.base.SEARCH_TIME_LIMIT
+    assert loaded.search(SearchQuery(access=SECRETARIAT_STAFF, text="migrantes")).total > 0
+    assert loaded.time_left() is None  # no search is running
+
+
 def test_a_second_writer_waits_then_reports_unavailable(backend, make_engine):
     engine = make_engine(write_timeout=0.2)
     engine.apply(DOCUMENTS[:1], [])

@@ -118,3 +118,19 @@ def test_an_index_built_with_rum_is_rebuilt_with_gin_once_rum_is_no_longer_asked
         assert engine.text_index == "gin" and engine.count() == len(DOCUMENTS)
     finally:
         engine.close()
+
+
+def test_a_statement_postgres_cancels_for_time_ends_the_search_as_too_slow_and_the_connection_stays(
+    schemas,
+):
+    from search_index import SearchTooSlow
+
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        engine.apply(DOCUMENTS, [])
+        with pytest.raises(SearchTooSlow), engine._db() as connection, connection.transaction():
+            connection.execute("SET LOCAL statement_timeout = 10")
+            connection.execute("SELECT pg_sleep(2)")
+        assert engine.search(SearchQuery(access=SECRETARIAT_STAFF, text="migrantes")).total > 0
+    finally:
+        engine.close()

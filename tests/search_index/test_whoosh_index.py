@@ -3,6 +3,7 @@ which its phrases are found, and the per-segment tables of the list facets; and 
 query that counts a graded tier's words. The answers are the engine contract's; these
 tests check that the shortcuts give the same ones."""
 
+import time
 from itertools import combinations
 
 import pytest
@@ -11,9 +12,16 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.fields import Schema
 
-from search_index import AccessFilter, IndexCorrupt, SearchQuery, open_engine
+from search_index import AccessFilter, IndexCorrupt, SearchQuery, SearchTooSlow, open_engine
 from search_index.thesaurus import Thesaurus
-from search_index.whoosh_engine import INDEX_NAME, PAIRS_SUFFIX, SCHEMA, _AtLeast, _PairPhrase
+from search_index.whoosh_engine import (
+    INDEX_NAME,
+    PAIRS_SUFFIX,
+    SCHEMA,
+    _AtLeast,
+    _DeadlineCollector,
+    _PairPhrase,
+)
 
 from .corpus import DOCUMENTS
 from .test_engine_contract import a_document
@@ -159,3 +167,17 @@ def test_most_of_the_words_finds_nothing_when_fewer_words_are_in_the_index_than_
     groups = word_groups(["migrant", "zzzunknown", "yyyunknown"])
     with corpus._searcher() as searcher:
         assert len(searcher.search(_AtLeast(groups, 2), limit=None)) == 0
+
+
+def test_a_search_collected_past_its_deadline_stops_and_one_within_it_finds_what_a_plain_search_does(
+    corpus,
+):
+    query = wq.Or([wq.Term("body_es", "migrant"), wq.Term("body_en", "migrant")])
+    with corpus._searcher() as searcher:
+        late = _DeadlineCollector(searcher.collector(limit=None), deadline=time.monotonic() - 1)
+        with pytest.raises(SearchTooSlow):
+            searcher.search_with_collector(query, late)
+        in_time = _DeadlineCollector(searcher.collector(limit=None), deadline=time.monotonic() + 60)
+        searcher.search_with_collector(query, in_time)
+        expected = [(hit.docnum, hit.score) for hit in searcher.search(query, limit=None)]
+        assert [(hit.docnum, hit.score) for hit in in_time.results()] == expected and expected

@@ -284,3 +284,14 @@ def test_reindex_and_index_check_commands(app):
     repaired = runner.invoke(args=["rcm", "index-check", "--repair"])
     assert repaired.exit_code == 0 and "Repaired" in repaired.output
     assert runner.invoke(args=["rcm", "catch-up-index"]).exit_code == 0
+
+
+def test_a_search_too_broad_for_the_engines_time_says_so_in_the_readers_language(app, client):
+    publish(title="Trabajadores migrantes en la frontera")
+    search.get_engine().time_limit = 0.0
+    page = client.get("/search?q=trabajadores+migrantes", headers={"Accept-Language": "es"})
+    assert page.status_code == 422
+    assert "Esta búsqueda es demasiado amplia para responderla a tiempo" in page.get_data(as_text=True)
+    answer = client.get("/api/v1/documents", query_string={"q": "trabajadores migrantes"})
+    assert answer.status_code == 422
+    assert "too broad to answer in time" in answer.get_json()["message"]

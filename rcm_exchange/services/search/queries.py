@@ -54,6 +54,8 @@ def _engine_call(call):
     except search_index.IndexCorrupt:
         rebuild_in_background()
         raise errors.SearchRebuilding() from None
+    except search_index.SearchTooSlow:
+        raise errors.SearchTooBroad() from None
     except search_index.SearchUnavailable:
         raise errors.SearchUnavailable() from None
 
