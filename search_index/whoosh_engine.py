@@ -27,7 +27,7 @@ from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokeniz
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import EmptyIndexError, LockError
 from whoosh.index import IndexError as WhooshIndexError
-from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher, WrappingMatcher
+from whoosh.matching import AndNotMatcher, IntersectionMatcher, Matcher, NullMatcher, WrappingMatcher
 from whoosh.matching.wrappers import ConstantScoreWrapperMatcher
 from whoosh.support.charset import accent_map
 from whoosh.util import make_binary_tree
@@ -352,6 +352,27 @@ class _AtLeastMatcher(Matcher):
 
     def supports_block_quality(self):
         return False
+
+
+class _AndNotMatcher(AndNotMatcher):
+    """whoosh's ``AndNotMatcher`` lets its first document through when the excluded
+    matcher starts before it (its ``_find_first`` moves on only when both start at the
+    same document): "migrantes -ninos" listed a document holding "niños" whenever it was
+    the first of its segment to hold "migrantes", and a graded tier could list a document
+    of the tier before it again."""
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class _AndNot(wq.AndNot):
+    """``AndNot`` with ``_AndNotMatcher``."""
+
+    def matcher(self, searcher, context=None):
+        return _AndNotMatcher(
+            self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context())
+        )
 
 
 class _LazyOr(wq.Or):
@@ -712,7 +733,7 @@ class WhooshEngine(DirectoryEngine):
         parts = ([positive] if positive is not None else []) + restrictions
         combined = wq.Every() if not parts else parts[0] if len(parts) == 1 else wq.And(parts)
         if excluded:
-            combined = wq.AndNot(combined, wq.Or(excluded))
+            combined = _AndNot(combined, wq.Or(excluded))
         return combined
 
     def _run(self, searcher, whoosh_query, **options):
@@ -836,7 +857,7 @@ class WhooshEngine(DirectoryEngine):
                 parts.append(wq.ConstantScoreQuery(access_part, 0.0))
             similar = wq.And(parts)
             if exclude_id is not None:
-                similar = wq.AndNot(similar, wq.Term("id", str(exclude_id)))
+                similar = _AndNot(similar, wq.Term("id", str(exclude_id)))
             return [int(hit["id"]) for hit in self._run(searcher, similar, limit=limit)]
 
     def ids(self) -> set[int]:

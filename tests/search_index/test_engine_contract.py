@@ -220,6 +220,21 @@ def test_a_search_past_the_engines_time_limit_ends_as_too_slow_and_the_next_one_
     assert loaded.time_left() is None  # no search is running
 
 
+def test_an_excluded_word_leaves_out_every_document_holding_it_the_first_ones_too(engine):
+    engine.apply(
+        [
+            a_document(1, "Protección de niños en la frontera", language="es"),
+            a_document(2, "Niños migrantes en tránsito", language="es"),
+            a_document(3, "Trabajadores migrantes temporales", language="es"),
+            a_document(4, "Migrantes y niños no acompañados", language="es"),
+        ],
+        [],
+    )
+    for text in ("migrantes -ninos", "migrantes NOT niños", 'migrantes -"ninos"'):
+        found = engine.search(SearchQuery(access=SECRETARIAT_STAFF, text=text, correct=False))
+        assert [hit.id for hit in found.hits] == [3], text
+
+
 def test_a_second_writer_waits_then_reports_unavailable(backend, make_engine):
     engine = make_engine(write_timeout=0.2)
     engine.apply(DOCUMENTS[:1], [])
