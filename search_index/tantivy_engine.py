@@ -173,7 +173,9 @@ class _Builder(FieldedBuilder):
                             SCHEMA,
                             f"{name}_{language}",
                             list[str | tuple[int, str]](terms),
-                            slop=1,
+                            # Side by side, as whoosh's (slop 1) and PostgreSQL's (<->) are:
+                            # tantivy's slop counts the words allowed between.
+                            slop=0,
                         )
                     )
                 elif terms:

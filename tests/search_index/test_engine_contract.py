@@ -235,6 +235,21 @@ def test_an_excluded_word_leaves_out_every_document_holding_it_the_first_ones_to
         assert [hit.id for hit in found.hits] == [3], text
 
 
+def test_a_quoted_phrase_finds_its_words_side_by_side_and_not_with_a_word_between(engine):
+    engine.apply(
+        [
+            a_document(1, "Care for unaccompanied children at the border"),
+            a_document(2, "Unaccompanied registered children and their families"),
+            a_document(3, "Children travelling unaccompanied"),
+        ],
+        [],
+    )
+    found = engine.search(
+        SearchQuery(access=SECRETARIAT_STAFF, text='"unaccompanied children"', correct=False)
+    )
+    assert [hit.id for hit in found.hits] == [1]
+
+
 def test_a_second_writer_waits_then_reports_unavailable(backend, make_engine):
     engine = make_engine(write_timeout=0.2)
     engine.apply(DOCUMENTS[:1], [])
