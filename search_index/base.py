@@ -318,12 +318,26 @@ class BaseEngine(ABC):
             if any(fold(term) == word and self._spelled(term, query.access) for term, _count in candidates):
                 continue
             held = self._count(parse(word), SearchQuery(access=query.access)) > 0
-            for candidate in rank_corrections(word, candidates):
-                if held and word_keys(fold(candidate)) & word_keys(word):
-                    continue
-                if self._count(parse(candidate), query) > 0:
-                    corrections[word] = candidate
-                    break
+            usable = [
+                candidate
+                for candidate in rank_corrections(word, candidates)
+                if not (held and word_keys(fold(candidate)) & word_keys(word))
+                and self._count(parse(candidate), query) > 0
+            ]
+            if not usable:
+                continue
+            # Of the corrections that find documents alone, the first with which the
+            # query, corrected so far, finds some: "permios trabajadores" means
+            # "permisos trabajadores", not "permits trabajadores", though "permits" is
+            # as near and more frequent.
+            corrections[word] = next(
+                (
+                    candidate
+                    for candidate in usable
+                    if self._finds(parse(replace_words(plain.text, {**corrections, word: candidate})), query)
+                ),
+                usable[0],
+            )
         if not corrections:
             return None
         suggestion = replace_words(plain.text, corrections)

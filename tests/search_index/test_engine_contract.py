@@ -250,6 +250,20 @@ def test_a_quoted_phrase_finds_its_words_side_by_side_and_not_with_a_word_betwee
     assert [hit.id for hit in found.hits] == [1]
 
 
+def test_a_misspelt_word_is_corrected_to_the_word_that_finds_documents_with_the_other_words(engine):
+    engine.apply(
+        [
+            a_document(1, "Permits for seasonal visitors"),
+            a_document(2, "Permits and licences at the border"),
+            a_document(3, "Permisos de trabajadores temporales", language="es"),
+        ],
+        [],
+    )
+    found = engine.search(SearchQuery(access=SECRETARIAT_STAFF, text="permios trabajadores"))
+    assert (found.suggestion, found.corrected) == ("permisos trabajadores", True)
+    assert [hit.id for hit in found.hits] == [3]
+
+
 def test_a_second_writer_waits_then_reports_unavailable(backend, make_engine):
     engine = make_engine(write_timeout=0.2)
     engine.apply(DOCUMENTS[:1], [])
