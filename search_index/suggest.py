@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .analysis import fold
+from .analysis import fold, is_stop_word
 
 MAX_CANDIDATES_TRIED = 3
 
@@ -53,7 +53,9 @@ def rank_corrections(word: str, candidates: Iterable[tuple[str, int]]) -> list[s
     scored: dict[str, tuple[int, int, str]] = {}
     for candidate, frequency in candidates:
         folded = fold(candidate)
-        if folded == target or len(folded) < 3:
+        # A stop word is no correction: searched without it, the query only loses the
+        # word typed ("frontera sur" offered as "frontera sus").
+        if folded == target or len(folded) < 3 or is_stop_word(folded):
             continue
         distance = edit_distance(target, folded, limit)
         if distance <= limit:

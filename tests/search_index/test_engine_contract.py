@@ -264,6 +264,24 @@ def test_a_misspelt_word_is_corrected_to_the_word_that_finds_documents_with_the_
     assert [hit.id for hit in found.hits] == [3]
 
 
+def test_a_word_one_letter_from_a_stop_word_is_not_corrected_to_it(engine):
+    engine.apply(
+        [
+            a_document(
+                1,
+                "Protocolo para niños no acompañados en la frontera",
+                "Sus familias y sus comunidades.",
+                language="es",
+            ),
+            a_document(2, "Informe anual de remesas", "Las remesas y sus efectos.", language="es"),
+        ],
+        [],
+    )
+    found = engine.search(SearchQuery(access=SECRETARIAT_STAFF, text="ninos frontera sur"))
+    assert found.suggestion is None and not found.corrected
+    assert [(hit.id, hit.missing) for hit in found.hits] == [(1, ["sur"])]
+
+
 def test_a_second_writer_waits_then_reports_unavailable(backend, make_engine):
     engine = make_engine(write_timeout=0.2)
     engine.apply(DOCUMENTS[:1], [])
