@@ -305,7 +305,7 @@ class BaseEngine(ABC):
         # filters leave nothing, not the spelling.
         if self._count(plain, SearchQuery(access=query.access)) > 0:
             return None
-        corrections = {}
+        corrections: dict[str, str] = {}
         for word in plain.correctable_words():
             self.time_left()
             if is_stop_word(word):
