@@ -297,12 +297,16 @@ class _AtLeastMatcher(Matcher):
             if ordered[0] == candidate:
                 self._id = candidate
                 return
-            for position, m in enumerate(self._children):
-                if self._ids[position] < candidate:
-                    m.skip_to(candidate)
-                    if m.is_active():
-                        self._ids[position] = m.id()
-            self._keep_active()
+            self._skip_behind(candidate)
+
+    def _skip_behind(self, target: int) -> None:
+        """Every child before ``target`` skips to it (or past it)."""
+        for position, m in enumerate(self._children):
+            if self._ids[position] < target:
+                m.skip_to(target)
+                if m.is_active():
+                    self._ids[position] = m.id()
+        self._keep_active()
 
     def is_active(self):
         return self._id is not None
@@ -323,12 +327,7 @@ class _AtLeastMatcher(Matcher):
     def skip_to(self, target):
         if self._id is None or target <= self._id:
             return
-        for position, m in enumerate(self._children):
-            if self._ids[position] < target:
-                m.skip_to(target)
-                if m.is_active():
-                    self._ids[position] = m.id()
-        self._keep_active()
+        self._skip_behind(target)
         self._settle()
 
     def score(self):
