@@ -99,6 +99,18 @@ class ValidationFailed(DomainError):
     default_message = _l("Some fields need attention.")
 
 
+class SearchTooBroad(ValidationFailed):
+    """The search engine gave up on the words typed in the time it gives one search: a
+    problem of those words, told beside them (``q``) as a typed filter's is."""
+
+    too_broad = _l(
+        "This search is too broad to answer in time. Use fewer or rarer words, or narrow it with a filter."
+    )
+
+    def __init__(self):
+        super().__init__(errors={"q": [self.too_broad]})
+
+
 # Where marshmallow's wording is not what a person filling a form should read.
 REWORDED = {"Missing data for required field.": _l("This field is required.")}
 
@@ -175,15 +187,6 @@ def _message_list(messages) -> list[str]:
 class SearchUnavailable(DomainError):
     status_code = 503
     default_message = _l("Search is unavailable for a moment. Please try again shortly.")
-
-
-class SearchTooBroad(SearchUnavailable):
-    """The search engine gave up on the query in the time it gives one search."""
-
-    status_code = 422
-    default_message = _l(
-        "This search is too broad to answer in time. Use fewer or rarer words, or narrow it with a filter."
-    )
 
 
 class SearchRebuilding(SearchUnavailable):

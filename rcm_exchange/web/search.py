@@ -200,13 +200,10 @@ def index():
         return render_template("search/index.html", args=args, page=None, errors=error.errors), 422
     try:
         result = search.search_documents(current_user, params)
-    except ValidationFailed as error:  # a filter typed in the box that names nothing
+    except ValidationFailed as error:  # a typed filter that names nothing, or words too broad
         return render_template("search/index.html", args=args, page=None, errors=error.errors), 422
     except SearchUnavailable as error:
-        return (
-            render_template("search/index.html", args=args, page=None, unavailable=error.describe()),
-            error.status_code,
-        )
+        return render_template("search/index.html", args=args, page=None, unavailable=error.describe()), 503
     args = searched_args(args, result.params)
     return render_template(
         "search/index.html",

@@ -294,4 +294,4 @@ def test_a_search_too_broad_for_the_engines_time_says_so_in_the_readers_language
     assert "Esta búsqueda es demasiado amplia para responderla a tiempo" in page.get_data(as_text=True)
     answer = client.get("/api/v1/documents", query_string={"q": "trabajadores migrantes"})
     assert answer.status_code == 422
-    assert "too broad to answer in time" in answer.get_json()["message"]
+    assert "too broad to answer in time" in answer.get_json()["errors"]["q"][0]
