@@ -211,7 +211,7 @@ class BaseEngine(ABC):
             return None
         left = deadline - time.monotonic()
         if left <= 0:
-            raise SearchTooSlow("the search took longer than an engine gives one")
+            raise SearchTooSlow()
         return left
 
     def search(self, query: SearchQuery) -> SearchResult:

@@ -36,6 +36,9 @@ class SearchTooSlow(SearchUnavailable):
     a query of many common words on an engine that answers it slowly. Fewer or rarer
     words, or a filter, make it answerable."""
 
+    def __init__(self, message: str = "the search took longer than an engine gives one"):
+        super().__init__(message)
+
 
 class SettingsError(ValueError):
     """The settings given to a backend's ``options_from`` cannot open an index."""

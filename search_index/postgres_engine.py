@@ -436,7 +436,7 @@ class PostgresEngine(BaseEngine):
             self._ready = False
             raise IndexCorrupt(f"search index cannot be read: {error}") from None
         except pg_errors.QueryCanceled:
-            raise SearchTooSlow("the search took longer than an engine gives one") from None
+            raise SearchTooSlow() from None
         except psycopg.OperationalError as error:
             self._local.connection = None
             with suppress(psycopg.Error):

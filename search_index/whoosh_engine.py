@@ -531,7 +531,7 @@ class _DeadlineCollector(collectors.WrappingCollector):
         child = self.child
         for found, sub_docnum in enumerate(child.matches()):
             if found % self.CHECK_EVERY == 0 and time.monotonic() > self.deadline:
-                raise SearchTooSlow("the search took longer than an engine gives one")
+                raise SearchTooSlow()
             child.collect(sub_docnum)
 
 
