@@ -8,9 +8,11 @@ schema (default ``rcm_search``), created by the engine itself:
   extension) then Snowball English or Spanish *without* stop words, so that phrases
   with "de" or "in" stay exact, as in the other engines;
 - ``documents``: per document ``tsv_en`` and ``tsv_es`` (title weight A, summary B,
-  body and attachment text C) with a GIN index each, ``head`` (title and summary
-  in both languages, small, used to choose which matches to rank), the stored
-  texts for highlights, the filter columns and the distinct words for "did you mean";
+  body and attachment text C) with a GIN index each, ``pairs_en`` and ``pairs_es``
+  (each lexeme with the next, "a b", indexed with GIN: phrases are answered from the
+  index without reading the texts' tsvectors), ``head`` (title and summary in both
+  languages, small, used to choose which matches to rank), the stored texts for
+  highlights, the filter columns and the distinct words for "did you mean";
 - ``vocabulary``: each distinct word and how many documents hold it;
 - ``state``: the schema version and the last applied search-log id, written in
   the same transaction as the batch it describes.
@@ -39,14 +41,14 @@ import time
 from collections.abc import Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_RE, word_variants
+from .analysis import MAX_TOKEN_CHARS, STEM_LANGUAGES, WORD_RE, fold, word_variants
 from .base import BaseEngine, PreparedDocument, empty_facets, key_term_candidates, key_terms, sorted_facets
 from .contract import (
     LIST_FACET_NAMES,
@@ -59,7 +61,8 @@ from .contract import (
 )
 from .query_syntax import Phrase, QueryBuilder, QueryPlan, Word, compile_plan
 
-SCHEMA_VERSION = 4  # 2: the listing column; 3: the document's names at weight D; 4: narrow rows
+SCHEMA_VERSION = 5  # 2: the listing column; 3: the document's names at weight D; 4: narrow rows;
+# 5: word pairs
 DEFAULT_SCHEMA = "rcm_search"
 WRITE_TIMEOUT = 10.0
 # Matches ranked on their full text; the rest follow in order of their title/summary rank.
@@ -67,8 +70,11 @@ RANK_CANDIDATES = 200
 # ts_rank weights for D (names), C (body), B (summary), A (title): 0.3 : 1 : 1.5 : 3, as in
 # the other engines (names: ``base.NAMES_WEIGHT``, rounded).
 RANK_WEIGHTS = "{0.1, 0.333, 0.5, 1.0}"
-# A tsvector holds at most 1 MB; this many characters of words stay well below it.
+# Characters of a text read for its words (a bound on the work of one document).
 MAX_PG_INDEXED_CHARS = 500_000
+# A tsvector holds at most 1,048,575 bytes: a document's words are kept while the
+# tsvector they make is sure to stay below this (see ``indexed_words``).
+MAX_TSVECTOR_BYTES = 1_000_000
 # Document frequencies for "related" are counted up to this many documents: beyond
 # it a term is common anyway, and counting further only costs time.
 DOC_FREQUENCY_CAP = 5_000
@@ -88,6 +94,10 @@ WORD_TOKEN_TYPES = (
 )
 NUMBER_TOKEN_TYPES = ("int", "uint", "float", "sfloat", "version")
 TEXT_COLUMNS = ("tsv_en", "tsv_es")
+# Each text's lexemes side by side, as "a b" (see ``_Builder._any_sequence``): no positions.
+PAIR_COLUMNS = ("pairs_en", "pairs_es")
+# A tsvector holds at most 1 MB: the pairs of a long text are kept up to this many bytes.
+MAX_PAIR_BYTES = 900_000
 # The variable-length columns a search reads for every match (see ``_create``).
 SCANNED_COLUMNS = ("visibility", "doc_type", "language", "tags", "countries", "fingerprint", "head")
 FACET_COLUMNS = {
@@ -141,13 +151,50 @@ def advisory_lock(dsn: str, name: str, wait: bool = False):
                 connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
-def words_for_index(text: str, limit: int = MAX_PG_INDEXED_CHARS) -> str:
-    """``text`` as the shared word pattern cuts it, one space between words."""
-    return " ".join(w for w in WORD_RE.findall(text[:limit]) if len(w) <= MAX_TOKEN_CHARS)
+def indexed_words(*texts: str, budget: int = MAX_TSVECTOR_BYTES) -> list[str]:
+    """Each of ``texts`` as the shared word pattern cuts it, folded as a query's words are
+    (``analysis.fold``), one space between words; words are kept, first text first, while
+    the tsvector of all of them is sure to stay within ``budget`` bytes.
+
+    Written here because PostgreSQL refuses a tsvector over 1 MB outright, and a
+    character limit cannot prevent it: 500,000 characters of distinct numbers or of
+    long words in a script of two or three bytes a letter make more. A new word costs
+    at most its bytes and 9 more (its entry, its count of positions, one position and
+    alignment), a word seen before 2 (a position). Folding here, not only in the
+    text search configuration's ``unaccent``, keeps index and query alike where the two
+    fold differently (``unaccent`` keeps the breve of "й", a query loses it).
+    """
+    seen: set[str] = set()
+    used = 0
+    kept_texts = []
+    for text in texts:
+        kept = []
+        for word in WORD_RE.findall(text[:MAX_PG_INDEXED_CHARS]):
+            if len(word) > MAX_TOKEN_CHARS:
+                continue
+            word = fold(word)
+            cost = 2 if word in seen else len(word.encode()) + 9
+            if used + cost > budget:
+                break
+            used += cost
+            seen.add(word)
+            kept.append(word)
+        kept_texts.append(" ".join(kept))
+    return kept_texts
+
+
+def words_for_index(text: str) -> str:
+    """``text``'s words as ``indexed_words`` keeps them."""
+    return indexed_words(text)[0]
 
 
 def tsquery_lexeme(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _side_by_side(lexemes: tuple[str, ...]) -> str:
+    """The tsquery text of ``lexemes`` in this order, each right after the one before."""
+    return " <-> ".join(map(tsquery_lexeme, lexemes))
 
 
 @dataclass
@@ -168,47 +215,86 @@ class _Builder(QueryBuilder):
         self.weights = weights
         self.documents = documents
 
-    def _leaf(self, queries: dict[str, str]) -> _Node:
-        where = sql.SQL(" OR ").join(
-            sql.SQL("d.{} @@ {}::tsquery").format(sql.Identifier(f"tsv_{lang}"), sql.Literal(q))
-            for lang, q in queries.items()
-        )
+    def _leaf(self, matches: dict[str, sql.Composable], ranked: dict[str, str]) -> _Node:
+        """A node matching any of ``matches`` (a predicate per language), ranked and
+        ordered by the tsquery texts ``ranked`` (one per language) over the text."""
         ranks = [
             sql.SQL("ts_rank({}, d.{}, {}::tsquery)").format(
                 self.weights, sql.Identifier(f"tsv_{lang}"), sql.Literal(q)
             )
-            for lang, q in queries.items()
+            for lang, q in ranked.items()
         ]
         # English and Spanish forms of one text: count the better of the two, not both.
         return _Node(
-            sql.SQL("({})").format(where),
+            sql.SQL("({})").format(sql.SQL(" OR ").join(matches.values())),
             sql.SQL("GREATEST({})").format(sql.SQL(", ").join(ranks)),
-            list(queries.values()),
+            list(ranked.values()),
         )
 
-    def _sequence(self, language: str, word: str) -> str | None:
-        found = self.lexemes.get((language, word)) or ()
-        return " <-> ".join(map(tsquery_lexeme, found)) if found else None
+    def _sequence(self, language: str, word: str) -> tuple[str, ...]:
+        """The lexemes ``language``'s stemming makes of ``word`` (a variant may be words)."""
+        return tuple(self.lexemes.get((language, word)) or ())
+
+    def _any_sequence(self, language: str, sequences: list[tuple[str, ...]]) -> sql.Composable:
+        """Any of ``sequences`` of lexemes side by side in a text, as a predicate over ``d``.
+
+        A lone lexeme is looked up in the text's tsvector. Lexemes side by side are
+        looked up as the text's word pairs (``pairs_xx``), which their GIN index answers
+        alone: a phrase matched in the tsvector itself has every document holding its
+        words read out of TOAST to compare positions (2 s at 100,000 documents for
+        "trabajadores migrantes", whose thesaurus adds the phrase "migrant workers").
+        Three lexemes or more must also follow each other in the tsvector (two of their
+        pairs can come from different places); that is read only for the documents
+        holding every pair.
+        """
+        column, pairs = sql.Identifier(f"tsv_{language}"), sql.Identifier(f"pairs_{language}")
+        alone = [s[0] for s in sequences if len(s) == 1]
+        parts: list[sql.Composable] = []
+        if alone:
+            parts.append(
+                sql.SQL("d.{} @@ {}::tsquery").format(
+                    column, sql.Literal(" | ".join(map(tsquery_lexeme, dict.fromkeys(alone))))
+                )
+            )
+        for sequence in dict.fromkeys(s for s in sequences if len(s) > 1):
+            every_pair: sql.Composable = sql.SQL("d.{} @@ {}::tsquery").format(
+                pairs, sql.Literal(" & ".join(tsquery_lexeme(f"{a} {b}") for a, b in pairwise(sequence)))
+            )
+            if len(sequence) > 2:
+                every_pair = sql.SQL("({} AND d.{} @@ {}::tsquery)").format(
+                    every_pair, column, sql.Literal(_side_by_side(sequence))
+                )
+            parts.append(every_pair)
+        return sql.SQL("({})").format(sql.SQL(" OR ").join(parts))
 
     def word(self, word: Word):
-        queries = {}
+        matches: dict[str, sql.Composable] = {}
+        ranked: dict[str, str] = {}
         for language in STEM_LANGUAGES:
             if word.prefix:
-                stems = [word.text] + list(self.lexemes.get((language, word.text)) or ())[:1]
+                stems = [word.text] + list(self._sequence(language, word.text))[:1]
                 options = [f"{tsquery_lexeme(s)}:*" for s in dict.fromkeys(stems)]
-            else:
-                options = [s for s in (self._sequence(language, v) for v in word_variants(word.text)) if s]
-            if options:
-                queries[language] = " | ".join(f"({o})" for o in dict.fromkeys(options))
-        return self._leaf(queries) if len(queries) == len(STEM_LANGUAGES) else None
+                query = " | ".join(f"({o})" for o in options)
+                matches[language] = sql.SQL("d.{} @@ {}::tsquery").format(
+                    sql.Identifier(f"tsv_{language}"), sql.Literal(query)
+                )
+                ranked[language] = query
+                continue
+            sequences = [s for s in (self._sequence(language, v) for v in word_variants(word.text)) if s]
+            if sequences:
+                matches[language] = self._any_sequence(language, sequences)
+                ranked[language] = " | ".join(f"({o})" for o in dict.fromkeys(map(_side_by_side, sequences)))
+        return self._leaf(matches, ranked) if len(matches) == len(STEM_LANGUAGES) else None
 
     def phrase(self, phrase: Phrase):
-        queries = {}
+        matches: dict[str, sql.Composable] = {}
+        ranked: dict[str, str] = {}
         for language in phrase.languages:
-            parts = [s for s in (self._sequence(language, w) for w in phrase.words) if s]
-            if parts:
-                queries[language] = " <-> ".join(parts)
-        return self._leaf(queries) if len(queries) == len(phrase.languages) else None
+            sequence = tuple(lexeme for w in phrase.words for lexeme in self._sequence(language, w))
+            if sequence:
+                matches[language] = self._any_sequence(language, [sequence])
+                ranked[language] = _side_by_side(sequence)
+        return self._leaf(matches, ranked) if len(matches) == len(phrase.languages) else None
 
     def all_of(self, nodes):
         return _Node(
@@ -580,6 +666,21 @@ class PostgresEngine(BaseEngine):
                         "ALTER TEXT SEARCH CONFIGURATION {} ADD MAPPING FOR {} WITH pg_catalog.simple"
                     ).format(config, sql.SQL(", ").join(map(sql.SQL, NUMBER_TOKEN_TYPES)))
                 )
+        # A text's word pairs from its tsvector: each lexeme with the one at the next
+        # position (positions stop at 16383, where PostgreSQL piles up the rest).
+        execute(
+            sql.SQL("""
+            CREATE OR REPLACE FUNCTION {word_pairs}(words tsvector) RETURNS tsvector
+            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+                WITH t AS (SELECT lexeme, unnest(positions) AS p FROM unnest(words)),
+                pairs AS (SELECT a.lexeme || ' ' || b.lexeme AS pair, min(a.p) AS first
+                          FROM t AS a JOIN t AS b ON b.p = a.p + 1 AND b.p < 16383 GROUP BY 1),
+                kept AS (SELECT pair, sum(octet_length(pair) + 8) OVER (ORDER BY first, pair) AS used
+                         FROM pairs)
+                SELECT coalesce(array_to_tsvector(array_agg(pair)), ''::tsvector)
+                FROM kept WHERE used <= {limit}
+            $$""").format(word_pairs=self._name("word_pairs"), limit=sql.Literal(MAX_PAIR_BYTES))
+        )
         execute(
             sql.SQL("""
             CREATE TABLE IF NOT EXISTS {documents} (
@@ -600,6 +701,8 @@ class PostgresEngine(BaseEngine):
                 head tsvector NOT NULL,
                 tsv_en tsvector NOT NULL,
                 tsv_es tsvector NOT NULL,
+                pairs_en tsvector NOT NULL,
+                pairs_es tsvector NOT NULL,
                 spell text[] NOT NULL
             ) WITH (toast_tuple_target = 128)""").format(documents=self._name("documents"))
         )
@@ -625,7 +728,7 @@ class PostgresEngine(BaseEngine):
                         ),
                         *(
                             sql.SQL("ALTER COLUMN {} SET STATISTICS 0").format(sql.Identifier(column))
-                            for column in TEXT_COLUMNS
+                            for column in TEXT_COLUMNS + PAIR_COLUMNS
                         ),
                     ]
                 ),
@@ -666,10 +769,11 @@ class PostgresEngine(BaseEngine):
 
     def _create_text_indexes(self, connection) -> None:
         rum = self._rum_opclass(connection) if self._text_index_method(connection) is None else None
-        for column in TEXT_COLUMNS:
+        for column in TEXT_COLUMNS + PAIR_COLUMNS:
+            # Pairs have no positions: RUM would add nothing to GIN there.
             method = (
                 sql.SQL("rum ({} {})").format(sql.Identifier(column), rum)
-                if rum is not None
+                if rum is not None and column in TEXT_COLUMNS
                 else sql.SQL("gin ({})").format(sql.Identifier(column))
             )
             connection.execute(
@@ -686,7 +790,7 @@ class PostgresEngine(BaseEngine):
         process that opens the index sees it unfinished (``IndexCorrupt``)."""
         with self._db() as connection, connection.transaction():
             self._take_write_lock(connection)
-            for column in TEXT_COLUMNS:
+            for column in TEXT_COLUMNS + PAIR_COLUMNS:
                 connection.execute(
                     sql.SQL("DROP INDEX IF EXISTS {}").format(self._name(f"documents_{column}_idx"))
                 )
@@ -800,11 +904,17 @@ class PostgresEngine(BaseEngine):
         statement = sql.SQL("""
             INSERT INTO {documents} (id, visibility, organization_id, doc_type, language, year, published,
                                      tags, countries, fingerprint, title, summary, stored_text, listing,
-                                     head, tsv_en, tsv_es, spell)
-            VALUES (%(id)s, %(visibility)s, %(organization_id)s, %(doc_type)s, %(language)s, %(year)s,
-                    %(published)s, %(tags)s, %(countries)s, %(fingerprint)s, %(raw_title)s,
-                    %(raw_summary)s, %(stored_text)s, %(listing)s, {head}, {en}, {es}, %(spell)s)""").format(
-            documents=self._name("documents"), head=head, en=per_language["en"], es=per_language["es"]
+                                     head, tsv_en, tsv_es, pairs_en, pairs_es, spell)
+            SELECT %(id)s, %(visibility)s, %(organization_id)s, %(doc_type)s, %(language)s, %(year)s,
+                   %(published)s, %(tags)s, %(countries)s, %(fingerprint)s, %(raw_title)s,
+                   %(raw_summary)s, %(stored_text)s, %(listing)s, {head}, v.en, v.es,
+                   {word_pairs}(v.en), {word_pairs}(v.es), %(spell)s
+            FROM (SELECT {en} AS en, {es} AS es) AS v""").format(
+            documents=self._name("documents"),
+            head=head,
+            en=per_language["en"],
+            es=per_language["es"],
+            word_pairs=self._name("word_pairs"),
         )
         rows = []
         for doc in documents:
@@ -824,10 +934,18 @@ class PostgresEngine(BaseEngine):
                     "raw_summary": doc["summary"],
                     "stored_text": doc["stored_text"],
                     "listing": doc["listing"],
-                    "title": words_for_index(doc["title"]),
-                    "summary": words_for_index(doc["summary"]),
-                    "body": words_for_index(doc["body"] + "\n" + doc["attachments_text"]),
-                    "names": words_for_index(doc["names"]),
+                    **dict(
+                        zip(
+                            ("title", "summary", "names", "body"),
+                            indexed_words(
+                                doc["title"],
+                                doc["summary"],
+                                doc["names"],
+                                doc["body"] + "\n" + doc["attachments_text"],
+                            ),
+                            strict=True,
+                        )
+                    ),
                     # Lowercased like the other engines' spelling fields, accents kept.
                     "spell": sorted(
                         {w.lower() for w in doc["vocabulary"].split() if len(w) <= MAX_TOKEN_CHARS}

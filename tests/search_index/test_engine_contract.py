@@ -324,6 +324,19 @@ def test_a_phrase_with_stop_words_matches_exactly(engine):
     assert ids(engine, '"trata de personas"') == [1]
 
 
+def test_a_phrase_is_not_found_where_its_word_pairs_stand_apart(engine):
+    engine.apply(
+        [
+            a_document(1, "La trata de mujeres y el tráfico de personas", language="es"),
+            a_document(2, "Protocolo contra la trata de personas", language="es"),
+            a_document(3, "Personas de trata", language="es"),
+        ],
+        [],
+    )
+    assert ids(engine, '"trata de personas"') == [2]
+    assert sorted(ids(engine, '"de personas"')) == [1, 2]
+
+
 def test_or_finds_either_word(corpus_engine):
     assert ids(corpus_engine, "coyotaje kestrel") == []
     assert {38, 22} <= set(ids(corpus_engine, "coyotaje OR remittances"))

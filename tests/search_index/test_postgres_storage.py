@@ -4,6 +4,7 @@ in a RUM index where the server has the extension, and falls back to GIN, answer
 same, where it has not."""
 
 import hashlib
+import random
 
 import psycopg
 import pytest
@@ -132,5 +133,94 @@ def test_a_statement_postgres_cancels_for_time_ends_the_search_as_too_slow_and_t
             connection.execute("SET LOCAL statement_timeout = 10")
             connection.execute("SELECT pg_sleep(2)")
         assert engine.search(SearchQuery(access=SECRETARIAT_STAFF, text="migrantes")).total > 0
+    finally:
+        engine.close()
+
+
+def _runs_of_words(texts, longest: int = 4) -> list[str]:
+    """Every run of two to ``longest`` words of ``texts``, as a phrase might quote it."""
+    runs = set()
+    for text in texts:
+        words = text.split()
+        for size in range(2, longest + 1):
+            runs.update(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+    return sorted(runs)
+
+
+def test_a_phrase_found_through_word_pairs_finds_what_word_positions_find(schemas):
+    from search_index.analysis import STEM_LANGUAGES, WORD_RE
+    from search_index.postgres_engine import _Builder, _side_by_side
+    from search_index.thesaurus import Thesaurus
+
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        engine.apply(DOCUMENTS, [])
+        phrases = _runs_of_words(
+            " ".join(WORD_RE.findall(d["title"] + " " + d["summary"])) for d in DOCUMENTS
+        )
+        phrases += sorted({" ".join(t.words) for g in Thesaurus.load().groups for t in g if len(t.words) > 1})
+        documents = engine._name("documents")
+        checked = 0
+        with engine._db() as connection:
+            lexemes = engine._lexemes(connection, {w for p in phrases for w in p.lower().split()})
+            builder = _Builder(lexemes, engine._weights, documents)
+            for phrase in phrases:
+                for language in STEM_LANGUAGES:
+                    sequence = tuple(x for w in phrase.lower().split() for x in lexemes[(language, w)])
+                    if len(sequence) < 2:
+                        continue
+                    by_pairs, by_positions = (
+                        {
+                            row[0]
+                            for row in connection.execute(
+                                sql.SQL("SELECT d.id FROM {} d WHERE {}").format(documents, where)
+                            )
+                        }
+                        for where in (
+                            builder._any_sequence(language, [sequence]),
+                            sql.SQL("d.{} @@ {}::tsquery").format(
+                                sql.Identifier(f"tsv_{language}"), sql.Literal(_side_by_side(sequence))
+                            ),
+                        )
+                    )
+                    assert by_pairs == by_positions, (phrase, language)
+                    checked += bool(by_positions)
+        assert checked > 500  # the runs and the thesaurus's phrases do find documents
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize(
+    "letters",
+    [
+        pytest.param("漢字語文書法律移民国境保護", id="three-byte letters, whose words alone pass 1 MB"),
+        pytest.param("абвгдежзийклмнопрстуфхцчшщыэюя", id="two-byte letters, whose word pairs pass 1 MB"),
+    ],
+)
+def test_a_long_text_of_long_words_is_indexed_within_what_a_tsvector_holds(schemas, letters):
+    # 500,000 characters of distinct forty-letter words: PostgreSQL refuses a tsvector
+    # over 1 MB, and the text's words or their pairs make more than that.
+    rng = random.Random(7)
+    words = ["".join(rng.choice(letters) for _ in range(40)) for _ in range(12_000)]
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        engine.apply([{**DOCUMENTS[0], "id": 1, "body": " ".join(words)}], [], through_log_id=3)
+        assert engine.last_applied_log_id() == 3
+        for text in (words[0], f'"{words[0]} {words[1]}"', f'"{words[500]} {words[501]} {words[502]}"'):
+            found = engine.search(SearchQuery(access=SECRETARIAT_STAFF, text=text, correct=False))
+            assert [hit.id for hit in found.hits] == [1], text
+    finally:
+        engine.close()
+
+
+def test_a_word_with_a_mark_that_unaccent_keeps_is_found_as_typed(schemas):
+    # A query's words are folded in Python, which takes the breve off "й"; PostgreSQL's
+    # unaccent keeps it: the engine folds the text it indexes as the query's words are.
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        engine.apply([{**DOCUMENTS[0], "id": 1, "title": "Добрый день: миграция и труд"}], [])
+        for text in ("добрый", "Добрый день", '"добрый день"'):
+            found = engine.search(SearchQuery(access=SECRETARIAT_STAFF, text=text, correct=False))
+            assert [hit.id for hit in found.hits] == [1], text
     finally:
         engine.close()
