@@ -909,7 +909,7 @@ class PostgresEngine(BaseEngine):
                    %(published)s, %(tags)s, %(countries)s, %(fingerprint)s, %(raw_title)s,
                    %(raw_summary)s, %(stored_text)s, %(listing)s, {head}, v.en, v.es,
                    {word_pairs}(v.en), {word_pairs}(v.es), %(spell)s
-            FROM (SELECT {en} AS en, {es} AS es) AS v""").format(
+            FROM (SELECT {en} AS en, {es} AS es OFFSET 0) AS v""").format(
             documents=self._name("documents"),
             head=head,
             en=per_language["en"],
