@@ -8,9 +8,9 @@ schema (default ``rcm_search``), created by the engine itself:
   extension) then Snowball English or Spanish *without* stop words, so that phrases
   with "de" or "in" stay exact, as in the other engines;
 - ``documents``: per document ``tsv_en`` and ``tsv_es`` (title weight A, summary B,
-  body and attachment text C) with a GIN index each, ``pairs_en`` and ``pairs_es``
-  (each lexeme with the next, "a b", indexed with GIN: phrases are answered from the
-  index without reading the texts' tsvectors), ``head`` (title and summary in both
+  body and attachment text C) with a GIN index each and one of their word pairs
+  (``word_pairs(tsv_xx)``: each lexeme with the next, "a b"; phrases are answered from
+  that index without reading the texts' tsvectors), ``head`` (title and summary in both
   languages, small, used to choose which matches to rank), the stored texts for
   highlights, the filter columns and the distinct words for "did you mean";
 - ``vocabulary``: each distinct word and how many documents hold it;
@@ -94,8 +94,8 @@ WORD_TOKEN_TYPES = (
 )
 NUMBER_TOKEN_TYPES = ("int", "uint", "float", "sfloat", "version")
 TEXT_COLUMNS = ("tsv_en", "tsv_es")
-# Each text's lexemes side by side, as "a b" (see ``_Builder._any_sequence``): no positions.
-PAIR_COLUMNS = ("pairs_en", "pairs_es")
+# The GIN index of each text column's word pairs (see ``_Builder._any_sequence``).
+PAIR_INDEXES = {column: f"documents_pairs_{column[-2:]}_idx" for column in TEXT_COLUMNS}
 # A tsvector holds at most 1 MB: the pairs of a long text are kept up to this many bytes.
 MAX_PAIR_BYTES = 900_000
 # The variable-length columns a search reads for every match (see ``_create``).
@@ -210,10 +210,12 @@ class _Builder(QueryBuilder):
         lexemes: dict[tuple[str, str], tuple[str, ...]],
         weights: sql.Composable,
         documents: sql.Composable,
+        word_pairs: sql.Composable,
     ):
         self.lexemes = lexemes
         self.weights = weights
         self.documents = documents
+        self.word_pairs = word_pairs
 
     def _leaf(self, matches: dict[str, sql.Composable], ranked: dict[str, str]) -> _Node:
         """A node matching any of ``matches`` (a predicate per language), ranked and
@@ -239,8 +241,8 @@ class _Builder(QueryBuilder):
         """Any of ``sequences`` of lexemes side by side in a text, as a predicate over ``d``.
 
         A lone lexeme is looked up in the text's tsvector. Lexemes side by side are
-        looked up as the text's word pairs (``pairs_xx``), which their GIN index answers
-        alone: a phrase matched in the tsvector itself has every document holding its
+        looked up as the text's word pairs (``word_pairs(tsv_xx)``), which their GIN
+        index answers alone: a phrase matched in the tsvector itself has every document holding its
         words read out of TOAST to compare positions (2 s at 100,000 documents for
         "trabajadores migrantes", whose thesaurus adds the phrase "migrant workers").
         Three lexemes or more must also follow each other in the tsvector (two of their
@@ -249,7 +251,7 @@ class _Builder(QueryBuilder):
         of an OR, a test that no index answers is made on every row any branch finds
         (2 s for "albergues", whose thesaurus adds "casa de acogida").
         """
-        column, pairs = sql.Identifier(f"tsv_{language}"), sql.Identifier(f"pairs_{language}")
+        column = sql.Identifier(f"tsv_{language}")
         alone = [s[0] for s in sequences if len(s) == 1]
         parts: list[sql.Composable] = []
         if alone:
@@ -261,15 +263,26 @@ class _Builder(QueryBuilder):
         for sequence in dict.fromkeys(s for s in sequences if len(s) > 1):
             every_pair = sql.Literal(" & ".join(tsquery_lexeme(f"{a} {b}") for a, b in pairwise(sequence)))
             if len(sequence) == 2:
-                parts.append(sql.SQL("d.{} @@ {}::tsquery").format(pairs, every_pair))
+                parts.append(sql.SQL("{}(d.{}) @@ {}::tsquery").format(self.word_pairs, column, every_pair))
                 continue
             # The ids, found once: a condition beside the index's inside an OR would be
-            # tested on every row the other branches find, reading their tsvectors.
+            # tested on every row the other branches find, reading their tsvectors. The
+            # positions are compared on a copy of the tsvector (``|| ''``), which no index
+            # matches, so that the pairs' index finds the rows: the planner, knowing
+            # nothing of how common the words are, would rather find them by the words'
+            # index and compute every found row's pairs.
             parts.append(
                 sql.SQL(
                     "d.id = ANY(ARRAY(SELECT t.id FROM {} t "
-                    "WHERE t.{} @@ {}::tsquery AND t.{} @@ {}::tsquery))"
-                ).format(self.documents, pairs, every_pair, column, sql.Literal(_side_by_side(sequence)))
+                    "WHERE {}(t.{}) @@ {}::tsquery AND (t.{} || ''::tsvector) @@ {}::tsquery))"
+                ).format(
+                    self.documents,
+                    self.word_pairs,
+                    column,
+                    every_pair,
+                    column,
+                    sql.Literal(_side_by_side(sequence)),
+                )
             )
         return sql.SQL("({})").format(sql.SQL(" OR ").join(parts))
 
@@ -677,7 +690,7 @@ class PostgresEngine(BaseEngine):
         execute(
             sql.SQL("""
             CREATE OR REPLACE FUNCTION {word_pairs}(words tsvector) RETURNS tsvector
-            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+            LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 100000 AS $$
                 WITH t AS (SELECT lexeme, unnest(positions) AS p FROM unnest(words)),
                 pairs AS (SELECT a.lexeme || ' ' || b.lexeme AS pair, min(a.p) AS first
                           FROM t AS a JOIN t AS b ON b.p = a.p + 1 AND b.p < 16383 GROUP BY 1),
@@ -707,8 +720,6 @@ class PostgresEngine(BaseEngine):
                 head tsvector NOT NULL,
                 tsv_en tsvector NOT NULL,
                 tsv_es tsvector NOT NULL,
-                pairs_en tsvector NOT NULL,
-                pairs_es tsvector NOT NULL,
                 spell text[] NOT NULL
             ) WITH (toast_tuple_target = 128)""").format(documents=self._name("documents"))
         )
@@ -734,7 +745,7 @@ class PostgresEngine(BaseEngine):
                         ),
                         *(
                             sql.SQL("ALTER COLUMN {} SET STATISTICS 0").format(sql.Identifier(column))
-                            for column in TEXT_COLUMNS + PAIR_COLUMNS
+                            for column in TEXT_COLUMNS
                         ),
                     ]
                 ),
@@ -775,16 +786,31 @@ class PostgresEngine(BaseEngine):
 
     def _create_text_indexes(self, connection) -> None:
         rum = self._rum_opclass(connection) if self._text_index_method(connection) is None else None
-        for column in TEXT_COLUMNS + PAIR_COLUMNS:
-            # Pairs have no positions: RUM would add nothing to GIN there.
+        for column in TEXT_COLUMNS:
             method = (
                 sql.SQL("rum ({} {})").format(sql.Identifier(column), rum)
-                if rum is not None and column in TEXT_COLUMNS
+                if rum is not None
                 else sql.SQL("gin ({})").format(sql.Identifier(column))
             )
             connection.execute(
                 sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING {}").format(
                     sql.Identifier(f"documents_{column}_idx"), self._name("documents"), method
+                )
+            )
+            # The pairs are kept in the index alone (a column of them would add 1.3 GB at
+            # 100,000 documents that no search reads), and have no positions for RUM to keep.
+            # No statistics: ANALYZE would compute the pairs of every row it samples.
+            connection.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (({}({})))").format(
+                    sql.Identifier(PAIR_INDEXES[column]),
+                    self._name("documents"),
+                    self._name("word_pairs"),
+                    sql.Identifier(column),
+                )
+            )
+            connection.execute(
+                sql.SQL("ALTER INDEX {} ALTER COLUMN 1 SET STATISTICS 0").format(
+                    self._name(PAIR_INDEXES[column])
                 )
             )
 
@@ -796,10 +822,8 @@ class PostgresEngine(BaseEngine):
         process that opens the index sees it unfinished (``IndexCorrupt``)."""
         with self._db() as connection, connection.transaction():
             self._take_write_lock(connection)
-            for column in TEXT_COLUMNS + PAIR_COLUMNS:
-                connection.execute(
-                    sql.SQL("DROP INDEX IF EXISTS {}").format(self._name(f"documents_{column}_idx"))
-                )
+            for index in [f"documents_{column}_idx" for column in TEXT_COLUMNS] + list(PAIR_INDEXES.values()):
+                connection.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(self._name(index)))
         self.text_index = None
         yield
         with self._db() as connection, connection.transaction():
@@ -910,17 +934,11 @@ class PostgresEngine(BaseEngine):
         statement = sql.SQL("""
             INSERT INTO {documents} (id, visibility, organization_id, doc_type, language, year, published,
                                      tags, countries, fingerprint, title, summary, stored_text, listing,
-                                     head, tsv_en, tsv_es, pairs_en, pairs_es, spell)
-            SELECT %(id)s, %(visibility)s, %(organization_id)s, %(doc_type)s, %(language)s, %(year)s,
-                   %(published)s, %(tags)s, %(countries)s, %(fingerprint)s, %(raw_title)s,
-                   %(raw_summary)s, %(stored_text)s, %(listing)s, {head}, v.en, v.es,
-                   {word_pairs}(v.en), {word_pairs}(v.es), %(spell)s
-            FROM (SELECT {en} AS en, {es} AS es OFFSET 0) AS v""").format(
-            documents=self._name("documents"),
-            head=head,
-            en=per_language["en"],
-            es=per_language["es"],
-            word_pairs=self._name("word_pairs"),
+                                     head, tsv_en, tsv_es, spell)
+            VALUES (%(id)s, %(visibility)s, %(organization_id)s, %(doc_type)s, %(language)s, %(year)s,
+                    %(published)s, %(tags)s, %(countries)s, %(fingerprint)s, %(raw_title)s,
+                    %(raw_summary)s, %(stored_text)s, %(listing)s, {head}, {en}, {es}, %(spell)s)""").format(
+            documents=self._name("documents"), head=head, en=per_language["en"], es=per_language["es"]
         )
         rows = []
         for doc in documents:
@@ -1048,7 +1066,7 @@ class PostgresEngine(BaseEngine):
         """(WHERE over ``d``, rank expression or None, head tsquery text) or None."""
         lexemes = self._lexemes(connection, _plan_words(plan))
         positive, excluded, satisfiable = compile_plan(
-            plan, _Builder(lexemes, self._weights, self._name("documents"))
+            plan, _Builder(lexemes, self._weights, self._name("documents"), self._name("word_pairs"))
         )
         if not satisfiable:
             return None

@@ -163,7 +163,7 @@ def test_a_phrase_found_through_word_pairs_finds_what_word_positions_find(schema
         checked = 0
         with engine._db() as connection:
             lexemes = engine._lexemes(connection, {w for p in phrases for w in p.lower().split()})
-            builder = _Builder(lexemes, engine._weights, documents)
+            builder = _Builder(lexemes, engine._weights, documents, engine._name("word_pairs"))
             for phrase in phrases:
                 for language in STEM_LANGUAGES:
                     sequence = tuple(x for w in phrase.lower().split() for x in lexemes[(language, w)])
