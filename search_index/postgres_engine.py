@@ -9,8 +9,8 @@ schema (default ``rcm_search``), created by the engine itself:
   with "de" or "in" stay exact, as in the other engines;
 - ``documents``: per document ``tsv_en`` and ``tsv_es`` (title weight A, summary B,
   body and attachment text C) with a GIN index each and one of their word pairs
-  (``word_pairs(tsv_xx)``: each lexeme with the next, "a b"; phrases are answered from
-  that index without reading the texts' tsvectors), ``head`` (title and summary in both
+  (``word_pairs(tsv_xx)``: each lexeme with the next, "a b"; a phrase is found through
+  that index, and only one of three lexemes or more has tsvectors read), ``head`` (title and summary in both
   languages, small, used to choose which matches to rank), the stored texts for
   highlights, the filter columns and the distinct words for "did you mean";
 - ``vocabulary``: each distinct word and how many documents hold it;
@@ -169,10 +169,10 @@ def indexed_words(*texts: str, budget: int = MAX_TSVECTOR_BYTES) -> list[str]:
     kept_texts = []
     for text in texts:
         kept = []
-        for word in WORD_RE.findall(text[:MAX_PG_INDEXED_CHARS]):
+        # Folded before it is cut: folding makes several words of some characters ("½").
+        for word in WORD_RE.findall(fold(text[:MAX_PG_INDEXED_CHARS])):
             if len(word) > MAX_TOKEN_CHARS:
                 continue
-            word = fold(word)
             cost = 2 if word in seen else len(word.encode()) + 9
             if used + cost > budget:
                 break
@@ -210,7 +210,7 @@ class _Builder(QueryBuilder):
         lexemes: dict[tuple[str, str], tuple[str, ...]],
         weights: sql.Composable,
         documents: sql.Composable,
-        word_pairs: sql.Composable,
+        word_pairs: sql.Composable | None,
     ):
         self.lexemes = lexemes
         self.weights = weights
@@ -242,14 +242,15 @@ class _Builder(QueryBuilder):
 
         A lone lexeme is looked up in the text's tsvector. Lexemes side by side are
         looked up as the text's word pairs (``word_pairs(tsv_xx)``), which their GIN
-        index answers alone: a phrase matched in the tsvector itself has every document holding its
-        words read out of TOAST to compare positions (2 s at 100,000 documents for
+        index answers alone: a phrase matched in a GIN-indexed tsvector has every
+        document holding its words read out of TOAST to compare positions (2 s at 100,000 documents for
         "trabajadores migrantes", whose thesaurus adds the phrase "migrant workers").
         Three lexemes or more must also follow each other in the tsvector (two of their
         pairs can come from different places); that is read only for the documents
         holding every pair, whose ids are found once beforehand: beside other branches
         of an OR, a test that no index answers is made on every row any branch finds
-        (2 s for "albergues", whose thesaurus adds "casa de acogida").
+        (2 s for "albergues", whose thesaurus adds "casa de acogida"). A RUM index
+        keeps the positions itself (``word_pairs`` None): sequences are matched there.
         """
         column = sql.Identifier(f"tsv_{language}")
         alone = [s[0] for s in sequences if len(s) == 1]
@@ -261,6 +262,11 @@ class _Builder(QueryBuilder):
                 )
             )
         for sequence in dict.fromkeys(s for s in sequences if len(s) > 1):
+            if self.word_pairs is None:
+                parts.append(
+                    sql.SQL("d.{} @@ {}::tsquery").format(column, sql.Literal(_side_by_side(sequence)))
+                )
+                continue
             every_pair = sql.Literal(" & ".join(tsquery_lexeme(f"{a} {b}") for a, b in pairwise(sequence)))
             if len(sequence) == 2:
                 parts.append(sql.SQL("{}(d.{}) @@ {}::tsquery").format(self.word_pairs, column, every_pair))
@@ -600,6 +606,14 @@ class PostgresEngine(BaseEngine):
                 "the search index's text is indexed with RUM, which this engine is set not to use "
                 "(see RUM_CRASHES); rebuild it"
             )
+        # Without them every phrase would compute each row's pairs (``_any_sequence``).
+        pair_indexes = connection.execute(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND indexname = ANY(%s) "
+            "AND indexdef LIKE '%%word_pairs(tsv_%%'",
+            (self.schema, list(PAIR_INDEXES.values())),
+        ).fetchone()[0]
+        if self.text_index == "gin" and pair_indexes != len(PAIR_INDEXES):
+            raise IndexCorrupt("the search index's word pairs are not indexed; rebuild it")
 
     def _text_index_method(self, connection) -> str | None:
         """``rum`` or ``gin``: how the text columns are indexed (None before they are)."""
@@ -797,8 +811,10 @@ class PostgresEngine(BaseEngine):
                     sql.Identifier(f"documents_{column}_idx"), self._name("documents"), method
                 )
             )
+            if rum is not None:
+                continue  # RUM keeps the positions: no pairs (``_Builder._any_sequence``)
             # The pairs are kept in the index alone (a column of them would add 1.3 GB at
-            # 100,000 documents that no search reads), and have no positions for RUM to keep.
+            # 100,000 documents that no search reads).
             # No statistics: ANALYZE would compute the pairs of every row it samples.
             connection.execute(
                 sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (({}({})))").format(
@@ -1066,7 +1082,13 @@ class PostgresEngine(BaseEngine):
         """(WHERE over ``d``, rank expression or None, head tsquery text) or None."""
         lexemes = self._lexemes(connection, _plan_words(plan))
         positive, excluded, satisfiable = compile_plan(
-            plan, _Builder(lexemes, self._weights, self._name("documents"), self._name("word_pairs"))
+            plan,
+            _Builder(
+                lexemes,
+                self._weights,
+                self._name("documents"),
+                self._name("word_pairs") if self.text_index != "rum" else None,
+            ),
         )
         if not satisfiable:
             return None

@@ -224,3 +224,56 @@ def test_a_word_with_a_mark_that_unaccent_keeps_is_found_as_typed(schemas):
             assert [hit.id for hit in found.hits] == [1], text
     finally:
         engine.close()
+
+
+def _plan_nodes(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+@pytest.mark.parametrize(
+    "text", ['"unaccompanied children"', '"trata de personas"', "trabajadores migrantes", "albergues"]
+)
+def test_lexemes_side_by_side_are_found_through_the_pairs_index_and_no_row_has_its_pairs_made(schemas, text):
+    # The plans this asserts are what keeps a phrase from costing a second at 100,000
+    # documents: the pairs come from their index, and no row's pairs are computed.
+    from search_index.postgres_engine import PAIR_INDEXES
+    from search_index.query_syntax import parse
+
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        engine.apply(DOCUMENTS, [])
+        plan = parse(text, engine.thesaurus)  # as a search parses it
+        with engine._db() as connection, engine._text_plan(connection, plan):
+            where = engine._compile(connection, plan, SearchQuery(access=SECRETARIAT_STAFF, text=text))[0]
+            explained = connection.execute(
+                sql.SQL("EXPLAIN (FORMAT JSON) SELECT d.id FROM {} d WHERE {}").format(
+                    engine._name("documents"), where
+                )
+            ).fetchone()[0]
+        nodes = [node for top in explained for node in _plan_nodes(top["Plan"])]
+        assert {node.get("Index Name") for node in nodes} & set(PAIR_INDEXES.values()), text
+        assert not [node["Filter"] for node in nodes if "word_pairs" in node.get("Filter", "")], text
+        assert engine.search(SearchQuery(access=SECRETARIAT_STAFF, text=text)).total > 0
+    finally:
+        engine.close()
+
+
+def test_an_index_without_its_word_pairs_index_is_reported_for_a_rebuild(schemas):
+    from search_index import IndexCorrupt
+    from search_index.postgres_engine import PAIR_INDEXES
+
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    engine.apply(DOCUMENTS, [])
+    engine.close()
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP INDEX {}").format(sql.Identifier(schemas[0], PAIR_INDEXES["tsv_es"]))
+        )
+    reopened = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        with pytest.raises(IndexCorrupt, match="word pairs"):
+            reopened.search(SearchQuery(access=SECRETARIAT_STAFF, text='"trata de personas"'))
+    finally:
+        reopened.close()
