@@ -43,6 +43,7 @@ def create_app(settings: dict | None = None) -> Flask:
     register_errors(app)
     register_commands(app)
     register_security_headers(app)
+    register_message_deduplication(app)
     return app
 
 
@@ -232,6 +233,25 @@ def register_security_headers(app: Flask) -> None:
         if app.config["RCM_BASE_URL"].startswith("https://"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         _private_caching(response)
+        return response
+
+
+def register_message_deduplication(app: Flask) -> None:
+    """A message already waiting to be shown is not queued again.
+
+    Flask's ``flash`` appends to the session on every call: a signed-out visitor sent to
+    the sign-in page from several pages, or a form sent twice, would then read the same
+    notice once per time, and the session cookie grows with every copy.
+    """
+    from flask import session
+
+    @app.after_request
+    def _drop_repeated_messages(response):
+        if session.modified:
+            waiting = session.get("_flashes") or []
+            unique = list(dict.fromkeys(tuple(message) for message in waiting))
+            if len(unique) < len(waiting):
+                session["_flashes"] = unique
         return response
 
 

@@ -10,6 +10,7 @@ import pytest
 from rcm_exchange.models import DocumentStatus, Role
 from tests.builders import make_document, make_user
 from tests.conftest import on_both_databases
+from tests.query_reads import probe_query
 
 EDGE_NUMBERS = ["0", "1899", "9999", "10000", "2147483648", "9223372036854775808", "1" + "0" * 40]
 EDGE_DATES = ["0001-01-01", "9999-12-31", "10000-01-01", "2024-02-30"]
@@ -66,13 +67,12 @@ def test_no_number_in_an_address_ends_in_a_server_error(app, client, login_as, w
 def test_no_number_or_date_in_a_query_ends_in_a_server_error(app, client, login_as, who):
     make_document(status=DocumentStatus.PUBLISHED)
     browser = login_as(make_user(role=who)) if who else client
-    failures = []
-    for url in _listings(app):
-        for name, values in QUERY_VALUES.items():
-            for value in values:
-                status = browser.get(url, query_string={name: value}).status_code
-                if status >= 500:
-                    failures.append((url, name, value, status))
+    failures = [
+        probe
+        for url in _listings(app)
+        for probe in probe_query(browser, url, QUERY_VALUES)
+        if probe.status >= 500
+    ]
     assert failures == []
 
 
@@ -88,13 +88,8 @@ def test_digits_of_other_scripts_in_a_query_never_end_in_a_server_error(app, cli
     make_document(status=DocumentStatus.PUBLISHED)
     urls = _listings(app) + [f"/meetings/{make_meeting().id}", f"/calls/{make_call().id}"]
     browser = login_as(make_user(role=who)) if who else client
-    failures = []
-    for url in urls:
-        for name in ("page", "year", "ppt_year", "after", "organization", "id"):
-            for value in OTHER_DIGITS:
-                status = browser.get(url, query_string={name: value}).status_code
-                if status >= 500:
-                    failures.append((url, name, value, status))
+    names = dict.fromkeys(("page", "year", "ppt_year", "after", "organization", "id"), OTHER_DIGITS)
+    failures = [probe for url in urls for probe in probe_query(browser, url, names) if probe.status >= 500]
     assert failures == []
 
 

@@ -4,14 +4,16 @@ in the path and odd values in the query string, as a visitor and as an administr
 from __future__ import annotations
 
 import random
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
+from werkzeug.exceptions import HTTPException
 
 from rcm_exchange.models import DocumentStatus, Role, Visibility
 from rcm_exchange.models.base import MAX_ID
 from tests.builders import make_document, make_user
 from tests.conftest import on_both_databases
+from tests.query_reads import probe_query
 
 ODD_VALUES = [
     "",
@@ -101,6 +103,15 @@ def _fill(pattern: str, values: dict) -> str:
     ).replace(f"(min=1, max={MAX_ID})", "")
 
 
+def _routed(app, path: str) -> bool:
+    """Whether a GET of ``path`` reaches a view (rather than the router's 404 or redirect)."""
+    try:
+        app.url_map.bind("localhost").match(unquote(path), method="GET")
+    except HTTPException:
+        return False
+    return True
+
+
 def _query_strings(rng: random.Random, count: int):
     for _ in range(count):
         pairs = []
@@ -120,7 +131,10 @@ def test_no_get_address_ends_in_a_server_error(app, client, login_as, who):
     failures = []
     for rule in _get_routes(app):
         for path in _paths(rule, document.id):
-            for query in ["", *_query_strings(rng, 12)]:
+            # An address no route takes never reaches a view: its query string reaches
+            # only the error page, which one odd query string shows as well as twelve.
+            count = 12 if _routed(app, path) else 1
+            for query in ["", *_query_strings(rng, count)]:
                 url = f"{path}?{query}" if query else path
                 response = browser.get(url)
                 response.close()
@@ -156,16 +170,12 @@ def test_every_filter_of_every_list_survives_every_odd_value(app, login_as, api_
     admin = make_user(role=Role.ADMIN)
     make_document(status=DocumentStatus.PUBLISHED, tags=("migration-and-development",))
     browser, api = login_as(admin), api_client(admin)
-    failures = []
-    for path in LIST_PAGES:
-        client = api if path.startswith("/api/") else browser
-        for name in PARAM_NAMES + ["type"]:
-            for value in SHARP_VALUES:
-                url = f"{path}?{name}={quote(value, safe='', errors='surrogatepass')}"
-                response = client.get(url)
-                if response.status_code >= 500:
-                    failures.append(url[:120])
-            url = f"{path}?{name}=1&{name}=2&{name}="
-            if client.get(url).status_code >= 500:
-                failures.append(url)
+    values = [*SHARP_VALUES, ["1", "2", ""]]  # the last: the name three times
+    values_by_name = dict.fromkeys([*PARAM_NAMES, "type"], values)
+    failures = [
+        probe
+        for path in LIST_PAGES
+        for probe in probe_query(api if path.startswith("/api/") else browser, path, values_by_name)
+        if probe.status >= 500
+    ]
     assert failures == []

@@ -196,3 +196,20 @@ def test_a_hash_made_at_a_lower_cost_is_upgraded_at_sign_in(app, client):
     assert sign_in(client, user.email, PASSWORD).status_code == 302
     db.session.refresh(user)
     assert "t=2" in user.password_hash
+
+
+def test_a_visitor_sent_to_sign_in_from_several_pages_reads_the_notice_once(client, app):
+    for page in ("/documents/new", "/notifications", "/documents/new", "/following"):
+        assert client.get(page).status_code == 302
+    page = client.get("/auth/sign-in").get_data(as_text=True)
+    assert page.count("Please sign in to open this page.") == 1
+    # The notice was shown: the next page has none.
+    assert "Please sign in to open this page." not in client.get("/auth/sign-in").get_data(as_text=True)
+
+
+def test_different_notices_waiting_together_are_all_shown(client, app):
+    client.get("/documents/new")
+    with client.session_transaction() as session:
+        session["_flashes"] = [*session["_flashes"], ("error", "Another notice.")]
+    page = client.get("/auth/sign-in").get_data(as_text=True)
+    assert "Please sign in to open this page." in page and "Another notice." in page
