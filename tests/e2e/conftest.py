@@ -162,33 +162,84 @@ def signed_in_states(browser, live_site):
     return SignedInStates(browser, live_site)
 
 
+def new_context(
+    browser,
+    language: str = "en",
+    *,
+    viewport=DESKTOP,
+    javascript: bool = True,
+    storage_state: dict | None = None,
+):
+    """A fresh browser context whose Accept-Language asks for ``language`` (with the
+    cookies of ``storage_state``, as ``SignedInStates`` keeps them)."""
+    locale = {"es": "es-MX", "en": "en-US"}[language]
+    # bypass_csp: the strict policy (rightly) refuses the test's injected axe-core script.
+    context = browser.new_context(
+        locale=locale,
+        viewport=viewport,
+        java_script_enabled=javascript,
+        bypass_csp=True,
+        extra_http_headers={"Accept-Language": f"{locale},{language};q=0.9"},
+        storage_state=storage_state,
+    )
+    context.set_default_timeout(15_000)
+    return context
+
+
 @pytest.fixture
 def new_page(browser):
     """``new_page(language, viewport=DESKTOP, javascript=True, storage_state=None)``: a page
-    in a fresh browser context whose Accept-Language asks for ``language`` (with the
-    cookies of ``storage_state``, as ``SignedInStates`` keeps them)."""
+    in a fresh browser context (``new_context``), closed after the test."""
     contexts = []
 
-    def open_page(
-        language: str = "en", *, viewport=DESKTOP, javascript: bool = True, storage_state: dict | None = None
-    ):
-        locale = {"es": "es-MX", "en": "en-US"}[language]
-        # bypass_csp: the strict policy (rightly) refuses the test's injected axe-core script.
-        context = browser.new_context(
-            locale=locale,
-            viewport=viewport,
-            java_script_enabled=javascript,
-            bypass_csp=True,
-            extra_http_headers={"Accept-Language": f"{locale},{language};q=0.9"},
-            storage_state=storage_state,
-        )
-        context.set_default_timeout(15_000)
+    def open_page(language: str = "en", **options):
+        context = new_context(browser, language, **options)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+
+
+class KeptPages:
+    """One page per language, account, window width and script, kept for the worker's
+    browser, for tests that only look at pages.
+
+    A context of its own for each such look took longer than the look: about a quarter
+    of a second to make, and axe-core's 650 KB parsed anew in each. A kept page goes
+    from address to address as a reader's tab does; axe-core is an init script of its
+    context, so the browser keeps it compiled.
+    """
+
+    def __init__(self, browser, signed_in_states: SignedInStates, password: str):
+        self.browser = browser
+        self.signed_in_states = signed_in_states
+        self.password = password
+        self._pages: dict[tuple, object] = {}
+
+    def page(self, language: str, *, account: str | None = None, viewport=DESKTOP, axe: bool = False):
+        key = (language, account, viewport["width"], viewport["height"], axe)
+        if key not in self._pages:
+            state = self.signed_in_states.state(account, self.password) if account else None
+            context = new_context(self.browser, language, viewport=viewport, storage_state=state)
+            if axe:
+                context.add_init_script(path=str(AXE_SCRIPT))
+            self._pages[key] = context.new_page()
+        return self._pages[key]
+
+    def close(self) -> None:
+        for page in self._pages.values():
+            page.context.close()
+
+
+@pytest.fixture(scope="session")
+def kept_pages(browser, signed_in_states):
+    from rcm_exchange.services.demo_data import DEMO_PASSWORD
+
+    pages = KeptPages(browser, signed_in_states, DEMO_PASSWORD)
+    yield pages
+    pages.close()
 
 
 def sign_in(page, site: LiveSite, email: str, password: str) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from rcm_exchange.services.demo_data import DEMO_PASSWORD
-from tests.e2e.conftest import AXE_SCRIPT, DESKTOP, PHONE, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, sign_in
 
 MODERATOR = "moderator@ts.demo.rcm"
 CONTRIBUTOR = "contributor@mx.demo.rcm"
@@ -112,7 +112,7 @@ PAGES = [
 ]
 
 
-def _open(site_page: SitePage, live_site, new_page, language: str, signed_in_states, **options):
+def _open(site_page: SitePage, live_site, kept_pages, language: str, signed_in_states, **options):
     if not live_site.has_page(site_page.endpoint):
         pytest.skip(f"the {site_page.name} page ({site_page.endpoint}) is not on this branch yet")
     values = dict(site_page.values)
@@ -123,14 +123,9 @@ def _open(site_page: SitePage, live_site, new_page, language: str, signed_in_sta
     ):
         values["document_id"] = _document_id(live_site, site_page.document)
     address = live_site.url_for(site_page.endpoint, **values)
-    if not site_page.account:
-        page = new_page(language, **options)
-        response = page.goto(address)
-    else:
-        page = new_page(
-            language, storage_state=signed_in_states.state(site_page.account, DEMO_PASSWORD), **options
-        )
-        response = page.goto(address)
+    page = kept_pages.page(language, account=site_page.account, **options)
+    response = page.goto(address)
+    if site_page.account:
         if "/auth/sign-in" in page.url:  # the kept session has ended since: sign in anew
             signed_in_states.forget(site_page.account)
             sign_in(page, live_site, site_page.account, DEMO_PASSWORD)
@@ -178,15 +173,16 @@ def axe_summary(artifacts):
     print("\n" + "\n".join(rows))
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
+# Every page in one language, then every page in the other: an account's own language
+# setting wins over the browser's, and each change of it is one more page load.
 @pytest.mark.parametrize("site_page", PAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("language", ["en", "es"])
 def test_no_accessibility_violations_of_any_impact(
-    site_page, language, live_site, new_page, signed_in_states, artifacts, axe_summary
+    site_page, language, live_site, kept_pages, signed_in_states, artifacts, axe_summary
 ):
-    page = _open(site_page, live_site, new_page, language, signed_in_states)
+    page = _open(site_page, live_site, kept_pages, language, signed_in_states, axe=True)
     assert page.title().strip(), "every page has a title"
     assert page.locator("h1").count() == 1, "every page has exactly one main heading"
-    page.add_script_tag(path=str(AXE_SCRIPT))
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     violations = results["violations"]
     impacts: dict[str, int] = {}
@@ -214,11 +210,11 @@ def test_no_accessibility_violations_of_any_impact(
 @pytest.mark.parametrize("width, scale, label", [(PHONE["width"], 1, "phone"), (640, 2, "zoom200")])
 @pytest.mark.parametrize("site_page", PAGES, ids=lambda p: p.name)
 def test_pages_reflow_on_a_phone_and_at_200_percent_zoom(
-    site_page, width, scale, label, live_site, new_page, signed_in_states, artifacts
+    site_page, width, scale, label, live_site, kept_pages, signed_in_states, artifacts
 ):
     # 200% zoom of a 1280-pixel window leaves 640 CSS pixels, drawn at twice the density.
     page = _open(
-        site_page, live_site, new_page, "es", signed_in_states, viewport={"width": width, "height": 800}
+        site_page, live_site, kept_pages, "es", signed_in_states, viewport={"width": width, "height": 800}
     )
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     if label == "phone":
