@@ -63,9 +63,11 @@ run: install-run
 
 # Tests run in one worker per core (each with its own browser and live site for the
 # browser tests); a worker that runs out of tests takes some of another's, so a few
-# long tests at the end do not leave a core idle.
+# long tests at the end do not leave a core idle. Python keeps its compiled modules (in
+# the ignored __pycache__ folders) even where the environment asks it not to: each
+# worker otherwise compiles the package and rewrites every test module's asserts anew.
 test: install
-	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 # Style, types and architecture: ruff's rules and formatting, mypy, and the import
 # contracts of pyproject.toml (layers and no import cycles).

@@ -8,6 +8,7 @@ first.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,10 @@ class Thesaurus:
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None) -> Thesaurus:
+        """The thesaurus in the file at ``path``; the same text is parsed once per process
+        (every engine a process opens reads it, and a thesaurus is never changed)."""
         text = Path(path or DEFAULT_THESAURUS_PATH).read_text(encoding="utf-8")
-        return cls.parse(text)
+        return cls.parse(text) if cls is not Thesaurus else _parsed(text)
 
     @classmethod
     def parse(cls, text: str) -> Thesaurus:
@@ -88,3 +91,8 @@ class Thesaurus:
 
 def _same_keys(a: Term, b: Term) -> bool:
     return len(a.words) == len(b.words) and all(x & y for x, y in zip(a.keys, b.keys, strict=True))
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str) -> Thesaurus:
+    return Thesaurus.parse(text)
