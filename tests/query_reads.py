@@ -77,7 +77,9 @@ def query_string(name: str, value: str | Sequence[str]) -> str:
     return "&".join(f"{quote(name)}={quote(each, safe='', errors='surrogatepass')}" for each in values)
 
 
-def _get(client, path: str, query: str = "") -> tuple[int, Reads]:
+def get_reading(client, path: str, query: str = "") -> tuple[int, Reads]:
+    """A GET of ``path`` with ``query``: its status and what it read of the query."""
+    client.application.request_class = ReadingRequest
     global _current
     _current = Reads()
     response = client.get(f"{path}?{query}" if query else path)
@@ -99,7 +101,6 @@ def probe_query(
     """Each name's values in the query string of ``path``, for every name it reads (all
     of them when it reads the query whole) and for one name that it does not read; a
     value that is a list is the name repeated, once with each."""
-    client.application.request_class = ReadingRequest
     names = list(values_by_name)
     pending: list[str] = []
     probed: set[str] = set()
@@ -109,7 +110,7 @@ def probe_query(
             if (reads.whole or name in reads.names) and name not in probed and name not in pending:
                 pending.append(name)
 
-    _status, reads = _get(client, path)
+    _status, reads = get_reading(client, path)
     take(reads)
     unread = [name for name in names if name not in pending]
     pending.extend(unread[:1])
@@ -117,6 +118,6 @@ def probe_query(
         name = pending.pop(0)
         probed.add(name)
         for value in values_by_name[name]:
-            status, reads = _get(client, path, query_string(name, value))
+            status, reads = get_reading(client, path, query_string(name, value))
             yield Probe(path, name, value, status)
             take(reads)
