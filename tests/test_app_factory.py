@@ -1,5 +1,6 @@
 """``create_app`` acts on the app it makes: importing the package changes nothing in the
-process, and each app's database settings stay on its own engines."""
+process (and loads no Flask until the factory is asked for), and each app's database
+settings stay on its own engines."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 
-from rcm_exchange import set_sqlite_pragmas
+from rcm_exchange.app import set_sqlite_pragmas
 from rcm_exchange.extensions import db
 from tests.conftest import make_app
 
@@ -18,7 +19,8 @@ import logging
 from sqlalchemy import create_engine, text
 root = logging.getLogger()
 before = (list(root.handlers), root.level)
-import rcm_exchange, rcm_exchange.cli, rcm_exchange.api, rcm_exchange.web, rcm_exchange.services.search
+import rcm_exchange, rcm_exchange.app, rcm_exchange.cli, rcm_exchange.api
+import rcm_exchange.web, rcm_exchange.services.search
 assert (list(root.handlers), root.level) == before, (root.handlers, root.level)
 with create_engine("sqlite://").connect() as connection:
     assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 0
@@ -27,6 +29,28 @@ with create_engine("sqlite://").connect() as connection:
 
 def test_importing_the_package_changes_no_logging_and_no_engine_of_the_process():
     subprocess.run([sys.executable, "-c", IMPORT_EVERYTHING], check=True)
+
+
+# What the attachment-extraction child imports of the package (it runs
+# services/file_inspection.py as a script, in a process limited in memory and time).
+EXTRACTION_CHILD_IMPORTS = """
+import sys
+import rcm_exchange.sanitize
+heavy = ("flask", "sqlalchemy", "flask_sqlalchemy", "werkzeug")
+loaded = sorted(name for name in heavy if name in sys.modules)
+assert loaded == [], loaded
+"""
+
+
+def test_the_extraction_child_starts_without_flask_or_sqlalchemy():
+    subprocess.run([sys.executable, "-I", "-c", EXTRACTION_CHILD_IMPORTS], check=True)
+
+
+def test_the_package_still_hands_out_its_application_factory():
+    import rcm_exchange
+    from rcm_exchange.app import create_app
+
+    assert rcm_exchange.create_app is create_app
 
 
 def _pragmas(engine) -> tuple:
