@@ -10,6 +10,7 @@ blueprints are exempt from the CSRF check the pages need.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from flask import Flask, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
@@ -62,40 +63,62 @@ class RcmApi(Api):
     """flask-smorest's ``Api``, documenting its views when the OpenAPI document is first
     read rather than when the app is made.
 
-    Describing every view's schemas took about half of ``create_app`` (30 ms, for each
-    command-line call, worker and test app), and only the OpenAPI document, the API
-    reference page and ``flask openapi`` read it. flask-smorest has no setting for
-    this, so ``register_blueprint`` keeps what it would document and the ``spec``
-    attribute documents it on first access; the document is the same.
+    Describing every view's schemas, and the error response of every HTTP status, took
+    about two thirds of ``create_app`` (for each command-line call, worker and test app),
+    and only the OpenAPI document, the API reference page and ``flask openapi`` read it.
+    flask-smorest has no setting for this, so what it would document when the app is
+    made is kept, in order, and the ``spec`` attribute documents it on first access;
+    the document is the same.
     """
 
     ERROR_SCHEMA = ErrorSchema
 
     def __init__(self, app: Flask | None = None, **options):
-        self._undocumented: list[tuple] = []
+        self._undocumented: list[Callable[[], None]] = []
         self._documenting = threading.Lock()
-        super().__init__(app, **options)
+        # ``spec`` read by this thread while it documents (or while flask-smorest sets
+        # itself up): no reader, so nothing is documented then.
+        self._in_this_thread = threading.local()
+        self._in_this_thread.documenting = True
+        try:
+            super().__init__(app, **options)
+        finally:
+            self._in_this_thread.documenting = False
 
     @property
     def spec(self):
-        if self._undocumented:
+        if self._undocumented and not getattr(self._in_this_thread, "documenting", False):
             with self._documenting:
-                # Emptied only once documented: a reader who finds it empty gets the whole document.
-                for blp, name, parameters in self._undocumented:
-                    blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
-                    self._spec.tag({"name": name, "description": blp.description})
-                self._undocumented = []
+                self._in_this_thread.documenting = True
+                try:
+                    for document in self._undocumented:
+                        document()
+                    # Emptied only once documented: a reader who finds it empty gets the whole document.
+                    self._undocumented = []
+                finally:
+                    self._in_this_thread.documenting = False
         return self._spec
 
     @spec.setter
     def spec(self, value) -> None:
         self._spec = value
 
+    def document_later(self, document: Callable[[], None]) -> None:
+        self._undocumented.append(document)
+
+    def _register_responses(self):
+        self.document_later(super()._register_responses)
+
     def register_blueprint(self, blp, *, parameters=None, **options):
         name = options.get("name", blp.name)
         self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
         self._app.register_blueprint(blp, **options)
-        self._undocumented.append((blp, name, parameters))
+
+        def document() -> None:
+            blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+            self._spec.tag({"name": name, "description": blp.description})
+
+        self.document_later(document)
 
     def _register_error_handlers(self):
         """errors.py answers every error, API or page, in the contract's shape."""
@@ -125,7 +148,9 @@ def register_api(app: Flask) -> None:
     )
     app.json = BoundedJSONProvider(app)
     api = RcmApi(app)
-    api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
+    api.document_later(
+        lambda: api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer"})
+    )
     for module in (tokens, documents, review, reference, forum):
         api.register_blueprint(module.blp)
         csrf.exempt(module.blp)
