@@ -21,7 +21,7 @@ def create_app(settings: dict | None = None) -> Flask:
     engines, the log format it was given) only.
     """
     app = Flask(
-        __name__,
+        "rcm_exchange",  # the package's name: the app's name and its logger's
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )

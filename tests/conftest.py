@@ -44,8 +44,8 @@ def share_compiled_url_builders() -> None:
     """Each URL rule's builders are compiled once for every app of the test process.
 
     werkzeug compiles two Python functions for each URL rule an app adds
-    (``Rule._compile_builder``): two thirds of ``create_app``'s time, for each of the
-    suite's two thousand apps. A builder depends only on the rule's parsed parts and
+    (``Rule._compile_builder``): three quarters of ``create_app``'s time, for each of
+    the suite's two thousand apps. A builder depends only on the rule's parsed parts and
     takes the rule itself as its first argument, so the function compiled for one app's
     rule serves the same rule in the next app. A rule with defaults (resolved through its
     converters when compiled) is compiled as werkzeug does.
@@ -221,7 +221,7 @@ class SharedStatementCache(dict):
 
     SQLAlchemy keeps compiled statements per engine, keyed by the engine's dialect
     object; each test app has an engine of its own, so each test compiled every
-    statement it ran anew (a fifth of a page test's time). Here the dialect in the key
+    statement it ran anew (about an eighth of a page test's time). Here the dialect in the key
     is replaced by what compiling depends on (its class, the server's version, the
     parameter style), so an engine reuses what an earlier one compiled for the same SQL.
     """

@@ -209,7 +209,7 @@ class KeptPages:
     A context of its own for each such look took longer than the look: about a quarter
     of a second to make, and axe-core's 650 KB parsed anew in each. A kept page goes
     from address to address as a reader's tab does; axe-core is an init script of its
-    context, so the browser keeps it compiled.
+    context, handed to the browser once rather than with every check.
     """
 
     def __init__(self, browser, signed_in_states: SignedInStates, password: str):
