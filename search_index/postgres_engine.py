@@ -8,11 +8,12 @@ schema (default ``rcm_search``), created by the engine itself:
   extension) then Snowball English or Spanish *without* stop words, so that phrases
   with "de" or "in" stay exact, as in the other engines;
 - ``documents``: per document ``tsv_en`` and ``tsv_es`` (title weight A, summary B,
-  body and attachment text C) with a GIN index each and one of their word pairs
-  (``word_pairs(tsv_xx)``: each lexeme with the next, "a b"; a phrase is found through
-  that index, and only one of three lexemes or more has tsvectors read), ``head`` (title and summary in both
-  languages, small, used to choose which matches to rank), the stored texts for
-  highlights, the filter columns and the distinct words for "did you mean";
+  body and attachment text C) with a GIN index each, and one of their word pairs
+  (``word_pairs(tsv_xx)``: each lexeme with the next, "a b"; phrases are found through
+  it, and tsvectors are read only to place sequences of three lexemes or more),
+  ``head`` (title and summary in both languages, small, used to choose which matches
+  to rank), the stored texts for highlights, the filter columns and the distinct
+  words for "did you mean";
 - ``vocabulary``: each distinct word and how many documents hold it;
 - ``state``: the schema version and the last applied search-log id, written in
   the same transaction as the batch it describes.
@@ -94,7 +95,9 @@ WORD_TOKEN_TYPES = (
 )
 NUMBER_TOKEN_TYPES = ("int", "uint", "float", "sfloat", "version")
 TEXT_COLUMNS = ("tsv_en", "tsv_es")
-# The GIN index of each text column's word pairs (see ``_Builder._any_sequence``).
+# The index of each text column, and the GIN index of its word pairs (see
+# ``_Builder._any_sequence``).
+TEXT_INDEXES = {column: f"documents_{column}_idx" for column in TEXT_COLUMNS}
 PAIR_INDEXES = {column: f"documents_pairs_{column[-2:]}_idx" for column in TEXT_COLUMNS}
 # A tsvector holds at most 1 MB: the pairs of a long text are kept up to this many bytes.
 MAX_PAIR_BYTES = 900_000
@@ -243,8 +246,9 @@ class _Builder(QueryBuilder):
         A lone lexeme is looked up in the text's tsvector. Lexemes side by side are
         looked up as the text's word pairs (``word_pairs(tsv_xx)``), which their GIN
         index answers alone: a phrase matched in a GIN-indexed tsvector has every
-        document holding its words read out of TOAST to compare positions (2 s at 100,000 documents for
-        "trabajadores migrantes", whose thesaurus adds the phrase "migrant workers").
+        document holding its words read out of TOAST to compare positions (2 s at
+        100,000 documents for "trabajadores migrantes", whose thesaurus adds the phrase
+        "migrant workers").
         Three lexemes or more must also follow each other in the tsvector (two of their
         pairs can come from different places); that is read only for the documents
         holding every pair, whose ids are found once beforehand: beside other branches
@@ -606,21 +610,23 @@ class PostgresEngine(BaseEngine):
                 "the search index's text is indexed with RUM, which this engine is set not to use "
                 "(see RUM_CRASHES); rebuild it"
             )
-        # Without them every phrase would compute each row's pairs (``_any_sequence``).
-        pair_indexes = connection.execute(
+        if self.text_index == "gin" and self._pair_index_count(connection) != len(PAIR_INDEXES):
+            # Without them every phrase would compute each row's pairs (``_any_sequence``).
+            raise IndexCorrupt("the search index's word pairs are not indexed; rebuild it")
+
+    def _pair_index_count(self, connection) -> int:
+        return connection.execute(
             "SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND indexname = ANY(%s) "
             "AND indexdef LIKE '%%word_pairs(tsv_%%'",
             (self.schema, list(PAIR_INDEXES.values())),
         ).fetchone()[0]
-        if self.text_index == "gin" and pair_indexes != len(PAIR_INDEXES):
-            raise IndexCorrupt("the search index's word pairs are not indexed; rebuild it")
 
     def _text_index_method(self, connection) -> str | None:
         """``rum`` or ``gin``: how the text columns are indexed (None before they are)."""
         row = connection.execute(
             "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
             "WHERE c.oid = to_regclass(%s)",
-            (f"{self.schema}.documents_tsv_en_idx",),
+            (f"{self.schema}.{TEXT_INDEXES['tsv_en']}",),
         ).fetchone()
         return row[0] if row else None
 
@@ -808,7 +814,7 @@ class PostgresEngine(BaseEngine):
             )
             connection.execute(
                 sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING {}").format(
-                    sql.Identifier(f"documents_{column}_idx"), self._name("documents"), method
+                    sql.Identifier(TEXT_INDEXES[column]), self._name("documents"), method
                 )
             )
             if rum is not None:
@@ -838,7 +844,7 @@ class PostgresEngine(BaseEngine):
         process that opens the index sees it unfinished (``IndexCorrupt``)."""
         with self._db() as connection, connection.transaction():
             self._take_write_lock(connection)
-            for index in [f"documents_{column}_idx" for column in TEXT_COLUMNS] + list(PAIR_INDEXES.values()):
+            for index in [*TEXT_INDEXES.values(), *PAIR_INDEXES.values()]:
                 connection.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(self._name(index)))
         self.text_index = None
         yield
