@@ -212,13 +212,17 @@ def new_page(browser):
 
 
 class KeptPages:
-    """One page per language, account, window width and script, kept for the worker's
-    browser, for tests that only look at pages.
+    """One page per account and script (and per language for a visitor), kept for the
+    worker's browser, for tests that only look at pages.
 
-    A context of its own for each such look took longer than the look: about a quarter
-    of a second to make, and axe-core's 650 KB parsed anew in each. A kept page goes
-    from address to address as a reader's tab does; axe-core is an init script of its
-    context, handed to the browser once rather than with every check.
+    A context of its own for each such look took longer than the look: a new context
+    starts a renderer process and loads the site's styles afresh, and axe-core's 650 KB
+    were parsed anew in each. A kept page goes from address to address as a reader's tab
+    does, its window resized for each look; axe-core is an init script of its context,
+    handed to the browser once rather than with every check. A signed-in page changes
+    language with the site's switch (the account's setting wins over the browser's); a
+    visitor's comes from the context's locale, which Chromium sends as Accept-Language
+    whatever headers a page adds, so a visitor has a context per language.
     """
 
     def __init__(self, browser, signed_in_states: SignedInStates, password: str):
@@ -228,14 +232,17 @@ class KeptPages:
         self._pages: dict[tuple, object] = {}
 
     def page(self, language: str, *, account: str | None = None, viewport=DESKTOP, axe: bool = False):
-        key = (language, account, viewport["width"], viewport["height"], axe)
+        key = (account, axe, None if account else language)
         if key not in self._pages:
             state = self.signed_in_states.state(account, self.password) if account else None
             context = new_context(self.browser, language, viewport=viewport, storage_state=state)
             if axe:
                 context.add_init_script(path=str(AXE_SCRIPT))
             self._pages[key] = context.new_page()
-        return self._pages[key]
+        page = self._pages[key]
+        if page.viewport_size != viewport:
+            page.set_viewport_size(viewport)
+        return page
 
     def close(self) -> None:
         for page in self._pages.values():
