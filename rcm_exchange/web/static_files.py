@@ -13,6 +13,7 @@ while this keeps Flask's own ``url_for('static', ...)`` and needs nothing built.
 from __future__ import annotations
 
 import hashlib
+import stat
 from pathlib import Path
 
 from flask import Flask, send_from_directory
@@ -24,17 +25,24 @@ COMPRESSIBLE = frozenset({"application/javascript", "text/javascript", "image/sv
 
 def serve_static_with_digests(app: Flask) -> None:
     assert app.static_folder is not None  # create_app always gives one
-    folder = Path(app.static_folder)
+    folder = Path(app.static_folder).resolve()
     digests: dict[str, tuple[float, str]] = {}
+    # Where each file's name leads, worked out once: resolving a path looks at every
+    # folder on the way, and a page names several static files, each more than once.
+    # Only names of files are kept, so an address nobody serves adds nothing.
+    paths: dict[str, Path] = {}
 
     def digest_of(filename: str) -> str | None:
-        path = (folder / filename).resolve()
-        if folder.resolve() not in path.parents or not path.is_file():
+        path = paths.get(filename) or (folder / filename).resolve()
+        try:
+            if folder not in path.parents or not stat.S_ISREG((status := path.stat()).st_mode):
+                return None
+        except OSError:
             return None
-        mtime = path.stat().st_mtime
+        paths[filename] = path
         known = digests.get(filename)
-        if known is None or known[0] != mtime:
-            known = (mtime, hashlib.sha256(path.read_bytes()).hexdigest()[:DIGEST_LENGTH])
+        if known is None or known[0] != status.st_mtime:
+            known = (status.st_mtime, hashlib.sha256(path.read_bytes()).hexdigest()[:DIGEST_LENGTH])
             digests[filename] = known
         return known[1]
 
