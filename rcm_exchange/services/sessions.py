@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from rcm_exchange.extensions import db
 from rcm_exchange.models import User, UserSession, utcnow
@@ -56,7 +57,8 @@ def _row(session_id: str | None) -> UserSession | None:
         return None
     if not 0 < row_id <= MAX_ID:
         return None
-    row = db.session.get(UserSession, row_id)
+    # The account comes in the same statement: every signed-in request needs both.
+    row = db.session.get(UserSession, row_id, options=[joinedload(UserSession.user)])
     if row is None or row.ended_at is not None or row.expires_at <= utcnow():
         return None
     if not hmac.compare_digest(row.secret_hash, hash_token(secret)):

@@ -10,6 +10,11 @@ schemathesis's fixture-based loader does not run under pytest 9.)
 from __future__ import annotations
 
 import copy
+import fcntl
+import hashlib
+import pickle
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -33,11 +38,38 @@ def _some_material(author):
     make_document(status=DocumentStatus.SUBMITTED, org=author.organization.acronym, author=author)
 
 
-# The cases generated for each operation and mode, signed in or not, made once per test
-# process: generating them took three quarters of this test's time, and they depend on
-# the OpenAPI document alone, which is the same for every database and account.
+# The cases generated for each operation and mode, signed in or not, made once per run:
+# generating them took three quarters of this test's time, and they depend on the OpenAPI
+# document alone, which is the same for every database and account. Under pytest-xdist
+# the first worker to need them writes them to the run's shared folder for the others.
 GENERATED_CASES: dict[tuple[str, str, bool], list[dict] | None] = {}
 CASE_PARTS = ("method", "path_parameters", "headers", "cookies", "query", "body", "media_type")
+
+
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory, worker_id) -> Path | None:
+    """The folder every worker of this run shares (None when the run has one process)."""
+    return None if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+
+
+@contextmanager
+def _cases_shared_through(folder: Path | None, document: bytes, signed_in: bool):
+    """Read the cases another worker of this run generated for ``document``, and hand
+    ours to the next one, one worker at a time."""
+    if folder is None:
+        yield
+        return
+    name = hashlib.sha256(document + repr((SEED, MAX_EXAMPLES, signed_in)).encode()).hexdigest()[:16]
+    store = folder / f"schemathesis-cases-{name}.pickle"
+    with open(folder / f"schemathesis-cases-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if store.exists():
+            GENERATED_CASES.update(pickle.loads(store.read_bytes()))
+        yield
+        mine = {key: cases for key, cases in GENERATED_CASES.items() if key[2] == signed_in}
+        partial = store.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(mine))
+        partial.replace(store)
 
 
 def _generated_cases(operation, mode, signed_in: bool) -> list[dict] | None:
@@ -72,16 +104,23 @@ def _generated_cases(operation, mode, signed_in: bool) -> list[dict] | None:
     return GENERATED_CASES[key]
 
 
-def _check_every_operation(app, headers: dict | None) -> list[str]:
+def _check_every_operation(app, headers: dict | None, run_folder: Path | None) -> list[str]:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     if headers:
         schema.config.update(headers=headers)
     failures: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 16
+    document = app.test_client().get("/api/v1/openapi.json").get_data()
+    with _cases_shared_through(run_folder, document, bool(headers)):
+        cases = {
+            (operation.label, mode): _generated_cases(operation, mode, bool(headers)) or []
+            for operation in operations
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        }
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            for parts in _generated_cases(operation, mode, bool(headers)) or []:
+            for parts in cases[operation.label, mode]:
                 case = operation.Case(**copy.deepcopy(parts))
                 try:
                     case.call_and_validate()
@@ -102,7 +141,7 @@ def _check_every_operation(app, headers: dict | None) -> list[str]:
     ],
     indirect=["database"],
 )
-def test_generated_calls_never_fail_on_the_server_or_break_the_document(app, who):
+def test_generated_calls_never_fail_on_the_server_or_break_the_document(app, who, run_folder):
     from rcm_exchange.services.api_tokens import issue_token
 
     if who == "anonymous":
@@ -112,5 +151,5 @@ def test_generated_calls_never_fail_on_the_server_or_break_the_document(app, who
         user = make_user(role=Role.MODERATOR if who == "moderator" else Role.CONTRIBUTOR, org="MX")
         _some_material(user)
         headers = {"Authorization": f"Bearer {issue_token(user).token}"}
-    failures = _check_every_operation(app, headers)
+    failures = _check_every_operation(app, headers, run_folder)
     assert not failures, "\n\n".join(failures)
