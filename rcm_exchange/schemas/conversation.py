@@ -7,6 +7,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from rcm_exchange import content
 from rcm_exchange.schemas import Id, Text
+from rcm_exchange.schemas.documents import CALL_FIELD
 
 
 class CommentSchema(Schema):
@@ -17,8 +18,9 @@ class CommentSchema(Schema):
     parent_id = Id(load_default=None)
 
 
-# The fields of the document form a draft keeps (its content fields and the version read).
-DRAFT_FIELDS = (*content.NAMES, "version")
+# The fields of the document form a draft keeps: its content fields, the call it answers
+# and the version read (everything the form's script sends while typing).
+DRAFT_FIELDS = (*content.NAMES, CALL_FIELD, "version")
 
 
 class FormDraftSchema(Schema):

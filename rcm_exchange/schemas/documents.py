@@ -19,6 +19,9 @@ from rcm_exchange.schemas import Text
 
 # Fields a form sends more than once (checkboxes and multiple selects).
 LIST_FIELDS = frozenset(content.names_of_kind(*content.LIST_KINDS))
+# The document form's field for the call for practices a document answers: not content
+# of the document (the answer is a record of its own), yet typed in the same form.
+CALL_FIELD = "call"
 
 
 def _enum(enum_class, message, **kwargs):

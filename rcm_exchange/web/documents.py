@@ -27,6 +27,7 @@ from rcm_exchange.models import DocType, DocumentStatus, ImplementationStatus, L
 from rcm_exchange.schemas import form_data, load, whole_number
 from rcm_exchange.schemas.conversation import CommentSchema, FormDraftSchema
 from rcm_exchange.schemas.documents import (
+    CALL_FIELD,
     LIST_FIELDS,
     DocumentEditSchema,
     DocumentSchema,
@@ -56,8 +57,8 @@ def _form_values(form) -> dict:
     values = form_data(form, LIST_FIELDS)
     values.pop("idempotency_key", None)
     values.pop(SUBMIT_AFTER_SAVE, None)
-    if "call" in form:  # blank is a choice too: no call, or the answer withdrawn
-        values["call"] = form["call"]
+    if CALL_FIELD in form:  # blank is a choice too: no call, or the answer withdrawn
+        values[CALL_FIELD] = form[CALL_FIELD]
     for name in DATE_FIELDS:
         if name in values:
             values[name] = parse_form_date(values[name])
@@ -114,13 +115,13 @@ def new():
         return _render_form(None, values, {}, idempotency_key=str(uuid.uuid4()))
     key = _idempotency_key(request.form.get("idempotency_key", ""))
     values = _form_values(request.form)
-    call = values.pop("call", "")  # the call for practices it answers, if one was chosen
+    call = values.pop(CALL_FIELD, "")  # the call for practices it answers, if one was chosen
     try:
         document = calls.create_answer_draft(
             current_user, _call_id(call), load(DocumentSchema(), values), idempotency_key=key
         )
     except ValidationFailed as error:
-        return _render_form(None, values | {"call": call}, error.errors or {}, 422, idempotency_key=key)
+        return _render_form(None, values | {CALL_FIELD: call}, error.errors or {}, 422, idempotency_key=key)
     flash(_("Draft saved. Add attachments below, or submit it for review when it is ready."), "success")
     return redirect(url_for("documents.edit", document_id=document.id))
 
@@ -143,14 +144,14 @@ def _idempotency_key(value: str) -> str | None:
 
 
 def _with_call(values: dict, call: str | None) -> dict:
-    return values if call is None else values | {"call": call}
+    return values if call is None else values | {CALL_FIELD: call}
 
 
 def _edit_values(document) -> dict:
     values = documents.proposed_content(document)
     values["version"] = document.version
     answered = calls.answered_call(document)
-    values["call"] = str(answered.id) if answered is not None else ""
+    values[CALL_FIELD] = str(answered.id) if answered is not None else ""
     return values
 
 
@@ -175,7 +176,7 @@ def edit(document_id: int):
     values = _form_values(request.form)
     then_submit = SUBMIT_AFTER_SAVE in request.form
     # The call it answers ("": none); a form without the field leaves the answer as it is.
-    call = values.pop("call", None)
+    call = values.pop(CALL_FIELD, None)
     try:
         data = load(DocumentEditSchema(), values)
         if call is None:

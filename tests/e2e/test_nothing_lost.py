@@ -67,7 +67,12 @@ def test_an_ended_session_signs_in_again_and_gives_the_typed_text_back(live_site
     sign_in(page, live_site, CONTRIBUTOR, DEMO_PASSWORD)
     document_id = _new_draft(page, live_site, "Borrador de la sesión")
     page.locator("#field-title").fill("Texto escrito mientras la sesión terminaba")
-    page.wait_for_timeout(2000)  # the autosave's pause after typing
+    # The autosave's pause after typing, then its answer: the server kept the text.
+    page.wait_for_function("""() => {
+        const shown = document.getElementById("autosave-status").textContent;
+        const saved = document.getElementById("document-form").getAttribute("data-message-saved");
+        return shown !== "" && shown.startsWith(saved.split("{time}")[0]);
+    }""")
     page.context.clear_cookies()  # the session ends (expired, or signed out in another tab)
     page.locator("#document-form button[type=submit]").first.click()
     page.wait_for_load_state()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from rcm_exchange.extensions import db
@@ -16,7 +17,7 @@ from rcm_exchange.models import (
     Visibility,
 )
 from rcm_exchange.services import documents, review
-from tests.builders import make_document, make_user
+from tests.builders import make_call, make_document, make_user
 
 S = DocumentStatus
 VERSION = re.compile(r'name="version" value="(\d+)"')
@@ -141,6 +142,36 @@ def test_text_kept_while_typing_is_offered_back_until_the_form_is_saved(app, log
         headers={"X-CSRFToken": browser.csrf_token()},
     )
     assert refused.status_code == 422
+
+
+# What the form's script leaves out of what it sends while typing (static/js/form-safety.js).
+NOT_KEPT_WHILE_TYPING = {"csrf_token", "idempotency_key", "save_and_submit"}
+FORM_FIELD = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"[^>]*>')
+
+
+def _typed_form_values(page: str) -> dict:
+    """Every field of the document form as its script sends it while typing."""
+    form = page[page.index('id="document-form"') : page.index("</form>", page.index('id="document-form"'))]
+    names = set(FORM_FIELD.findall(form)) - NOT_KEPT_WHILE_TYPING
+    return {name: [] if name in ("tags", "countries") else "typed" for name in names}
+
+
+@pytest.mark.parametrize("form", ["new", "edit"])
+def test_everything_the_document_form_sends_while_typing_is_kept(app, login_as, form):
+    author = make_user(org="MX")
+    make_call()  # an open call puts its field on the form
+    document = make_document(status=S.DRAFT, author=author, org="MX") if form == "edit" else None
+    browser = login_as(author)
+    address = f"/documents/{document.id}/edit" if document else "/documents/new"
+    values = _typed_form_values(browser.get(address).get_data(as_text=True))
+    assert {"title", "call"} | ({"version"} if document else set()) <= set(values)
+    saved = browser.post(
+        f"/documents/drafts/{document.id if document else 'new'}",
+        json={"values": values | {"title": "Half-typed title"}},
+        headers={"X-CSRFToken": browser.csrf_token()},
+    )
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    assert 'value="Half-typed title"' in browser.get(f"{address}?restore=1").get_data(as_text=True)
 
 
 def test_saving_from_a_signed_out_browser_keeps_nothing_on_the_server(app, client):
