@@ -45,8 +45,7 @@ if sync_playwright is None:
     pytestmark_reason = "the playwright package is not installed (pip install -e '.[test]')"
 elif not CHROMIUM.exists():
     pytestmark_reason = (
-        f"{CHROMIUM} is missing (apt-get install chromium-headless-shell, or chromium); "
-        ".ci/run installs it"
+        f"{CHROMIUM} is missing (apt-get install chromium-headless-shell, or chromium); .ci/run installs it"
     )
 else:
     pytestmark_reason = None
@@ -238,7 +237,10 @@ class KeptPages:
             context = new_context(self.browser, language, viewport=viewport, storage_state=state)
             if axe:
                 context.add_init_script(path=str(AXE_SCRIPT))
-            self._pages[key] = context.new_page()
+            page = context.new_page()
+            page.console_problems = []
+            page.on("console", lambda message, page=page: _note_problem(page, message))
+            self._pages[key] = page
         page = self._pages[key]
         if page.viewport_size != viewport:
             page.set_viewport_size(viewport)
@@ -247,6 +249,13 @@ class KeptPages:
     def close(self) -> None:
         for page in self._pages.values():
             page.context.close()
+
+
+def _note_problem(page, message) -> None:
+    """Keep what the browser's console says is wrong with the page (a header it cannot
+    read, a script error, a refused resource), for the checks of that page."""
+    if message.type in ("error", "warning"):
+        page.console_problems.append(f"{page.url}: {message.text}")
 
 
 @pytest.fixture(scope="session")

@@ -124,6 +124,7 @@ def _open(site_page: SitePage, live_site, kept_pages, language: str, signed_in_s
         values["document_id"] = _document_id(live_site, site_page.document)
     address = live_site.url_for(site_page.endpoint, **values)
     page = kept_pages.page(language, account=site_page.account, **options)
+    page.console_problems.clear()
     response = page.goto(address)
     if site_page.account:
         if "/auth/sign-in" in page.url:  # the kept session has ended since: sign in anew
@@ -182,6 +183,8 @@ def test_no_accessibility_violations_of_any_impact(
 ):
     page = _open(site_page, live_site, kept_pages, language, signed_in_states, axe=True)
     assert page.title().strip(), "every page has a title"
+    if site_page.status == 200:  # a 404 is logged by the browser as a failed load
+        assert page.console_problems == [], "the browser logs no error or warning on any page"
     assert page.locator("h1").count() == 1, "every page has exactly one main heading"
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     violations = results["violations"]
