@@ -29,16 +29,21 @@ def serve_static_with_digests(app: Flask) -> None:
     digests: dict[str, tuple[float, str]] = {}
     # Where each file's name leads, worked out once: resolving a path looks at every
     # folder on the way, and a page names several static files, each more than once.
-    # Only names of files are kept, so an address nobody serves adds nothing.
+    # Only a file's own name is kept (not ``x/../css/site.css``, which an address could
+    # spell in endless ways), so what visitors type adds nothing.
     paths: dict[str, Path] = {}
 
     def digest_of(filename: str) -> str | None:
-        path = paths.get(filename) or (folder / filename).resolve()
+        path = paths.get(filename)
         try:
+            if path is None:
+                path = (folder / filename).resolve()
             if folder not in path.parents or not stat.S_ISREG((status := path.stat()).st_mode):
                 return None
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in the name
             return None
+        if path.relative_to(folder).as_posix() != filename:
+            return None  # only a file's own name has a digest
         paths[filename] = path
         known = digests.get(filename)
         if known is None or known[0] != status.st_mtime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import event, func, select
 
 from rcm_exchange.extensions import db
@@ -27,6 +28,24 @@ def test_pages_are_compressed_and_static_files_cached_under_their_content_hash(a
     wrong = client.get(stylesheet.replace(stylesheet.split("/")[2], "000000000000"))
     assert wrong.status_code == 404
     assert client.get("/static/css/site.css").headers["Cache-Control"].startswith("no-cache")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/static/css/%00site.css",
+        "/static/0123456789ab/css/%00site.css",
+        "/static/0123456789ab/x/../css/site.css",
+        "/static/../rcm_exchange/app.py",
+        "/static/0123456789ab/../../rcm_exchange/app.py",
+        "/static/css/site.css%ff",
+        "/static/" + "a/" * 300 + "site.css",
+    ],
+)
+def test_odd_static_addresses_are_not_found_rather_than_a_server_error(app, client, address):
+    response = client.get(address)
+    assert response.status_code == 404
+    assert b"import" not in response.get_data()
 
 
 def test_every_page_names_a_favicon_and_describes_itself(app, client):
