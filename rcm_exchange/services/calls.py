@@ -31,6 +31,7 @@ from rcm_exchange.models import (
     OrganizationKind,
     Tag,
 )
+from rcm_exchange.schemas.documents import CALL_FIELD
 from rcm_exchange.services import access, lifecycle, search_log
 from rcm_exchange.services.browse import PAGE_SIZE, DocumentPage
 from rcm_exchange.services.unit_of_work import unit_of_work
@@ -191,11 +192,11 @@ def _chosen_call(user, call_id: int | None) -> Call | None:
         return None
     call = db.session.get(Call, call_id)
     if call is None:
-        raise ValidationFailed(errors={"call": [_("Choose one of the open calls.")]})
+        raise ValidationFailed(errors={CALL_FIELD: [_("Choose one of the open calls.")]})
     try:
         check_may_answer(user, call)
     except (Conflict, Forbidden) as error:
-        raise ValidationFailed(errors={"call": [error.describe()]}) from None
+        raise ValidationFailed(errors={CALL_FIELD: [error.describe()]}) from None
     return call
 
 
@@ -261,7 +262,7 @@ def update_answer_document(
         try:
             check_answer_may_change(current)
         except Conflict as error:
-            raise ValidationFailed(errors={"call": [error.describe()]}) from None
+            raise ValidationFailed(errors={CALL_FIELD: [error.describe()]}) from None
     call = _chosen_call(user, call_id)
     with unit_of_work():
         documents.update_document(user, document, data, version)
@@ -288,7 +289,7 @@ def check_import_answer(slug: str | None, known: dict[str, int]) -> int | None:
     if slug is None:
         return None
     if slug not in known:
-        raise ValidationFailed(errors={"call": [_("Unknown call for practices: %(slug)s.", slug=slug)]})
+        raise ValidationFailed(errors={CALL_FIELD: [_("Unknown call for practices: %(slug)s.", slug=slug)]})
     return known[slug]
 
 
