@@ -255,10 +255,11 @@ def register_message_deduplication(app: Flask) -> None:
 
 
 # Powerful browser features the site never uses, refused for it and anything it embeds.
-# Only features browsers know: Chromium logs an error on every page for a name it does
-# not (``bluetooth`` was one; Web Bluetooth has no policy name there).
+# A browser built without one of them (Debian's Chromium has no Web Bluetooth) warns
+# that it does not know the name, and ignores it.
 PERMISSIONS_POLICY = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), browsing-topics=()"
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "serial=(), bluetooth=(), browsing-topics=()"
 )
 
 
