@@ -72,7 +72,8 @@ def test_an_ended_session_signs_in_again_and_gives_the_typed_text_back(live_site
         const shown = document.getElementById("autosave-status").textContent;
         const saved = document.getElementById("document-form").getAttribute("data-message-saved");
         const [before, after] = saved.split("{time}");
-        return shown.length > before.length + after.length && shown.startsWith(before) && shown.endsWith(after);
+        return shown.length > before.length + after.length
+            && shown.startsWith(before) && shown.endsWith(after);
     }""")
     page.context.clear_cookies()  # the session ends (expired, or signed out in another tab)
     page.locator("#document-form button[type=submit]").first.click()
