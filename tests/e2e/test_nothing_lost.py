@@ -44,6 +44,7 @@ def _new_draft(page, site, title: str) -> int:
 def test_typed_text_survives_attaching_a_file_and_saves_after_it(live_site, new_page, tmp_path, shots):
     page = new_page("es")
     sign_in(page, live_site, CONTRIBUTOR, DEMO_PASSWORD)
+    in_language(page, "es")  # an earlier test on this site may have changed her language
     document_id = _new_draft(page, live_site, "Borrador con adjunto")
     page.locator("#field-title").fill("Título escrito antes de adjuntar")
     pdf = tmp_path / "anexo.pdf"
@@ -65,6 +66,7 @@ def test_typed_text_survives_attaching_a_file_and_saves_after_it(live_site, new_
 def test_an_ended_session_signs_in_again_and_gives_the_typed_text_back(live_site, new_page, shots):
     page = new_page("es")
     sign_in(page, live_site, CONTRIBUTOR, DEMO_PASSWORD)
+    in_language(page, "es")  # an earlier test on this site may have changed her language
     document_id = _new_draft(page, live_site, "Borrador de la sesión")
     page.locator("#field-title").fill("Texto escrito mientras la sesión terminaba")
     # The autosave's pause after typing, then its answer: the server kept the text.
@@ -94,6 +96,7 @@ def test_an_ended_session_signs_in_again_and_gives_the_typed_text_back(live_site
 def test_a_conflict_keeps_the_moderators_comment_and_says_what_changed(live_site, new_page, shots):
     author = new_page("es")
     sign_in(author, live_site, CONTRIBUTOR, DEMO_PASSWORD)
+    in_language(author, "es")  # an earlier test on this site may have changed her language
     document_id = _new_draft(author, live_site, "Borrador que se retira")
     author.goto(live_site.url_for("documents.detail", document_id=document_id))
     author.locator("form[action$='/submit'] button").click()
@@ -127,6 +130,7 @@ def test_the_organization_and_the_secretariat_talk_on_the_document(
 ):
     author = new_page("es")
     sign_in(author, live_site, CONTRIBUTOR, DEMO_PASSWORD)
+    in_language(author, "es")  # an earlier test on this site may have changed her language
     document_id = _new_draft(author, live_site, f"Conversación {moderator_language}")
     author.goto(live_site.url_for("documents.detail", document_id=document_id))
     author.locator("form[action$='/submit'] button").click()
@@ -165,6 +169,7 @@ def test_the_organization_and_the_secretariat_talk_on_the_document(
 def test_countries_are_chosen_with_the_keyboard_alone_and_without_scripts(live_site, new_page, shots):
     page = new_page("es")
     sign_in(page, live_site, CONTRIBUTOR, DEMO_PASSWORD)
+    in_language(page, "es")  # an earlier test on this site may have changed her language
     page.goto(live_site.url_for("documents.new"))
     combobox = page.get_by_role("combobox", name="Países abarcados")
     combobox.focus()
@@ -187,6 +192,7 @@ def test_countries_are_chosen_with_the_keyboard_alone_and_without_scripts(live_s
 
     plain = new_page("es", javascript=False)
     sign_in(plain, live_site, CONTRIBUTOR, DEMO_PASSWORD)
+    in_language(plain, "es")  # an earlier test on this site may have changed her language
     plain.goto(live_site.url_for("documents.new"))
     countries = plain.locator("select#field-countries[multiple]")
     assert countries.is_visible()
