@@ -144,6 +144,27 @@ def _open(site_page: SitePage, live_site, kept_pages, language: str, signed_in_s
     return page
 
 
+@pytest.fixture(scope="module", autouse=True)
+def accounts_keep_their_languages(live_site):
+    """The checks change the signed-in accounts' language with the site's switch (an
+    account's own choice, kept); later tests on this site count on the demo's."""
+    from sqlalchemy import select
+
+    from rcm_exchange.extensions import db
+    from rcm_exchange.models import User
+
+    with live_site.app.app_context():
+        rows = db.session.execute(select(User.id, User.preferred_language))
+        chosen = {user_id: language for user_id, language in rows}
+        db.session.remove()
+    yield
+    with live_site.app.app_context():
+        for user in db.session.scalars(select(User)):
+            user.preferred_language = chosen.get(user.id, user.preferred_language)
+        db.session.commit()
+        db.session.remove()
+
+
 @pytest.fixture(scope="module")
 def axe_summary(artifacts):
     summary: dict[str, dict] = {}
