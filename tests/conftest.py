@@ -218,7 +218,13 @@ class SeededState:
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
             )
         ]
-        schemas = {row[0] for row in connection.execute("SELECT nspname FROM pg_namespace")}
+        # (The server's own schemas for temporary tables come and go with sessions.)
+        schemas = {
+            row[0]
+            for row in connection.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%temp\\_%'"
+            )
+        }
         extensions = {row[0] for row in connection.execute("SELECT extname FROM pg_extension")}
         return tables, schemas, extensions
 
@@ -228,15 +234,16 @@ class SeededState:
             tables, schemas, extensions = cls._catalog(connection)
             rows = {}
             for table in tables:
+                if not connection.execute(
+                    sql.SQL("SELECT EXISTS (SELECT FROM {})").format(sql.Identifier(table))
+                ).fetchone()[0]:
+                    continue
                 data = bytearray()
                 statement = sql.SQL("COPY {} TO STDOUT (FORMAT binary)").format(sql.Identifier(table))
                 with connection.cursor().copy(statement) as copy:
                     for chunk in copy:
                         data += chunk
-                if connection.execute(
-                    sql.SQL("SELECT EXISTS (SELECT FROM {})").format(sql.Identifier(table))
-                ).fetchone()[0]:
-                    rows[table] = bytes(data)
+                rows[table] = bytes(data)
             sequences = connection.execute(
                 "SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, start_value), "
                 "last_value IS NOT NULL FROM pg_sequences WHERE schemaname = 'public'"
