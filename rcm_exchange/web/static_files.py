@@ -38,12 +38,13 @@ def serve_static_with_digests(app: Flask) -> None:
         try:
             if path is None:
                 path = (folder / filename).resolve()
-            if folder not in path.parents or not stat.S_ISREG((status := path.stat()).st_mode):
-                return None
+                if folder not in path.parents or path.relative_to(folder).as_posix() != filename:
+                    return None  # outside the folder, or not the file's own name
+            status = path.stat()
         except (OSError, ValueError):  # ValueError: a NUL in the name
             return None
-        if path.relative_to(folder).as_posix() != filename:
-            return None  # only a file's own name has a digest
+        if not stat.S_ISREG(status.st_mode):
+            return None
         paths[filename] = path
         known = digests.get(filename)
         if known is None or known[0] != status.st_mtime:
