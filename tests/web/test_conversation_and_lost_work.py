@@ -16,6 +16,7 @@ from rcm_exchange.models import (
     Role,
     Visibility,
 )
+from rcm_exchange.schemas.documents import LIST_FIELDS
 from rcm_exchange.services import documents, review
 from tests.builders import make_call, make_document, make_user
 
@@ -153,7 +154,7 @@ def _typed_form_values(page: str) -> dict:
     """Every field of the document form as its script sends it while typing."""
     form = page[page.index('id="document-form"') : page.index("</form>", page.index('id="document-form"'))]
     names = set(FORM_FIELD.findall(form)) - NOT_KEPT_WHILE_TYPING
-    return {name: [] if name in ("tags", "countries") else "typed" for name in names}
+    return {name: [] if name in LIST_FIELDS else "typed" for name in names}
 
 
 @pytest.mark.parametrize("form", ["new", "edit"])
