@@ -417,14 +417,15 @@ class DirectoryEngine(BaseEngine):
         return os.fspath(self.index_dir)
 
     @contextmanager
-    def lock(self, name: str, wait: bool = False) -> Iterator[bool]:
+    def lock(self, name: str, wait: bool | float = False) -> Iterator[bool]:
         """An ``flock`` on a file beside the index: the index belongs to this host.
-        Beside it, not in it: an engine treats unknown files in its folder as damage."""
+        Beside it, not in it: an engine treats unknown files in its folder as damage.
+
+        ``flock`` has no timeout, so a wait of some seconds tries again every few
+        milliseconds until it is over."""
         self.index_dir.parent.mkdir(parents=True, exist_ok=True)
         with open(self.index_dir.with_name(f"{self.index_dir.name}.{name}.lock"), "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
+            if not _take_flock(handle, wait):
                 yield False
                 return
             try:
@@ -535,3 +536,21 @@ def sorted_facets(facets: dict[str, dict[str, int]]) -> dict[str, dict[str, int]
 
 def with_text(query: SearchQuery, text: str) -> SearchQuery:
     return replace(query, text=text)
+
+
+FLOCK_RETRY_SECONDS = 0.01
+
+
+def _take_flock(handle, wait: bool | float) -> bool:
+    if wait is True:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        return True
+    deadline = time.monotonic() + float(wait or 0)
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(FLOCK_RETRY_SECONDS)

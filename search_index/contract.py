@@ -147,10 +147,11 @@ class SearchEngine(Protocol):
         """Where the index lives, for people (a folder, a database schema)."""
         ...
 
-    def lock(self, name: str, wait: bool = False) -> AbstractContextManager[bool]:
+    def lock(self, name: str, wait: bool | float = False) -> AbstractContextManager[bool]:
         """Hold the lock ``name`` of this index, for every process that uses the index
-        (on every host, when the index is shared). Yields False at once when another
-        holds it and ``wait`` is not asked for."""
+        (on every host, when the index is shared). ``wait`` is False (yield False at
+        once when another holds it), True (wait until it is free) or a number of
+        seconds to wait before yielding False."""
         ...
 
     def apply(

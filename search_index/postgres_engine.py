@@ -134,16 +134,26 @@ def lock_key(name: str) -> int:
 
 
 @contextmanager
-def advisory_lock(dsn: str, name: str, wait: bool = False):
+def advisory_lock(dsn: str, name: str, wait: bool | float = False):
     """Hold a session advisory lock named ``name`` on its own connection.
 
-    Yields False at once when another session holds it and ``wait`` is not asked
-    for. The lock goes with the connection, so a process that dies releases it.
+    ``wait`` is False (yield False at once when another session holds it), True
+    (wait until it is free) or a number of seconds to wait (the server's
+    ``lock_timeout``). The lock goes with the connection, so a process that dies
+    releases it.
     """
     with psycopg.connect(dsn, autocommit=True) as connection:
         key = lock_key(name)
-        if wait:
+        if wait is True:
             connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+        elif wait:
+            connection.execute(f"SET lock_timeout = {max(1, round(float(wait) * 1000))}")
+            try:
+                connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+            except psycopg.errors.LockNotAvailable:
+                yield False
+                return
+            connection.execute("RESET lock_timeout")
         elif not _first_value(connection.execute("SELECT pg_try_advisory_lock(%s)", (key,))):
             yield False
             return
@@ -512,7 +522,7 @@ class PostgresEngine(BaseEngine):
     def location(self) -> str:
         return f"PostgreSQL schema {self.schema}"
 
-    def lock(self, name: str, wait: bool = False):
+    def lock(self, name: str, wait: bool | float = False):
         """An advisory lock: the index in PostgreSQL is shared by every host."""
         return advisory_lock(self.dsn, f"rcm_search:{self.schema}:{name}", wait)
 

@@ -1,6 +1,7 @@
 """The behaviour every search engine promises, checked on each backend."""
 
 import re
+import threading
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -8,6 +9,7 @@ import pytest
 
 import search_index
 from search_index import AccessFilter, IndexCorrupt, SearchQuery, SearchResult, SearchUnavailable, open_engine
+from tests.threads import held_by_another_thread
 
 from .conftest import (
     ANONYMOUS,
@@ -701,6 +703,15 @@ def test_a_named_lock_of_an_index_has_one_holder_at_a_time(engine):
             assert other
     with engine.lock("drain") as again:
         assert again
+
+
+def test_a_lock_waited_for_is_taken_when_its_holder_lets_go_and_given_up_after_the_wait(engine):
+    with held_by_another_thread(lambda: engine.lock("drain")) as let_go:
+        with engine.lock("drain", wait=0.05) as given_up:
+            assert given_up is False
+        threading.Timer(0.1, let_go.set).start()
+        with engine.lock("drain", wait=10) as taken:
+            assert taken
 
 
 def test_each_engine_reads_its_options_from_settings_it_names(backend, tmp_path):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from rcm_exchange.services import search, search_log
 from rcm_exchange.services.search import SearchParams
 from rcm_exchange.services.unit_of_work import unit_of_work
 from tests.builders import found, make_document, make_user, publish
+from tests.threads import held_by_another_thread
 
 
 def test_a_published_document_is_found_at_once_without_accents(app):
@@ -270,6 +272,18 @@ def test_a_busy_drainer_makes_a_request_skip_not_wait(app):
         assert held
         assert search.catch_up() is None
     assert search.catch_up() == 1
+
+
+def test_a_search_while_another_drainer_is_at_work_waits_a_moment_and_shows_the_change(app):
+    def other_drainer():
+        with app.app_context(), search.drain_lock() as held:
+            yield held
+
+    with held_by_another_thread(contextmanager(other_drainer)) as let_go:
+        document = publish(title="Ventanillas únicas de atención al retorno", language="es")
+        assert document.id not in search.get_engine().ids()  # its own commit could not drain
+        threading.Timer(0.2, let_go.set).start()
+        assert found(None, "ventanillas") == [document.id]
 
 
 def test_reindex_and_index_check_commands(app):

@@ -28,9 +28,9 @@ def get_engine() -> search_index.SearchEngine:
 
 
 @contextmanager
-def drain_lock(wait: bool = False) -> Iterator[bool]:
-    """One drainer per index, across processes and hosts. Yields False at once when
-    another holds it and ``wait`` is not asked for.
+def drain_lock(wait: bool | float = False) -> Iterator[bool]:
+    """One drainer per index, across processes and hosts. Yields False when another
+    holds it: at once, or after ``wait`` seconds (True waits as long as it takes).
 
     An index shared by every host (PostgreSQL) takes a lock every host sees; an index
     in files belongs to this host and takes one beside its files.

@@ -22,6 +22,10 @@ from rcm_exchange.services.search.sync import catch_up, pending_changes, rebuild
 from rcm_exchange.services.search.typed_filters import apply_typed_filters
 from search_index import MAX_QUERY_CHARS
 
+# How long a search waits for a drainer already at work before reading the index as
+# it is: long enough for a batch of changes, short enough not to be felt.
+READER_WAITS_FOR_DRAINER_SECONDS = 1.0
+
 
 @dataclass
 class SearchItem:
@@ -61,11 +65,14 @@ def _engine_call(call):
 
 
 def _catch_up_before_reading() -> None:
-    """A reader applies pending changes first (unless a drainer is busy), so an
-    approval is searchable at once even when its own request could not drain."""
+    """A reader applies pending changes first, so an approval is searchable at once
+    even when its own request could not drain. When another drainer is at it (the
+    worker, after a file's text was read), the reader gives it a moment to finish:
+    otherwise one host would show the change and the next search, on a host still
+    draining, would not. A long rebuild does not hold readers up beyond that moment."""
     try:
         if pending_changes():
-            catch_up()
+            catch_up(wait=READER_WAITS_FOR_DRAINER_SECONDS)
     except search_index.SearchUnavailable:
         pass  # the search itself reports it
 

@@ -41,11 +41,12 @@ def _pruned_through() -> int:
     return db.session.scalar(select(func.max(SearchLogPrune.pruned_through))) or 0
 
 
-def catch_up(*, wait: bool = False) -> int | None:
+def catch_up(*, wait: bool | float = False) -> int | None:
     """Apply every search-log entry the index has not applied yet.
 
-    Returns how many entries were applied, or None when another drainer is busy (this
-    caller skips; the busy one or the next will apply them). An index that is missing,
+    Returns how many entries were applied, or None when another drainer is busy (at
+    once, or after ``wait`` seconds; this caller skips, the busy one or the next will
+    apply them). An index that is missing,
     corrupt, or behind the pruned part of the log is rebuilt from the database.
     """
     with drain_lock(wait) as acquired:
