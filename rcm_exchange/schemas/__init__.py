@@ -71,6 +71,14 @@ class PlainText(Text):
 MIN_YEAR, MAX_YEAR = 1900, 2200
 # Deeper than any list is long; a larger page would overflow the database's OFFSET.
 MAX_PAGE = 10_000
+# The most values one list takes (a search's topics or countries, a document's, a
+# call's, the meetings of a document): more than any page offers, and far from the
+# thousands that made a search's query too deep for the index to build.
+MAX_LIST_VALUES = 50
+
+
+def at_most_list_values() -> validate.Length:
+    return validate.Length(max=MAX_LIST_VALUES, error=_l("Choose no more than {max}."))
 
 
 def whole_number(text: str, *, maximum: int = MAX_ID) -> int | None:

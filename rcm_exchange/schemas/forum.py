@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from rcm_exchange.models import BodyKind, MeetingRole, OrganizationKind, Standing
-from rcm_exchange.schemas import Id, Line, PlainText, Text
+from rcm_exchange.schemas import Id, Line, PlainText, Text, at_most_list_values
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 NAME_MAX = 160
@@ -193,8 +193,8 @@ class DocumentForumSchema(_Strict):
     document's standing and the meetings it was presented at and adopted at (ids)."""
 
     standing = _enum(Standing, _l("Choose the document's standing."), load_default=None, allow_none=True)
-    presented_at = fields.List(Id(), load_default=list)
-    adopted_at = fields.List(Id(), load_default=list)
+    presented_at = fields.List(Id(), load_default=list, validate=at_most_list_values())
+    adopted_at = fields.List(Id(), load_default=list, validate=at_most_list_values())
     version = fields.Integer(required=True, strict=False)
 
 
@@ -240,7 +240,9 @@ class CallSchema(_Strict):
     theme_es = Line(required=True, validate=validate.Length(min=1, max=THEME_MAX))
     criteria_en = PlainText(required=True, validate=validate.Length(min=1, max=CRITERIA_MAX))
     criteria_es = PlainText(required=True, validate=validate.Length(min=1, max=CRITERIA_MAX))
-    tags = fields.List(Text(validate=validate.Length(min=1, max=80)), load_default=list)
+    tags = fields.List(
+        Text(validate=validate.Length(min=1, max=80)), load_default=list, validate=at_most_list_values()
+    )
     opens_on = fields.Date(required=True)
     closes_on = fields.Date(required=True)
     ppt_year = _year(required=True)
