@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from rcm_exchange.errors import ValidationFailed
 from rcm_exchange.extensions import db
-from rcm_exchange.models import DocumentStatus, SearchLogEntry, SearchLogPrune, Visibility
+from rcm_exchange.models import DocumentStatus, SearchLogEntry, SearchLogPrune, SearchOperation, Visibility
 from rcm_exchange.services import search, search_log
 from rcm_exchange.services.search import SearchParams
+from rcm_exchange.services.search.sync import BATCH_SIZE
 from rcm_exchange.services.unit_of_work import unit_of_work
 from tests.builders import found, make_document, make_user, publish
 from tests.threads import held_by_another_thread
@@ -274,16 +275,40 @@ def test_a_busy_drainer_makes_a_request_skip_not_wait(app):
     assert search.catch_up() == 1
 
 
-def test_a_search_while_another_drainer_is_at_work_waits_a_moment_and_shows_the_change(app):
-    def other_drainer():
+def _another_drainer(app):
+    """The drain lock as another process's drainer would hold it (for ``held_by_another_thread``)."""
+
+    @contextmanager
+    def drainer():
         with app.app_context(), search.drain_lock() as held:
             yield held
 
-    with held_by_another_thread(contextmanager(other_drainer)) as let_go:
+    return drainer
+
+
+def test_a_search_while_another_drainer_is_at_work_waits_a_moment_and_shows_the_change(app):
+    with held_by_another_thread(_another_drainer(app)) as let_go:
         document = publish(title="Ventanillas únicas de atención al retorno", language="es")
         assert document.id not in search.get_engine().ids()  # its own commit could not drain
         threading.Timer(0.2, let_go.set).start()
         assert found(None, "ventanillas") == [document.id]
+
+
+def test_a_search_of_an_index_far_behind_the_log_reads_it_at_once_while_another_drainer_works(app):
+    # More than a batch behind (a rebuild, a large import): waiting a moment would only
+    # slow every search down until the drainer is done.
+    with held_by_another_thread(_another_drainer(app)) as let_go:
+        document = publish(title="Ventanillas únicas de atención al retorno", language="es")
+        newest = db.session.scalar(select(SearchLogEntry.id).order_by(SearchLogEntry.id.desc()).limit(1))
+        db.session.add(
+            SearchLogEntry(
+                id=newest + BATCH_SIZE + 1, document_id=document.id, operation=SearchOperation.UPSERT
+            )
+        )
+        db.session.commit()
+        threading.Timer(0.2, let_go.set).start()
+        assert found(None, "ventanillas") == []
+    assert found(None, "ventanillas") == [document.id]
 
 
 def test_reindex_and_index_check_commands(app):

@@ -18,7 +18,7 @@ from rcm_exchange.services.merged_tags import current_slugs
 from rcm_exchange.services.search.engine import get_engine
 from rcm_exchange.services.search.entries import index_entry
 from rcm_exchange.services.search.params import SearchParams
-from rcm_exchange.services.search.sync import catch_up, pending_changes, rebuild_in_background
+from rcm_exchange.services.search.sync import BATCH_SIZE, catch_up, pending_changes, rebuild_in_background
 from rcm_exchange.services.search.typed_filters import apply_typed_filters
 from search_index import MAX_QUERY_CHARS
 
@@ -67,12 +67,14 @@ def _engine_call(call):
 def _catch_up_before_reading() -> None:
     """A reader applies pending changes first, so an approval is searchable at once
     even when its own request could not drain. When another drainer is at it (the
-    worker, after a file's text was read), the reader gives it a moment to finish:
-    otherwise one host would show the change and the next search, on a host still
-    draining, would not. A long rebuild does not hold readers up beyond that moment."""
+    worker, after a file's text was read) with no more than a batch to apply, the
+    reader gives it a moment to finish: otherwise one host would show the change and
+    the next search, on a host still draining, would not. An index far behind (being
+    rebuilt, or after a large import) is read as it is, at once."""
     try:
-        if pending_changes():
-            catch_up(wait=READER_WAITS_FOR_DRAINER_SECONDS)
+        behind = pending_changes()
+        if behind:
+            catch_up(wait=READER_WAITS_FOR_DRAINER_SECONDS if behind <= BATCH_SIZE else False)
     except search_index.SearchUnavailable:
         pass  # the search itself reports it
 

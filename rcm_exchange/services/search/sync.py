@@ -115,10 +115,11 @@ def catch_up_quietly() -> None:
         log.warning("search index not updated now (%s); the search log keeps the change", error)
 
 
-def pending_changes() -> bool:
+def pending_changes() -> int:
+    """How far the index is behind the search log, in log ids (0: in step)."""
     engine = get_engine()
     newest = db.session.scalar(select(func.max(SearchLogEntry.id))) or 0
-    return newest > engine.last_applied_log_id()
+    return max(0, newest - engine.last_applied_log_id())
 
 
 def published_count() -> int:
