@@ -538,10 +538,13 @@ def with_text(query: SearchQuery, text: str) -> SearchQuery:
     return replace(query, text=text)
 
 
+# How often a lock waited for with a time limit is tried again.
 FLOCK_RETRY_SECONDS = 0.01
 
 
 def _take_flock(handle, wait: bool | float) -> bool:
+    """Take an exclusive ``flock`` on ``handle``: True once taken, False when another
+    holds it past ``wait`` (False: no wait; True: as long as it takes; else seconds)."""
     if wait is True:
         fcntl.flock(handle, fcntl.LOCK_EX)
         return True

@@ -4,8 +4,9 @@ up, rebuild, check and repair, prune the log, and say where the index stands.
 The database is the source of truth. Every change that affects search appends a
 search-log entry in its own transaction (``search_log.record_change``); this module
 applies entries in id order to the local index (``catch_up``). One drainer per index
-at a time: a request that finds the drain lock busy simply skips, and whoever holds
-it (or the next request, or the background worker) applies the entry.
+at a time: a writing request that finds the drain lock busy simply skips, and whoever
+holds it (or the next request, or the background worker) applies the entry; a search
+gives a busy drainer a moment first (``queries._catch_up_before_reading``).
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def catch_up(*, wait: bool | float = False) -> int | None:
 
     Returns how many entries were applied, or None when another drainer is busy (at
     once, or after ``wait`` seconds; this caller skips, the busy one or the next will
-    apply them). An index that is missing,
-    corrupt, or behind the pruned part of the log is rebuilt from the database.
+    apply them). An index that is missing, corrupt, or behind the pruned part of the
+    log is rebuilt from the database.
     """
     with drain_lock(wait) as acquired:
         if not acquired:
