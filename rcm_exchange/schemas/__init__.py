@@ -72,9 +72,10 @@ MIN_YEAR, MAX_YEAR = 1900, 2200
 # Deeper than any list is long; a larger page would overflow the database's OFFSET.
 MAX_PAGE = 10_000
 # The most values one list takes (a search's topics or countries, a document's, a
-# call's, the meetings of a document): more than any page offers, and far from the
-# thousands that made a search's query too deep for the index to build.
-MAX_LIST_VALUES = 50
+# call's, the meetings of a document): as many as there are countries (ISO 3166-1 has
+# 249 codes), so no list a person makes is refused, and far from the 1,500 that made a
+# search's query too deep for the index to build.
+MAX_LIST_VALUES = 250
 
 
 def at_most_list_values() -> validate.Length:

@@ -14,7 +14,7 @@ from tests.builders import make_user, publish
 from tests.conftest import on_both_databases
 
 MESSAGES = {"en": f"Choose no more than {MAX_LIST_VALUES}.", "es": f"Elija {MAX_LIST_VALUES} como máximo."}
-COUNTRY_CODES = [f"{a}{b}" for a in "ABCDEFGHIJ" for b in "ABCDEFGHIJ"]
+COUNTRY_CODES = [f"{a}{b}" for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
 
 
 def _what_the_reader_is_told(response) -> str:
@@ -24,7 +24,7 @@ def _what_the_reader_is_told(response) -> str:
 
 
 def _query(name: str, count: int) -> str:
-    values = [f"topic-{i}" for i in range(count)] if name == "tag" else COUNTRY_CODES[:count]
+    values = [f"topic-{i}" if name == "tag" else COUNTRY_CODES[i % len(COUNTRY_CODES)] for i in range(count)]
     return "&".join(f"{name}={value}" for value in values)
 
 
