@@ -78,8 +78,14 @@ MAX_PAGE = 10_000
 MAX_LIST_VALUES = 250
 
 
-def at_most_list_values() -> validate.Length:
-    return validate.Length(max=MAX_LIST_VALUES, error=_l("Choose no more than {max}."))
+TOO_MANY_TOPICS = _l("Choose no more than {max} topics.")
+TOO_MANY_COUNTRIES = _l("Choose no more than {max} countries.")
+TOO_MANY_MEETINGS = _l("Choose no more than {max} meetings.")
+
+
+def at_most_list_values(message) -> validate.Length:
+    """At most ``MAX_LIST_VALUES``, refused with ``message`` (one of the above)."""
+    return validate.Length(max=MAX_LIST_VALUES, error=message)
 
 
 def whole_number(text: str, *, maximum: int = MAX_ID) -> int | None:

@@ -8,7 +8,16 @@ from marshmallow import Schema, fields, validate
 
 from rcm_exchange.forum_facets import FACETS as FORUM_FACETS
 from rcm_exchange.models import DocType, Language, Standing
-from rcm_exchange.schemas import MAX_PAGE, MAX_YEAR, MIN_YEAR, Id, Text, at_most_list_values
+from rcm_exchange.schemas import (
+    MAX_PAGE,
+    MAX_YEAR,
+    MIN_YEAR,
+    TOO_MANY_COUNTRIES,
+    TOO_MANY_TOPICS,
+    Id,
+    Text,
+    at_most_list_values,
+)
 from rcm_exchange.schemas.documents import DocumentOutSchema
 from search_index import FACET_NAMES, MAX_QUERY_CHARS, SORTS
 
@@ -32,13 +41,13 @@ class DocumentSearchSchema(Schema):
     tag = fields.List(
         Text(validate=validate.Length(min=1, max=80)),
         load_default=list,
-        validate=at_most_list_values(),
+        validate=at_most_list_values(TOO_MANY_TOPICS),
         metadata={"description": "Tag slug; repeat for documents with all of them."},
     )
     country = fields.List(
         Text(validate=validate.Length(equal=2)),
         load_default=list,
-        validate=at_most_list_values(),
+        validate=at_most_list_values(TOO_MANY_COUNTRIES),
         metadata={"description": "ISO alpha-2 code; repeat for documents about all of them."},
     )
     doc_type = fields.Enum(

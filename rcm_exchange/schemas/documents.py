@@ -15,7 +15,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from rcm_exchange import content
 from rcm_exchange.content import ContentField, Kind
 from rcm_exchange.models import DocumentStatus, OrganizationKind
-from rcm_exchange.schemas import Text, at_most_list_values
+from rcm_exchange.schemas import TOO_MANY_COUNTRIES, TOO_MANY_TOPICS, Text, at_most_list_values
 
 # Fields a form sends more than once (checkboxes and multiple selects).
 LIST_FIELDS = frozenset(content.names_of_kind(*content.LIST_KINDS))
@@ -40,11 +40,13 @@ def _input_field(field: ContentField, **options) -> fields.Field:
     if field.kind is Kind.TAGS:
         return fields.List(
             Text(validate=validate.Length(min=1, max=field.max_length)),
-            validate=at_most_list_values(),
+            validate=at_most_list_values(TOO_MANY_TOPICS),
             **options,
         )
     # ISO alpha-2 codes
-    return fields.List(Text(validate=validate.Length(equal=2)), validate=at_most_list_values(), **options)
+    return fields.List(
+        Text(validate=validate.Length(equal=2)), validate=at_most_list_values(TOO_MANY_COUNTRIES), **options
+    )
 
 
 def _document_fields(*, partial: bool) -> dict:

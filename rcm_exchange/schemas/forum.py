@@ -8,7 +8,15 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from rcm_exchange.models import BodyKind, MeetingRole, OrganizationKind, Standing
-from rcm_exchange.schemas import Id, Line, PlainText, Text, at_most_list_values
+from rcm_exchange.schemas import (
+    TOO_MANY_MEETINGS,
+    TOO_MANY_TOPICS,
+    Id,
+    Line,
+    PlainText,
+    Text,
+    at_most_list_values,
+)
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 NAME_MAX = 160
@@ -193,8 +201,8 @@ class DocumentForumSchema(_Strict):
     document's standing and the meetings it was presented at and adopted at (ids)."""
 
     standing = _enum(Standing, _l("Choose the document's standing."), load_default=None, allow_none=True)
-    presented_at = fields.List(Id(), load_default=list, validate=at_most_list_values())
-    adopted_at = fields.List(Id(), load_default=list, validate=at_most_list_values())
+    presented_at = fields.List(Id(), load_default=list, validate=at_most_list_values(TOO_MANY_MEETINGS))
+    adopted_at = fields.List(Id(), load_default=list, validate=at_most_list_values(TOO_MANY_MEETINGS))
     version = fields.Integer(required=True, strict=False)
 
 
@@ -241,7 +249,9 @@ class CallSchema(_Strict):
     criteria_en = PlainText(required=True, validate=validate.Length(min=1, max=CRITERIA_MAX))
     criteria_es = PlainText(required=True, validate=validate.Length(min=1, max=CRITERIA_MAX))
     tags = fields.List(
-        Text(validate=validate.Length(min=1, max=80)), load_default=list, validate=at_most_list_values()
+        Text(validate=validate.Length(min=1, max=80)),
+        load_default=list,
+        validate=at_most_list_values(TOO_MANY_TOPICS),
     )
     opens_on = fields.Date(required=True)
     closes_on = fields.Date(required=True)
