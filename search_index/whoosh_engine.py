@@ -545,9 +545,14 @@ def access_query(access: AccessFilter):
     return wq.Or(parts) if parts else wq.NullQuery
 
 
+# The filters whose values are keywords as stored, so that a value no document has
+# is known from its document frequency.
+LIST_FILTER_FIELDS = frozenset({"tags", "countries"})
+
+
 def filter_queries(query: SearchQuery) -> list:
-    filters = [wq.Term("tags", t) for t in query.tags]
-    filters += [wq.Term("countries", c.upper()) for c in query.countries]
+    filters = [wq.Term("tags", t) for t in dict.fromkeys(query.tags)]
+    filters += [wq.Term("countries", c) for c in dict.fromkeys(c.upper() for c in query.countries)]
     for field, value in (
         ("doc_type", query.doc_type),
         ("language", query.language),
@@ -723,9 +728,18 @@ class WhooshEngine(DirectoryEngine):
         positive, excluded, satisfiable = compile_plan(plan, _Builder(searcher, lazy))
         if not satisfiable:
             return None
+        filters = filter_queries(query)
+        if any(
+            f.fieldname in LIST_FILTER_FIELDS and not searcher.doc_frequency(f.fieldname, f.text)
+            for f in filters
+        ):
+            # A topic or country no document has: nothing can match. Answered here
+            # because whoosh nests the matchers of many filters one inside another, and
+            # a thousand of them went past Python's recursion limit.
+            return None
         # Access and filters restrict without scoring, inside the query itself so
         # that totals and facet counts see them.
-        restrictions = [wq.ConstantScoreQuery(f, 0.0) for f in filter_queries(query)]
+        restrictions = [wq.ConstantScoreQuery(f, 0.0) for f in filters]
         access = access_query(query.access)
         if access is not None:
             restrictions.append(wq.ConstantScoreQuery(access, 0.0))

@@ -472,6 +472,27 @@ def test_facets_count_the_documents_found(corpus_engine, text):
     assert result.facets == expected_facets(found)
 
 
+@pytest.mark.parametrize("text", ["", "migrantes"])
+def test_a_thousand_topics_and_countries_no_document_has_find_nothing_and_raise_nothing(corpus_engine, text):
+    # whoosh nested the matchers of so many filters past Python's recursion limit.
+    result = search(
+        corpus_engine,
+        text,
+        tags=tuple(f"topic-{i}" for i in range(1_000)),
+        countries=tuple(f"{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(400)),
+    )
+    assert (result.total, result.hits) == (0, [])
+
+
+def test_the_same_topic_or_country_twice_filters_as_once(corpus_engine):
+    once = search(corpus_engine, "", tags=("child-protection",), countries=("MX",), per_page=100)
+    assert once.total > 0
+    repeated = search(
+        corpus_engine, "", tags=("child-protection",) * 600, countries=("MX", "mx") * 300, per_page=100
+    )
+    assert [h.id for h in repeated.hits] == [h.id for h in once.hits] and repeated.facets == once.facets
+
+
 def test_facets_follow_the_filters(corpus_engine):
     result = search(corpus_engine, "", countries=("HN",), per_page=100)
     assert result.facets["countries"]["HN"] == result.total
