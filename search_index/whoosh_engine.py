@@ -545,11 +545,6 @@ def access_query(access: AccessFilter):
     return wq.Or(parts) if parts else wq.NullQuery
 
 
-# The filters whose values are keywords as stored, so that a value no document has
-# is known from its document frequency.
-LIST_FILTER_FIELDS = frozenset({"tags", "countries"})
-
-
 def filter_queries(query: SearchQuery) -> list:
     filters = [wq.Term("tags", t) for t in dict.fromkeys(query.tags)]
     filters += [wq.Term("countries", c) for c in dict.fromkeys(c.upper() for c in query.countries)]
@@ -730,7 +725,9 @@ class WhooshEngine(DirectoryEngine):
             return None
         filters = filter_queries(query)
         if any(
-            f.fieldname in LIST_FILTER_FIELDS and not searcher.doc_frequency(f.fieldname, f.text)
+            # The list fields keep their values as keywords: a value no document has
+            # shows in its document frequency.
+            f.fieldname in LIST_FACET_NAMES and not searcher.doc_frequency(f.fieldname, f.text)
             for f in filters
         ):
             # A topic or country no document has: nothing can match. Answered here
