@@ -163,7 +163,9 @@ def test_a_phrase_found_through_word_pairs_finds_what_word_positions_find(schema
         checked = 0
         with engine._db() as connection:
             lexemes = engine._lexemes(connection, {w for p in phrases for w in p.lower().split()})
-            builder = _Builder(lexemes, engine._weights, documents, engine._name("word_pairs"))
+            builder = _Builder(
+                lexemes, engine._weights, documents, engine._name("word_pairs"), engine.known_phrases
+            )
             for phrase in phrases:
                 for language in STEM_LANGUAGES:
                     sequence = tuple(x for w in phrase.lower().split() for x in lexemes[(language, w)])
@@ -232,32 +234,84 @@ def _plan_nodes(node):
         yield from _plan_nodes(child)
 
 
+def _explained_search(engine, text):
+    """The plan nodes of the statement that finds the documents matching ``text``."""
+    from search_index.query_syntax import parse
+
+    plan = parse(text, engine.thesaurus)  # as a search parses it
+    with engine._db() as connection, engine._text_plan(connection, plan):
+        where = engine._compile(connection, plan, SearchQuery(access=SECRETARIAT_STAFF, text=text))[0]
+        explained = connection.execute(
+            sql.SQL("EXPLAIN (FORMAT JSON) SELECT d.id FROM {} d WHERE {}").format(
+                engine._name("documents"), where
+            )
+        ).fetchone()[0]
+    return [node for top in explained for node in _plan_nodes(top["Plan"])]
+
+
 @pytest.mark.parametrize(
     "text", ['"unaccompanied children"', '"trata de personas"', "trabajadores migrantes", "albergues"]
 )
-def test_lexemes_side_by_side_are_found_through_the_pairs_index_and_no_row_has_its_pairs_made(schemas, text):
+def test_lexemes_side_by_side_are_found_through_an_index_and_no_row_has_its_pairs_made(schemas, text):
     # The plans this asserts are what keeps a phrase from costing a second at 100,000
-    # documents: the pairs come from their index, and no row's pairs are computed.
-    from search_index.postgres_engine import PAIR_INDEXES
-    from search_index.query_syntax import parse
+    # documents: the pairs (or the known phrases) come from their index, and no row's
+    # pairs are computed.
+    from search_index.postgres_engine import PAIR_INDEXES, PHRASES_INDEX
 
     engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
     try:
         engine.apply(DOCUMENTS, [])
-        plan = parse(text, engine.thesaurus)  # as a search parses it
-        with engine._db() as connection, engine._text_plan(connection, plan):
-            where = engine._compile(connection, plan, SearchQuery(access=SECRETARIAT_STAFF, text=text))[0]
-            explained = connection.execute(
-                sql.SQL("EXPLAIN (FORMAT JSON) SELECT d.id FROM {} d WHERE {}").format(
-                    engine._name("documents"), where
-                )
-            ).fetchone()[0]
-        nodes = [node for top in explained for node in _plan_nodes(top["Plan"])]
-        assert {node.get("Index Name") for node in nodes} & set(PAIR_INDEXES.values()), text
+        nodes = _explained_search(engine, text)
+        assert {node.get("Index Name") for node in nodes} & {*PAIR_INDEXES.values(), PHRASES_INDEX}, text
         assert not [node["Filter"] for node in nodes if "word_pairs" in node.get("Filter", "")], text
         assert engine.search(SearchQuery(access=SECRETARIAT_STAFF, text=text)).total > 0
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("text", ['"trata de personas"', "human trafficking", "albergues"])
+def test_the_thesaurus_phrases_of_three_words_are_found_without_reading_any_document_positions(schemas, text):
+    # "human trafficking" and "albergues" search "trata de personas" and "casa de acogida"
+    # beside their words: at 100,000 documents, reading the positions of every document
+    # holding the phrases' word pairs was most of their time.
+    from search_index.postgres_engine import PHRASES_INDEX
+
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        engine.apply(DOCUMENTS, [])
+        nodes = _explained_search(engine, text)
+        assert PHRASES_INDEX in {node.get("Index Name") for node in nodes}, text
+        assert not [node["Filter"] for node in nodes if "tsvector" in node.get("Filter", "")], text
+    finally:
+        engine.close()
+
+
+def test_an_index_made_with_another_thesaurus_finds_the_phrases_it_does_not_know_by_their_positions(
+    schemas, tmp_path
+):
+    from search_index.postgres_engine import known_phrase_key
+
+    other = tmp_path / "thesaurus.tsv"
+    other.write_text("frontera\tborder\n", encoding="utf-8")
+    older = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0], thesaurus_path=other)
+    fresh = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[1])
+    try:
+        older.apply(DOCUMENTS, [])
+        fresh.apply(DOCUMENTS, [])
+        assert known_phrase_key("es", ("trat", "de", "person")) in fresh.known_phrases
+    finally:
+        older.close()
+    # The thesaurus of today, on the index made with the other one.
+    reopened = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        query = SearchQuery(access=SECRETARIAT_STAFF, text='"trata de personas"')
+        found = reopened.search(query)
+        assert not reopened.known_phrases
+        assert found.total > 0
+        assert [h.id for h in found.hits] == [h.id for h in fresh.search(query).hits]
+    finally:
+        reopened.close()
+        fresh.close()
 
 
 def test_an_index_without_its_word_pairs_index_is_reported_for_a_rebuild(schemas):
