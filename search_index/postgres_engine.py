@@ -294,8 +294,9 @@ class _Builder(QueryBuilder):
             )
         known = []
         for sequence in dict.fromkeys(s for s in sequences if len(s) > 1):
-            if self.word_pairs is not None and known_phrase_key(language, sequence) in self.known_phrases:
-                known.append(known_phrase_key(language, sequence))
+            key = known_phrase_key(language, sequence)
+            if self.word_pairs is not None and key in self.known_phrases:
+                known.append(key)
                 continue
             if self.word_pairs is None:
                 parts.append(
