@@ -418,41 +418,62 @@ def _plan_words(plan: QueryPlan) -> set[str]:
     return found
 
 
-@functools.cache
-def _facet_counts() -> sql.Composable:
-    """The facets of the matches ``m``, in three passes over them rather than one per facet.
-
-    One ``GROUPING SETS`` pass counts the single-valued facets, ``GROUPING()`` telling
-    which facet each row counts; one pass per list (tags, countries) unnests it in the
-    select list, which costs about half of a lateral ``unnest`` per match.
-    """
-    columns = [sql.SQL("m.{}").format(sql.Identifier(column)) for column in FACET_COLUMNS.values()]
+def _rolled_up(source: str, facets: Mapping[str, str], drop_empty: bool) -> sql.Composable:
+    """The facets ``facets`` (name: column) of the counted rows ``source`` (its columns and
+    ``n``), one ``GROUPING SETS`` pass, ``GROUPING()`` telling which facet each row counts."""
+    columns = [sql.SQL("s.{}").format(sql.Identifier(column)) for column in facets.values()]
     every = (1 << len(columns)) - 1
     which = sql.SQL(" ").join(
         sql.SQL("WHEN {} THEN {}").format(
             sql.Literal(every ^ (1 << (len(columns) - 1 - position))), sql.Literal(name)
         )
-        for position, name in enumerate(FACET_COLUMNS)
+        for position, name in enumerate(facets)
     )
-    single = sql.SQL("""
+    return sql.SQL("""
         SELECT f.facet, f.value, f.n, NULL::float8, NULL, NULL, NULL, NULL FROM (
             SELECT CASE GROUPING({columns}) {which} END AS facet,
-                   COALESCE({as_text}) AS value, count(*) AS n
-            FROM m GROUP BY GROUPING SETS ({sets})) AS f
-        WHERE f.value IS NOT NULL AND f.value <> ''""").format(
+                   COALESCE({as_text}) AS value, sum(s.n)::bigint AS n
+            FROM {source} s GROUP BY GROUPING SETS ({sets})) AS f
+        WHERE f.value IS NOT NULL{empty}""").format(
         columns=sql.SQL(", ").join(columns),
         which=which,
         as_text=sql.SQL(", ").join(sql.SQL("{}::text").format(column) for column in columns),
+        source=sql.Identifier(source),
         sets=sql.SQL(", ").join(sql.SQL("({})").format(column) for column in columns),
+        empty=sql.SQL(" AND f.value <> ''") if drop_empty else sql.SQL(""),
     )
-    lists = [
-        sql.SQL(
-            "SELECT {name}, u.v, count(*), NULL::float8, NULL, NULL, NULL, NULL "
-            "FROM (SELECT unnest(m.{column}) AS v FROM m) AS u GROUP BY u.v"
-        ).format(name=sql.Literal(name), column=sql.Identifier(name))
-        for name in LIST_FACET_NAMES
-    ]
-    return sql.SQL(" UNION ALL ").join([single, *lists])
+
+
+@functools.cache
+def _facet_counts() -> tuple[sql.Composable, sql.Composable]:
+    """The total and the facets of the matches ``m``: (the statement's CTEs, its rows).
+
+    Each match is hashed once for its single-valued facets, into its combination of them
+    (``singles``: a few thousand at most), and once per element of its lists, zipped side
+    by side (``lists``: ``unnest(tags), unnest(countries)`` in one select list run in step,
+    the shorter list padded with NULL); the facets and the total are then rolled up from
+    those few rows. Hashing a match once per facet instead cost 7–14 ms more for a word
+    in half of 100,000 documents.
+    """
+    singles = sql.SQL(", ").join(sql.Identifier(column) for column in FACET_COLUMNS.values())
+    lists = sql.SQL(", ").join(sql.Identifier(name) for name in LIST_FACET_NAMES)
+    zipped = sql.SQL(", ").join(
+        sql.SQL("unnest(m.{0}) AS {0}").format(sql.Identifier(name)) for name in LIST_FACET_NAMES
+    )
+    ctes = sql.SQL("""
+        singles AS (SELECT {singles}, count(*) AS n FROM m GROUP BY {singles}),
+        lists AS (SELECT {lists}, count(*) AS n FROM (SELECT {zipped} FROM m) AS u
+                  GROUP BY {lists})""").format(singles=singles, lists=lists, zipped=zipped)
+    rows = sql.SQL(" UNION ALL ").join(
+        [
+            sql.SQL(
+                "SELECT 'total', NULL, coalesce(sum(n), 0)::bigint, NULL, NULL, NULL, NULL, NULL FROM singles"
+            ),
+            _rolled_up("singles", FACET_COLUMNS, drop_empty=True),
+            _rolled_up("lists", {name: name for name in LIST_FACET_NAMES}, drop_empty=False),
+        ]
+    )
+    return ctes, rows
 
 
 def libpq_dsn(database_url: str | None) -> str | None:
@@ -1257,7 +1278,7 @@ class PostgresEngine(BaseEngine):
                     "0::float8 AS score FROM m)"
                 )
                 order = sql.SQL("published DESC, id DESC")
-            facets = _facet_counts()
+            facet_ctes, facets = _facet_counts()
             statement = sql.SQL("""
                 WITH m AS MATERIALIZED (
                     SELECT d.id, d.published, d.doc_type, d.language, d.year, d.organization_id,
@@ -1265,10 +1286,10 @@ class PostgresEngine(BaseEngine):
                     FROM {documents} d WHERE {where}),
                 {ordered},
                 page AS (SELECT id, score, row_number() OVER (ORDER BY {order}) AS position
-                         FROM ordered ORDER BY {order} LIMIT {limit} OFFSET {offset})
+                         FROM ordered ORDER BY {order} LIMIT {limit} OFFSET {offset}),
+                {facet_ctes}
                 SELECT 'hit', p.id::text, p.position, p.score, t.title, t.summary, t.stored_text, t.listing
                 FROM page p JOIN {documents} t ON t.id = p.id
-                UNION ALL SELECT 'total', NULL, count(*), NULL, NULL, NULL, NULL, NULL FROM m
                 UNION ALL {facets}""").format(
                 proxy=proxy,
                 documents=documents,
@@ -1277,6 +1298,7 @@ class PostgresEngine(BaseEngine):
                 order=order,
                 limit=sql.Literal(query.per_page),
                 offset=sql.Literal(offset),
+                facet_ctes=facet_ctes,
                 facets=facets,
             )
             hits, total, counts = [], 0, empty_facets()
