@@ -109,6 +109,28 @@ PHRASES_INDEX = "documents_phrases_idx"
 MAX_PAIR_BYTES = 900_000
 # The variable-length columns a search reads for every match (see ``_create``).
 SCANNED_COLUMNS = ("visibility", "doc_type", "language", "tags", "countries", "fingerprint", "head")
+# Planner settings of a search's statements (set for their transaction by ``_text_plan``),
+# so that the matches' rows are read, tested against the access filter and ranked by one of
+# PostgreSQL's parallel workers beside the backend. The planner keeps no statistics of the
+# text columns (see ``_create``) and takes every word for 0.5% of the documents; at its
+# default costs it sees the heap's pages alone, a parallel scan saves under the 1% it asks
+# for, and the table counts as too small for workers. A common word matches half the
+# documents, whose pages are in memory, and each match costs its row's work: these costs
+# weigh it. Measured at 100,000 documents on 2 cores (p95 of the benchmark's statements;
+# a word in half of them; "refugiados" and its thesaurus): no worker 161, 156, 205 ms;
+# one worker 129, 123, 163 ms; two 137, 131, 169 ms, and under a load that keeps every
+# core busy each worker is one more process to share them, hence ``SEARCH_WORKERS``. An
+# index of fewer than about 40,000 documents is planned without one. Starting one costs a
+# few milliseconds, which a rare phrase pays (1 → 5 ms). The server's
+# ``max_parallel_workers_per_gather = 0`` still turns them off.
+SEARCH_WORKERS = 1
+PARALLEL_PLAN_SETTINGS = {
+    "min_parallel_table_scan_size": "0",
+    "parallel_setup_cost": "10",
+    "parallel_tuple_cost": "0.02",
+    "cpu_tuple_cost": "0.1",
+    "cpu_operator_cost": "0.1",
+}
 FACET_COLUMNS = {
     "doc_type": "doc_type",
     "language": "language",
@@ -1191,21 +1213,35 @@ class PostgresEngine(BaseEngine):
         alternatives of common words, it would read every row's tsvectors (1.5 s instead
         of 0.3 s for a word in half the documents at 100,000). A search that has words
         reads their index (the text columns keep no statistics for the same reason, see
-        ``_create``); one without words (filters alone) is planned as usual.
+        ``_create``); one without words (filters alone) may scan the table.
+
+        Every search lets a parallel worker share its matches (``PARALLEL_PLAN_SETTINGS``).
 
         Each statement may take what is left of the search's time (``time_left``):
         PostgreSQL cancels it past that, and the search ends with ``SearchTooSlow``.
         """
-        if plan is not None and plan.is_empty:
-            yield
-            return
+        settings: dict[str, sql.Composable] = {
+            name: sql.Literal(value) for name, value in PARALLEL_PLAN_SETTINGS.items()
+        }
+        # at most SEARCH_WORKERS, and none where the server allows none
+        settings["max_parallel_workers_per_gather"] = sql.SQL(
+            "least(current_setting('max_parallel_workers_per_gather')::int, {})::text"
+        ).format(sql.Literal(SEARCH_WORKERS))
+        if plan is None or not plan.is_empty:
+            settings["enable_seqscan"] = sql.Literal("off")
         left = self.time_left()
+        if left is not None:
+            settings["statement_timeout"] = sql.Literal(str(math.ceil(left * 1000)))
         with connection.transaction():
-            connection.execute("SET LOCAL enable_seqscan = off")
-            if left is not None:
-                connection.execute(
-                    sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(math.ceil(left * 1000)))
+            # One round trip; ``set_config(…, true)`` is ``SET LOCAL``.
+            connection.execute(
+                sql.SQL("SELECT {}").format(
+                    sql.SQL(", ").join(
+                        sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), value)
+                        for name, value in settings.items()
+                    )
                 )
+            )
             yield
 
     def _compile(self, connection, plan: QueryPlan, query: SearchQuery):
