@@ -1317,8 +1317,7 @@ class PostgresEngine(BaseEngine):
             facet_ctes, facets = _facet_counts()
             statement = sql.SQL("""
                 WITH m AS MATERIALIZED (
-                    SELECT d.id, d.published, d.doc_type, d.language, d.year, d.organization_id,
-                           d.tags, d.countries, {proxy} AS proxy
+                    SELECT d.id, d.published, {facet_columns}, {proxy} AS proxy
                     FROM {documents} d WHERE {where}),
                 {ordered},
                 page AS (SELECT id, score, row_number() OVER (ORDER BY {order}) AS position
@@ -1334,6 +1333,10 @@ class PostgresEngine(BaseEngine):
                 order=order,
                 limit=sql.Literal(query.per_page),
                 offset=sql.Literal(offset),
+                facet_columns=sql.SQL(", ").join(
+                    sql.SQL("d.{}").format(sql.Identifier(column))
+                    for column in (*FACET_COLUMNS.values(), *LIST_FACET_NAMES)
+                ),
                 facet_ctes=facet_ctes,
                 facets=facets,
             )
