@@ -235,6 +235,21 @@ def _plan_nodes(node):
         yield from _plan_nodes(child)
 
 
+def _indexes_read(nodes):
+    """The indexes of the documents that plan nodes read, by the engine's names for them
+    (a plan names the partitions' indexes: ``partition_index_name``)."""
+    from search_index.postgres_engine import PARTITIONS
+
+    names = set()
+    for node in nodes:
+        name = node.get("Index Name")
+        for partition in PARTITIONS:
+            if name and name.startswith(f"{partition}_"):
+                name = "documents_" + name.removeprefix(f"{partition}_")
+        names.add(name)
+    return names
+
+
 def _explained_search(engine, text):
     """The plan nodes of the statement that finds the documents matching ``text``."""
     plan = parse(text, engine.thesaurus)  # as a search parses it
@@ -261,7 +276,7 @@ def test_lexemes_side_by_side_are_found_through_an_index_and_no_row_has_its_pair
     try:
         engine.apply(DOCUMENTS, [])
         nodes = _explained_search(engine, text)
-        assert {node.get("Index Name") for node in nodes} & {*PAIR_INDEXES.values(), PHRASES_INDEX}, text
+        assert _indexes_read(nodes) & {*PAIR_INDEXES.values(), PHRASES_INDEX}, text
         assert not [node["Filter"] for node in nodes if "word_pairs" in node.get("Filter", "")], text
         assert engine.search(SearchQuery(access=SECRETARIAT_STAFF, text=text)).total > 0
     finally:
@@ -279,7 +294,7 @@ def test_the_thesaurus_phrases_of_three_words_are_found_without_reading_any_docu
     try:
         engine.apply(DOCUMENTS, [])
         nodes = _explained_search(engine, text)
-        assert PHRASES_INDEX in {node.get("Index Name") for node in nodes}, text
+        assert PHRASES_INDEX in _indexes_read(nodes), text
         assert not [node["Filter"] for node in nodes if "tsvector" in node.get("Filter", "")], text
     finally:
         engine.close()
@@ -330,6 +345,103 @@ def test_an_index_without_its_word_pairs_index_is_reported_for_a_rebuild(schemas
             reopened.search(SearchQuery(access=SECRETARIAT_STAFF, text='"trata de personas"'))
     finally:
         reopened.close()
+
+
+def test_each_partition_of_the_documents_holds_its_share_of_them_with_every_index_and_storage_setting(
+    schemas,
+):
+    from search_index.postgres_engine import (
+        PAIR_INDEXES,
+        PARTITIONS,
+        SCANNED_COLUMNS,
+        TEXT_COLUMNS,
+        partition_index_name,
+    )
+
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        engine.apply(DOCUMENTS, [])
+    finally:
+        engine.close()
+    with psycopg.connect(POSTGRES_URL) as connection:
+
+        def one(query, *params):
+            return connection.execute(query, params).fetchone()[0]
+
+        table = f"{schemas[0]}.documents"
+        indexes = [
+            row[0]
+            for row in connection.execute(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = %s::regclass",
+                (table,),
+            )
+        ]
+        assert {*PAIR_INDEXES.values(), "documents_published_idx"} <= set(indexes)
+        held = 0
+        for partition in PARTITIONS:
+            name = f"{schemas[0]}.{partition}"
+            rows = one(f"SELECT count(*) FROM {schemas[0]}.{partition}")
+            assert 0 < rows < len(DOCUMENTS), partition
+            held += rows
+            assert one("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", name) == [
+                "toast_tuple_target=128"
+            ]
+            for index in indexes:
+                attached = one(
+                    "SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = %s::regclass",
+                    f"{schemas[0]}.{partition_index_name(index, partition)}",
+                )
+                assert attached == f"{schemas[0]}.{index}", index
+            for column in SCANNED_COLUMNS:
+                storage = "SELECT attstorage FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s"
+                assert one(storage, name, column) == "m", column
+            for column in TEXT_COLUMNS:
+                target = (
+                    "SELECT attstattarget FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s"
+                )
+                assert one(target, name, column) == 0, column
+            for index in PAIR_INDEXES.values():
+                target = "SELECT attstattarget FROM pg_attribute WHERE attrelid = %s::regclass AND attnum = 1"
+                assert one(target, f"{schemas[0]}.{partition_index_name(index, partition)}") == 0, index
+        assert held == len(DOCUMENTS) == one(f"SELECT count(*) FROM {table}")
+
+
+def test_an_index_of_the_unpartitioned_layout_is_reported_for_a_rebuild_which_partitions_it(schemas):
+    from search_index import IndexCorrupt
+    from search_index.postgres_engine import PARTITIONS
+
+    engine = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    engine.apply(DOCUMENTS, [])
+    engine.close()
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        # the layout of schema version 6: one table of documents
+        old = sql.Identifier(schemas[0], "documents")
+        connection.execute(
+            sql.SQL("CREATE TABLE {}.old AS SELECT * FROM {}").format(sql.Identifier(schemas[0]), old)
+        )
+        connection.execute(sql.SQL("DROP TABLE {}").format(old))
+        connection.execute(
+            sql.SQL("ALTER TABLE {}.old RENAME TO documents").format(sql.Identifier(schemas[0]))
+        )
+        connection.execute(
+            sql.SQL("UPDATE {} SET schema_version = 6").format(sql.Identifier(schemas[0], "state"))
+        )
+    reopened = open_engine("postgres", dsn=POSTGRES_URL, schema=schemas[0])
+    try:
+        with pytest.raises(IndexCorrupt, match="another version"):
+            reopened.search(SearchQuery(access=SECRETARIAT_STAFF, text="migrantes"))
+        reopened.clear()
+        reopened.apply(DOCUMENTS, [])
+        assert reopened.search(SearchQuery(access=SECRETARIAT_STAFF, text="migrantes")).total > 0
+    finally:
+        reopened.close()
+    with psycopg.connect(POSTGRES_URL) as connection:
+        partitions = connection.execute(
+            "SELECT count(*) FROM pg_inherits WHERE inhparent = %s::regclass",
+            (f"{schemas[0]}.documents",),
+        ).fetchone()[0]
+    assert partitions == len(PARTITIONS)
 
 
 def _copy_the_corpus(engine, copies: int) -> None:
@@ -408,7 +520,7 @@ def test_a_common_word_in_a_large_index_is_searched_by_parallel_workers_with_the
     )
     try:
         engine.apply(DOCUMENTS, [])
-        _copy_the_corpus(engine, 1000)
+        _copy_the_corpus(engine, 2000)
         common_word = SearchQuery(access=SECRETARIAT_STAFF, text="migrantes")
         gathers = {"Gather", "Gather Merge"}
         assert gathers & {node["Node Type"] for node in _search_plans(engine, common_word, monkeypatch)}
