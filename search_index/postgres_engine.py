@@ -723,8 +723,8 @@ class PostgresEngine(BaseEngine):
     def _text_index_method(self, connection) -> str | None:
         """``rum`` or ``gin``: how the text columns are indexed (None before they are).
 
-        The index of the partitioned table is a name for its partitions' indexes, and
-        only these have an access method."""
+        Read from one of the partitions' indexes, which are the ones that hold entries
+        (the partitioned table's index only gathers them)."""
         row = connection.execute(
             "SELECT am.amname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
             "JOIN pg_am am ON am.oid = c.relam WHERE i.inhparent = to_regclass(%s) LIMIT 1",
