@@ -264,7 +264,8 @@ class BaseEngine(ABC):
             )
             for row in rows
         ]
-        return SearchResult(hits, total, query.page, query.per_page, facets, None)
+        asked = {name: facets.get(name, {}) if name in query.facets else {} for name in FACET_NAMES}
+        return SearchResult(hits, total, query.page, query.per_page, asked, None)
 
     def _page_after(self, plan: QueryPlan, query: SearchQuery, by_relevance: bool, before: int):
         """The rows of ``plan`` that fill this page after ``before`` rows of a tier

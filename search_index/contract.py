@@ -90,6 +90,10 @@ class SearchQuery:
     # the correction instead (``SearchResult.corrected``); False searches the text
     # exactly as typed and only offers the correction.
     correct: bool = True
+    # The facets to count; the others come back empty. Counting every facet of every
+    # match is most of a listing's cost in a large index (tags and countries above all),
+    # and a page that shows a total or one facet asks for that alone.
+    facets: tuple[str, ...] = FACET_NAMES
 
     def __post_init__(self) -> None:
         if not isinstance(self.access, AccessFilter):
@@ -102,6 +106,12 @@ class SearchQuery:
             raise ValueError("per_page must be between 1 and 1000")
         self.tags = tuple(self.tags)
         self.countries = tuple(self.countries)
+        if isinstance(self.facets, str):
+            raise TypeError("facets is a tuple of facet names, not one name")
+        self.facets = tuple(self.facets)
+        unknown = sorted(set(self.facets) - set(FACET_NAMES))
+        if unknown:
+            raise ValueError(f"unknown facets {unknown}: the facets are {FACET_NAMES}")
 
 
 @dataclass

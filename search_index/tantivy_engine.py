@@ -420,7 +420,12 @@ class TantivyEngine(DirectoryEngine):
             return [], 0, empty_facets()
         offset = (query.page - 1) * query.per_page
         options = {} if by_relevance else {"order_by_field": "published", "order": Order.Desc}
-        facet_counts = self._facet_counter().submit(searcher.aggregate, tantivy_query, FACET_AGGREGATIONS)
+        aggregations = {name: FACET_AGGREGATIONS[name] for name in query.facets}
+        facet_counts = (
+            self._facet_counter().submit(searcher.aggregate, tantivy_query, aggregations)
+            if aggregations
+            else None
+        )
         # limit=0 panics in tantivy; per_page is at least 1.
         result = searcher.search(tantivy_query, limit=query.per_page, offset=offset, count=True, **options)
         rows = []
@@ -436,9 +441,9 @@ class TantivyEngine(DirectoryEngine):
                     "listing": stored["listing"],
                 }
             )
-        raw = facet_counts.result()
+        raw = facet_counts.result() if facet_counts is not None else {}
         facets = empty_facets()
-        for name in FACET_FIELDS:
+        for name in aggregations:
             for bucket in raw.get(name, {}).get("buckets", ()):
                 facets[name][str(bucket["key"])] = int(bucket["doc_count"])
         return rows, result.count, sorted_facets(facets)

@@ -766,10 +766,17 @@ class WhooshEngine(DirectoryEngine):
                 if name in LIST_FACET_NAMES
                 else sorting.FieldFacet(field, maptype=sorting.Count)
                 for name, field in FACET_FIELDS.items()
+                if name in query.facets
             }
             end = query.page * query.per_page
             options = {} if by_relevance else {"sortedby": "published", "reverse": True}
-            results = self._run(searcher, whoosh_query, limit=end, groupedby=facets, **options)
+            # Every match is collected, as grouping by facets does: with no facet asked
+            # for and a limit, whoosh would take its top-N collector, whose matchers drop
+            # the parts of a query that cannot lift a match into the page, and the total
+            # and the order of the hits would change.
+            results = self._run(
+                searcher, whoosh_query, limit=end if facets else None, groupedby=facets or None, **options
+            )
             total = len(results)
             rows = []
             for hit in results[end - query.per_page : end]:
@@ -784,9 +791,9 @@ class WhooshEngine(DirectoryEngine):
                         "listing": stored.get("listing", ""),
                     }
                 )
-            counts = {
+            counts = empty_facets() | {
                 name: {_facet_key(k): v for k, v in results.groups(name).items() if k not in (None, "", b"")}
-                for name in FACET_FIELDS
+                for name in facets
             }
             return rows, total, sorted_facets(counts)
 

@@ -172,7 +172,7 @@ class TagOverview:
 
 
 def tag_overview(user, tally: search.Tally | None = None) -> TagOverview:
-    counts = (tally or search.tally(user)).facets["tags"]
+    counts = (tally or search.tally(user, facets=("tags",))).facets["tags"]
     tags = [Counted(tag, counts.get(tag.slug, 0)) for tag in taxonomy()]
     return TagOverview(
         pillars=[c for c in tags if c.subject.is_pillar], themes=[c for c in tags if not c.subject.is_pillar]
@@ -189,7 +189,7 @@ class CountryOverview:
 def country_overview(user, language: str) -> CountryOverview:
     """Member states, then observer states (all of them, even without documents), then
     any other country that documents are about; each group by name in ``language``."""
-    counts = search.tally(user).facets["countries"]
+    counts = search.tally(user, facets=("countries",)).facets["countries"]
     countries = db.session.scalars(
         select(Country).where((Country.rcm_status.is_not(None)) | (Country.code.in_(list(counts))))
     ).all()
@@ -212,7 +212,7 @@ ORGANIZATION_KIND_ORDER = (
 
 def organization_overview(user, language: str) -> list[tuple[OrganizationKind, list[Counted[Organization]]]]:
     """Organizations grouped by kind; civil-society groups appear once they have published."""
-    counts = search.tally(user).facets["organization"]
+    counts = search.tally(user, facets=("organization",)).facets["organization"]
     groups: dict[OrganizationKind, list[Counted[Organization]]] = defaultdict(list)
     organizations = db.session.scalars(select(Organization)).all()
     for organization in sorted(organizations, key=lambda o: _sort_key(o.display_name(language))):
@@ -245,7 +245,8 @@ def type_year_overview(user) -> TypeYearOverview:
     type_totals: dict[DocType, int] = defaultdict(int)
     year_totals: dict[int, int] = defaultdict(int)
     for doc_type in DocType:
-        for published_year, count in search.tally(user, doc_type=doc_type.value).facets["year"].items():
+        by_year = search.tally(user, facets=("year",), doc_type=doc_type.value).facets["year"]
+        for published_year, count in by_year.items():
             key = (doc_type, int(published_year))
             counts[key] = count
             type_totals[key[0]] += count
@@ -276,7 +277,7 @@ class HomePage:
 def home_page(user, year: int) -> HomePage:
     from rcm_exchange.services import reference_data
 
-    newest = search.newest_documents(user, per_page=HOME_RECENT)
+    newest = search.newest_documents(user, per_page=HOME_RECENT, facets=("tags",))
     return HomePage(
         recent=newest.documents,
         pillars=tag_overview(user, newest.tally).pillars,
@@ -291,5 +292,5 @@ def countries() -> list[Country]:
 
 def tags_with_counts(user) -> list[tuple[Tag, int]]:
     """Every tag with the number of published documents under it that ``user`` may see."""
-    counts = search.tally(user).facets["tags"]
+    counts = search.tally(user, facets=("tags",)).facets["tags"]
     return [(tag, counts.get(tag.slug, 0)) for tag in taxonomy()]

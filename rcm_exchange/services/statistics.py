@@ -76,7 +76,7 @@ def overview(user, now: datetime | None = None) -> Statistics:
     now = now or datetime.now(UTC)
     since = _month_start(now, MONTHS - 1)
     visible = access.visible_documents_clause(user)
-    published = search.tally(user)
+    published = search.tally(user, facets=("countries", "tags", "doc_type"))
     return Statistics(
         per_month=_per_month(visible, since, now),
         per_country=_per_country(published.facets["countries"]),

@@ -532,6 +532,46 @@ def test_each_facet_counts_its_own_values_and_a_document_without_an_organization
     }
 
 
+FACETS_ASKED = [(), ("year",), ("tags",), ("countries", "doc_type"), ("organization", "language", "tags")]
+
+
+@pytest.mark.parametrize("asked", FACETS_ASKED, ids=lambda asked: "+".join(asked) or "none")
+@pytest.mark.parametrize(
+    ("text", "access"),
+    [("", PARTICIPANT), ("", ANONYMOUS), ("migrantes", PARTICIPANT), ("remitances", PARTICIPANT)],
+)
+def test_a_search_counts_the_facets_asked_for_alike_and_leaves_the_others_empty(
+    corpus_engine, text, access, asked
+):
+    every_facet = search(corpus_engine, text, access, per_page=5)
+    only_asked = search(corpus_engine, text, access, per_page=5, facets=asked)
+    assert only_asked.total == every_facet.total > 0
+    assert [h.id for h in only_asked.hits] == [h.id for h in every_facet.hits]
+    assert (only_asked.suggestion, only_asked.corrected) == (every_facet.suggestion, every_facet.corrected)
+    assert only_asked.facets == {
+        name: every_facet.facets[name] if name in asked else {} for name in search_index.FACET_NAMES
+    }
+    assert all(only_asked.facets[name] for name in asked if name != "organization")
+
+
+@pytest.mark.parametrize("asked", FACETS_ASKED, ids=lambda asked: "+".join(asked) or "none")
+def test_a_graded_search_counts_the_facets_asked_for_over_every_tier(engine, asked):
+    engine.apply(graded_corpus(), [])
+    every_facet = search(engine, "albergues frontera sur", ANONYMOUS, per_page=10)
+    only_asked = search(engine, "albergues frontera sur", ANONYMOUS, per_page=10, facets=asked)
+    assert [(h.id, h.missing) for h in only_asked.hits] == [(h.id, h.missing) for h in every_facet.hits]
+    assert only_asked.total == every_facet.total == 3
+    assert only_asked.facets == {
+        name: every_facet.facets[name] if name in asked else {} for name in search_index.FACET_NAMES
+    }
+
+
+@pytest.mark.parametrize("facets", [("years",), ("tags", "topic"), "tags"])
+def test_a_facet_the_index_does_not_have_is_refused_by_name(facets):
+    with pytest.raises((ValueError, TypeError), match="facet"):
+        SearchQuery(access=PARTICIPANT, facets=facets)
+
+
 def test_newest_first_without_text(corpus_engine):
     found = ids(corpus_engine, "")
     dates = [BY_ID[i]["published_at"] for i in found]

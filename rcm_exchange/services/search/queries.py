@@ -20,7 +20,7 @@ from rcm_exchange.services.search.entries import index_entry
 from rcm_exchange.services.search.params import SearchParams
 from rcm_exchange.services.search.sync import BATCH_SIZE, catch_up, pending_changes, rebuild_in_background
 from rcm_exchange.services.search.typed_filters import apply_typed_filters
-from search_index import MAX_QUERY_CHARS
+from search_index import FACET_NAMES, MAX_QUERY_CHARS
 
 # How long a search waits for a drainer already at work before reading the index as
 # it is: long enough for a batch of changes, short enough not to be felt.
@@ -105,7 +105,7 @@ def search_hits(user, params: SearchParams) -> tuple[SearchParams, search_index.
     return params, _search(user, params)
 
 
-def _search(user, params: SearchParams) -> search_index.SearchResult:
+def _search(user, params: SearchParams, facets: tuple[str, ...] = FACET_NAMES) -> search_index.SearchResult:
     text = _clean_query_text(params.q)
     sort = params.sort or ("relevance" if text else "newest")
     _catch_up_before_reading()
@@ -122,6 +122,7 @@ def _search(user, params: SearchParams) -> search_index.SearchResult:
         page=params.page,
         per_page=params.per_page,
         correct=not params.exact,
+        facets=facets,
     )
     result = _engine_call(lambda: get_engine().search(query))
     result.facets = forum_search.split_facets(result.facets)
@@ -131,7 +132,8 @@ def _search(user, params: SearchParams) -> search_index.SearchResult:
 @dataclass(frozen=True)
 class Tally:
     """How many published documents a reader may see under some filters, in all and by
-    each facet of the index (tags, countries, doc_type, language, year, organization)."""
+    the facets of the index that were asked for (of tags, countries, doc_type, language,
+    year, organization; the others are empty)."""
 
     total: int
     facets: dict[str, dict[str, int]]
@@ -143,25 +145,30 @@ class NewestPage:
     tally: Tally
 
 
-def newest_documents(user, *, page: int = 1, per_page: int = 20, **filters) -> NewestPage:
+def newest_documents(
+    user, *, page: int = 1, per_page: int = 20, facets: tuple[str, ...] = (), **filters
+) -> NewestPage:
     """One page of the published documents ``user`` may see under ``filters`` (the
-    ``SearchParams`` filter fields), newest first, with their tally.
+    ``SearchParams`` filter fields), newest first, with their tally: the total, and the
+    ``facets`` asked for (none unless asked: a listing that shows its total alone does
+    not pay for counting every facet of every match).
 
     The index answers, under the same ``AccessFilter`` as every search: it counts the
     matches and each facet without reading a row of the database, so the browse pages
     cost the same at 100,000 documents as at 1,000. The database then loads the page's
     documents, checked once more against the policy.
     """
-    result = _search(user, SearchParams(page=page, per_page=per_page, sort="newest", **filters))
+    result = _search(user, SearchParams(page=page, per_page=per_page, sort="newest", **filters), facets)
     found = load_visible(user, [hit.id for hit in result.hits])
     return NewestPage(
         [found[hit.id] for hit in result.hits if hit.id in found], Tally(result.total, result.facets)
     )
 
 
-def tally(user, **filters) -> Tally:
-    """``newest_documents``' counts alone (the index fetches one hit, the database none)."""
-    result = _search(user, SearchParams(per_page=1, sort="newest", **filters))
+def tally(user, *, facets: tuple[str, ...], **filters) -> Tally:
+    """``newest_documents``' counts alone (the index fetches one hit, the database none):
+    the total and the ``facets`` named (``()`` for the total alone)."""
+    result = _search(user, SearchParams(per_page=1, sort="newest", **filters), facets)
     return Tally(result.total, result.facets)
 
 
