@@ -14,7 +14,9 @@ statements (``EXPLAIN``) are written beside the results, to check they read inde
 
 On PostgreSQL the database ``rcm_pages_<size>`` of ``--postgres-url``'s server is
 (re)created and analyzed. ``--keep`` keeps the work folder and the databases;
-``--reuse FOLDER`` times them again without building. Results go to
+``--reuse FOLDER`` times them again without building, and ``--against SIZE:FOLDER``
+times another kept build with it, the two served at once and asked in turn (on a shared
+machine, two runs minutes apart differ more than two sizes do). Results go to
 ``bench/results/pages-<size>-<time>.json`` and ``.md``; ``--table`` renders several
 results side by side. Everything runs on the loopback interface.
 """
@@ -252,43 +254,70 @@ class PagesBench(Bench):
             opener.open(base + "/auth/sign-in", data=data.encode(), timeout=60).read()
         return opener
 
-    def timings(self, table) -> dict:
-        process, base = self.start_server(ENGINE)
-        try:
-            browsers = {"anonymous": self.browser(base, None)}
-            browsers.update({role: self.browser(base, email) for role, (email, _o, _r) in ACCOUNTS.items()})
-            result = {}
-            for role, _label, path in table:
-                opener = browsers[role]
-                for _ in range(self.args.warmup):
-                    opener.open(base + path, timeout=120).read()
-                samples = []
-                for _ in range(self.args.requests):
-                    started = time.perf_counter()
-                    opener.open(base + path, timeout=120).read()
-                    samples.append((time.perf_counter() - started) * 1000)
-                result[(role, path)] = (percentile(samples, 0.5), percentile(samples, 0.95))
-            return result
-        finally:
-            stop_server(process)
+    def browsers(self, base: str) -> dict:
+        """A browser of each role, signed in to the server at ``base``."""
+        found = {"anonymous": self.browser(base, None)}
+        found.update({role: self.browser(base, email) for role, (email, _o, _r) in ACCOUNTS.items()})
+        return found
 
-    def run_pages(self) -> tuple[list[dict], dict]:
-        self.prepare()
+    def timings(self, table, *others: PagesBench) -> list[dict]:
+        """p50/p95 of each page of ``table`` on this build and on each of ``others``.
+
+        The builds are served side by side and each timed request goes to the next
+        build in turn, so the machine speeding up or slowing down during the run weighs
+        on every build alike: the ratio of two sizes is then the pages' own, which two
+        runs minutes apart on a shared machine do not give."""
+        benches = (self, *others)
+        servers = []
+        try:
+            for bench in benches:
+                servers.append(bench.start_server(ENGINE))
+            browsers = [
+                bench.browsers(base) for bench, (_process, base) in zip(benches, servers, strict=True)
+            ]
+            results: list[dict] = [{} for _ in benches]
+            for role, _label, path in table:
+                for _ in range(self.args.warmup):
+                    for (_process, base), opener in zip(servers, browsers, strict=True):
+                        opener[role].open(base + path, timeout=120).read()
+                samples: list[list[float]] = [[] for _ in benches]
+                for _ in range(self.args.requests):
+                    for taken, (_process, base), opener in zip(samples, servers, browsers, strict=True):
+                        started = time.perf_counter()
+                        opener[role].open(base + path, timeout=120).read()
+                        taken.append((time.perf_counter() - started) * 1000)
+                for result, taken in zip(results, samples, strict=True):
+                    result[(role, path)] = (percentile(taken, 0.5), percentile(taken, 0.95))
+            return results
+        finally:
+            for process, _base in servers:
+                stop_server(process)
+
+    def run_pages(self, *others: PagesBench) -> list[tuple[list[dict], dict]]:
+        """(rows, plans) of this build and of each of ``others``, timed together."""
+        benches = (self, *others)
+        for bench in benches:
+            bench.prepare()
         table = pages(self.tags[0], self.countries[0], self.organization)
-        counts, explained = self.statements(table)
-        times = self.timings(table)
-        rows = [
-            {
-                "role": role,
-                "page": label,
-                "path": path,
-                "p50": times[(role, path)][0],
-                "p95": times[(role, path)][1],
-                "statements": counts[(role, path)],
-            }
-            for role, label, path in table
+        measured = [bench.statements(table) for bench in benches]
+        times = self.timings(table, *others)
+        return [
+            (
+                [
+                    {
+                        "role": role,
+                        "page": label,
+                        "path": path,
+                        "p50": timed[(role, path)][0],
+                        "p95": timed[(role, path)][1],
+                        "statements": counts[(role, path)],
+                    }
+                    for role, label, path in table
+                ],
+                explained,
+            )
+            for (counts, explained), timed in zip(measured, times, strict=True)
         ]
-        return rows, explained
 
 
 def render(results: list[dict]) -> str:
@@ -332,7 +361,22 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the work folder and databases")
     parser.add_argument("--reuse", metavar="FOLDER", help="time a folder kept by --keep again (no build)")
     parser.add_argument("--table", nargs="+", metavar="JSON", help="render saved results side by side")
+    parser.add_argument(
+        "--against",
+        nargs="+",
+        default=[],
+        metavar="SIZE:FOLDER",
+        help="time a build kept by --keep (its size, its folder) side by side with this one",
+    )
     args = parser.parse_args()
+    against = []
+    for other in args.against:
+        size, separator, folder = other.partition(":")
+        if not (separator and size.isdigit() and Path(folder).is_dir()):
+            parser.error(f"--against takes SIZE:FOLDER of a kept build, not {other!r}")
+        against.append(argparse.Namespace(**{**vars(args), "size": int(size), "reuse": folder}))
+    if against and args.port:
+        parser.error("--against serves several builds at once, each on a free port: leave out --port")
     if args.table:
         print(render([r for path in args.table for r in json.loads(Path(path).read_text())]))
         return
@@ -341,13 +385,16 @@ def main() -> None:
     try:
         for database in [d for d in args.databases.split(",") if d]:
             bench = PagesBench(args, database, root / database)
-            rows, explained = bench.run_pages()
-            results.append({"database": database, "size": bench.size, "rows": rows})
-            print(render(results[-1:]), flush=True)
-            for (role, path), lines in explained.items():
-                plans.append(
-                    f"## {database} {bench.size:,}: {path} as {role}\n\n```\n" + "\n".join(lines) + "\n```\n"
-                )
+            others = [PagesBench(other, database, Path(other.reuse) / database) for other in against]
+            for timed, (rows, explained) in zip((bench, *others), bench.run_pages(*others), strict=True):
+                results.append({"database": database, "size": timed.size, "rows": rows})
+                print(render(results[-1:]), flush=True)
+                for (role, path), lines in explained.items():
+                    plans.append(
+                        f"## {database} {timed.size:,}: {path} as {role}\n\n```\n"
+                        + "\n".join(lines)
+                        + "\n```\n"
+                    )
     finally:
         if args.keep or args.reuse:
             print(f"work folder kept: {root}")
@@ -360,13 +407,15 @@ def main() -> None:
                 with psycopg.connect(args.postgres_url, autocommit=True) as connection:
                     connection.execute(f'DROP DATABASE IF EXISTS "rcm_pages_{args.size}" WITH (FORCE)')
     stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
-    out = PROJECT_ROOT / "bench" / "results" / f"pages-{args.size}-{stamp}"
+    sizes = "-".join(str(size) for size in (args.size, *(other.size for other in against)))
+    out = PROJECT_ROOT / "bench" / "results" / f"pages-{sizes}-{stamp}"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(results, indent=1))
     # Other work on the machine shows in every timing: the load is part of the result.
     load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    documents = " and ".join(f"{int(size):,}" for size in sizes.split("-"))
     text = (
-        f"Page benchmark, {args.size:,} documents, {os.cpu_count()} CPUs, load average {load} at the end, "
+        f"Page benchmark, {documents} documents, {os.cpu_count()} CPUs, load average {load} at the end, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{render(results)}\n" + "\n".join(plans)
     )
     out.with_suffix(".md").write_text(text)
