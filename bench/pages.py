@@ -281,8 +281,11 @@ class PagesBench(Bench):
                     for (_process, base), opener in zip(servers, browsers, strict=True):
                         opener[role].open(base + path, timeout=120).read()
                 samples: list[list[float]] = [[] for _ in benches]
-                for _ in range(self.args.requests):
-                    for taken, (_process, base), opener in zip(samples, servers, browsers, strict=True):
+                for round_number in range(self.args.requests):
+                    turn = list(zip(samples, servers, browsers, strict=True))
+                    # Each build goes first as often as the others.
+                    shift = round_number % len(turn)
+                    for taken, (_process, base), opener in turn[shift:] + turn[:shift]:
                         started = time.perf_counter()
                         opener[role].open(base + path, timeout=120).read()
                         taken.append((time.perf_counter() - started) * 1000)
@@ -375,6 +378,10 @@ def main() -> None:
         if not (separator and size.isdigit() and Path(folder).is_dir()):
             parser.error(f"--against takes SIZE:FOLDER of a kept build, not {other!r}")
         against.append(argparse.Namespace(**{**vars(args), "size": int(size), "reuse": folder}))
+    sizes_asked = [args.size, *(other.size for other in against)]
+    if len(set(sizes_asked)) < len(sizes_asked):
+        # A build's PostgreSQL database and its column of the table are named by its size.
+        parser.error("--against takes builds of other sizes than --size and than each other")
     if against and args.port:
         parser.error("--against serves several builds at once, each on a free port: leave out --port")
     if args.table:

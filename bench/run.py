@@ -285,6 +285,7 @@ class Bench:
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
+                    stop_server(process)
                     raise RuntimeError(f"gunicorn did not start; see {log.name}") from None
                 time.sleep(0.3)
         return process, base

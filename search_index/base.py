@@ -278,7 +278,8 @@ class BaseEngine(ABC):
         skip = start - (first_page - 1) * size
         rows = rows[skip:]
         if len(rows) < wanted and skip and total > first_page * size:
-            rows += self._execute(plan, replace(query, page=first_page + 1), by_relevance)[0]
+            # The rows alone: the facets are those of the first call.
+            rows += self._execute(plan, replace(query, page=first_page + 1, facets=()), by_relevance)[0]
         return rows[:wanted], total, facets
 
     def _missing(self, tier: QueryPlan, query: SearchQuery, ids: list[int]) -> dict[int, list[str]]:
