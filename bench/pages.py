@@ -41,6 +41,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from bench import machine  # noqa: E402
 from bench.run import DEFAULT_POSTGRES_URL, Bench, percentile, stop_server  # noqa: E402
 
 DATABASES = ("sqlite", "postgres")
@@ -388,6 +389,7 @@ def main() -> None:
         print(render([r for path in args.table for r in json.loads(Path(path).read_text())]))
         return
     root = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="rcm-pages-"))
+    speed_before = machine.reference(args.postgres_url)
     results, plans = [], []
     try:
         for database in [d for d in args.databases.split(",") if d]:
@@ -423,7 +425,8 @@ def main() -> None:
     documents = " and ".join(f"{int(size):,}" for size in sizes.split("-"))
     text = (
         f"Page benchmark, {documents} documents, {os.cpu_count()} CPUs, load average {load} at the end, "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{render(results)}\n" + "\n".join(plans)
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{render(results)}\n"
+        f"Before: {speed_before}\nAfter: {machine.reference(args.postgres_url)}\n\n" + "\n".join(plans)
     )
     out.with_suffix(".md").write_text(text)
     print("\n" + text + f"\nwritten to {out}.md and .json")

@@ -40,6 +40,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from bench import machine  # noqa: E402
 from bench.corpus import generate  # noqa: E402
 from bench.queries import engine_query, queries  # noqa: E402
 
@@ -529,6 +530,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     bench = Bench(args)
+    speed_before = machine.reference(args.postgres_url)
     try:
         rows = bench.run()
     finally:
@@ -541,7 +543,8 @@ def main() -> None:
     notes = "\n".join(f"- {r['engine']}: slowest raw queries {r['raw_slowest']}" for r in rows)
     text = (
         f"Search benchmark, {args.size:,} documents, {os.cpu_count()} CPUs, "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{table}\n\n{notes}\n"
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{table}\n\n{notes}\n\n"
+        f"Before: {speed_before}\nAfter: {machine.reference(args.postgres_url)}\n"
     )
     out = (
         Path(args.out)
