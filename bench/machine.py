@@ -13,6 +13,8 @@ tunes and calibrates a machine for that, which this shared machine does not allo
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 
 ROUNDS = 5
@@ -61,7 +63,4 @@ def reference(postgres_url: str | None = None) -> str:
 
 
 if __name__ == "__main__":
-    import os
-    import sys
-
     print(reference(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RCM_BENCH_POSTGRES_URL")))

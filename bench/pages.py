@@ -379,8 +379,8 @@ def main() -> None:
         if not (separator and size.isdigit() and Path(folder).is_dir()):
             parser.error(f"--against takes SIZE:FOLDER of a kept build, not {other!r}")
         against.append(argparse.Namespace(**{**vars(args), "size": int(size), "reuse": folder}))
-    sizes_asked = [args.size, *(other.size for other in against)]
-    if len(set(sizes_asked)) < len(sizes_asked):
+    sizes = [args.size, *(other.size for other in against)]
+    if len(set(sizes)) < len(sizes):
         # A build's PostgreSQL database and its column of the table are named by its size.
         parser.error("--against takes builds of other sizes than --size and than each other")
     if against and args.port:
@@ -416,13 +416,12 @@ def main() -> None:
                 with psycopg.connect(args.postgres_url, autocommit=True) as connection:
                     connection.execute(f'DROP DATABASE IF EXISTS "rcm_pages_{args.size}" WITH (FORCE)')
     stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
-    sizes = "-".join(str(size) for size in (args.size, *(other.size for other in against)))
-    out = PROJECT_ROOT / "bench" / "results" / f"pages-{sizes}-{stamp}"
+    out = PROJECT_ROOT / "bench" / "results" / f"pages-{'-'.join(map(str, sizes))}-{stamp}"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(results, indent=1))
     # Other work on the machine shows in every timing: the load is part of the result.
     load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
-    documents = " and ".join(f"{int(size):,}" for size in sizes.split("-"))
+    documents = " and ".join(f"{size:,}" for size in sizes)
     text = (
         f"Page benchmark, {documents} documents, {os.cpu_count()} CPUs, load average {load} at the end, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n{render(results)}\n"
